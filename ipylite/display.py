@@ -1,0 +1,629 @@
+"""The display protocol: how objects become mime bundles and where bundles go.
+
+    display(obj, ...)            format obj and publish it (returns a DisplayHandle
+                                 when display_id is given)
+    update_display(obj, display_id=...), clear_output(wait=False),
+    publish_display_data(data, metadata=None, transient=None)
+    HTML, Markdown, Latex, Math, Image, SVG, JSON, Javascript, Pretty, Code, FileLink
+    DisplayFormatter             obj -> (data, metadata), via _repr_*_ methods and
+                                 printers registered with for_type / for_type_by_name
+    DisplayPublisher             where bundles go; this one writes to the terminal,
+                                 the kernel subclasses it to send iopub messages
+    enable_matplotlib_inline(shell)
+
+A bundle is a dict {mimetype: data}; binary types (png, jpeg, gif, pdf) are base64
+text, as Jupyter expects.  Everything here uses the current Shell's formatter and
+publisher when there is one, so the same calls work in a terminal and in a kernel.
+"""
+import os
+import sys
+
+__all__ = ['display', 'update_display', 'clear_output', 'publish_display_data',
+           'DisplayHandle', 'DisplayObject', 'HTML', 'Markdown', 'Latex', 'Math',
+           'Image', 'SVG', 'JSON', 'Javascript', 'Pretty', 'Code', 'FileLink',
+           'DisplayFormatter', 'DisplayPublisher', 'enable_matplotlib_inline']
+
+# Mimetypes whose data travel base64 encoded.
+BINARY_MIMES = ('image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf')
+
+
+def _log():
+    import logging
+    return logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- publishing
+
+class DisplayPublisher:
+    """Where display output goes.  This one writes to the terminal; the kernel
+    overrides all four methods to send iopub messages instead."""
+
+    def publish(self, data, metadata=None, transient=None, update=False):
+        text = data.get('text/plain')
+        if text is not None:
+            sys.stdout.write(text + '\n')
+
+    def clear_output(self, wait=False):
+        out = sys.stdout
+        if getattr(out, 'isatty', lambda: False)():
+            out.write('\033[2K\r')
+
+    def execute_result(self, execution_count, data, metadata):
+        text = data.get('text/plain', '')
+        sep = '\n' if '\n' in text else ''
+        sys.stdout.write('Out[%d]: %s%s\n' % (execution_count, sep, text))
+
+    def error(self, content):
+        sys.stderr.write('\n'.join(content['traceback']) + '\n')
+
+
+def _shell():
+    from .shell import Shell
+    return Shell.current()
+
+
+def _publisher():
+    shell = _shell()
+    return shell.display_pub if shell is not None else DisplayPublisher()
+
+
+def _formatter():
+    shell = _shell()
+    return shell.display_formatter if shell is not None else DisplayFormatter()
+
+
+def display(*objs, include=None, exclude=None, metadata=None, transient=None,
+            display_id=None, raw=False, clear=False, update=False, **kwargs):
+    """Show objects with their richest representations.
+
+    raw=True means each obj is already a mime bundle.  display_id (True for a
+    fresh one) names the output so it can be updated later; a DisplayHandle for it
+    is returned.
+    """
+    if display_id is True:
+        import uuid
+        display_id = uuid.uuid4().hex
+    if display_id:
+        transient = dict(transient or {}, display_id=display_id)
+    if clear:
+        clear_output(wait=True)
+    pub = _publisher()
+    for obj in objs:
+        if raw:
+            pub.publish(obj, metadata, transient=transient, update=update)
+            continue
+        data, md = _formatter().format(obj, include=include, exclude=exclude)
+        if not data:        # handled by its own _ipython_display_
+            continue
+        if metadata:
+            md.update(metadata)
+        pub.publish(data, md, transient=transient, update=update)
+    if display_id and not update:
+        return DisplayHandle(display_id)
+
+
+def update_display(obj, *, display_id, **kwargs):
+    """Replace what was shown under display_id with obj."""
+    kwargs['update'] = True
+    display(obj, display_id=display_id, **kwargs)
+
+
+def clear_output(wait=False):
+    """Clear the output of the current cell (wait=True: when new output arrives)."""
+    _publisher().clear_output(wait)
+
+
+def publish_display_data(data, metadata=None, transient=None, update=False, **kwargs):
+    """Publish a ready-made mime bundle."""
+    _publisher().publish(data, metadata, transient=transient, update=update)
+
+
+class DisplayHandle:
+    """A name for one output area, so it can be shown and then updated in place."""
+
+    def __init__(self, display_id=None):
+        if display_id is None:
+            import uuid
+            display_id = uuid.uuid4().hex
+        self.display_id = display_id
+
+    def __repr__(self):
+        return '<%s display_id=%s>' % (type(self).__name__, self.display_id)
+
+    def display(self, obj, **kwargs):
+        display(obj, display_id=self.display_id, **kwargs)
+
+    def update(self, obj, **kwargs):
+        update_display(obj, display_id=self.display_id, **kwargs)
+
+
+# ------------------------------------------------------------ display objects
+
+class DisplayObject:
+    """Data with a rich representation: give data, a filename or a url."""
+    _read_flags = 'r'
+
+    def __init__(self, data=None, url=None, filename=None, metadata=None):
+        if isinstance(data, str) and url is None and filename is None:
+            if data.startswith(('http://', 'https://')):
+                url, data = data, None
+            elif len(data) < 4096 and '\n' not in data and os.path.isfile(data):
+                filename, data = data, None
+        self.data, self.url, self.filename = data, url, filename
+        self.metadata = dict(metadata or {})
+        self.reload()
+
+    def reload(self):
+        """Read the data from filename (or fetch url) when no data was given."""
+        if self.data is not None:
+            return
+        if self.filename is not None:
+            with open(self.filename, self._read_flags) as f:
+                self.data = f.read()
+        elif self.url is not None and self._fetch_url:
+            from urllib.request import urlopen
+            with urlopen(self.url) as response:
+                data = response.read()
+            self.data = data if 'b' in self._read_flags else data.decode('utf-8', 'replace')
+
+    _fetch_url = True
+
+    def __repr__(self):
+        return '<%s.%s object>' % (type(self).__module__, type(self).__name__)
+
+    def _data_and_metadata(self):
+        return (self.data, self.metadata) if self.metadata else self.data
+
+
+class TextDisplayObject(DisplayObject):
+    def __init__(self, data=None, url=None, filename=None, metadata=None):
+        if isinstance(data, (list, tuple)):
+            data = '\n'.join(data)
+        super().__init__(data, url, filename, metadata)
+
+
+class HTML(TextDisplayObject):
+    def _repr_html_(self):
+        return self._data_and_metadata()
+
+
+class Markdown(TextDisplayObject):
+    def _repr_markdown_(self):
+        return self._data_and_metadata()
+
+
+class Latex(TextDisplayObject):
+    def _repr_latex_(self):
+        return self._data_and_metadata()
+
+
+class Math(TextDisplayObject):
+    """A formula, typeset in display style: Math(r'\\int_0^1 x\\,dx')."""
+
+    def _repr_latex_(self):
+        s = r'$\displaystyle %s$' % self.data.strip().strip('$')
+        return (s, self.metadata) if self.metadata else s
+
+
+class SVG(DisplayObject):
+    def _repr_svg_(self):
+        data = self.data
+        if isinstance(data, bytes):
+            data = data.decode('utf-8', 'replace')
+        start = data.find('<svg') if data else -1
+        return data[start:] if start > 0 else data
+
+
+class Javascript(TextDisplayObject):
+    def _repr_javascript_(self):
+        return self._data_and_metadata()
+
+
+class JSON(DisplayObject):
+    """JSON data (a dict or list, or a JSON string) for a collapsible tree view."""
+
+    def __init__(self, data=None, url=None, filename=None, expanded=False,
+                 metadata=None, root='root'):
+        super().__init__(data, url, filename, metadata)
+        if isinstance(self.data, (str, bytes)):
+            import json
+            self.data = json.loads(self.data)
+        self.metadata.update(expanded=expanded, root=root)
+
+    def _repr_json_(self):
+        return self.data, self.metadata
+
+
+class Pretty(TextDisplayObject):
+    """Text shown as it is, as the text/plain form."""
+
+    def __repr__(self):
+        return self.data
+
+
+class Code(TextDisplayObject):
+    """Source code, shown preformatted; language is a hint for frontends."""
+
+    def __init__(self, data=None, url=None, filename=None, language=None):
+        self.language = language
+        super().__init__(data, url, filename)
+
+    def __repr__(self):
+        return self.data
+
+    def _repr_html_(self):
+        import html
+        return '<pre><code>%s</code></pre>' % html.escape(self.data)
+
+    def _repr_markdown_(self):
+        return '```%s\n%s\n```' % (self.language or '', self.data.rstrip('\n'))
+
+
+class FileLink:
+    """A link to a local file: FileLink('results/plot.png')."""
+
+    def __init__(self, path, url_prefix=''):
+        if os.path.isdir(path):
+            raise ValueError('Cannot link to the directory %r: use a file' % path)
+        self.path, self.url_prefix = path, url_prefix
+
+    def __repr__(self):
+        return os.path.abspath(self.path)
+
+    def _repr_html_(self):
+        import html
+        if not os.path.exists(self.path):
+            return 'Path (<tt>%s</tt>) doesn\'t exist.' % html.escape(self.path)
+        href = html.escape(self.url_prefix + self.path, quote=True)
+        return "<a href='%s' target='_blank'>%s</a><br>" % (href, html.escape(self.path))
+
+
+_IMAGE_MAGIC = ((b'\x89PNG\r\n\x1a\n', 'png'), (b'\xff\xd8', 'jpeg'),
+                (b'GIF87a', 'gif'), (b'GIF89a', 'gif'))
+_IMAGE_FORMATS = {'png': 'image/png', 'jpeg': 'image/jpeg', 'jpg': 'image/jpeg',
+                  'gif': 'image/gif', 'webp': 'image/webp'}
+
+
+def _png_size(data):
+    """Pixel (width, height) from a PNG's IHDR chunk, or (None, None)."""
+    if data[:8] == b'\x89PNG\r\n\x1a\n' and data[12:16] == b'IHDR':
+        return int.from_bytes(data[16:20], 'big'), int.from_bytes(data[20:24], 'big')
+    return None, None
+
+
+class Image(DisplayObject):
+    """A PNG, JPEG, GIF or WebP image, from bytes, a filename or a url.
+
+    Embedded images (bytes, files; urls with embed=True) go in the bundle as
+    base64; a url left unembedded becomes an <img> tag.  width and height are
+    display sizes in pixels; retina=True halves a PNG's own size for HiDPI screens.
+    """
+    _read_flags = 'rb'
+
+    def __init__(self, data=None, url=None, filename=None, format=None, embed=None,
+                 width=None, height=None, retina=False, unconfined=False,
+                 metadata=None, alt=None):
+        if isinstance(data, str) and data.startswith(('http://', 'https://')):
+            url, data = data, None
+        elif isinstance(data, str) and filename is None and os.path.exists(data):
+            filename, data = data, None
+        self.embed = embed if embed is not None else url is None
+        self._fetch_url = self.embed
+        self.width, self.height, self.retina = width, height, retina
+        self.unconfined, self.alt = unconfined, alt
+        super().__init__(data, url, filename, metadata)
+        self.format = self._find_format(format)
+        if self.embed and self.format not in _IMAGE_FORMATS:
+            raise ValueError("Cannot embed the %r image format" % self.format)
+        if retina and self.format == 'png' and self.width is None:
+            w, h = _png_size(self.data)
+            if w:
+                self.width, self.height = w // 2, h // 2
+
+    def _find_format(self, fmt):
+        if fmt:
+            return fmt.lower()
+        if isinstance(self.data, bytes):
+            for magic, name in _IMAGE_MAGIC:
+                if self.data.startswith(magic):
+                    return name
+            if self.data[:4] == b'RIFF' and self.data[8:12] == b'WEBP':
+                return 'webp'
+        name = self.filename or self.url or ''
+        ext = os.path.splitext(name.split('?')[0])[1].lower().lstrip('.')
+        return 'jpeg' if ext == 'jpg' else (ext or 'png')
+
+    @property
+    def mimetype(self):
+        return _IMAGE_FORMATS.get(self.format, 'image/' + self.format)
+
+    def _md(self):
+        options = dict(width=self.width, height=self.height, alt=self.alt,
+                       unconfined=self.unconfined or None)
+        return dict(self.metadata, **{k: v for k, v in options.items() if v})
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if self.embed:
+            md = self._md()
+            return {self.mimetype: self.data}, ({self.mimetype: md} if md else {})
+        return {'text/html': self._repr_html_()}, {}
+
+    def _repr_html_(self):
+        if not self.embed:
+            import html
+            attrs = ''.join(' %s="%s"' % (k, html.escape(str(v))) for k, v in self._md().items()
+                            if k in ('width', 'height', 'alt'))
+            return '<img src="%s"%s/>' % (html.escape(self.url, quote=True), attrs)
+
+    def _repr_png_(self):
+        if self.embed and self.format == 'png':
+            return self.data, self._md()
+
+    def _repr_jpeg_(self):
+        if self.embed and self.format == 'jpeg':
+            return self.data, self._md()
+
+
+# ----------------------------------------------------------------- formatting
+
+# (mimetype, method) in the order the formatter asks for them.
+REPR_METHODS = (
+    ('text/html', '_repr_html_'), ('text/markdown', '_repr_markdown_'),
+    ('image/svg+xml', '_repr_svg_'), ('image/png', '_repr_png_'),
+    ('image/jpeg', '_repr_jpeg_'), ('text/latex', '_repr_latex_'),
+    ('application/json', '_repr_json_'), ('application/javascript', '_repr_javascript_'),
+    ('application/pdf', '_repr_pdf_'),
+)
+
+
+def _method(obj, name):
+    """obj's bound method `name`, or None; never for classes, never for objects
+    that claim to have every attribute."""
+    if isinstance(obj, type):
+        return None
+    try:
+        if getattr(obj, '_ipython_canary_method_should_not_exist_', None) is not None:
+            return None
+        method = getattr(obj, name, None)
+    except Exception:
+        return None
+    return method if callable(method) else None
+
+
+class DisplayFormatter:
+    """Turn an object into (data, metadata), the two dicts of a display message.
+
+    The object's _repr_mimebundle_ comes first, then the single _repr_*_ methods
+    in REPR_METHODS order for the types still missing; text/plain is always there.
+    A printer registered for the object's type (for_type, for_type_by_name) takes
+    the place of the object's own method for that mimetype.
+    """
+    plain_text_only = False
+    max_width = 79          # builtin containers longer than this are pretty-printed
+
+    def __init__(self):
+        self.printers = {}      # mime -> {type: func}
+        self.deferred = {}      # mime -> {(module, name): func}
+        self.float_format = None
+
+    @property
+    def float_precision(self):
+        """An int (digits after the point) or a %-format such as '%.3f'; '' resets."""
+        return self.float_format or ''
+
+    @float_precision.setter
+    def float_precision(self, value):
+        if value in (None, ''):
+            self.float_format = None
+        else:
+            self.float_format = value if '%' in str(value) else '%%.%df' % int(value)
+
+    def for_type(self, typ, func=None, mime='text/html'):
+        """Show instances of typ (and subclasses) with func(obj) as mime.
+
+        func may return data or (data, metadata).  Returns the printer it replaces.
+        """
+        old = self.printers.get(mime, {}).get(typ)
+        if func is not None:
+            self.printers.setdefault(mime, {})[typ] = func
+        return old
+
+    def for_type_by_name(self, module, name, func=None, mime='text/html'):
+        """Like for_type for module.name, without importing that module."""
+        key = (module, name)
+        old = self.deferred.get(mime, {}).get(key)
+        if func is not None:
+            self.deferred.setdefault(mime, {})[key] = func
+        return old
+
+    def lookup(self, obj, mime):
+        """The printer registered for type(obj) (or a base class) as mime, or None."""
+        printers, deferred = self.printers.get(mime), self.deferred.get(mime)
+        if not printers and not deferred:
+            return None
+        for cls in type(obj).__mro__:
+            if printers and cls in printers:
+                return printers[cls]
+            if deferred:
+                func = deferred.pop((cls.__module__, cls.__qualname__), None)
+                if func is not None:
+                    self.printers.setdefault(mime, {})[cls] = func
+                    return func
+        return None
+
+    def format(self, obj, include=None, exclude=None):
+        """Return (data, metadata) for obj; ({}, {}) when obj displayed itself."""
+        data, md = {}, {}
+
+        def wanted(mime):
+            return mime not in data and (not include or mime in include) and \
+                not (exclude and mime in exclude)
+        if not self.plain_text_only:
+            own_display = _method(obj, '_ipython_display_')
+            if own_display is not None:
+                own_display()
+                return {}, {}
+            bundle = _method(obj, '_repr_mimebundle_')
+            if bundle is not None:
+                result = self._call(lambda: bundle(include=include, exclude=exclude), obj,
+                                    'a mime bundle')
+                result, meta = result if isinstance(result, tuple) else (result, {})
+                data.update([(mime, self._encode(mime, value))
+                             for mime, value in (result or {}).items() if wanted(mime)])
+                md.update(meta or {})
+            for mime, name in REPR_METHODS:
+                printer = self.lookup(obj, mime) if wanted(mime) else None
+                method = (lambda: printer(obj)) if printer else \
+                    _method(obj, name) if wanted(mime) else None
+                result = self._call(method, obj, mime) if method else None
+                if isinstance(result, tuple) and len(result) == 2:
+                    result, meta = result
+                    if meta and result is not None:
+                        md[mime] = meta
+                if result is not None:
+                    data[mime] = self._encode(mime, result)
+        if 'text/plain' not in data:
+            data['text/plain'] = self.plain(obj)
+        return data, md
+
+    def _call(self, func, obj, mime):
+        """Call one repr method; its failure is logged and costs only its mimetype."""
+        try:
+            return func()
+        except Exception:
+            _log().warning('Formatting a %s as %s failed', type(obj).__name__, mime,
+                           exc_info=True)
+            return None
+
+    @staticmethod
+    def _encode(mime, value):
+        if isinstance(value, bytes):
+            if mime in BINARY_MIMES:
+                import base64
+                return base64.b64encode(value).decode('ascii')
+            return value.decode('utf-8', 'replace')
+        return value
+
+    def plain(self, obj):
+        """The text/plain form: registered printer, float precision, _repr_pretty_,
+        pprint for long builtin containers, else repr()."""
+        func = self.lookup(obj, 'text/plain')
+        if func is not None:
+            return str(func(obj))
+        if self.float_format and isinstance(obj, float):
+            return self.float_format % obj
+        pretty = _method(obj, '_repr_pretty_')
+        if pretty is not None:
+            printer = _PrettyPrinter(self)
+            pretty(printer, False)
+            return ''.join(printer.parts)
+        text = repr(obj)
+        if len(text) > self.max_width and isinstance(obj, (list, tuple, dict, set, frozenset)):
+            import pprint
+            text = pprint.pformat(obj, width=self.max_width, sort_dicts=False)
+        return text
+
+
+class _PrettyPrinter:
+    """Enough of IPython.lib.pretty's printer for _repr_pretty_(p, cycle) methods:
+    text, breakable, pretty and groups (which add only their brackets)."""
+
+    def __init__(self, formatter):
+        self.formatter, self.parts = formatter, []
+
+    def text(self, s):
+        self.parts.append(str(s))
+
+    def breakable(self, sep=' '):
+        self.parts.append(sep)
+
+    def pretty(self, obj):
+        self.text(self.formatter.plain(obj))
+
+    def begin_group(self, indent=0, open=''):
+        self.text(open)
+
+    def end_group(self, dedent=0, close=''):
+        self.text(close)
+
+    def group(self, indent=0, open='', close=''):
+        import contextlib
+
+        @contextlib.contextmanager
+        def group():
+            self.text(open)
+            yield
+            self.text(close)
+        return group()
+
+    def indent(self, indent):
+        return self.group()
+
+
+# ---------------------------------------------------------- matplotlib inline
+
+def enable_matplotlib_inline(shell):
+    """Show matplotlib figures as PNGs in the output: those left open at the end of
+    each execution, and a Figure that is the value of the last expression."""
+    from .shell import UsageError
+    try:
+        import matplotlib
+    except ImportError:
+        raise UsageError('matplotlib is not installed: pip install matplotlib') from None
+    matplotlib.use('agg')
+    if getattr(shell, '_mpl_inline_hook', None) is not None:
+        return
+    shown = set()       # figures already shown through the formatter in this cell
+
+    def figure_png(fig):
+        shown.add(id(fig))
+        return _figure_png(fig)
+
+    def flush_figures():
+        _flush_figures(shell.display_pub, shown)
+
+    shell.display_formatter.for_type_by_name('matplotlib.figure', 'Figure', figure_png,
+                                              mime='image/png')
+    shell.events.register('post_execute', flush_figures)
+    shell._mpl_inline_hook = flush_figures
+
+
+def _figure_png(fig):
+    """(png bytes, {'width', 'height'} in logical pixels) for a Figure, or None if empty."""
+    if not fig.axes and not fig.lines and not fig.texts and not fig.images:
+        return None
+    import io
+    import matplotlib
+    dpi = matplotlib.rcParams['savefig.dpi']
+    if dpi == 'figure':
+        dpi = fig.dpi
+    buf = io.BytesIO()
+    fig.canvas.print_figure(buf, format='png', bbox_inches='tight', dpi=dpi)
+    data = buf.getvalue()
+    width, height = _png_size(data)
+    if not width:
+        return data
+    scale = fig.dpi / dpi       # > 1 dpi per logical pixel: a HiDPI image
+    return data, {'width': round(width * scale), 'height': round(height * scale)}
+
+
+def _flush_figures(pub, shown):
+    """Publish every open figure not shown yet this cell, then close them all."""
+    helpers = sys.modules.get('matplotlib._pylab_helpers')
+    if helpers is None:
+        return
+    try:
+        for manager in helpers.Gcf.get_all_fig_managers():
+            fig = manager.canvas.figure
+            if id(fig) in shown:
+                continue
+            png = _figure_png(fig)
+            if png is None:
+                continue
+            data, md = png if isinstance(png, tuple) else (png, {})
+            bundle = {'image/png': DisplayFormatter._encode('image/png', data),
+                      'text/plain': repr(fig)}
+            pub.publish(bundle, {'image/png': md} if md else {})
+    finally:
+        shown.clear()
+        helpers.Gcf.destroy_all()

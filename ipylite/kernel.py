@@ -1,0 +1,745 @@
+"""The kernel process: a Shell behind the five Jupyter channels.
+
+    python -m ipylite.kernel -f CONNECTION_FILE      run a kernel (what kernelspecs do)
+    python -m ipylite.kernel install [--user | --prefix P] [--name N]
+
+Threads: the main thread receives shell requests and runs the user's code (so SIGINT
+raises KeyboardInterrupt in the running cell); the control thread answers shutdown,
+interrupt and kernel_info even while a cell runs; the iopub thread owns the iopub socket
+and sends everything that other threads queue for it, flushing batched stream output on
+a timer; the heartbeat thread echoes pings. Request handlers are methods named after
+the message type (``execute_request``) and leave the work to ``Shell``.
+"""
+
+import builtins
+import collections
+import datetime
+import io
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+
+from . import __version__
+from .protocol import Session, ProtocolError, PROTOCOL_VERSION, read_connection_file, \
+    write_connection_file, install_kernel_spec, _zmq
+from .shell import Shell
+from .display import DisplayPublisher
+
+log = logging.getLogger("ipylite.kernel")
+
+SHELL_HANDLERS = frozenset((
+    "execute_request", "complete_request", "inspect_request", "history_request",
+    "is_complete_request", "kernel_info_request", "comm_info_request", "comm_open",
+    "comm_msg", "comm_close", "shutdown_request"))
+CONTROL_HANDLERS = frozenset(("shutdown_request", "interrupt_request", "kernel_info_request"))
+
+
+class StdinNotImplementedError(RuntimeError):
+    """input() was called but the frontend does not accept input requests."""
+
+
+# ------------------------------------------------------------------------- iopub
+
+class IOPubThread(threading.Thread):
+    """Owns the iopub socket. ``send(msg)`` from any thread queues a message; the
+    thread serializes and sends it. Streams registered here are flushed when their
+    deadline passes. On an XPUB socket, each new subscriber gets an iopub_welcome."""
+
+    def __init__(self, context, session, url):
+        super().__init__(daemon=True, name="ipylite-iopub")
+        zmq = _zmq()
+        self.session = session
+        self.socket = context.socket(zmq.XPUB)
+        self.socket.linger = 1000
+        self.socket.setsockopt(zmq.XPUB_VERBOSE, 1)
+        self.port = bind(self.socket, url)
+        self._queue = collections.deque()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self.streams = []
+        self._stopping = False
+
+    def send(self, msg):
+        self._queue.append(msg)
+        os.write(self._wake_w, b".")
+
+    def wake(self):
+        os.write(self._wake_w, b".")
+
+    def run(self):
+        zmq = _zmq()
+        poller = zmq.Poller()
+        poller.register(self.socket, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        while True:
+            deadlines = [s.deadline for s in self.streams if s.deadline]
+            timeout = None
+            if deadlines:
+                timeout = max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
+            events = dict(poller.poll(timeout))
+            if self._wake_r in events:
+                try:
+                    while os.read(self._wake_r, 4096):
+                        pass
+                except BlockingIOError:
+                    pass
+            if self.socket in events:
+                self._subscriptions()
+            now = time.monotonic()
+            for s in self.streams:
+                if s.deadline and s.deadline <= now:
+                    s.flush()
+            self._drain()
+            if self._stopping:
+                return
+
+    def _drain(self):
+        q = self._queue
+        while q:
+            msg = q.popleft()
+            try:
+                self.session.send(self.socket, msg)
+            except Exception:
+                log.exception("could not send %s on iopub", msg.get("msg_type"))
+
+    def _subscriptions(self):
+        zmq = _zmq()
+        while True:
+            try:
+                frame = self.socket.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if frame[:1] == b"\x01":
+                topic = frame[1:].decode("utf8", "replace")
+                self._queue.append(self.session.msg("iopub_welcome", {"subscription": topic}))
+
+    def stop(self, timeout=2.0):
+        self._stopping = True
+        self.wake()
+        self.join(timeout)
+
+
+class OutStream(io.TextIOBase):
+    """sys.stdout / sys.stderr of the kernel: text is gathered and sent as one stream
+    message per burst. The first write after a quiet spell goes out within
+    ``first_delay``; within a burst, at most every ``interval`` seconds."""
+
+    first_delay = 0.002
+    interval = 0.05
+    max_buffer = 1 << 20
+
+    def __init__(self, kernel, name):
+        self.kernel, self.name = kernel, name
+        self._buf, self._size = [], 0
+        self._lock = threading.Lock()
+        self.deadline = None
+        self._last_flush = 0.0
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        raise io.UnsupportedOperation("kernel output streams have no file descriptor")
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if not text:
+            return 0
+        with self._lock:
+            self._buf.append(text)
+            self._size += len(text)
+            wake = self.deadline is None or self._size > self.max_buffer
+            if self.deadline is None:
+                now = time.monotonic()
+                self.deadline = max(now + self.first_delay, self._last_flush + self.interval)
+            if self._size > self.max_buffer:
+                self.deadline = time.monotonic()
+        if wake:
+            self.kernel.iopub.wake()
+        return len(text)
+
+    def flush(self):
+        """Queue what is buffered as one stream message (from any thread)."""
+        with self._lock:
+            if not self._buf:
+                self.deadline = None
+                return
+            text = "".join(self._buf)
+            self._buf, self._size, self.deadline = [], 0, None
+            self._last_flush = time.monotonic()
+            self.kernel.publish("stream", {"name": self.name, "text": text})
+
+
+class KernelDisplayPublisher(DisplayPublisher):
+    """Sends the shell's displays, results and errors as iopub messages."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+
+    def _send(self, msg_type, content):
+        self.kernel.flush_streams()
+        self.kernel.publish(msg_type, content)
+
+    def publish(self, data, metadata=None, transient=None, update=False):
+        self._send("update_display_data" if update else "display_data",
+                   {"data": data, "metadata": metadata or {}, "transient": transient or {}})
+
+    def clear_output(self, wait=False):
+        self._send("clear_output", {"wait": bool(wait)})
+
+    def execute_result(self, execution_count, data, metadata):
+        self._send("execute_result", {"execution_count": execution_count, "data": data,
+                                      "metadata": metadata or {}})
+
+    def error(self, content):
+        self._send("error", content)
+
+
+# ------------------------------------------------------------------------- comms
+
+class Comm:
+    """One end of a comm channel; the kernel's end of a frontend widget, say."""
+
+    def __init__(self, target_name="", data=None, metadata=None, buffers=None,
+                 comm_id=None, kernel=None, primary=True):
+        import uuid
+        self.kernel = kernel or Kernel.instance
+        self.comm_id = comm_id or uuid.uuid4().hex
+        self.target_name = target_name
+        self._msg_callback = self._close_callback = None
+        self._closed = False
+        self.kernel.comm_manager.comms[self.comm_id] = self
+        if primary:
+            self._publish("comm_open", data, metadata, buffers, target_name=target_name)
+
+    def _publish(self, msg_type, data, metadata, buffers, **content):
+        content.update(comm_id=self.comm_id, data=data or {})
+        self.kernel.publish(msg_type, content, metadata=metadata, buffers=buffers)
+
+    def send(self, data=None, metadata=None, buffers=None):
+        self._publish("comm_msg", data, metadata, buffers)
+
+    def close(self, data=None, metadata=None, buffers=None, deleting=False):
+        if self._closed:
+            return
+        self._closed = True
+        self.kernel.comm_manager.comms.pop(self.comm_id, None)
+        if not deleting:
+            self._publish("comm_close", data, metadata, buffers)
+
+    def on_msg(self, callback):
+        self._msg_callback = callback
+
+    def on_close(self, callback):
+        self._close_callback = callback
+
+
+class CommManager:
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.comms = {}
+        self.targets = {}
+
+    def register_target(self, target_name, callback):
+        """``callback(comm, open_msg)`` runs when a frontend opens a comm to the target."""
+        self.targets[target_name] = callback
+
+    def unregister_target(self, target_name, callback=None):
+        self.targets.pop(target_name, None)
+
+    def comm_open(self, msg):
+        c = msg["content"]
+        comm = Comm(c.get("target_name", ""), comm_id=c["comm_id"], kernel=self.kernel,
+                    primary=False)
+        callback = self.targets.get(comm.target_name)
+        if callback is None:
+            log.warning("no comm target %r registered; closing the comm", comm.target_name)
+            comm.close()
+            return
+        callback(comm, msg)
+
+    def comm_msg(self, msg):
+        comm = self.comms.get(msg["content"].get("comm_id"))
+        if comm is None:
+            log.warning("message for unknown comm %s", msg["content"].get("comm_id"))
+        elif comm._msg_callback:
+            comm._msg_callback(msg)
+
+    def comm_close(self, msg):
+        comm = self.comms.get(msg["content"].get("comm_id"))
+        if comm is not None:
+            comm.close(deleting=True)
+            if comm._close_callback:
+                comm._close_callback(msg)
+
+
+# ------------------------------------------------------------------------ kernel
+
+def bind(sock, url):
+    """Bind to ``url``; a tcp port of 0 picks a free one. Returns the port."""
+    if url.startswith("tcp://") and url.endswith(":0"):
+        return sock.bind_to_random_port(url[:-2])
+    sock.bind(url)
+    return int(url.rsplit(":", 1)[1]) if url.startswith("tcp://") else url.rsplit("-", 1)[1]
+
+
+class Kernel:
+    """Runs a :class:`Shell` behind the Jupyter channels described by ``info``."""
+
+    instance = None
+    implementation = "ipylite"
+    stop_on_error_timeout = 1.0
+    _abort_until = 0.0
+
+    def __init__(self, info, shell=None, user_ns=None):
+        zmq = _zmq()
+        Kernel.instance = self
+        self.info = info
+        self.session = Session(key=info.get("key", ""))
+        self.context = zmq.Context.instance()
+        url = lambda port: (f"tcp://{info['ip']}:{port}" if info.get("transport", "tcp") == "tcp"
+                            else f"ipc://{info['ip']}-{port}")
+        self.sockets = {}
+        for name, kind in (("shell", zmq.ROUTER), ("control", zmq.ROUTER),
+                           ("stdin", zmq.ROUTER), ("hb", zmq.ROUTER)):
+            s = self.context.socket(kind)
+            s.linger = 1000
+            info[name + "_port"] = bind(s, url(info[name + "_port"]))
+            self.sockets[name] = s
+        self.iopub = IOPubThread(self.context, self.session, url(info["iopub_port"]))
+        info["iopub_port"] = self.iopub.port
+        self.stdout = OutStream(self, "stdout")
+        self.stderr = OutStream(self, "stderr")
+        self.iopub.streams = [self.stdout, self.stderr]
+        self.parent = {}          # the request being handled: parent of what we publish
+        self._parent_idents = []
+        self.comm_manager = CommManager(self)
+        self.shell = shell or Shell(user_ns=user_ns, history=_open_history())
+        self.shell.display_pub = KernelDisplayPublisher(self)
+        self.shell.pager_payload = True
+        self.shell.kernel = self
+        self._allow_stdin = False
+        self._exiting = False
+        self._done = threading.Event()
+        self._wake_r, self._wake_w = os.pipe()
+
+    # -- publishing
+    def publish(self, msg_type, content, metadata=None, buffers=None, parent=None):
+        msg = self.session.msg(msg_type, content, parent if parent is not None else self.parent,
+                               metadata=metadata)
+        if buffers:
+            msg["buffers"] = list(buffers)
+        self.iopub.send(msg)
+        return msg
+
+    def flush_streams(self):
+        self.stdout.flush()
+        self.stderr.flush()
+
+    def _status(self, state, parent):
+        self.publish("status", {"execution_state": state}, parent=parent)
+
+    def reply(self, sock, msg_type, content, parent, idents, metadata=None):
+        return self.session.send(sock, msg_type, content, parent, ident=idents,
+                                 metadata=metadata)
+
+    # -- start and run
+    def start(self):
+        zmq = _zmq()
+        self.iopub.start()
+        self._threads = [threading.Thread(target=self._heartbeat, daemon=True, name="ipylite-hb"),
+                         threading.Thread(target=self._control_loop, daemon=True,
+                                          name="ipylite-control")]
+        for t in self._threads:
+            t.start()
+        import getpass
+        self._saved_io = (sys.stdout, sys.stderr, builtins.input, getpass.getpass)
+        self._status("starting", {})
+        self._install_io()
+        poller = zmq.Poller()
+        shell = self.sockets["shell"]
+        poller.register(shell, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        while not self._exiting:
+            try:
+                events = dict(poller.poll())
+                if shell in events:
+                    self._drain_shell()
+            except KeyboardInterrupt:
+                log.debug("interrupt while idle")
+        self._cleanup()
+        self._done.set()
+
+    def _install_io(self):
+        """Our streams, input() and getpass() for the user's code and its threads."""
+        import getpass
+        sys.stdout, sys.stderr = self.stdout, self.stderr
+        builtins.input, getpass.getpass = self._input, self._getpass
+
+    def _heartbeat(self):
+        """Echo every ping back to its sender."""
+        sock = self.sockets["hb"]
+        while not self._exiting:
+            if sock.poll(500):
+                sock.send_multipart(sock.recv_multipart())
+
+    def _drain_shell(self):
+        zmq = _zmq()
+        sock = self.sockets["shell"]
+        while not self._exiting:
+            try:
+                idents, msg = self.session.recv(sock, zmq.NOBLOCK)
+            except ProtocolError as e:
+                log.warning("dropped a bad message on shell: %s", e)
+                continue
+            if msg is None:
+                return
+            self.dispatch(sock, SHELL_HANDLERS, idents, msg)
+
+    def dispatch(self, sock, allowed, idents, msg):
+        msg_type = msg["msg_type"]
+        if msg_type not in allowed:
+            log.warning("unknown message type %r on %s; ignored", msg_type,
+                        "shell" if sock is self.sockets["shell"] else "control")
+            return
+        if msg_type in ("comm_open", "comm_msg", "comm_close"):
+            handler, idents = getattr(self.comm_manager, msg_type), None
+        elif (msg_type == "execute_request" and time.monotonic() < self._abort_until
+              and self._sent_before_failure(msg)):
+            handler = self._abort
+        else:
+            handler = getattr(self, msg_type)
+        shell_req = sock is self.sockets["shell"]
+        if shell_req:
+            self.parent, self._parent_idents = msg, idents
+        self._status("busy", msg)
+        try:
+            if idents is None:
+                handler(msg)
+            else:
+                handler(sock, idents, msg)
+        except Exception:
+            log.exception("error handling %s", msg_type)
+        finally:
+            if shell_req:
+                self.flush_streams()
+            self._status("idle", msg)
+
+    # -- shell requests
+    def kernel_info_request(self, sock, idents, msg):
+        self.reply(sock, "kernel_info_reply", self.kernel_info(), msg, idents)
+
+    @staticmethod
+    def kernel_info():
+        v = sys.version_info
+        return {"status": "ok", "protocol_version": PROTOCOL_VERSION,
+                "implementation": "ipylite", "implementation_version": __version__,
+                "language_info": {
+                    "name": "python", "version": "%d.%d.%d" % v[:3],
+                    "mimetype": "text/x-python", "file_extension": ".py",
+                    "pygments_lexer": "ipython3", "codemirror_mode":
+                        {"name": "ipython", "version": 3},
+                    "nbconvert_exporter": "python"},
+                "banner": f"ipylite {__version__} on Python {sys.version.split()[0]}",
+                "help_links": [{"text": "Python", "url": "https://docs.python.org/3/"}],
+                "debugger": False}
+
+    def execute_request(self, sock, idents, msg):
+        c = msg["content"]
+        code = c.get("code", "")
+        silent = bool(c.get("silent", False))
+        store_history = bool(c.get("store_history", not silent)) and not silent
+        shell = self.shell
+        if not silent:
+            self.publish("execute_input", {"code": code,
+                                           "execution_count": shell.execution_count})
+        self._allow_stdin = bool(c.get("allow_stdin", False))
+        self._install_io()  # a previous cell may have replaced them
+        shell.payload = []
+        try:
+            result = shell.run_cell(code, store_history=store_history, silent=silent)
+        finally:
+            self._install_io()
+            self.flush_streams()
+        count = result.execution_count if result.execution_count is not None \
+            else shell.execution_count - 1
+        if result.success:
+            reply = {"status": "ok", "execution_count": count, "payload": list(shell.payload),
+                     "user_expressions": self._user_expressions(c.get("user_expressions"))}
+        else:
+            err = shell.last_error or {"ename": "Error", "evalue": "", "traceback": []}
+            reply = dict(err, status="error", execution_count=count, payload=[],
+                         user_expressions={})
+            reply.setdefault("engine_info", {"engine_id": -1, "method": "execute"})
+        if getattr(shell, "exit_now", False):
+            reply["payload"].append({"source": "ask_exit",
+                                     "keepkernel": getattr(shell, "keepkernel", False)})
+            shell.exit_now = False
+        self.reply(sock, "execute_reply", reply, msg, idents,
+                   metadata={"status": reply["status"], "started": msg["header"].get("date")})
+        if not result.success and c.get("stop_on_error", True):
+            # Requests the client sent before it could see this failure are answered
+            # "aborted" rather than run on top of it; their header dates tell which.
+            self._abort_until = time.monotonic() + self.stop_on_error_timeout
+            self._abort_before = datetime.datetime.now(datetime.timezone.utc)
+
+    def _user_expressions(self, expressions):
+        out = {}
+        for name, expr in (expressions or {}).items():
+            try:
+                value = eval(expr, self.shell.user_ns)
+                data, md = self.shell.display_formatter.format(value)
+                out[name] = {"status": "ok", "data": data, "metadata": md}
+            except Exception as e:
+                out[name] = {"status": "error", "ename": type(e).__name__,
+                             "evalue": str(e), "traceback": []}
+        return out
+
+    def _sent_before_failure(self, msg):
+        try:
+            sent = datetime.datetime.fromisoformat(msg["header"]["date"])
+            if sent.tzinfo is None:
+                sent = sent.replace(tzinfo=datetime.timezone.utc)
+        except (KeyError, TypeError, ValueError):
+            return False
+        return sent < self._abort_before
+
+    def _abort(self, sock, idents, msg):
+        self.reply(sock, "execute_reply", {"status": "aborted",
+                   "execution_count": self.shell.execution_count}, msg, idents,
+                   metadata={"status": "aborted"})
+
+    def complete_request(self, sock, idents, msg):
+        c = msg["content"]
+        self.reply(sock, "complete_reply", self.shell.complete(c.get("code", ""),
+                   c.get("cursor_pos")), msg, idents)
+
+    def inspect_request(self, sock, idents, msg):
+        c = msg["content"]
+        self.reply(sock, "inspect_reply", self.shell.inspect(
+            c.get("code", ""), c.get("cursor_pos"), c.get("detail_level", 0)), msg, idents)
+
+    def is_complete_request(self, sock, idents, msg):
+        self.reply(sock, "is_complete_reply", self.shell.is_complete(
+            msg["content"].get("code", "")), msg, idents)
+
+    def history_request(self, sock, idents, msg):
+        c = msg["content"]
+        hm = self.shell.history
+        raw, output = c.get("raw", True), c.get("output", False)
+        kind = c.get("hist_access_type", "range")
+        if hm is None:
+            rows = []
+        elif kind == "tail":
+            rows = hm.get_tail(c.get("n", 10), raw=raw, output=output)
+        elif kind == "range":
+            rows = hm.get_range(c.get("session", 0), c.get("start", 1), c.get("stop"),
+                                raw=raw, output=output)
+        elif kind == "search":
+            rows = hm.search(c.get("pattern", "*"), raw=raw, output=output, n=c.get("n"),
+                             unique=c.get("unique", False))
+        else:
+            self.reply(sock, "history_reply", {"status": "error", "ename": "ValueError",
+                       "evalue": f"unknown hist_access_type {kind!r}", "traceback": [],
+                       "history": []}, msg, idents)
+            return
+        self.reply(sock, "history_reply", {"status": "ok", "history": [list(r) for r in rows]},
+                   msg, idents)
+
+    def comm_info_request(self, sock, idents, msg):
+        target = msg["content"].get("target_name")
+        comms = {k: {"target_name": v.target_name}
+                 for k, v in self.comm_manager.comms.items()
+                 if target is None or v.target_name == target}
+        self.reply(sock, "comm_info_reply", {"status": "ok", "comms": comms}, msg, idents)
+
+    # -- control requests
+    def _control_loop(self):
+        zmq = _zmq()
+        sock = self.sockets["control"]
+        parent = int(os.environ.get("JPY_PARENT_PID") or 0)
+        while not self._exiting:
+            try:
+                if not sock.poll(1000):
+                    if parent and os.getppid() != parent:
+                        log.warning("the process that started this kernel has exited; "
+                                    "shutting down")
+                        self._stop()
+                    continue
+                idents, msg = self.session.recv(sock, zmq.NOBLOCK)
+            except ProtocolError as e:
+                log.warning("dropped a bad message on control: %s", e)
+                continue
+            except zmq.ZMQError:
+                return
+            if msg is not None:
+                self.dispatch(sock, CONTROL_HANDLERS, idents, msg)
+
+    def interrupt_request(self, sock, idents, msg):
+        os.kill(os.getpid(), signal.SIGINT)
+        self.reply(sock, "interrupt_reply", {"status": "ok"}, msg, idents)
+
+    def shutdown_request(self, sock, idents, msg):
+        content = {"status": "ok", "restart": bool(msg["content"].get("restart", False))}
+        self.reply(sock, "shutdown_reply", content, msg, idents)
+        self.publish("shutdown_reply", content, parent=msg)
+        self._stop()
+
+    def _stop(self):
+        """Leave the main loop; exit anyway if a running cell keeps it busy."""
+        self._exiting = True
+        os.write(self._wake_w, b".")
+        if threading.current_thread() is not threading.main_thread():
+            threading.Thread(target=self._exit_if_stuck, daemon=True).start()
+
+    def _exit_if_stuck(self, grace=2.0):
+        """A cell still running after ``grace`` seconds would block the shutdown."""
+        if self._done.wait(grace):
+            return
+        log.warning("a cell is still running; exiting anyway")
+        if self.shell.history is not None:
+            self.shell.history.close()
+        self.flush_streams()
+        self.iopub.stop()
+        os._exit(0)
+
+    def _cleanup(self):
+        import getpass
+        sys.stdout, sys.stderr = self._saved_io[:2]
+        builtins.input, getpass.getpass = self._saved_io[2:]
+        hm = self.shell.history
+        if hm is not None:
+            hm.close()
+        self.flush_streams()
+        self.iopub.stop()
+        for t in self._threads:
+            if t is not threading.current_thread():
+                t.join(2)
+        for sock in self.sockets.values():
+            sock.close(linger=1000)
+        self.iopub.socket.close(linger=1000)
+        if Kernel.instance is self:
+            Kernel.instance = None
+
+    # -- stdin
+    def _input(self, prompt="", password=False):
+        if not self._allow_stdin:
+            raise StdinNotImplementedError(
+                "input() was called, but this frontend does not support input requests")
+        zmq = _zmq()
+        self.flush_streams()
+        sock = self.sockets["stdin"]
+        while True:  # drop stale replies from an earlier, interrupted request
+            try:
+                if self.session.recv(sock, zmq.NOBLOCK)[1] is None:
+                    break
+            except ProtocolError:
+                continue
+        self.session.send(sock, "input_request", {"prompt": str(prompt), "password": password},
+                          self.parent, ident=self._parent_idents)
+        while True:
+            sock.poll()  # KeyboardInterrupt (from an interrupt) escapes here, as it should
+            try:
+                _, reply = self.session.recv(sock, zmq.NOBLOCK)
+            except ProtocolError as e:
+                log.warning("dropped a bad message on stdin: %s", e)
+                continue
+            if reply is not None and reply["msg_type"] == "input_reply":
+                value = reply["content"].get("value", "")
+                if value == "\x04":  # Ctrl-D in a terminal frontend
+                    raise EOFError("input cancelled")
+                return value
+
+    def _getpass(self, prompt="Password: ", stream=None):
+        return self._input(prompt, password=True)
+
+
+def _open_history():
+    from .history import HistoryManager
+    from .config import profile_dir
+    path = profile_dir("default")
+    if path is None:
+        return HistoryManager(":memory:")
+    return HistoryManager(os.path.join(path, "history.sqlite"))
+
+
+# ---------------------------------------------------------------- embed and main
+
+def embed_kernel(local_ns=None, global_ns=None, connection_file=None, **kw):
+    """Start a kernel inside this program on the caller's namespace and serve until a
+    client shuts it down. Prints how to connect."""
+    if local_ns is None or global_ns is None:
+        frame = sys._getframe(1)
+        if local_ns is None:
+            local_ns = frame.f_locals
+        if global_ns is None:
+            global_ns = frame.f_globals
+    ns = dict(global_ns)
+    ns.update(local_ns)
+    fname, info = write_connection_file(connection_file)
+    kernel = Kernel(info, user_ns=ns)
+    print(f"ipylite kernel running in process {os.getpid()}. To connect another client:\n"
+          f"    python -m ipylite --existing {fname}\n"
+          f"    jupyter console --existing {fname}", file=sys.__stdout__, flush=True)
+    try:
+        kernel.start()
+    finally:
+        try:
+            os.remove(fname)
+        except OSError:
+            pass
+
+
+def main(argv=None):
+    import argparse
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "install":
+        p = argparse.ArgumentParser(prog="python -m ipylite.kernel install",
+                                    description="Register the ipylite kernelspec.")
+        where = p.add_mutually_exclusive_group()
+        where.add_argument("--user", action="store_true", help="in the user's data folder")
+        where.add_argument("--prefix", help="under PREFIX/share/jupyter/kernels")
+        p.add_argument("--name", default="ipylite")
+        p.add_argument("--display-name", default=None)
+        a = p.parse_args(argv[1:])
+        dest = install_kernel_spec(a.name, user=a.user, prefix=a.prefix,
+                                   display_name=a.display_name)
+        print(f"Installed kernelspec {a.name} in {dest}")
+        return 0
+    p = argparse.ArgumentParser(prog="python -m ipylite.kernel",
+                                description="Run an ipylite kernel.")
+    p.add_argument("-f", "--connection-file", help="connection file to use (written if absent)")
+    p.add_argument("--ip", default="127.0.0.1")
+    p.add_argument("--debug", action="store_true", help="log debugging messages")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if a.debug else logging.WARNING,
+                        format="[ipylite.kernel %(levelname)s] %(message)s")
+    if a.connection_file and os.path.exists(a.connection_file):
+        try:
+            info = read_connection_file(a.connection_file)
+        except (OSError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    else:
+        fname, info = write_connection_file(a.connection_file, ip=a.ip)
+        print(f"connection file: {fname}", file=sys.stderr)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    Kernel(info).start()
+    return 0
+
+
+if __name__ == "__main__":
+    # Run the copy imported under the package's name, so that user code importing
+    # ipylite.kernel (or myapp._vendor.ipylite.kernel) sees this very Kernel.
+    import importlib
+    sys.exit(importlib.import_module(__spec__.name).main())

@@ -1,0 +1,1395 @@
+"""The interpreter: run cells in a user namespace and report what happened.
+
+    shell = Shell()
+    result = shell.run_cell('x = 6 * 7\\nx')     # Out[1]: 42 via shell.display_pub
+    result.success, result.result                 # True, 42
+    shell.complete('import o'), shell.inspect('len'), shell.is_complete('if x:')
+
+A cell is transformed (pasted prompts, %magic, !shell, obj?), compiled with ast so
+the value of its last expression reaches displayhook() (unless the cell ends with
+';'), and run in user_ns; top-level `await` runs on an event loop kept by the shell.
+Output leaves only through sys.stdout/sys.stderr and self.display_pub, so a kernel
+swaps those and nothing else.  Errors become a content dict {ename, evalue,
+traceback} handed to display_pub.error().
+
+Sections: results and events, the Shell (running cells), input transforms, magics,
+tracebacks, system commands, completion, introspection, is_complete.
+"""
+import builtins
+import os
+import sys
+
+from .display import DisplayFormatter, DisplayPublisher
+
+__all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageError',
+           'SList', 'get_ipython']
+
+CO_COROUTINE = 0x80                 # inspect.CO_COROUTINE
+CO_VARARGS, CO_VARKEYWORDS = 0x04, 0x08
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_MISSING = object()
+
+
+def get_ipython():
+    """The active Shell, or None when there is none."""
+    return Shell.current()
+
+
+# ------------------------------------------------------- results and events
+
+class UsageError(Exception):
+    """A mistake in using a magic or command: shown as one line, no traceback."""
+
+
+class ExecutionInfo:
+    """What run_cell was asked to do; passed to pre_run_cell callbacks."""
+
+    def __init__(self, raw_cell, store_history=True, silent=False):
+        self.raw_cell, self.store_history, self.silent = raw_cell, store_history, silent
+
+    def __repr__(self):
+        return '<ExecutionInfo raw_cell=%r store_history=%s silent=%s>' % (
+            self.raw_cell[:50], self.store_history, self.silent)
+
+
+class ExecutionResult:
+    """What happened: execution_count, result (the displayed value), the errors."""
+
+    def __init__(self, info):
+        self.info = info
+        self.execution_count = None
+        self.result = None
+        self.error_before_exec = None
+        self.error_in_exec = None
+
+    @property
+    def success(self):
+        return self.error_before_exec is None and self.error_in_exec is None
+
+    def raise_error(self):
+        """Re-raise the error that stopped the cell, if any."""
+        if self.error_before_exec is not None:
+            raise self.error_before_exec
+        if self.error_in_exec is not None:
+            raise self.error_in_exec
+
+    def __repr__(self):
+        return '<ExecutionResult execution_count=%s success=%s result=%r>' % (
+            self.execution_count, self.success, self.result)
+
+
+class EventManager:
+    """Callbacks around execution: pre_execute(), pre_run_cell(info),
+    post_execute(), post_run_cell(result).  A failing callback is reported and
+    the others still run."""
+    names = ('pre_execute', 'pre_run_cell', 'post_execute', 'post_run_cell')
+
+    def __init__(self, shell):
+        self.shell = shell
+        self.callbacks = {name: [] for name in self.names}
+
+    def _list(self, name):
+        try:
+            return self.callbacks[name]
+        except KeyError:
+            raise KeyError('Unknown event %r: use one of %s' % (name, ', '.join(self.names)))
+
+    def register(self, name, callback):
+        if not callable(callback):
+            raise TypeError('%r is not callable' % (callback,))
+        if callback not in self._list(name):
+            self.callbacks[name].append(callback)
+
+    def unregister(self, name, callback):
+        try:
+            self._list(name).remove(callback)
+        except ValueError:
+            raise ValueError('%r is not registered for %s' % (callback, name)) from None
+
+    def trigger(self, name, *args):
+        for callback in list(self._list(name)):
+            try:
+                callback(*args)
+            except Exception:
+                sys.stderr.write('Error in callback %r (for %s):\n' % (callback, name))
+                self.shell.showtraceback()
+
+
+class ExitAutocall:
+    """`exit` and `quit` in the namespace: calling one, or evaluating it alone,
+    asks the frontend to stop (shell.exit_now); nothing is raised."""
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    def __repr__(self):
+        return 'Use exit() or quit() to exit'
+
+    def __call__(self, keep_kernel=False):
+        self.shell.keepkernel = keep_kernel
+        self.shell.ask_exit()
+
+
+class SList(list):
+    """Lines of a command's output (x = !ls): .s, .n, .p and grep()."""
+
+    @property
+    def s(self):
+        """The lines joined with spaces."""
+        return ' '.join(self)
+
+    @property
+    def n(self):
+        """The lines joined with newlines."""
+        return '\n'.join(self)
+
+    @property
+    def p(self):
+        """The lines that name existing paths, as pathlib.Path objects."""
+        from pathlib import Path
+        return [Path(line) for line in self if os.path.exists(line)]
+
+    def grep(self, pattern, prune=False):
+        """Lines matching a regex (case-insensitive) or a predicate; prune=True
+        keeps the others instead."""
+        if callable(pattern):
+            match = pattern
+        else:
+            import re
+            match = re.compile(pattern, re.IGNORECASE).search
+        return SList(line for line in self if bool(match(line)) != prune)
+
+
+class _DictModule:
+    """A stand-in module whose namespace is a given dict (pickle finds classes in it)."""
+
+    def __init__(self, ns):
+        self.__dict__ = ns
+
+
+# ------------------------------------------------------------------ the Shell
+
+class Shell:
+    """An interactive namespace that runs cells, IPython style.
+
+    Settings are class attributes a subclass or a frontend may change:
+    pager_payload (the kernel sets it: page() output goes to self.payload),
+    system_stdin (stdin for !commands; None inherits), tb_before/tb_after
+    (context lines around the failing line in tracebacks).
+    """
+    xmodes = ('Plain', 'Context', 'Verbose', 'Minimal')
+    color_schemes = ('NoColor', 'Linux', 'LightBG', 'Neutral')
+    tb_before, tb_after = 2, 1
+    pager_payload = False
+    system_stdin = None
+    _current = None
+
+    def __init__(self, user_ns=None, user_module=None, display_pub=None, history=None,
+                 colors='NoColor', xmode='Context'):
+        self.display_pub = display_pub if display_pub is not None else DisplayPublisher()
+        self.display_formatter = DisplayFormatter()
+        self.history = history
+        self.events = EventManager(self)
+        self.magics = {'line': {}, 'cell': {}}
+        for name in ('xmode', 'matplotlib', 'pinfo', 'pinfo2', 'tb'):
+            self.magics['line'][name] = getattr(self, 'magic_' + name)
+        self.colors = colors
+        self.xmode = xmode
+        self.payload = []
+        self.last_error = None
+        self.exit_now = self.keepkernel = False
+        self.loop = None                # event loop for top-level await, made on first use
+        self.compile_flags = 0          # __future__ features carried from cell to cell
+        self._store_history = True
+        self._last_exc = None
+        self._root_modules = None
+        self._init_namespace(user_ns, user_module)
+        self.activate()
+
+    @classmethod
+    def current(cls):
+        """The most recently created or activated Shell, or None."""
+        return Shell._current
+
+    def activate(self):
+        """Make this the shell that get_ipython() and display() use."""
+        Shell._current = self
+
+    def get_ipython(self):
+        return self
+
+    def _init_namespace(self, user_ns, user_module):
+        if user_module is None:
+            if user_ns is None:
+                import types
+                user_module = types.ModuleType('__main__')
+            else:
+                user_module = _DictModule(user_ns)
+        self.user_module = user_module
+        self.user_global_ns = user_module.__dict__
+        self.user_ns = self.user_global_ns if user_ns is None else user_ns
+        self.execution_count = 1
+        self._fill_namespace()
+
+    def _fill_namespace(self):
+        self.In, self.Out = [''], {}
+        self.user_global_ns.setdefault('__builtins__', builtins)
+        self.user_ns.setdefault('__name__', '__main__')
+        exit_ = ExitAutocall(self)
+        self.user_ns.update(
+            get_ipython=self.get_ipython, In=self.In, Out=self.Out, _ih=self.In,
+            _oh=self.Out, _='', __='', ___='', _i='', _ii='', _iii='', _i00='',
+            exit=exit_, quit=exit_)
+
+    @property
+    def xmode(self):
+        return self._xmode
+
+    @xmode.setter
+    def xmode(self, mode):
+        self._xmode = _pick(mode, self.xmodes, 'xmode')
+
+    @property
+    def colors(self):
+        return self._colors
+
+    @colors.setter
+    def colors(self, scheme):
+        self._colors = _pick(scheme, self.color_schemes, 'color scheme')
+
+    # -- namespace ---------------------------------------------------------
+
+    def push(self, variables):
+        """Put a dict of names into the user namespace."""
+        self.user_ns.update(variables)
+
+    def ev(self, expr):
+        """Evaluate an expression in the user namespace."""
+        return eval(expr, self.user_global_ns, self.user_ns)
+
+    def ex(self, cmd):
+        """Execute statements in the user namespace."""
+        exec(cmd, self.user_global_ns, self.user_ns)
+
+    def reset(self, new_session=True):
+        """Empty the namespace and the In/Out caches; new_session restarts counting."""
+        self.user_ns.clear()
+        if self.user_global_ns is not self.user_ns:
+            self.user_global_ns.clear()
+            self.user_global_ns['__name__'] = '__main__'
+        self.user_ns['__name__'] = '__main__'
+        self._fill_namespace()
+        self.last_error = self._last_exc = None
+        if new_session:
+            self.execution_count = 1
+        if new_session and self.history is not None and hasattr(self.history, 'new_session'):
+            self._history_call('new_session')
+
+    def ask_exit(self):
+        self.exit_now = True
+
+    # -- running cells -----------------------------------------------------
+
+    def run_cell(self, raw_cell, store_history=True, silent=False):
+        """Run one cell; return an ExecutionResult.
+
+        store_history numbers the cell (execution_count, In, Out, history);
+        silent runs it with no displayed value, no history, no *_run_cell events.
+        """
+        if silent:
+            store_history = False
+        info = ExecutionInfo(raw_cell, store_history, silent)
+        result = ExecutionResult(info)
+        self.events.trigger('pre_execute')
+        if not silent:
+            self.events.trigger('pre_run_cell', info)
+        try:
+            self._run_cell(raw_cell, result, store_history, silent)
+        finally:
+            self.events.trigger('post_execute')
+            if not silent:
+                self.events.trigger('post_run_cell', result)
+        return result
+
+    def _run_cell(self, raw_cell, result, store_history, silent):
+        import linecache
+        count = result.execution_count = self.execution_count
+        if not raw_cell.strip():
+            return          # as in IPython, an empty cell is not numbered
+        self._store_history = store_history
+        try:
+            try:
+                cell = self.transform_cell(raw_cell)
+            except Exception as e:
+                self.showtraceback()
+                result.error_before_exec = e
+                return
+            if store_history:
+                self._store_input(count, cell, raw_cell)
+            filename = '<ipylite-input-%d-%012x>' % (count, hash(cell) & 0xffffffffffff)
+            linecache.cache[filename] = (len(cell), None, _keeplines(cell), filename)
+            try:
+                codes = self._compile(cell, filename, silent)
+            except (SyntaxError, ValueError, OverflowError) as e:
+                if isinstance(e, SyntaxError):
+                    self.showsyntaxerror()
+                else:
+                    self.showtraceback()
+                result.error_before_exec = e
+                return
+            self._execute(codes, result)
+        finally:
+            self._store_history = True
+            if store_history:
+                self.execution_count += 1
+
+    def _compile(self, cell, filename, silent):
+        """Code objects for the cell: [(code, is_last_expression)]."""
+        import ast
+        flags = self.compile_flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        tree = compile(cell, filename, 'exec', flags | ast.PyCF_ONLY_AST, dont_inherit=True)
+        body, last = tree.body, None
+        if (body and isinstance(body[-1], ast.Expr) and not silent
+                and not _ends_with_semicolon(cell, body[-1])):
+            last = ast.Expression(body.pop().value)
+        codes = []
+        if body:
+            module = ast.Module(body, type_ignores=[])
+            codes.append((compile(module, filename, 'exec', flags, dont_inherit=True), False))
+        if last is not None:
+            codes.append((compile(last, filename, 'eval', flags, dont_inherit=True), True))
+        for code, _ in codes:
+            self.compile_flags |= code.co_flags & _future_flags()
+        return codes
+
+    def _execute(self, codes, result):
+        main = sys.modules.get('__main__')
+        sys.modules['__main__'] = self.user_module      # so pickle finds cell classes
+        try:
+            if any(code.co_flags & CO_COROUTINE for code, _ in codes):
+                # the whole cell runs inside the loop, so every statement sees it
+                self._run_coroutine(self._execute_async(codes, result))
+            else:
+                for code, is_expr in codes:
+                    self._show_value(eval(code, self.user_global_ns, self.user_ns),
+                                     is_expr, result)
+        except SystemExit as e:
+            result.error_in_exec = e
+            self._last_exc = sys.exc_info()
+            self._publish_error('SystemExit', e, [
+                'An exception has occurred, use %tb to see the full traceback.\n',
+                self._exception_line(e)])
+        except BaseException as e:
+            result.error_in_exec = e
+            self.showtraceback()
+        finally:
+            if main is not None:
+                sys.modules['__main__'] = main
+
+    async def _execute_async(self, codes, result):
+        for code, is_expr in codes:
+            value = eval(code, self.user_global_ns, self.user_ns)
+            if code.co_flags & CO_COROUTINE:
+                value = await value
+            self._show_value(value, is_expr, result)
+
+    def _show_value(self, value, is_expr, result):
+        if is_expr and value is not None:
+            result.result = value
+            self.displayhook(value)
+
+    def _run_coroutine(self, coro):
+        """Run a top-level-await cell on the shell's own loop, reused across cells."""
+        import asyncio
+        if self.loop is None or self.loop.is_closed():
+            self.loop = asyncio.new_event_loop()
+        if asyncio._get_running_loop() is None:
+            return self.loop.run_until_complete(coro)
+        # Called from inside a running loop (an asyncio frontend): use a thread.
+        import threading
+        outcome = {}
+
+        def run():
+            try:
+                outcome['value'] = self.loop.run_until_complete(coro)
+            except BaseException as e:
+                outcome['error'] = e
+        worker = threading.Thread(target=run, name='ipylite-await')
+        worker.start()
+        worker.join()
+        if 'error' in outcome:
+            raise outcome['error']
+        return outcome['value']
+
+    def displayhook(self, value):
+        """Show the value of a cell's last expression as Out[n] and cache it."""
+        if value is None:
+            return
+        if isinstance(value, ExitAutocall):
+            return value()
+        count = self.execution_count
+        if self._store_history:
+            ns = self.user_ns
+            ns['___'], ns['__'], ns['_'] = ns.get('__', ''), ns.get('_', ''), value
+            self.Out[count] = ns['_%d' % count] = value
+        data, md = self.display_formatter.format(value)
+        if not data:
+            return
+        if self._store_history and self.history is not None:
+            self._history_call('store_output', count, data.get('text/plain'))
+        self.display_pub.execute_result(count, data, md)
+
+    def _store_input(self, count, cell, raw_cell):
+        ns = self.user_ns
+        while len(self.In) < count:
+            self.In.append('')
+        self.In[count:count + 1] = [cell]
+        ns['_iii'], ns['_ii'], ns['_i'] = ns.get('_ii', ''), ns.get('_i', ''), ns.get('_i00', '')
+        ns['_i00'] = ns['_i%d' % count] = cell
+        if self.history is not None:
+            self._history_call('store_input', count, cell, raw_cell)
+
+    def _history_call(self, name, *args):
+        try:
+            getattr(self.history, name)(*args)
+        except Exception:
+            import logging
+            logging.getLogger(__name__).exception('history.%s failed', name)
+
+    # -- input transforms --------------------------------------------------
+
+    def transform_cell(self, cell):
+        """IPython syntax to Python: pasted prompts, %%cell and %line magics,
+        !shell commands (x = !cmd too), obj? / obj?? help.  Lines inside strings,
+        brackets or continuations are left alone."""
+        lines = _strip_prompts(cell.splitlines(True))
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if first is not None and lines[first].startswith('%%'):
+            name, arg = (lines[first][2:].split(None, 1) + [''])[:2]
+            body = ''.join(lines[first + 1:])
+            return 'get_ipython().run_cell_magic(%r, %r, %r)\n' % (name, arg.rstrip(), body)
+        out, scan = [], _Scan()
+        for line in lines:
+            if scan.at_start():
+                new = _transform_line(line)
+                if new is not None:
+                    out.append(new)
+                    continue
+            scan.feed(line)
+            out.append(line)
+        return ''.join(out)
+
+    # -- magics --------------------------------------------------------------
+
+    def register_magic_function(self, func, magic_kind='line', magic_name=None):
+        """Make func a magic: line magics are called func(line), cell magics
+        func(line, cell); 'line_cell' registers both."""
+        kinds = ('line', 'cell') if magic_kind == 'line_cell' else (magic_kind,)
+        for kind in kinds:
+            if kind not in self.magics:
+                raise ValueError("magic_kind must be 'line', 'cell' or 'line_cell', not %r"
+                                 % magic_kind)
+            self.magics[kind][magic_name or func.__name__] = func
+        return func
+
+    def run_line_magic(self, magic_name, line):
+        func = self.magics['line'].get(magic_name)
+        if func is None:
+            hint = (' (But cell magic `%%%%%s` exists, did you mean that instead?)'
+                    % magic_name if magic_name in self.magics['cell'] else '')
+            raise UsageError('Line magic function `%%%s` not found%s.' % (magic_name, hint))
+        return func(line)
+
+    def run_cell_magic(self, magic_name, line, cell):
+        func = self.magics['cell'].get(magic_name)
+        if func is None:
+            raise UsageError('Cell magic `%%%%%s` not found.' % magic_name)
+        return func(line, cell)
+
+    def magic_xmode(self, line):
+        """%xmode [Plain|Context|Verbose|Minimal]: how exceptions are reported
+        (no argument cycles through the modes)."""
+        mode = line.strip()
+        if not mode:
+            mode = self.xmodes[(self.xmodes.index(self.xmode) + 1) % len(self.xmodes)]
+        self.xmode = mode
+        sys.stdout.write('Exception reporting mode: %s\n' % self.xmode)
+
+    def magic_matplotlib(self, line):
+        """%matplotlib [inline]: show matplotlib figures as images in the output."""
+        gui = line.strip() or 'inline'
+        if gui != 'inline':
+            raise UsageError('Only `%%matplotlib inline` is supported here, not %r' % gui)
+        from .display import enable_matplotlib_inline
+        enable_matplotlib_inline(self)
+
+    def magic_pinfo(self, line, detail_level=0):
+        """%pinfo obj (or obj?): signature, docstring and more about obj."""
+        name = line.strip()
+        text = self.object_inspect_text(name, detail_level) if name else None
+        if text is None:
+            sys.stdout.write('Object `%s` not found.\n' % name)
+        else:
+            self.page(text)
+
+    def magic_pinfo2(self, line):
+        """%pinfo2 obj (or obj??): like %pinfo, with the source code."""
+        self.magic_pinfo(line, 1)
+
+    def magic_tb(self, line):
+        """%tb [mode]: print the last traceback in full (mode as in %xmode)."""
+        if self._last_exc is None:
+            raise UsageError('No traceback available to show.')
+        mode = _pick(line.strip(), self.xmodes, 'xmode') if line.strip() else (
+            'Context' if self.xmode == 'Minimal' else self.xmode)
+        etype, value, tb = self._last_exc
+        self._publish_error(etype.__name__, value, self.format_traceback(etype, value, tb, mode))
+
+    def page(self, data, start=0):
+        """Show long text (or a mime bundle) in the frontend's pager."""
+        bundle = {'text/plain': data} if isinstance(data, str) else data
+        if self.pager_payload:
+            self.payload.append({'source': 'page', 'data': bundle, 'start': start})
+        else:
+            sys.stdout.write(bundle.get('text/plain', '') + '\n')
+
+    # -- tracebacks ----------------------------------------------------------
+
+    def showtraceback(self, exc_tuple=None):
+        """Report the exception being handled (or exc_tuple) through display_pub."""
+        etype, value, tb = exc_tuple or sys.exc_info()
+        if etype is None:
+            sys.stderr.write('No traceback available to show.\n')
+            return
+        if isinstance(value, UsageError):
+            lines = ['UsageError: %s' % value]
+        else:
+            self._last_exc = (etype, value, tb)
+            lines = self.format_traceback(etype, value, tb)
+        sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+        self._publish_error(etype.__name__, value, lines)
+
+    def showsyntaxerror(self, filename=None):
+        """Report the SyntaxError being handled: where, the line, a caret."""
+        etype, value, tb = sys.exc_info()
+        sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+        self._last_exc = (etype, value, None)
+        self._publish_error(etype.__name__, value, self._exception_only(value))
+
+    def get_exception_only(self, exc_tuple=None):
+        """'ExcType: message\\n' for the exception being handled (or exc_tuple)."""
+        value = (exc_tuple or sys.exc_info())[1]
+        return _strip_ansi('\n'.join(self._exception_only(value))) + '\n'
+
+    def _publish_error(self, ename, value, traceback_lines):
+        try:
+            evalue = str(value)
+        except Exception:
+            evalue = '<unprintable %s object>' % type(value).__name__
+        self.last_error = {'ename': ename, 'evalue': evalue, 'traceback': traceback_lines}
+        self.display_pub.error(self.last_error)
+
+    def format_traceback(self, etype, value, tb, mode=None):
+        """The traceback as a list of strings, in xmode `mode` (default self.xmode)."""
+        mode = mode or self.xmode
+        if mode == 'Minimal':
+            return self._exception_only(value)
+        if mode == 'Plain':
+            return [self._plain_traceback(etype, value, tb)]
+        out = []
+        for i, (exc, etb, message) in enumerate(_exception_chain(value, tb)):
+            if message:
+                out.append(message)
+            name = type(exc).__name__
+            header = self._c('exc', name) + ' ' * max(1, 42 - len(name)) + \
+                'Traceback (most recent call last)'
+            out.append(self._c('topline', '-' * 75) + '\n' + header if i == 0 else header)
+            out.extend(self._format_frame(frame, lineno, mode == 'Verbose')
+                       for frame, lineno in _visible_frames(etb))
+            out.extend(self._exception_only(exc))
+        return out
+
+    def _c(self, kind, text):
+        """text in the colour the scheme gives `kind`."""
+        codes = _COLORS.get(self._colors)
+        return '\033[%sm%s\033[0m' % (codes[kind], text) if codes else text
+
+    def _format_frame(self, frame, lineno, verbose):
+        import linecache
+        code = frame.f_code
+        where = self._c('file', _where(code.co_filename, lineno))
+        if code.co_name != '<module>':
+            where += ', in %s(%s)' % (self._c('name', getattr(code, 'co_qualname', code.co_name)),
+                                      self._format_args(frame, verbose))
+        lines = [where]
+        source = linecache.getlines(code.co_filename, frame.f_globals)
+        if 0 < lineno <= len(source):
+            first, last = max(1, lineno - self.tb_before), min(len(source), lineno + self.tb_after)
+            for n in range(first, last + 1):
+                text = source[n - 1].rstrip()
+                if n == lineno:
+                    mark = '-' * max(0, 5 - len(str(n))) + '> ' + str(n)
+                    lines.append(self._c('arrow', mark) + ' ' + text)
+                else:
+                    lines.append(self._c('lineno', str(n).rjust(7)) + ' ' + text)
+            if verbose:
+                lines.extend(self._format_locals(frame, source[lineno - 1]))
+        return '\n'.join(lines) + '\n'
+
+    def _format_args(self, frame, verbose):
+        code = frame.f_code
+        nargs, nkw = code.co_argcount, code.co_kwonlyargcount
+        names = list(code.co_varnames[:nargs])
+        i = nargs + nkw
+        if code.co_flags & CO_VARARGS:
+            names.append('*' + code.co_varnames[i])
+            i += 1
+        elif nkw:
+            names.append('*')
+        names.extend(code.co_varnames[nargs:nargs + nkw])
+        if code.co_flags & CO_VARKEYWORDS:
+            names.append('**' + code.co_varnames[i])
+        if not verbose:
+            return ', '.join(names)
+        values = frame.f_locals
+        return ', '.join(n if n.lstrip('*') not in values else '%s=%s' % (
+            self._c('var', n), self._c('val', _safe_repr(values[n.lstrip('*')], 60)))
+            for n in names if n != '*')
+
+    def _format_locals(self, frame, line):
+        """Verbose mode: a function's locals; at module level, the names on the line."""
+        import re
+        if frame.f_code.co_name == '<module>':
+            ns = frame.f_globals
+            names = [n for n in dict.fromkeys(re.findall(r'[^\W\d]\w*', line)) if n in ns
+                     and type(ns[n]).__name__ != 'module' and not n.startswith('__')]
+        else:
+            ns = frame.f_locals
+            names = [n for n in ns if not n.startswith('__')]
+        return ['%s%s = %s' % (' ' * 8, self._c('var', n), self._c('val', _safe_repr(ns[n], 80)))
+                for n in names]
+
+    def _exception_only(self, value):
+        """The last lines of a traceback: for a SyntaxError the place and a caret,
+        then 'ExcType: message' and any notes."""
+        lines = []
+        if isinstance(value, SyntaxError):
+            lines.append(self._syntax_location(value))
+        line = self._exception_line(value)
+        notes = getattr(value, '__notes__', None)
+        if isinstance(notes, (list, tuple)):
+            line = '\n'.join([line] + [str(note) for note in notes])
+        lines.append(line)
+        return lines
+
+    def _exception_line(self, value):
+        if isinstance(value, SyntaxError):
+            message = value.msg
+        else:
+            try:
+                message = str(value)
+            except Exception:
+                message = '<exception str() failed>'
+        name = self._c('exc', type(value).__name__)
+        return '%s: %s' % (name, message) if message else name
+
+    def _syntax_location(self, value):
+        import linecache
+        lines = ['  ' + self._c('file', _where(value.filename or '<unknown>', value.lineno))]
+        text = value.text
+        if text is None and value.lineno and value.filename:
+            text = linecache.getline(value.filename, value.lineno) or None
+        if text:
+            text = text.rstrip('\r\n')
+            indent = len(text) - len(text.lstrip())
+            lines.append('    ' + text.strip())
+            if value.offset and value.offset > indent:
+                width = 1
+                end = value.end_offset
+                if end and value.end_lineno == value.lineno and end > value.offset:
+                    width = min(end, len(text) + 1) - value.offset
+                lines.append('    ' + ' ' * (value.offset - 1 - indent) +
+                             self._c('exc', '^' * max(1, width)))
+        return '\n'.join(lines)
+
+    def _plain_traceback(self, etype, value, tb):
+        import re
+        import traceback
+        frames = _visible_frames(tb)
+        tb = _first_tb(tb, frames[0][0]) if frames else tb
+        text = ''.join(traceback.format_exception(etype, value, tb)).rstrip('\n')
+
+        def cell(m):
+            where = '' if m[3] == '<module>' else ' in ' + m[3]
+            return 'Cell In[%s], line %s%s' % (m[1], m[2], where)
+        return re.sub(r'File "<ipylite-input-(\d+)-[0-9a-f]+>", line (\d+), in (.*)', cell, text)
+
+    # -- system commands -----------------------------------------------------
+
+    def var_expand(self, cmd):
+        """Expand $name and {expr} from the user namespace ($$ is a literal $).
+        Unknown names and failing expressions are left as typed ($HOME stays)."""
+        import re
+        ns = self.user_ns
+
+        def expand(m):
+            token = m.group()
+            if token in ('$$', '{{', '}}'):
+                return token[0]
+            if token[0] == '$':
+                return str(ns[token[1:]]) if token[1:] in ns else token
+            try:
+                return str(eval(token[1:-1], self.user_global_ns, ns))
+            except Exception:
+                return token
+        return re.sub(r'\$\$|\$[^\W\d]\w*|\{\{|\}\}|\{[^{}]+\}', expand, cmd)
+
+    def system(self, cmd):
+        """Run cmd in a shell, its output streamed to sys.stdout / sys.stderr as it
+        comes; the exit status goes to _exit_code."""
+        import subprocess
+        out, err = sys.stdout, sys.stderr
+        for stream in (out, err):
+            stream.flush()
+        windows = os.name == 'nt'
+        proc = subprocess.Popen(self.var_expand(cmd), shell=True, stdin=self.system_stdin,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT if windows else subprocess.PIPE)
+        try:
+            _pump(proc, out, err)
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            proc.wait()
+            err.write('^C\n')
+        finally:
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+        self.user_ns['_exit_code'] = proc.returncode
+
+    def getoutput(self, cmd):
+        """Run cmd in a shell and return its output (stdout and stderr) as an SList."""
+        import subprocess
+        proc = subprocess.run(self.var_expand(cmd), shell=True, stdin=self.system_stdin,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.user_ns['_exit_code'] = proc.returncode
+        return SList(proc.stdout.decode(_encoding(), 'replace').splitlines())
+
+    # -- completion ----------------------------------------------------------
+
+    def complete(self, code, cursor_pos=None):
+        """Completions for the text before cursor_pos, as a complete_reply content."""
+        if cursor_pos is None:
+            cursor_pos = len(code)
+        text = code[:cursor_pos]
+        try:
+            start, matches = self._completions(text)
+        except Exception:
+            import logging
+            logging.getLogger(__name__).debug('completion failed', exc_info=True)
+            start, matches = cursor_pos, []
+        return {'matches': matches, 'cursor_start': start, 'cursor_end': cursor_pos,
+                'metadata': {}, 'status': 'ok'}
+
+    def _completions(self, text):
+        """(cursor_start, sorted matches) for the end of text."""
+        import re
+        end = len(text)
+        line = text[text.rfind('\n') + 1:]
+        stripped = line.lstrip()
+        m = re.fullmatch(r'(%%?)(\w*)', stripped)
+        if m:                                                   # %magic, %%magic
+            kinds = ('cell',) if m[1] == '%%' else ('line', 'cell')
+            names = {('%' if kind == 'line' else '%%') + name
+                     for kind in kinds for name in self.magics[kind] if name.startswith(m[2])}
+            return end - len(m[0]), sorted(names)
+        if stripped[:1] in ('!', '%'):                          # paths for commands
+            word = re.search(r'[^\s\'"]*$', line)[0]
+            return end - len(word), _path_matches(word)
+        scan = _Scan()
+        offset = 0
+        for physical in text.splitlines(True):
+            scan.feed(physical, offset)
+            offset += len(physical)
+        if text.endswith(('\n', '\r')):
+            scan.comment = False
+        if scan.comment:
+            return end, []
+        if scan.quote:                                          # inside a string
+            prefix = text[scan.qstart:]
+            if '\n' in prefix:
+                return end, []
+            before = text[:scan.qstart - len(scan.quote)]
+            m = re.search(r'([^\W\d][\w.]*)\s*\[\s*[rbuRBU]?$', before)
+            if m:
+                keys = self._keys(m[1])
+                if keys is not None:
+                    return scan.qstart, sorted({k for k in keys if isinstance(k, str)
+                                                and k.startswith(prefix)})
+            return scan.qstart, _path_matches(prefix)
+        m = re.match(r'\s*(?:import\s+(?:[\w.]+\s*(?:as\s+\w+\s*)?,\s*)*|from\s+)([\w.]*)$', line)
+        if m and not m[1].startswith('.'):
+            return end - len(m[1]), self._module_matches(m[1])
+        m = re.match(r'\s*from\s+([\w.]+)\s+import\s+(?:.*,\s*|\(\s*)?(\w*)$', line)
+        if m:
+            return end - len(m[2]), self._module_names(m[1], m[2])
+        m = re.search(r'([^\W\d][\w.]*)\[$', text)
+        if m:                                                   # d[  -> keys
+            keys = self._keys(m[1])
+            if keys:
+                return end, sorted({repr(k) for k in keys if isinstance(k, (str, bytes, int))})
+        m = re.search(r'(\.?)(\w*)$', text)
+        prefix = m[2]
+        if m[1]:                                                # obj.attr
+            chain = re.search(r'(?<![\w.)\]\'"])[^\W\d]\w*(?:\.[^\W\d]\w*)*$', text[:m.start()])
+            obj = self._lookup(chain[0]) if chain else _MISSING
+            if obj is _MISSING:
+                return end, []
+            try:
+                names = dir(obj)
+            except Exception:
+                names = []
+            # IPython's shape: 'obj.attr' matches, replacing the whole dotted name
+            return chain.start(), [chain[0] + '.' + n for n in _filter_names(names, prefix)]
+        if prefix[:1].isdigit():
+            return end, []
+        import keyword
+        names = [*self.user_ns, *builtins.__dict__, *keyword.kwlist]
+        if self.user_global_ns is not self.user_ns:
+            names.extend(self.user_global_ns)
+        return end - len(prefix), _filter_names(names, prefix)
+
+    def _lookup(self, dotted, descriptors=False):
+        """The object a plain dotted name refers to, without running properties or
+        other descriptors (descriptors=True returns the descriptor itself)."""
+        import inspect
+        import types
+        first, *rest = dotted.split('.')
+        for ns in (self.user_ns, self.user_global_ns, builtins.__dict__):
+            if first in ns:
+                obj = ns[first]
+                break
+        else:
+            return _MISSING
+        for i, name in enumerate(rest):
+            try:
+                attr = inspect.getattr_static(obj, name)
+            except AttributeError:
+                return _MISSING
+            if isinstance(attr, (staticmethod, classmethod, types.FunctionType,
+                                 types.BuiltinFunctionType, types.MethodDescriptorType,
+                                 types.WrapperDescriptorType, types.MemberDescriptorType,
+                                 types.ClassMethodDescriptorType,
+                                 type, types.ModuleType)):
+                try:
+                    obj = getattr(obj, name)
+                except Exception:
+                    return _MISSING
+            elif not hasattr(type(attr), '__get__'):
+                obj = attr
+            elif descriptors and i == len(rest) - 1:
+                obj = attr
+            else:
+                return _MISSING     # a property or other computed attribute
+        return obj
+
+    def _keys(self, dotted):
+        """The keys of the mapping `dotted` names (dicts, or anything with keys() and
+        __getitem__), or None."""
+        obj = self._lookup(dotted)
+        if obj is _MISSING or not (hasattr(obj, 'keys') and hasattr(obj, '__getitem__')):
+            return None
+        try:
+            return list(obj.keys())
+        except Exception:
+            return None
+
+    def _module_matches(self, dotted):
+        """Importable modules whose dotted names start with `dotted`."""
+        package, _, prefix = dotted.rpartition('.')
+        if package:
+            module = _import_quietly(package)
+            names = [] if module is None else _submodules(module) + [
+                name for name, value in vars(module).items() if type(value) is type(sys)]
+            return ['%s.%s' % (package, n) for n in _filter_names(names, prefix)]
+        if self._root_modules is None:
+            import pkgutil
+            names = set(sys.builtin_module_names)
+            names.update(info.name for info in pkgutil.iter_modules())
+            names.update(name for name in sys.modules if '.' not in name)
+            self._root_modules = sorted(names)
+        return _filter_names(self._root_modules, prefix)
+
+    def _module_names(self, module_name, prefix):
+        """Names a `from module import ...` can take."""
+        module = _import_quietly(module_name)
+        if module is None:
+            return []
+        return _filter_names(list(vars(module)) + _submodules(module), prefix)
+
+    # -- introspection -------------------------------------------------------
+
+    def inspect(self, code, cursor_pos=None, detail_level=0):
+        """Information about the object at the cursor, as an inspect_reply content."""
+        if cursor_pos is None:
+            cursor_pos = len(code)
+        name = _name_at(code, cursor_pos)
+        try:
+            text = self.object_inspect_text(name, detail_level) if name else None
+        except Exception:
+            import logging
+            logging.getLogger(__name__).debug('inspect failed', exc_info=True)
+            text = None
+        if text is None:
+            return {'status': 'ok', 'found': False, 'data': {}, 'metadata': {}}
+        return {'status': 'ok', 'found': True, 'data': {'text/plain': text}, 'metadata': {}}
+
+    def object_inspect_text(self, oname, detail_level=0):
+        """IPython-style information about the object named oname (a dotted name or
+        %magic), or None when there is no such object; detail_level=1 adds source."""
+        oname = oname.strip()
+        if oname.startswith('%'):
+            kind = 'cell' if oname.startswith('%%') else 'line'
+            obj = self.magics[kind].get(oname.lstrip('%'), _MISSING)
+        else:
+            obj = self._lookup(oname, descriptors=True)
+        if obj is _MISSING:
+            return None
+        return self._info_text(obj, oname, detail_level)
+
+    def _info_text(self, obj, oname, detail_level):
+        import inspect
+        fields = []
+        is_class = isinstance(obj, type)
+        is_routine = inspect.isroutine(obj)
+        plain_object = not (is_class or is_routine)
+        if callable(obj):
+            try:
+                signature = '%s%s' % (oname, inspect.signature(obj))
+            except (TypeError, ValueError):
+                signature = None
+            fields.append(('Init signature' if is_class else 'Signature', signature))
+        if plain_object:
+            fields.append(('Type', type(obj).__name__))
+            fields.append(('String form', _string_form(obj)))
+            if not inspect.ismodule(obj) and hasattr(type(obj), '__len__'):
+                try:
+                    fields.append(('Length', str(len(obj))))
+                except Exception:
+                    pass
+        source = None
+        if detail_level and (not plain_object or inspect.ismodule(obj)):
+            try:
+                source = inspect.getsource(obj)
+            except (TypeError, OSError, IndexError):
+                pass
+        if source:
+            fields.append(('Source', source.rstrip('\n')))
+        else:
+            fields.append(('Docstring', inspect.getdoc(obj) or '<no docstring>'))
+        if is_class:
+            init = getattr(obj, '__init__', None)
+            if init is not None and init is not object.__init__ and init.__doc__ \
+                    and init.__doc__ != object.__init__.__doc__:
+                fields.append(('Init docstring', inspect.cleandoc(init.__doc__)))
+        elif plain_object and callable(obj):
+            call_doc = getattr(type(obj).__call__, '__doc__', None)
+            if call_doc and call_doc != type.__call__.__doc__:
+                fields.append(('Call docstring', inspect.cleandoc(call_doc)))
+        if not plain_object or inspect.ismodule(obj):
+            try:
+                filename = inspect.getsourcefile(obj) or inspect.getfile(obj)
+                if filename.startswith('<frozen '):     # frozen stdlib modules have a file
+                    filename = getattr(inspect.getmodule(obj), '__file__', None) or filename
+            except (TypeError, OSError):
+                filename = None
+            fields.append(('File', filename and _short_name(filename)))
+        if not plain_object:
+            fields.append(('Type', type(obj).__name__))
+        if is_class:
+            try:
+                subclasses = type.__subclasses__(obj)
+            except TypeError:
+                subclasses = []
+            fields.append(('Subclasses', ', '.join(c.__name__ for c in subclasses[:10])))
+        return self._format_fields([(k, v) for k, v in fields if v is not None])
+
+    def _format_fields(self, fields):
+        width = max(len(key) for key, _ in fields) + 1
+        out = []
+        for key, value in fields:
+            head = self._c('head', key + ':') + ' ' * (width - len(key) - 1)
+            if '\n' in value or key == 'Source':
+                out.append(head + '\n' + value)
+            else:
+                out.append(head + ' ' + value)
+        return '\n'.join(out)
+
+    # -- is_complete ---------------------------------------------------------
+
+    def is_complete(self, code):
+        """Whether code is ready to run, as an is_complete_reply content: 'complete',
+        'incomplete' (with the indent for the next line) or 'invalid'."""
+        import re
+        ends_blank = re.search(r'\n[ \t]*\n[ \t]*\Z', code) is not None
+        first = next((line for line in code.splitlines() if line.strip()), '')
+        if first.startswith('%%'):
+            return {'status': 'complete'} if ends_blank else \
+                {'status': 'incomplete', 'indent': ''}
+        try:
+            source = self.transform_cell(code)
+        except Exception:
+            return {'status': 'invalid'}
+        if not source.strip():
+            return {'status': 'complete'}
+        scan, statement = _Scan(), ''
+        for line in source.splitlines(True):
+            if scan.at_start() and line.strip() and not line.lstrip().startswith('#'):
+                statement = line
+            scan.feed(line)
+        indent = statement[:len(statement) - len(statement.lstrip())]
+        last = source.rstrip().splitlines()[-1]
+        if re.sub(r'#[^\'"]*$', '', last).rstrip().endswith(':'):
+            indent += '    '
+        import ast
+        import codeop
+        compiler = codeop.CommandCompiler()
+        compiler.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        try:
+            code_obj = compiler(source, '<input>', 'exec')
+        except (SyntaxError, OverflowError, ValueError):
+            return {'status': 'invalid'}
+        if code_obj is None or scan.quote or scan.depth or scan.cont:
+            return {'status': 'incomplete', 'indent': indent}
+        if statement[:1] in (' ', '\t') and not ends_blank:    # a block needs a blank line
+            return {'status': 'incomplete', 'indent': indent}
+        return {'status': 'complete'}
+
+
+# ------------------------------------------------------------------- helpers
+
+def _pick(value, choices, what):
+    """The choice that value names, case-insensitively; UsageError if none."""
+    for choice in choices:
+        if choice.lower() == str(value).lower():
+            return choice
+    raise UsageError('Invalid %s %r: use one of %s' % (what, value, ', '.join(choices)))
+
+
+def _future_flags():
+    import __future__
+    return sum(getattr(__future__, f).compiler_flag for f in __future__.all_feature_names)
+
+
+def _ends_with_semicolon(cell, node):
+    """Whether the last statement (an expression) is followed by ';'."""
+    lines = _keeplines(cell)
+    line = lines[node.end_lineno - 1].encode('utf-8')
+    rest = line[node.end_col_offset:].decode('utf-8', 'replace') + ''.join(lines[node.end_lineno:])
+    return rest.lstrip(' \t\r\n\\)').startswith(';')
+
+
+def _keeplines(text):
+    """text cut after each newline, as Python numbers lines (str.splitlines also
+    cuts at \\f, \\v and others)."""
+    lines = text.split('\n')
+    return [line + '\n' for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+def _strip_prompts(lines):
+    """Remove pasted '>>> '/'... ' or 'In [n]: '/'   ...: ' prompts, when the first
+    line has one and every non-blank line has one."""
+    import re
+    body = [line for line in lines if line.strip()]
+    if not body:
+        return lines
+    for first, any_prompt in ((r'>>>( |$)', r'(>>>|\.\.\.)( |$)'),
+                              (r'In \[\d+\]: ?', r'(In \[\d+\]:|\s*\.\.\.:)( |$)')):
+        if re.match(first, body[0]) and all(re.match(any_prompt, line) for line in body):
+            return [re.sub('^' + any_prompt, '', line) for line in lines]
+    return lines
+
+
+def _transform_line(line):
+    """The Python for one IPython-syntax line (%magic, !cmd, x = !cmd, obj?),
+    or None when the line is plain Python."""
+    import re
+    text = line.rstrip('\r\n')
+    eol, stripped = line[len(text):], text.strip()
+    indent = text[:len(text) - len(text.lstrip())]
+    if not stripped or stripped.startswith('#'):
+        return None
+    m = re.fullmatch(r'(\?\??)?(%{0,2}[^\W\d][\w.]*\*?[\w.]*)(\?\??)?', stripped)
+    if m and bool(m[1]) != bool(m[3]):
+        magic = 'pinfo2' if len(m[1] or m[3]) == 2 else 'pinfo'
+        return indent + 'get_ipython().run_line_magic(%r, %r)%s' % (magic, m[2], eol)
+    m = re.fullmatch(r'(?:([\w.\[\]\'", ()*]+?)\s*=\s*)?(!!?|%(?=[^\W\d]))(.*)', stripped)
+    if not m:
+        return None
+    target = indent + (m[1] + ' = ' if m[1] else '')
+    rest = m[3]
+    if m[2] == '%':
+        name, arg = (rest.split(None, 1) + [''])[:2]
+        call = 'run_line_magic(%r, %r)' % (name, arg.rstrip())
+    elif m[2] == '!!' or m[1]:
+        call = 'getoutput(%r)' % rest
+    else:
+        call = 'system(%r)' % rest
+    return target + 'get_ipython().' + call + eol
+
+
+class _Scan:
+    """Tracks, line by line, whether the next line starts a new statement or
+    continues a string, a bracket or a backslash continuation."""
+
+    def __init__(self):
+        self.quote = None       # the open string's quote (', ", ''' or """)
+        self.qstart = 0         # where that string's text starts (with feed's offset)
+        self.depth = 0          # open brackets
+        self.cont = False       # the last line ended with a backslash
+        self.comment = False    # the last line ended inside a comment
+
+    def at_start(self):
+        return self.quote is None and not self.depth and not self.cont
+
+    def feed(self, line, offset=0):
+        i, n, quote = 0, len(line), self.quote
+        self.cont = self.comment = False
+        while i < n:
+            ch = line[i]
+            if quote:
+                if ch == '\\':
+                    i += 2
+                elif line.startswith(quote, i):
+                    i += len(quote)
+                    quote = None
+                else:
+                    i += 1
+                continue
+            if ch == '#':
+                self.comment = True
+                break
+            if ch in '\'"':
+                quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else ch
+                i += len(quote)
+                self.qstart = offset + i
+                continue
+            if ch in '([{':
+                self.depth += 1
+            elif ch in ')]}':
+                self.depth = max(0, self.depth - 1)
+            elif ch == '\\' and not line[i + 1:].strip():
+                self.cont = True
+            i += 1
+        if quote and len(quote) == 1 and line.endswith(('\n', '\r')) \
+                and not line.rstrip('\r\n').endswith('\\'):
+            quote = None        # an unterminated one-line string ends with its line
+        self.quote = quote
+
+
+def _exception_chain(value, tb):
+    """[(exception, traceback, message printed before it)], oldest first."""
+    chain, seen = [], set()
+    exc, etb = value, tb
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if exc.__cause__ is not None:
+            nxt, message = exc.__cause__, _CAUSE
+        elif exc.__context__ is not None and not exc.__suppress_context__:
+            nxt, message = exc.__context__, _CONTEXT
+        else:
+            nxt, message = None, None
+        chain.append((exc, etb, message if nxt is not None and id(nxt) not in seen else None))
+        exc, etb = nxt, getattr(nxt, '__traceback__', None)
+    return chain[::-1]
+
+
+_CAUSE = '\nThe above exception was the direct cause of the following exception:\n'
+_CONTEXT = '\nDuring handling of the above exception, another exception occurred:\n'
+
+_COLORS = {
+    'Linux': dict(topline='31', exc='31', file='32', lineno='32', arrow='32',
+                  name='36', var='36', val='32', head='31'),
+    'LightBG': dict(topline='31', exc='31', file='32', lineno='32', arrow='32',
+                    name='35', var='34', val='32', head='31'),
+}
+_COLORS['Neutral'] = _COLORS['Linux']
+
+
+def _strip_ansi(text):
+    import re
+    return re.sub(r'\033\[[0-9;]*m', '', text)
+
+
+def _internal(frame):
+    """Frames of the shell's own machinery (ipylite, asyncio) above the user's code."""
+    filename = frame.f_code.co_filename
+    return filename.startswith(_PACKAGE_DIR) or '%sasyncio%s' % (os.sep, os.sep) in filename \
+        or filename.endswith('threading.py')
+
+
+def _visible_frames(tb):
+    """[(frame, lineno)] of a traceback without the shell's machinery on top and
+    without frames that set __tracebackhide__."""
+    frames = []
+    while tb is not None:
+        frames.append((tb.tb_frame, tb.tb_lineno if tb.tb_lineno is not None else
+                       tb.tb_frame.f_lineno))
+        tb = tb.tb_next
+    start = 0
+    while start < len(frames) and _internal(frames[start][0]):
+        start += 1
+    if start == len(frames):
+        start = 0           # nothing but ipylite: show it all, it is our bug
+    return [(f, n) for f, n in frames[start:]
+            if f.f_code.co_name == '<module>' or '__tracebackhide__' not in f.f_locals]
+
+
+def _first_tb(tb, frame):
+    while tb is not None and tb.tb_frame is not frame:
+        tb = tb.tb_next
+    return tb
+
+
+def _short_name(filename):
+    """'Cell In[n]' for a cell's filename, else the path with ~ for the home folder."""
+    if filename.startswith('<ipylite-input-'):
+        return 'Cell In[%s]' % filename.split('-')[2]
+    home = os.path.expanduser('~')
+    if home not in ('~', '/') and filename.startswith(home + os.sep):
+        filename = '~' + filename[len(home):]
+    return filename
+
+
+def _where(filename, lineno):
+    """'Cell In[3], line 2' for a cell, 'File ~/mod.py:2' for a file."""
+    name = _short_name(filename)
+    if name.startswith('Cell In['):
+        return name + (', line %d' % lineno if lineno else '')
+    return 'File %s' % name + (':%d' % lineno if lineno else '')
+
+
+def _safe_repr(obj, limit):
+    try:
+        text = repr(obj)
+    except Exception:
+        text = '<unprintable %s object>' % type(obj).__name__
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def _string_form(obj):
+    try:
+        text = str(obj)
+    except Exception:
+        return None
+    return text if len(text) <= 200 else text[:100] + '<...>' + text[-100:]
+
+
+def _encoding():
+    import locale
+    return locale.getpreferredencoding(False) or 'utf-8'
+
+
+def _pump(proc, out, err):
+    """Copy a child's stdout (and stderr, when piped) to our streams as bytes arrive."""
+    import codecs
+    streams = {proc.stdout.fileno(): out}
+    if proc.stderr is not None:
+        streams[proc.stderr.fileno()] = err
+    decoders = {fd: codecs.getincrementaldecoder(_encoding())('replace') for fd in streams}
+    selector = None
+    if len(streams) > 1:
+        import selectors
+        selector = selectors.DefaultSelector()
+        for fd in streams:
+            selector.register(fd, selectors.EVENT_READ)
+    try:
+        while streams:
+            ready = [key.fd for key, _ in selector.select()] if selector else list(streams)
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                text = decoders[fd].decode(chunk, final=not chunk)
+                if text:
+                    streams[fd].write(text)
+                    streams[fd].flush()
+                if not chunk:
+                    del streams[fd]
+                    if selector:
+                        selector.unregister(fd)
+    finally:
+        if selector:
+            selector.close()
+
+
+def _path_matches(prefix):
+    """Files and directories (with a trailing /) whose path starts with prefix."""
+    head, sep, base = prefix.rpartition('/')
+    directory = os.path.expanduser(head + sep) if sep else '.'
+    try:
+        entries = list(os.scandir(directory or '/'))
+    except OSError:
+        return []
+    matches = []
+    for entry in entries:
+        hidden = entry.name.startswith('.') and not base.startswith('.')
+        if entry.name.startswith(base) and not hidden:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            matches.append(head + sep + entry.name + ('/' if is_dir else ''))
+    return sorted(matches)
+
+
+def _filter_names(names, prefix):
+    """Sorted names starting with prefix; _private ones only when prefix starts with _."""
+    private = prefix.startswith('_')
+    return sorted({n for n in names if n.startswith(prefix) and (private or n[:1] != '_')})
+
+
+def _import_quietly(name):
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    import importlib
+    try:
+        return importlib.import_module(name)
+    except BaseException as e:
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        return None
+
+
+def _submodules(module):
+    path = getattr(module, '__path__', None)
+    if not path:
+        return []
+    import pkgutil
+    try:
+        return [info.name for info in pkgutil.iter_modules(path)]
+    except Exception:
+        return []
+
+
+def _name_at(code, cursor):
+    """The name to inspect: the callable whose call the cursor is in, else the
+    dotted name at (or just before) the cursor."""
+    import re
+    before = code[:cursor]
+    depth = 0
+    for i in range(len(before) - 1, -1, -1):
+        ch = before[i]
+        if ch in ')]}':
+            depth += 1
+        elif ch in '([{':
+            if depth:
+                depth -= 1
+            elif ch == '(':
+                m = re.search(r'[^\W\d][\w.]*$', before[:i].rstrip())
+                if m:
+                    return m[0].rstrip('.')
+    m = re.search(r'%{0,2}[^\W\d][\w.]*$', before)
+    head = m[0] if m else ''
+    tail = re.match(r'\w*', code[cursor:])[0]
+    return (head + tail).rstrip('.') or None
