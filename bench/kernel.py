@@ -114,6 +114,35 @@ def measure(name, rounds, lines):
     return res
 
 
+def inprocess_round_trip(kind, rounds):
+    """`pass` round trip on an in-process kernel: ipykernel's or ours."""
+    if kind == "ipykernel":
+        from ipykernel.inprocess.manager import InProcessKernelManager
+        km = InProcessKernelManager()
+        km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        run = lambda: kc.execute_interactive("pass", timeout=60, output_hook=lambda m: None)
+    else:
+        from ipylite.kernel import InProcessKernelManager
+        km = InProcessKernelManager()
+        km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(60)
+        run = lambda: kc.execute_interactive("pass", timeout=60, output_hook=lambda m: None)
+    for _ in range(20):
+        run()
+    t = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        run()
+        t.append(time.perf_counter() - t0)
+    kc.stop_channels()
+    km.shutdown_kernel()
+    return statistics.median(t) * 1000
+
+
 TARGETS = {"startup (s)": "<= 0.6x", "execute `pass` round trip (ms)": "<= 0.35x",
            "stream throughput (lines/s)": ">= 2x", "complete round trip (ms)": "<= 0.4x",
            "inspect round trip (ms)": "<= 0.4x"}
@@ -126,6 +155,9 @@ def main():
     a = p.parse_args()
     ipy = measure("python3", a.rounds, a.lines)
     lite = measure("ipylite", a.rounds, a.lines)
+    key = "in-process `pass` round trip (ms)"
+    ipy[key] = inprocess_round_trip("ipykernel", a.rounds)
+    lite[key] = inprocess_round_trip("ipylite", a.rounds)
     print("| measure | ipykernel | ipylite | ratio | target |")
     print("|---|---:|---:|---:|---|")
     for k in ipy:

@@ -17,14 +17,15 @@ import datetime
 import io
 import logging
 import os
+import queue
 import signal
 import sys
 import threading
 import time
 
 from . import __version__
-from .protocol import Session, ProtocolError, PROTOCOL_VERSION, read_connection_file, \
-    write_connection_file, install_kernel_spec, _zmq
+from .protocol import Session, ProtocolError, PROTOCOL_VERSION, ClientAPI, \
+    read_connection_file, write_connection_file, install_kernel_spec, _zmq
 from .shell import Shell
 from .display import DisplayPublisher
 
@@ -302,22 +303,10 @@ class Kernel:
     _abort_until = 0.0
 
     def __init__(self, info, shell=None, user_ns=None):
-        zmq = _zmq()
         Kernel.instance = self
         self.info = info
         self.session = Session(key=info.get("key", ""))
-        self.context = zmq.Context.instance()
-        url = lambda port: (f"tcp://{info['ip']}:{port}" if info.get("transport", "tcp") == "tcp"
-                            else f"ipc://{info['ip']}-{port}")
-        self.sockets = {}
-        for name, kind in (("shell", zmq.ROUTER), ("control", zmq.ROUTER),
-                           ("stdin", zmq.ROUTER), ("hb", zmq.ROUTER)):
-            s = self.context.socket(kind)
-            s.linger = 1000
-            info[name + "_port"] = bind(s, url(info[name + "_port"]))
-            self.sockets[name] = s
-        self.iopub = IOPubThread(self.context, self.session, url(info["iopub_port"]))
-        info["iopub_port"] = self.iopub.port
+        self._init_transport(info)
         self.stdout = OutStream(self, "stdout")
         self.stderr = OutStream(self, "stderr")
         self.iopub.streams = [self.stdout, self.stderr]
@@ -331,6 +320,21 @@ class Kernel:
         self._allow_stdin = False
         self._exiting = False
         self._done = threading.Event()
+
+    def _init_transport(self, info):
+        """Bind the sockets named in ``info`` (ports of 0 are chosen here)."""
+        zmq = _zmq()
+        self.context = zmq.Context.instance()
+        url = lambda port: (f"tcp://{info['ip']}:{port}" if info.get("transport", "tcp") == "tcp"
+                            else f"ipc://{info['ip']}-{port}")
+        self.sockets = {}
+        for name in ("shell", "control", "stdin", "hb"):
+            s = self.context.socket(zmq.ROUTER)
+            s.linger = 1000
+            info[name + "_port"] = bind(s, url(info[name + "_port"]))
+            self.sockets[name] = s
+        self.iopub = IOPubThread(self.context, self.session, url(info["iopub_port"]))
+        info["iopub_port"] = self.iopub.port
         self._wake_r, self._wake_w = os.pipe()
 
     # -- publishing
@@ -349,8 +353,8 @@ class Kernel:
     def _status(self, state, parent):
         self.publish("status", {"execution_state": state}, parent=parent)
 
-    def reply(self, sock, msg_type, content, parent, idents, metadata=None):
-        return self.session.send(sock, msg_type, content, parent, ident=idents,
+    def reply(self, channel, msg_type, content, parent, idents, metadata=None):
+        return self.session.send(self.sockets[channel], msg_type, content, parent, ident=idents,
                                  metadata=metadata)
 
     # -- start and run
@@ -380,6 +384,12 @@ class Kernel:
         self._cleanup()
         self._done.set()
 
+    def _enter_cell(self):
+        self._install_io()  # a previous cell may have replaced them
+
+    def _leave_cell(self):
+        self._install_io()
+
     def _install_io(self):
         """Our streams, input() and getpass() for the user's code and its threads."""
         import getpass
@@ -404,30 +414,28 @@ class Kernel:
                 continue
             if msg is None:
                 return
-            self.dispatch(sock, SHELL_HANDLERS, idents, msg)
+            self.dispatch("shell", SHELL_HANDLERS, idents, msg)
 
-    def dispatch(self, sock, allowed, idents, msg):
+    def dispatch(self, channel, allowed, idents, msg):
         msg_type = msg["msg_type"]
         if msg_type not in allowed:
             log.warning("unknown message type %r on %s; ignored", msg_type,
-                        "shell" if sock is self.sockets["shell"] else "control")
+                        channel)
             return
         if msg_type in ("comm_open", "comm_msg", "comm_close"):
-            handler, idents = getattr(self.comm_manager, msg_type), None
+            comm_handler = getattr(self.comm_manager, msg_type)
+            handler = lambda channel, idents, msg: comm_handler(msg)
         elif (msg_type == "execute_request" and time.monotonic() < self._abort_until
               and self._sent_before_failure(msg)):
             handler = self._abort
         else:
             handler = getattr(self, msg_type)
-        shell_req = sock is self.sockets["shell"]
+        shell_req = channel == "shell"
         if shell_req:
             self.parent, self._parent_idents = msg, idents
         self._status("busy", msg)
         try:
-            if idents is None:
-                handler(msg)
-            else:
-                handler(sock, idents, msg)
+            handler(channel, idents, msg)
         except Exception:
             log.exception("error handling %s", msg_type)
         finally:
@@ -436,8 +444,8 @@ class Kernel:
             self._status("idle", msg)
 
     # -- shell requests
-    def kernel_info_request(self, sock, idents, msg):
-        self.reply(sock, "kernel_info_reply", self.kernel_info(), msg, idents)
+    def kernel_info_request(self, channel, idents, msg):
+        self.reply(channel, "kernel_info_reply", self.kernel_info(), msg, idents)
 
     @staticmethod
     def kernel_info():
@@ -454,7 +462,7 @@ class Kernel:
                 "help_links": [{"text": "Python", "url": "https://docs.python.org/3/"}],
                 "debugger": False}
 
-    def execute_request(self, sock, idents, msg):
+    def execute_request(self, channel, idents, msg):
         c = msg["content"]
         code = c.get("code", "")
         silent = bool(c.get("silent", False))
@@ -464,12 +472,12 @@ class Kernel:
             self.publish("execute_input", {"code": code,
                                            "execution_count": shell.execution_count})
         self._allow_stdin = bool(c.get("allow_stdin", False))
-        self._install_io()  # a previous cell may have replaced them
+        self._enter_cell()
         shell.payload = []
         try:
             result = shell.run_cell(code, store_history=store_history, silent=silent)
         finally:
-            self._install_io()
+            self._leave_cell()
             self.flush_streams()
         count = result.execution_count if result.execution_count is not None \
             else shell.execution_count - 1
@@ -485,7 +493,7 @@ class Kernel:
             reply["payload"].append({"source": "ask_exit",
                                      "keepkernel": getattr(shell, "keepkernel", False)})
             shell.exit_now = False
-        self.reply(sock, "execute_reply", reply, msg, idents,
+        self.reply(channel, "execute_reply", reply, msg, idents,
                    metadata={"status": reply["status"], "started": msg["header"].get("date")})
         if not result.success and c.get("stop_on_error", True):
             # Requests the client sent before it could see this failure are answered
@@ -514,26 +522,26 @@ class Kernel:
             return False
         return sent < self._abort_before
 
-    def _abort(self, sock, idents, msg):
-        self.reply(sock, "execute_reply", {"status": "aborted",
+    def _abort(self, channel, idents, msg):
+        self.reply(channel, "execute_reply", {"status": "aborted",
                    "execution_count": self.shell.execution_count}, msg, idents,
                    metadata={"status": "aborted"})
 
-    def complete_request(self, sock, idents, msg):
+    def complete_request(self, channel, idents, msg):
         c = msg["content"]
-        self.reply(sock, "complete_reply", self.shell.complete(c.get("code", ""),
+        self.reply(channel, "complete_reply", self.shell.complete(c.get("code", ""),
                    c.get("cursor_pos")), msg, idents)
 
-    def inspect_request(self, sock, idents, msg):
+    def inspect_request(self, channel, idents, msg):
         c = msg["content"]
-        self.reply(sock, "inspect_reply", self.shell.inspect(
+        self.reply(channel, "inspect_reply", self.shell.inspect(
             c.get("code", ""), c.get("cursor_pos"), c.get("detail_level", 0)), msg, idents)
 
-    def is_complete_request(self, sock, idents, msg):
-        self.reply(sock, "is_complete_reply", self.shell.is_complete(
+    def is_complete_request(self, channel, idents, msg):
+        self.reply(channel, "is_complete_reply", self.shell.is_complete(
             msg["content"].get("code", "")), msg, idents)
 
-    def history_request(self, sock, idents, msg):
+    def history_request(self, channel, idents, msg):
         c = msg["content"]
         hm = self.shell.history
         raw, output = c.get("raw", True), c.get("output", False)
@@ -549,19 +557,19 @@ class Kernel:
             rows = hm.search(c.get("pattern", "*"), raw=raw, output=output, n=c.get("n"),
                              unique=c.get("unique", False))
         else:
-            self.reply(sock, "history_reply", {"status": "error", "ename": "ValueError",
+            self.reply(channel, "history_reply", {"status": "error", "ename": "ValueError",
                        "evalue": f"unknown hist_access_type {kind!r}", "traceback": [],
                        "history": []}, msg, idents)
             return
-        self.reply(sock, "history_reply", {"status": "ok", "history": [list(r) for r in rows]},
+        self.reply(channel, "history_reply", {"status": "ok", "history": [list(r) for r in rows]},
                    msg, idents)
 
-    def comm_info_request(self, sock, idents, msg):
+    def comm_info_request(self, channel, idents, msg):
         target = msg["content"].get("target_name")
         comms = {k: {"target_name": v.target_name}
                  for k, v in self.comm_manager.comms.items()
                  if target is None or v.target_name == target}
-        self.reply(sock, "comm_info_reply", {"status": "ok", "comms": comms}, msg, idents)
+        self.reply(channel, "comm_info_reply", {"status": "ok", "comms": comms}, msg, idents)
 
     # -- control requests
     def _control_loop(self):
@@ -583,15 +591,15 @@ class Kernel:
             except zmq.ZMQError:
                 return
             if msg is not None:
-                self.dispatch(sock, CONTROL_HANDLERS, idents, msg)
+                self.dispatch("control", CONTROL_HANDLERS, idents, msg)
 
-    def interrupt_request(self, sock, idents, msg):
+    def interrupt_request(self, channel, idents, msg):
         os.kill(os.getpid(), signal.SIGINT)
-        self.reply(sock, "interrupt_reply", {"status": "ok"}, msg, idents)
+        self.reply(channel, "interrupt_reply", {"status": "ok"}, msg, idents)
 
-    def shutdown_request(self, sock, idents, msg):
+    def shutdown_request(self, channel, idents, msg):
         content = {"status": "ok", "restart": bool(msg["content"].get("restart", False))}
-        self.reply(sock, "shutdown_reply", content, msg, idents)
+        self.reply(channel, "shutdown_reply", content, msg, idents)
         self.publish("shutdown_reply", content, parent=msg)
         self._stop()
 
@@ -636,8 +644,15 @@ class Kernel:
         if not self._allow_stdin:
             raise StdinNotImplementedError(
                 "input() was called, but this frontend does not support input requests")
-        zmq = _zmq()
         self.flush_streams()
+        value = self._request_input(str(prompt), password)
+        if value == "\x04":  # Ctrl-D in a terminal frontend
+            raise EOFError("input cancelled")
+        return value
+
+    def _request_input(self, prompt, password):
+        """Send input_request on stdin to the client of the running request; wait."""
+        zmq = _zmq()
         sock = self.sockets["stdin"]
         while True:  # drop stale replies from an earlier, interrupted request
             try:
@@ -645,7 +660,7 @@ class Kernel:
                     break
             except ProtocolError:
                 continue
-        self.session.send(sock, "input_request", {"prompt": str(prompt), "password": password},
+        self.session.send(sock, "input_request", {"prompt": prompt, "password": password},
                           self.parent, ident=self._parent_idents)
         while True:
             sock.poll()  # KeyboardInterrupt (from an interrupt) escapes here, as it should
@@ -655,13 +670,317 @@ class Kernel:
                 log.warning("dropped a bad message on stdin: %s", e)
                 continue
             if reply is not None and reply["msg_type"] == "input_reply":
-                value = reply["content"].get("value", "")
-                if value == "\x04":  # Ctrl-D in a terminal frontend
-                    raise EOFError("input cancelled")
-                return value
+                return reply["content"].get("value", "")
 
     def _getpass(self, prompt="Password: ", stream=None):
         return self._input(prompt, password=True)
+
+
+# ------------------------------------------------------------ in-process kernels
+
+class _InProcessIOPub:
+    """The in-process stand-in for the iopub thread: hands each message to every
+    client and flushes stream output from a short timer."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.streams = []
+        self._timer = None
+        self._lock = threading.Lock()
+
+    def send(self, msg):
+        for client in list(self.kernel.clients):
+            client._deliver("iopub", msg)
+
+    def wake(self):
+        with self._lock:
+            if self._timer is not None:
+                return
+            deadlines = [s.deadline for s in self.streams if s.deadline]
+            delay = max(0.0, min(deadlines) - time.monotonic()) if deadlines else 0.0
+            self._timer = threading.Timer(delay, self._flush)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _flush(self):
+        with self._lock:
+            self._timer = None
+        for s in self.streams:
+            s.flush()
+
+
+class _ThreadRouter:
+    """While a cell runs, the host's own threads keep their stdout, stderr and input();
+    the thread running the cell, and threads it starts, get the kernel's."""
+
+    def __init__(self, host, kernel_side, host_threads):
+        self._host, self._kernel_side, self._host_threads = host, kernel_side, host_threads
+
+    def _target(self):
+        return self._host if threading.get_ident() in self._host_threads else self._kernel_side
+
+    def __call__(self, *args, **kwargs):
+        return self._target()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._target(), name)
+
+
+class InProcessKernel(Kernel):
+    """A kernel living in the host program: the host's objects are the namespace's,
+    messages are dicts handed to InProcessKernelClients, never serialized.
+
+    With ``threaded=True`` (the default) cells run on a kernel thread, so a client's
+    blocking calls, ``interrupt_kernel()`` and ``input()`` behave as with a kernel
+    process. With ``threaded=False`` cells run on whichever thread calls
+    :meth:`process_pending` (a client's blocking calls do), for GUI hosts whose objects
+    belong to their main thread."""
+
+    def __init__(self, shell=None, user_ns=None, threaded=True):
+        self.clients = []
+        self.threaded = threaded
+        self._requests = queue.Queue()
+        self._stdin_replies = queue.Queue()
+        self._in_cell = None          # id of the thread running a cell
+        super().__init__({"key": ""}, shell, user_ns)
+        self._thread = None
+        if threaded:
+            self._thread = threading.Thread(target=self._serve, daemon=True,
+                                            name="ipylite-inprocess-kernel")
+            self._thread.start()
+
+    def _init_transport(self, info):
+        self.iopub = _InProcessIOPub(self)
+
+    def reply(self, channel, msg_type, content, parent, idents, metadata=None):
+        msg = self.session.msg(msg_type, content, parent, metadata=metadata)
+        idents._deliver(channel, msg)   # idents: the client that asked
+        return msg
+
+    def submit(self, client, channel, msg):
+        """A client's request: control requests are answered at once, in the caller's
+        thread (as a kernel's control thread would); shell requests queue up."""
+        if channel == "control":
+            self.dispatch("control", CONTROL_HANDLERS, client, msg)
+        else:
+            self._requests.put((client, msg))
+
+    def process_pending(self, timeout=0):
+        """Handle the queued shell requests in this thread, waiting up to ``timeout``
+        seconds (None: forever) for the first. Returns False once shut down."""
+        while not self._exiting:
+            try:
+                client, msg = self._requests.get(timeout=timeout) if timeout != 0 \
+                    else self._requests.get_nowait()
+            except queue.Empty:
+                return True
+            if msg is None:
+                return False
+            timeout = 0
+            try:
+                self.dispatch("shell", SHELL_HANDLERS, client, msg)
+            except KeyboardInterrupt:  # an interrupt that arrived just after its cell
+                log.debug("late interrupt ignored")
+        return False
+
+    def _serve(self):
+        while self.process_pending(timeout=None):
+            pass
+
+    def _enter_cell(self):
+        import getpass
+        me = threading.get_ident()
+        host = {t.ident for t in threading.enumerate()} - {me}
+        self._saved_io = (sys.stdout, sys.stderr, sys.displayhook, builtins.input,
+                          getpass.getpass)
+        sys.stdout = _ThreadRouter(sys.stdout, self.stdout, host)
+        sys.stderr = _ThreadRouter(sys.stderr, self.stderr, host)
+        builtins.input = _ThreadRouter(builtins.input, self._input, host)
+        getpass.getpass = _ThreadRouter(getpass.getpass, self._getpass, host)
+        self._in_cell = me
+
+    def _leave_cell(self):
+        import getpass
+        self._in_cell = None
+        sys.stdout, sys.stderr, sys.displayhook, builtins.input, getpass.getpass = \
+            self._saved_io
+
+    def interrupt(self):
+        """Raise KeyboardInterrupt in the running cell (at its next Python bytecode:
+        a blocking C call finishes first)."""
+        import ctypes
+        tid = self._in_cell
+        if tid is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid),
+                                                       ctypes.py_object(KeyboardInterrupt))
+
+    def interrupt_request(self, channel, idents, msg):
+        self.interrupt()
+        self.reply(channel, "interrupt_reply", {"status": "ok"}, msg, idents)
+
+    def _request_input(self, prompt, password):
+        while not self._stdin_replies.empty():  # stale answers to an interrupted input()
+            self._stdin_replies.get_nowait()
+        msg = self.session.msg("input_request", {"prompt": prompt, "password": password},
+                               self.parent)
+        self._parent_idents._deliver("stdin", msg)
+        while True:  # short waits, so that an interrupt can land between them
+            try:
+                return self._stdin_replies.get(timeout=0.05)
+            except queue.Empty:
+                pass
+
+    def _stop(self):
+        self._exiting = True
+        self._requests.put((None, None))
+
+    def shutdown(self):
+        self._stop()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(5)
+        self.flush_streams()
+        if self.shell.history is not None:
+            self.shell.history.close()
+        if Kernel.instance is self:
+            Kernel.instance = None
+
+
+class InProcessKernelClient(ClientAPI):
+    """protocol.KernelClient's API for an in-process kernel. For event loops,
+    ``fds()`` gives a pipe that becomes readable when messages arrive; drain with
+    ``poll(0)``."""
+
+    def __init__(self, manager):
+        self.manager = manager
+        self.session = Session(key=b"")
+        self._pending = {c: collections.deque() for c in ("shell", "control", "iopub", "stdin")}
+        self._cond = threading.Condition()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self.channels_running = False
+
+    @property
+    def kernel(self):
+        return self.manager.kernel
+
+    def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True):
+        if self not in self.kernel.clients:
+            self.kernel.clients.append(self)
+        self.channels_running = True
+
+    def stop_channels(self):
+        if self.kernel is not None and self in self.kernel.clients:
+            self.kernel.clients.remove(self)
+        self.channels_running = False
+
+    def fds(self):
+        return {"all": self._wake_r}
+
+    def is_alive(self):
+        return self.manager.is_alive()
+
+    def _deliver(self, channel, msg):
+        with self._cond:
+            self._pending[channel].append(msg)
+            self._cond.notify_all()
+        try:
+            os.write(self._wake_w, b".")
+        except BlockingIOError:  # the pipe is full: a wake-up is pending anyway
+            pass
+
+    def _send(self, channel, msg_type, content):
+        msg = self.session.msg(msg_type, content)
+        if channel == "stdin":
+            self.kernel._stdin_replies.put(content.get("value", ""))
+        else:
+            self.kernel.submit(self, channel, msg)
+        return msg["header"]["msg_id"]
+
+    def _wait(self, ready, timeout):
+        if not self.kernel.threaded:
+            self.kernel.process_pending()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not ready():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def _recv(self, channel, timeout):
+        if not self._wait(lambda: self._pending[channel], timeout):
+            raise queue.Empty
+        with self._cond:
+            return self._pending[channel].popleft()
+
+    def poll(self, timeout=0):
+        self._wait(lambda: any(self._pending.values()), timeout)
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        with self._cond:
+            out = [(c, q.popleft()) for c, q in self._pending.items() for _ in range(len(q))]
+        return out
+
+
+class InProcessKernelManager:
+    """KernelManager's API for a kernel in this process. ``user_ns`` (a dict of the
+    host's) becomes the namespace; ``kernel.shell.push(dict)`` adds to it later."""
+
+    def __init__(self, user_ns=None, threaded=True):
+        self.user_ns, self.threaded = user_ns, threaded
+        self.kernel = None
+        self.connection_info = None
+
+    def start_kernel(self, **kw):
+        self.kernel = InProcessKernel(user_ns=self.user_ns, threaded=self.threaded)
+        return self.kernel
+
+    @property
+    def has_kernel(self):
+        return self.kernel is not None
+
+    def is_alive(self):
+        return self.kernel is not None and not self.kernel._exiting
+
+    def client(self, **kw):
+        if self.kernel is None:
+            raise RuntimeError("start the kernel before asking for a client")
+        return InProcessKernelClient(self)
+
+    def interrupt_kernel(self):
+        self.kernel.interrupt()
+
+    def shutdown_kernel(self, now=False, restart=False):
+        if self.kernel is not None:
+            self.kernel.shutdown()
+
+    def restart_kernel(self, now=False):
+        """A new kernel with a fresh namespace; connected clients move over to it."""
+        clients = list(self.kernel.clients) if self.kernel else []
+        self.shutdown_kernel()
+        self.user_ns = None
+        self.start_kernel()
+        self.kernel.clients.extend(clients)
+        return self.kernel
+
+    def start_restarter(self, callback=None, interval=0.5):
+        """Nothing to watch: an in-process kernel dies only with its host."""
+
+    def stop_restarter(self):
+        """See start_restarter."""
+
+    def __enter__(self):
+        if self.kernel is None:
+            self.start_kernel()
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown_kernel()
 
 
 def _open_history():

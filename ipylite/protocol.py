@@ -373,7 +373,193 @@ def install_kernel_spec(name="ipylite", user=False, prefix=None, display_name=No
 
 # ------------------------------------------------------------------------- client
 
-class KernelClient:
+class ClientAPI:
+    """The request methods and conveniences every kernel client shares. A transport
+    subclass provides ``_send(channel, msg_type, content)``, ``_recv(channel,
+    timeout)`` (raising queue.Empty) and ``poll(timeout)``."""
+
+    has_iopub = has_stdin = True
+
+    def get_shell_msg(self, timeout=None):
+        return self._recv("shell", timeout)
+
+    def get_iopub_msg(self, timeout=None):
+        return self._recv("iopub", timeout)
+
+    def get_stdin_msg(self, timeout=None):
+        return self._recv("stdin", timeout)
+
+    def get_control_msg(self, timeout=None):
+        return self._recv("control", timeout)
+
+    # -- sending
+    def execute(self, code, silent=False, store_history=True, user_expressions=None,
+                allow_stdin=None, stop_on_error=True):
+        if allow_stdin is None:
+            allow_stdin = self.has_stdin
+        return self._send("shell", "execute_request", {
+            "code": code, "silent": silent, "store_history": store_history,
+            "user_expressions": user_expressions or {}, "allow_stdin": allow_stdin,
+            "stop_on_error": stop_on_error})
+
+    def complete(self, code, cursor_pos=None):
+        return self._send("shell", "complete_request", {
+            "code": code, "cursor_pos": len(code) if cursor_pos is None else cursor_pos})
+
+    def inspect(self, code, cursor_pos=None, detail_level=0):
+        return self._send("shell", "inspect_request", {
+            "code": code, "cursor_pos": len(code) if cursor_pos is None else cursor_pos,
+            "detail_level": detail_level})
+
+    def history(self, raw=True, output=False, hist_access_type="range", **kwargs):
+        return self._send("shell", "history_request", dict(
+            raw=raw, output=output, hist_access_type=hist_access_type, **kwargs))
+
+    def kernel_info(self):
+        return self._send("shell", "kernel_info_request", {})
+
+    def comm_info(self, target_name=None):
+        return self._send("shell", "comm_info_request",
+                          {} if target_name is None else {"target_name": target_name})
+
+    def is_complete(self, code):
+        return self._send("shell", "is_complete_request", {"code": code})
+
+    def shutdown(self, restart=False):
+        return self._send("control", "shutdown_request", {"restart": restart})
+
+    def interrupt(self):
+        """Ask the kernel to interrupt itself over the control channel."""
+        return self._send("control", "interrupt_request", {})
+
+    def input(self, string):
+        self._send("stdin", "input_reply", {"value": string})
+
+    # -- conveniences
+    def _reply_to(self, msg_id, channel="shell", timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0, deadline - time.monotonic())
+            msg = self._recv(channel, left)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+            log.debug("skipping %s reply to another request", msg["msg_type"])
+
+    def wait_for_ready(self, timeout=30):
+        """Block until the kernel answers kernel_info and its iopub stream is live."""
+        deadline = time.monotonic() + timeout
+        while True:
+            msg_id = self.kernel_info()
+            try:
+                reply = self._reply_to(msg_id, "shell", min(1.0, max(0.01, deadline - time.monotonic())))
+                break
+            except queue.Empty:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("kernel did not answer kernel_info in %s s" % timeout)
+        self.kernel_info_reply = reply
+        if self.has_iopub:
+            # The reply proves shell works. A status on iopub about one of our own
+            # requests proves the subscription is live (older messages from a kernel
+            # that was restarted may still be buffered; they prove nothing).
+            ours = {msg_id}
+            while True:
+                try:
+                    msg = self.get_iopub_msg(timeout=0.2)
+                    if (msg["msg_type"] == "status"
+                            and msg["parent_header"].get("msg_id") in ours):
+                        break
+                except queue.Empty:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("no message on iopub in %s s" % timeout)
+                    ours.add(self.kernel_info())
+            self.flush_iopub(0.01)
+            self._drop_replies(ours)
+        return reply
+
+    def _drop_replies(self, msg_ids):
+        """Discard the shell replies to ``msg_ids`` that are already waiting."""
+        keep = collections.deque()
+        while True:
+            try:
+                msg = self._recv("shell", 0)
+            except queue.Empty:
+                break
+            if msg["parent_header"].get("msg_id") not in msg_ids:
+                keep.append(msg)
+        self._pending["shell"].extend(keep)
+
+    def flush_iopub(self, timeout=0.05):
+        while True:
+            try:
+                self.get_iopub_msg(timeout=timeout)
+            except queue.Empty:
+                return
+
+    def execute_interactive(self, code, silent=False, store_history=True,
+                            user_expressions=None, allow_stdin=None, stop_on_error=True,
+                            timeout=None, output_hook=None, stdin_hook=None):
+        """Execute and wait for the reply, passing iopub messages to ``output_hook``
+        (default: print them) and input requests to ``stdin_hook`` (default: ask on
+        the terminal). Returns the execute_reply. Messages about other requests that
+        arrive meanwhile are dropped, as jupyter_client does."""
+        if allow_stdin is None:
+            allow_stdin = self.has_stdin
+        msg_id = self.execute(code, silent, store_history, user_expressions, allow_stdin,
+                              stop_on_error)
+        output_hook = output_hook or self._output_hook_default
+        stdin_hook = stdin_hook or self._stdin_hook_default
+        deadline = None if timeout is None else time.monotonic() + timeout
+        reply, idle = None, not self.has_iopub
+        while not (idle and reply):
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                missing = " and ".join(w for w, got in (("reply", reply), ("idle", idle))
+                                       if not got)
+                raise TimeoutError(f"no {missing} for execute_request within {timeout} s")
+            for channel, msg in self.poll(left):
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    log.debug("dropping %s about another request", msg["msg_type"])
+                elif channel == "shell":
+                    reply = msg
+                elif channel == "stdin":
+                    stdin_hook(msg)
+                elif channel == "iopub":
+                    if (msg["msg_type"] == "status"
+                            and msg["content"]["execution_state"] == "idle"):
+                        idle = True
+                    else:
+                        output_hook(msg)
+        return reply
+
+    @staticmethod
+    def _output_hook_default(msg):
+        kind, c = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            (sys.stdout if c["name"] == "stdout" else sys.stderr).write(c["text"])
+        elif kind in ("display_data", "execute_result"):
+            sys.stdout.write(c["data"].get("text/plain", "") + "\n")
+        elif kind == "error":
+            sys.stderr.write("\n".join(c["traceback"]) + "\n")
+
+    def _stdin_hook_default(self, msg):
+        c = msg["content"]
+        if c.get("password"):
+            import getpass
+            value = getpass.getpass(c.get("prompt", ""))
+        else:
+            value = input(c.get("prompt", ""))
+        self.input(value)
+
+    def __enter__(self):
+        if not self.channels_running:
+            self.start_channels()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_channels()
+
+
+class KernelClient(ClientAPI):
     """Talks to one kernel over its five channels.
 
     Blocking use (scripts, tests)::
@@ -459,18 +645,6 @@ class KernelClient:
             if left == 0:
                 raise queue.Empty
 
-    def get_shell_msg(self, timeout=None):
-        return self._recv("shell", timeout)
-
-    def get_iopub_msg(self, timeout=None):
-        return self._recv("iopub", timeout)
-
-    def get_stdin_msg(self, timeout=None):
-        return self._recv("stdin", timeout)
-
-    def get_control_msg(self, timeout=None):
-        return self._recv("control", timeout)
-
     def poll(self, timeout=0):
         """Every message waiting on any channel, as (channel, msg), waiting up to
         ``timeout`` seconds for the first one."""
@@ -496,190 +670,18 @@ class KernelClient:
             events = poller.poll(0)
         return out
 
-    # -- sending
+    @property
+    def has_iopub(self):
+        return "iopub" in self.sockets
+
+    @property
+    def has_stdin(self):
+        return "stdin" in self.sockets
+
     def _send(self, channel, msg_type, content):
         msg = self.session.msg(msg_type, content)
         self.session.send(self.sockets[channel], msg)
         return msg["header"]["msg_id"]
-
-    def execute(self, code, silent=False, store_history=True, user_expressions=None,
-                allow_stdin=None, stop_on_error=True):
-        if allow_stdin is None:
-            allow_stdin = "stdin" in self.sockets
-        return self._send("shell", "execute_request", {
-            "code": code, "silent": silent, "store_history": store_history,
-            "user_expressions": user_expressions or {}, "allow_stdin": allow_stdin,
-            "stop_on_error": stop_on_error})
-
-    def complete(self, code, cursor_pos=None):
-        return self._send("shell", "complete_request", {
-            "code": code, "cursor_pos": len(code) if cursor_pos is None else cursor_pos})
-
-    def inspect(self, code, cursor_pos=None, detail_level=0):
-        return self._send("shell", "inspect_request", {
-            "code": code, "cursor_pos": len(code) if cursor_pos is None else cursor_pos,
-            "detail_level": detail_level})
-
-    def history(self, raw=True, output=False, hist_access_type="range", **kwargs):
-        return self._send("shell", "history_request", dict(
-            raw=raw, output=output, hist_access_type=hist_access_type, **kwargs))
-
-    def kernel_info(self):
-        return self._send("shell", "kernel_info_request", {})
-
-    def comm_info(self, target_name=None):
-        return self._send("shell", "comm_info_request",
-                          {} if target_name is None else {"target_name": target_name})
-
-    def is_complete(self, code):
-        return self._send("shell", "is_complete_request", {"code": code})
-
-    def shutdown(self, restart=False):
-        return self._send("control", "shutdown_request", {"restart": restart})
-
-    def interrupt(self):
-        """Ask the kernel to interrupt itself over the control channel."""
-        return self._send("control", "interrupt_request", {})
-
-    def input(self, string):
-        self._send("stdin", "input_reply", {"value": string})
-
-    # -- conveniences
-    def _reply_to(self, msg_id, channel="shell", timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = None if deadline is None else max(0, deadline - time.monotonic())
-            msg = self._recv(channel, left)
-            if msg["parent_header"].get("msg_id") == msg_id:
-                return msg
-            log.debug("skipping %s reply to another request", msg["msg_type"])
-
-    def wait_for_ready(self, timeout=30):
-        """Block until the kernel answers kernel_info and its iopub stream is live."""
-        deadline = time.monotonic() + timeout
-        while True:
-            msg_id = self.kernel_info()
-            try:
-                reply = self._reply_to(msg_id, "shell", min(1.0, max(0.01, deadline - time.monotonic())))
-                break
-            except queue.Empty:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("kernel did not answer kernel_info in %s s" % timeout)
-        self.kernel_info_reply = reply
-        if "iopub" in self.sockets:
-            # The reply proves shell works. A status on iopub about one of our own
-            # requests proves the subscription is live (older messages from a kernel
-            # that was restarted may still be buffered; they prove nothing).
-            ours = {msg_id}
-            while True:
-                try:
-                    msg = self.get_iopub_msg(timeout=0.2)
-                    if (msg["msg_type"] == "status"
-                            and msg["parent_header"].get("msg_id") in ours):
-                        break
-                except queue.Empty:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError("no message on iopub in %s s" % timeout)
-                    ours.add(self.kernel_info())
-            self.flush_iopub(0.01)
-            self._drop_replies(ours)
-        return reply
-
-    def _drop_replies(self, msg_ids):
-        """Discard the shell replies to ``msg_ids`` that are already waiting."""
-        keep = collections.deque()
-        while True:
-            try:
-                msg = self._recv("shell", 0)
-            except queue.Empty:
-                break
-            if msg["parent_header"].get("msg_id") not in msg_ids:
-                keep.append(msg)
-        self._pending["shell"].extend(keep)
-
-    def flush_iopub(self, timeout=0.05):
-        while True:
-            try:
-                self.get_iopub_msg(timeout=timeout)
-            except queue.Empty:
-                return
-
-    def execute_interactive(self, code, silent=False, store_history=True,
-                            user_expressions=None, allow_stdin=None, stop_on_error=True,
-                            timeout=None, output_hook=None, stdin_hook=None):
-        """Execute and wait for the reply, passing iopub messages to ``output_hook``
-        (default: print them) and input requests to ``stdin_hook`` (default: ask on
-        the terminal). Returns the execute_reply."""
-        if allow_stdin is None:
-            allow_stdin = "stdin" in self.sockets
-        msg_id = self.execute(code, silent, store_history, user_expressions, allow_stdin,
-                              stop_on_error)
-        output_hook = output_hook or self._output_hook_default
-        stdin_hook = stdin_hook or self._stdin_hook_default
-        deadline = None if timeout is None else time.monotonic() + timeout
-        idle = reply = None
-        zmq = _zmq()
-        poller = zmq.Poller()
-        for name in ("iopub", "stdin", "shell"):
-            if name in self.sockets:
-                poller.register(self.sockets[name], zmq.POLLIN)
-        while not (idle and reply):
-            for name in ("shell", "iopub", "stdin"):
-                while self._pending[name] or name in self.sockets:
-                    try:
-                        msg = self._recv(name, 0)
-                    except (queue.Empty, KeyError):
-                        break
-                    if msg["parent_header"].get("msg_id") != msg_id:
-                        continue
-                    if name == "shell":
-                        reply = msg
-                    elif name == "stdin":
-                        stdin_hook(msg)
-                    else:
-                        if (msg["msg_type"] == "status"
-                                and msg["content"]["execution_state"] == "idle"):
-                            idle = True
-                        else:
-                            output_hook(msg)
-            if idle and reply:
-                break
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                missing = " and ".join(w for w, got in (("reply", reply), ("idle", idle))
-                                       if not got)
-                raise TimeoutError(f"no {missing} for execute_request within {timeout} s")
-            if "iopub" not in self.sockets:
-                idle = True
-            poller.poll(None if left is None else int(left * 1000) + 1)
-        return reply
-
-    @staticmethod
-    def _output_hook_default(msg):
-        kind, c = msg["msg_type"], msg["content"]
-        if kind == "stream":
-            (sys.stdout if c["name"] == "stdout" else sys.stderr).write(c["text"])
-        elif kind in ("display_data", "execute_result"):
-            sys.stdout.write(c["data"].get("text/plain", "") + "\n")
-        elif kind == "error":
-            sys.stderr.write("\n".join(c["traceback"]) + "\n")
-
-    def _stdin_hook_default(self, msg):
-        c = msg["content"]
-        if c.get("password"):
-            import getpass
-            value = getpass.getpass(c.get("prompt", ""))
-        else:
-            value = input(c.get("prompt", ""))
-        self.input(value)
-
-    def __enter__(self):
-        if not self.channels_running:
-            self.start_channels()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop_channels()
 
 
 class Heartbeat(threading.Thread):

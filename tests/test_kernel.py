@@ -10,26 +10,64 @@ import time
 import pytest
 import zmq
 
+from ipylite.kernel import InProcessKernelManager
 from ipylite.protocol import DELIM, KernelManager, Session
 
 TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
-def km():
+def subprocess_kernel():
     km = KernelManager("ipylite")
     km.start_kernel()
-    yield km
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=TIMEOUT)
+    yield km, kc
+    kc.stop_channels()
     km.shutdown_kernel()
 
 
 @pytest.fixture(scope="module")
-def kc(km):
+def inprocess_kernel():
+    km = InProcessKernelManager()
+    km.start_kernel()
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=TIMEOUT)
-    yield kc
+    yield km, kc
     kc.stop_channels()
+    km.shutdown_kernel()
+
+
+# The client-level tests run against a kernel process and an in-process kernel alike.
+KINDS = ["subprocess", "inprocess"]
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def km(request):
+    return request.getfixturevalue(request.param + "_kernel")[0]
+
+
+@pytest.fixture(scope="module")
+def kc(km, request):
+    kind = "inprocess" if isinstance(km, InProcessKernelManager) else "subprocess"
+    return request.getfixturevalue(kind + "_kernel")[1]
+
+
+@pytest.fixture
+def zkc(subprocess_kernel):
+    """A client of the kernel process, for what only a process has (sockets, signals)."""
+    return subprocess_kernel[1]
+
+
+def new_kernel(kind):
+    km = KernelManager("ipylite") if kind == "subprocess" else InProcessKernelManager()
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=TIMEOUT)
+    return km, kc
 
 
 def run(kc, code, stdin=None, **kw):
@@ -221,8 +259,13 @@ def test_output_from_threads(kc):
             "t = threading.Thread(target=work); t.start(); t.join()\n")
     c, out = run(kc, code)
     assert text_of(out) == "thread 0\nthread 1\nthread 2\n"
-    # a thread that prints after its cell ended still reaches the client
-    run(kc, "threading.Timer(0.2, lambda: print('late')).start()")
+
+
+def test_late_thread_output_reaches_the_client(zkc):
+    # in a kernel process, a thread that prints after its cell ended still reaches the
+    # client (in-process, the host's stdout is given back when the cell ends)
+    kc = zkc
+    run(kc, "import threading\nthreading.Timer(0.2, lambda: print('late')).start()")
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         msg = kc.get_iopub_msg(timeout=TIMEOUT)
@@ -261,11 +304,8 @@ def test_comms(kc):
             "    got.append(msg['content']['data'])\n"
             "    comm.on_msg(lambda m: comm.send({'echo': m['content']['data']}))\n"
             "Kernel.instance.comm_manager.register_target('echo', opened)")
-    session = kc.session
-    msg = session.msg("comm_open", {"comm_id": "c1", "target_name": "echo", "data": {"a": 1}})
-    session.send(kc.sockets["shell"], msg)
-    msg = session.msg("comm_msg", {"comm_id": "c1", "data": {"ping": 2}})
-    session.send(kc.sockets["shell"], msg)
+    kc._send("shell", "comm_open", {"comm_id": "c1", "target_name": "echo", "data": {"a": 1}})
+    kc._send("shell", "comm_msg", {"comm_id": "c1", "data": {"ping": 2}})
     deadline = time.monotonic() + TIMEOUT
     while True:
         m = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
@@ -275,7 +315,7 @@ def test_comms(kc):
     msg_id = kc.comm_info()
     c = kc._reply_to(msg_id, timeout=TIMEOUT)["content"]
     assert c["comms"]["c1"]["target_name"] == "echo"
-    session.send(kc.sockets["shell"], session.msg("comm_close", {"comm_id": "c1", "data": {}}))
+    kc._send("shell", "comm_close", {"comm_id": "c1", "data": {}})
     msg_id = kc.comm_info()
     assert kc._reply_to(msg_id, timeout=TIMEOUT)["content"]["comms"] == {}
     c, out = run(kc, "got")
@@ -299,7 +339,8 @@ def raw_dealer(kc, channel="shell"):
 
 @pytest.mark.parametrize("case", ["unsigned", "bad_signature", "replayed", "not_json",
                                   "no_delimiter", "unknown_type", "garbage"])
-def test_bad_messages_are_dropped_and_kernel_lives(kc, case):
+def test_bad_messages_are_dropped_and_kernel_lives(zkc, case):
+    kc = zkc
     s = raw_dealer(kc)
     try:
         key = kc.info["key"]
@@ -338,17 +379,9 @@ def test_bad_messages_are_dropped_and_kernel_lives(kc, case):
 
 # ---------------------------------------------------------- process lifecycle
 
-def fresh_kernel():
-    km = KernelManager("ipylite")
-    km.start_kernel()
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=TIMEOUT)
-    return km, kc
-
-
-def test_interrupt_by_signal_and_by_message():
-    km, kc = fresh_kernel()
+@pytest.mark.parametrize("kind", KINDS)
+def test_interrupt_by_signal_and_by_message(kind):
+    km, kc = new_kernel(kind)
     try:
         for how in ("signal", "message"):
             msg_id = kc.execute("import time\nwhile True: time.sleep(0.01)")
@@ -374,24 +407,26 @@ def test_interrupt_by_signal_and_by_message():
     assert not km.is_alive()
 
 
-def test_shutdown_and_restart():
-    km, kc = fresh_kernel()
+@pytest.mark.parametrize("kind", KINDS)
+def test_shutdown_and_restart(kind):
+    km, kc = new_kernel(kind)
     run(kc, "state = 'old'")
-    pid = km.kernel.pid
+    old = km.kernel
     km.restart_kernel()
-    assert km.kernel.pid != pid
+    assert km.kernel is not old if kind == "inprocess" else km.kernel.pid != old.pid
     kc.wait_for_ready(timeout=TIMEOUT)
     c, out = run(kc, "'state' in dir()")
     assert out[-1]["content"]["data"]["text/plain"] == "False"
     kc.stop_channels()
-    cf = km.connection_file
     km.shutdown_kernel()
-    assert km.kernel.returncode == 0, "a polite shutdown exits cleanly"
-    assert not os.path.exists(cf)
+    assert not km.is_alive()
+    if kind == "subprocess":
+        assert km.kernel.returncode == 0, "a polite shutdown exits cleanly"
+        assert not os.path.exists(km.connection_file)
 
 
 def test_os_exit_triggers_auto_restart():
-    km, kc = fresh_kernel()
+    km, kc = new_kernel("subprocess")
     events = queue.Queue()
     km.start_restarter(events.put, interval=0.1)
     try:
