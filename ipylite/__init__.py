@@ -13,6 +13,13 @@ def get_ipython():
     return _get()
 
 
+def embed(header="", **kwargs):
+    """Open an ipylite prompt here, on the caller's variables; see terminal.embed."""
+    from .terminal import embed as _embed
+    kwargs.setdefault("stack_depth", 2)
+    return _embed(header, **kwargs)
+
+
 def embed_kernel(local_ns=None, **kwargs):
     """Start a kernel in this program, on the caller's namespace; see kernel.embed_kernel."""
     import sys

@@ -1,99 +1,225 @@
-"""The terminal frontend: `python -m ipylite`, an in-process Shell on readline.
+"""The terminal frontend: `python -m ipylite`.
 
     python -m ipylite [-c CODE] [-i] [-m MODULE | script.py args...] [--no-banner]
-                      [--colors NoColor|Linux|LightBG] [--version]
+                      [--colors NoColor|Linux|LightBG] [--kernel NAME | --existing [FILE]]
 
-No ZeroMQ is imported on this path, so it starts fast.
+By default the Shell runs in this process on the standard library's readline, and no
+ZeroMQ is imported, so it starts fast. With ``--kernel`` or ``--existing`` the same
+prompt drives any Jupyter kernel through protocol.KernelClient.
+
+``embed()`` opens this prompt inside a running program on the caller's namespace.
 """
 
 import os
 import sys
 
 from . import __version__
+from .display import DisplayPublisher
 
 BANNER = ("ipylite {version} on Python {python}\n"
           "Type 'obj?' for help on an object, '%lsmagic' for magics, 'exit' to leave.\n")
 
+# prompt colours per scheme: (in, in number, out, out number); LightBG suits light
+# backgrounds. \001 and \002 tell readline which bytes take no room on screen.
+SCHEMES = {"NoColor": None, "Linux": ("32", "1;32", "31", "1;31"),
+           "LightBG": ("34", "1;34", "31", "1;31"), "Neutral": ("32", "1;32", "31", "1;31")}
+
+
+def default_colors():
+    return "Linux" if sys.stdout.isatty() and not os.environ.get("NO_COLOR") else "NoColor"
+
+
+def paint(code, text, readline_safe=False):
+    if not code:
+        return text
+    start, end = f"\x1b[{code}m", "\x1b[0m"
+    if readline_safe:
+        start, end = f"\001{start}\002", f"\001{end}\002"
+    return start + text + end
+
+
+def render_data(data, write):
+    """Show a mime bundle in a terminal: its text/plain; images go to a temporary
+    file whose path is printed."""
+    import base64
+    import tempfile
+    for mime, ext in (("image/png", ".png"), ("image/jpeg", ".jpg"), ("image/gif", ".gif"),
+                      ("image/svg+xml", ".svg")):
+        if mime in data:
+            raw = data[mime]
+            raw = raw.encode() if mime == "image/svg+xml" else base64.b64decode(raw)
+            fd, path = tempfile.mkstemp(suffix=ext, prefix="ipylite-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(raw)
+            write(f"[{mime} saved to {path}]\n")
+            return
+    text = data.get("text/plain")
+    if text is not None:
+        write(text + "\n")
+
+
+class TerminalDisplayPublisher(DisplayPublisher):
+    """Prints displays and Out[n] with the terminal's colours."""
+
+    def __init__(self, term):
+        self.term = term
+
+    def publish(self, data, metadata=None, transient=None, update=False):
+        render_data(data, sys.stdout.write)
+
+    def execute_result(self, execution_count, data, metadata):
+        self.term.show_result(execution_count, data)
+
 
 class Terminal:
     """Reads cells at a prompt and runs them in ``shell``. Subclass and override
-    ``read_line`` or ``write`` to change how it talks to the user."""
+    ``read_line``, ``run`` or ``complete`` to change how it talks or what it drives."""
 
     prompt_in = "In [{n}]: "
-    prompt_cont = "{dots}: "
+    prompt_out = "Out[{n}]: "
     confirm_exit = True
+    history_length = 1000
 
-    def __init__(self, shell=None, colors=None):
-        from .shell import Shell
-        from .config import profile_dir
+    def __init__(self, shell=None, colors=None, profile="default"):
         if shell is None:
-            from .history import HistoryManager
-            path = profile_dir("default")
-            shell = Shell(history=HistoryManager(
-                os.path.join(path, "history.sqlite") if path else ":memory:"))
+            shell = make_shell(profile)
         self.shell = shell
-        if colors is None:
-            colors = "Linux" if sys.stdout.isatty() and not os.environ.get("NO_COLOR") \
-                else "NoColor"
-        self.shell.colors = colors
+        self.colors = colors or default_colors()
         self.readline = None
+        self._matches = []
+        if shell is not None:
+            shell.display_pub = TerminalDisplayPublisher(self)
+            shell.register_magic_function(self.magic_colors, "line", "colors")
+            shell.register_magic_function(self.magic_cpaste, "line", "cpaste")
+            shell.register_magic_function(self.magic_paste, "line", "paste")
+
+    @property
+    def colors(self):
+        return self._colors
+
+    @colors.setter
+    def colors(self, scheme):
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown colour scheme {scheme!r}; choose from "
+                             + ", ".join(SCHEMES))
+        self._colors = scheme
+        if self.shell is not None:
+            self.shell.colors = scheme
+
+    # -- what a subclass may replace to drive something else
+    @property
+    def execution_count(self):
+        return self.shell.execution_count
+
+    def is_complete(self, code):
+        return self.shell.is_complete(code)
+
+    def complete(self, code, cursor_pos):
+        return self.shell.complete(code, cursor_pos)
+
+    def run(self, code):
+        try:
+            self.shell.run_cell(code, store_history=True)
+        except KeyboardInterrupt:
+            sys.stdout.write("\nKeyboardInterrupt\n")
+
+    def history_tail(self, n):
+        hm = self.shell.history
+        return [] if hm is None else [src for _, _, src in hm.get_tail(n, raw=True)]
+
+    @property
+    def exit_now(self):
+        return self.shell.exit_now
+
+    @exit_now.setter
+    def exit_now(self, value):
+        self.shell.exit_now = value
+
+    def close(self):
+        hm = self.shell.history
+        if hm is not None:
+            hm.flush()
+
+    # -- output
+    def show_result(self, n, data):
+        scheme = SCHEMES[self.colors]
+        prompt = self.prompt_out.format(n=n)
+        if scheme:
+            prompt = paint(scheme[2], "Out[") + paint(scheme[3], str(n)) + paint(scheme[2], "]: ")
+        text = data.get("text/plain", "")
+        if any(m in data for m in ("image/png", "image/jpeg", "image/gif", "image/svg+xml")):
+            sys.stdout.write(prompt)
+            render_data(data, sys.stdout.write)
+            return
+        if "\n" in text:
+            text = "\n" + text
+        sys.stdout.write(prompt + text + "\n")
 
     # -- readline
     def setup_readline(self):
         try:
             import readline
         except ImportError:
-            print("warning: readline is not available: no completion or line editing",
-                  file=sys.stderr)
+            sys.stderr.write("warning: readline is not available: "
+                             "no completion, no history recall\n")
             return
         self.readline = readline
         readline.set_completer_delims(" \t\n`~!@#$^&*()=+[{]}\\|;:'\",<>?")
         readline.parse_and_bind("tab: complete")
         readline.set_completer(self._complete)
-        hm = self.shell.history
-        if hm is not None:
-            try:
-                for _, _, source in hm.get_tail(1000, raw=True):
-                    if source and source.strip():
-                        readline.add_history(source)
-            except Exception as e:  # history is a comfort, never a reason not to start
-                print(f"warning: could not load history: {e}", file=sys.stderr)
+        readline.clear_history()
+        try:
+            for source in self.history_tail(self.history_length):
+                if source and source.strip():
+                    readline.add_history(source)
+        except Exception as e:  # history is a comfort, never a reason not to start
+            sys.stderr.write(f"warning: could not load history: {e}\n")
 
     def _complete(self, text, state):
         if state == 0:
             rl = self.readline
-            line = rl.get_line_buffer()
-            end = rl.get_endidx()
-            reply = self.shell.complete(line[:end], end)
-            start = reply["cursor_start"]
+            line, end = rl.get_line_buffer(), rl.get_endidx()
+            try:
+                reply = self.complete(line[:end], end)
+            except Exception:
+                reply = {"matches": [], "cursor_start": end}
             # readline replaces only `text` (from get_begidx): trim what precedes it
-            skip = rl.get_begidx() - start
+            skip = rl.get_begidx() - reply["cursor_start"]
             self._matches = [m[skip:] if skip > 0 else m for m in reply["matches"]]
-        try:
-            return self._matches[state]
-        except IndexError:
-            return None
+        return self._matches[state] if state < len(self._matches) else None
 
     # -- the loop
     def read_line(self, prompt):
         return input(prompt)
 
+    def prompts(self):
+        n = self.execution_count
+        plain = self.prompt_in.format(n=n)
+        dots = " " * (len(plain) - 5) + "...: "
+        scheme = SCHEMES[self.colors]
+        if not scheme:
+            return plain, dots
+        rl = self.readline is not None
+        first = (paint(scheme[0], "In [", rl) + paint(scheme[1], str(n), rl)
+                 + paint(scheme[0], "]: ", rl))
+        return first, paint(scheme[0], dots, rl)
+
     def read_cell(self):
-        n = self.shell.execution_count
-        first = self.prompt_in.format(n=n)
-        cont = self.prompt_cont.format(dots=" " * (len(first) - 5) + "...")
+        first, cont = self.prompts()
         lines = [self.read_line(first)]
         while True:
             code = "\n".join(lines)
-            status = self.shell.is_complete(code)
+            status = self.is_complete(code)
             if status["status"] != "incomplete":
                 return code
             indent = status.get("indent", "")
             if self.readline:
-                self.readline.set_pre_input_hook(
-                    lambda: (self.readline.insert_text(indent), self.readline.redisplay()))
-                line = self.read_line(cont)
-                self.readline.set_pre_input_hook(None)
+                rl = self.readline
+                rl.set_pre_input_hook(lambda: (rl.insert_text(indent), rl.redisplay()))
+                try:
+                    line = self.read_line(cont)
+                finally:
+                    rl.set_pre_input_hook(None)
             else:
                 line = indent + self.read_line(cont + indent)
             if not line.strip():
@@ -113,28 +239,274 @@ class Terminal:
         if self.readline is None:
             self.setup_readline()
         if banner:
-            print(banner, end="")
-        shell = self.shell
-        shell.exit_now = False
-        while not shell.exit_now:
+            sys.stdout.write(banner)
+        self.exit_now = False
+        while not self.exit_now:
             try:
                 code = self.read_cell()
             except KeyboardInterrupt:
-                print("\nKeyboardInterrupt")
+                sys.stdout.write("\nKeyboardInterrupt\n")
                 continue
             except EOFError:
                 if self.ask_exit():
-                    print()
+                    sys.stdout.write("\n")
                     break
                 continue
             if code.strip():
-                try:
-                    shell.run_cell(code, store_history=True)
-                except KeyboardInterrupt:
-                    print("\nKeyboardInterrupt")
-        if shell.history is not None:
-            shell.history.flush()
+                self.run(code)
+        self.close()
 
+    # -- magics that belong to the terminal
+    def magic_colors(self, line):
+        """Switch the colour scheme: %colors NoColor|Linux|LightBG"""
+        from .shell import UsageError
+        try:
+            self.colors = line.strip() or "NoColor"
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+
+    def magic_cpaste(self, line):
+        """Paste a block of code (prompts are stripped); end it with a line '--'."""
+        sys.stdout.write("Pasting code; enter '--' alone on the line to stop "
+                         "or use Ctrl-D.\n")
+        lines = []
+        while True:
+            try:
+                text = self.read_line(":")
+            except EOFError:
+                break
+            if text.strip() == "--":
+                break
+            lines.append(text)
+        self._run_pasted("\n".join(lines))
+
+    def magic_paste(self, line):
+        """Run the code on the clipboard (needs xclip, xsel, wl-paste or pbpaste)."""
+        import shutil
+        import subprocess
+        from .shell import UsageError
+        for tool in (["wl-paste", "--no-newline"], ["xclip", "-selection", "clipboard", "-o"],
+                     ["xsel", "--clipboard", "--output"], ["pbpaste"]):
+            if shutil.which(tool[0]):
+                text = subprocess.run(tool, capture_output=True, text=True, timeout=10).stdout
+                sys.stdout.write(text + ("" if text.endswith("\n") else "\n") + "## -- End pasted text --\n")
+                return self._run_pasted(text)
+        raise UsageError("paste: no clipboard tool found; install xclip, xsel or "
+                         "wl-clipboard, or use %cpaste")
+
+    def _run_pasted(self, code):
+        self.shell.user_ns["pasted_block"] = code
+        self.shell.run_cell(code, store_history=False)
+
+
+def make_shell(profile="default"):
+    """A Shell with the profile's SQLite history (in memory if the profile folder
+    cannot be made)."""
+    from .shell import Shell
+    from .config import profile_dir
+    from .history import HistoryManager
+    path = profile_dir(profile)
+    return Shell(history=HistoryManager(
+        os.path.join(path, "history.sqlite") if path else ":memory:"))
+
+
+# ---------------------------------------------------------------- a console for kernels
+
+class KernelTerminal(Terminal):
+    """The same prompt on a Jupyter kernel, through protocol.KernelClient.
+    ``km`` (a KernelManager we started) lets Ctrl-C signal and a dead kernel restart."""
+
+    timeout = 30
+
+    def __init__(self, kc, km=None, colors=None):
+        self.kc, self.km = kc, km
+        self._count = 1
+        self._exit = False
+        self._restarted = False
+        super().__init__(shell=None, colors=colors)
+        kc.start_channels()
+        info = kc.wait_for_ready(timeout=60)["content"]
+        self.banner = info.get("banner", "")
+        reply = kc.execute_interactive("", silent=True, store_history=False, timeout=60,
+                                       output_hook=lambda m: None)
+        self._count = reply["content"].get("execution_count", 0) + 1
+        if km is not None:
+            km.start_restarter(self._on_restart)
+
+    def _on_restart(self, what):
+        if what == "died":
+            sys.stderr.write("\nThe kernel died; starting a new one.\n")
+        elif what == "restarted":
+            self._restarted = True
+        elif what == "dead":
+            sys.stderr.write("\nThe kernel keeps dying; giving up.\n")
+            self._exit = True
+
+    @property
+    def colors(self):
+        return self._colors
+
+    @colors.setter
+    def colors(self, scheme):
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown colour scheme {scheme!r}")
+        self._colors = scheme
+
+    @property
+    def execution_count(self):
+        return self._count
+
+    @property
+    def exit_now(self):
+        return self._exit
+
+    @exit_now.setter
+    def exit_now(self, value):
+        self._exit = value
+
+    def _request(self, send, timeout=None):
+        msg_id = send()
+        return self.kc._reply_to(msg_id, timeout=timeout or self.timeout)["content"]
+
+    def is_complete(self, code):
+        try:
+            return self._request(lambda: self.kc.is_complete(code), 5)
+        except Exception:  # an old kernel without is_complete: one line is one cell
+            return {"status": "complete"}
+
+    def complete(self, code, cursor_pos):
+        return self._request(lambda: self.kc.complete(code, cursor_pos), 5)
+
+    def history_tail(self, n):
+        try:
+            reply = self._request(lambda: self.kc.history(hist_access_type="tail", n=n,
+                                                          raw=True, output=False), 5)
+        except Exception:
+            return []
+        return [h[2] for h in reply.get("history", [])]
+
+    def interrupt(self):
+        if self.km is not None:
+            self.km.interrupt_kernel()
+        else:
+            self.kc.interrupt()
+
+    def run(self, code):
+        import queue
+        kc = self.kc
+        msg_id = kc.execute(code, allow_stdin=True)
+        reply = idle = None
+        while not (reply and idle):
+            try:
+                for channel, msg in kc.poll(1.0):
+                    if msg["parent_header"].get("msg_id") != msg_id:
+                        continue
+                    if channel == "shell":
+                        reply = msg["content"]
+                    elif channel == "stdin":
+                        self._answer_input(msg["content"])
+                    elif channel == "iopub":
+                        if (msg["msg_type"] == "status"
+                                and msg["content"]["execution_state"] == "idle"):
+                            idle = True
+                        else:
+                            self._show(msg)
+                if self._restarted or (self.km is None and not kc.is_alive()):
+                    self._restarted = False
+                    if self.km is None:
+                        sys.stderr.write("\nThe kernel is not answering its heartbeat.\n")
+                    else:
+                        kc.wait_for_ready(timeout=60)
+                        self._count = 1
+                    return
+            except KeyboardInterrupt:
+                sys.stdout.write("\n")
+                self.interrupt()
+            except queue.Empty:
+                pass
+        sys.stdout.flush()
+        for item in reply.get("payload", []):
+            if item.get("source") == "page":
+                render_data(item.get("data", {}), sys.stdout.write)
+            elif item.get("source") == "ask_exit":
+                self._exit = True
+        self._count = reply.get("execution_count", self._count - 1) + 1
+
+    def _answer_input(self, content):
+        try:
+            if content.get("password"):
+                import getpass
+                value = getpass.getpass(content.get("prompt", ""))
+            else:
+                value = input(content.get("prompt", ""))
+        except EOFError:
+            value = "\x04"
+        except KeyboardInterrupt:
+            sys.stdout.write("\n")
+            self.interrupt()
+            value = ""
+        self.kc.input(value)
+
+    def _show(self, msg):
+        kind, c = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            (sys.stdout if c.get("name") == "stdout" else sys.stderr).write(c.get("text", ""))
+        elif kind == "execute_result":
+            self.show_result(c.get("execution_count"), c.get("data", {}))
+        elif kind in ("display_data", "update_display_data"):
+            render_data(c.get("data", {}), sys.stdout.write)
+        elif kind == "error":
+            sys.stderr.write("\n".join(c.get("traceback", [])) + "\n")
+        sys.stdout.flush()
+
+    def close(self):
+        self.kc.stop_channels()
+        if self.km is not None:
+            self.km.shutdown_kernel()
+
+
+# ---------------------------------------------------------------------------- embed
+
+_killed_sites = set()
+
+
+def embed(header="", local_ns=None, global_ns=None, colors=None, **kw):
+    """Open a prompt here, on the caller's variables; leave with Ctrl-D or exit.
+    Assignments to globals stick; changed locals do not flow back into the caller.
+    ``%kill_embedded`` stops this call site from opening again."""
+    frame = sys._getframe(kw.pop("stack_depth", 1))
+    site = (frame.f_code.co_filename, frame.f_lineno)
+    if site in _killed_sites:
+        return
+    from .shell import Shell, _DictModule
+    from .history import HistoryManager
+    from .config import profile_dir
+    outer = Shell.current()
+    module = _DictModule(frame.f_globals if global_ns is None else global_ns)
+    ns = dict(frame.f_locals if local_ns is None else local_ns)
+    path = profile_dir("default")
+    shell = Shell(user_ns=ns, user_module=module, history=HistoryManager(
+        os.path.join(path, "history.sqlite") if path else ":memory:"))
+    term = Terminal(shell, colors=colors)
+    term.confirm_exit = False
+
+    def kill_embedded(line):
+        """Stop this embed() call site from opening again, and leave it now."""
+        _killed_sites.add(site)
+        shell.exit_now = True
+        sys.stdout.write("This embedded shell will not open again.\n")
+
+    shell.register_magic_function(kill_embedded, "line", "kill_embedded")
+    try:
+        term.interact(header + ("\n" if header and not header.endswith("\n") else ""))
+    finally:
+        if shell.history is not None:
+            shell.history.close()
+        if outer is not None:
+            outer.activate()
+
+
+# ----------------------------------------------------------------------------- main
 
 def main(argv=None):
     import argparse
@@ -146,35 +518,81 @@ def main(argv=None):
     p.add_argument("-i", dest="interactive", action="store_true",
                    help="stay at the prompt after -c, -m or a script")
     p.add_argument("--no-banner", action="store_true")
-    p.add_argument("--colors", choices=["NoColor", "Linux", "LightBG"])
+    p.add_argument("--no-confirm-exit", action="store_true",
+                   help="leave on Ctrl-D without asking")
+    p.add_argument("--colors", choices=sorted(SCHEMES), help="colour scheme")
+    p.add_argument("--kernel", metavar="NAME",
+                   help="start a kernel from this kernelspec and talk to it")
+    p.add_argument("--existing", nargs="?", const="", metavar="FILE",
+                   help="connect to a running kernel (the newest by default)")
     p.add_argument("--version", action="version", version=f"ipylite {__version__}")
     p.add_argument("script", nargs="?", help="a script to run, with its arguments")
     p.add_argument("args", nargs=argparse.REMAINDER)
     a = p.parse_args(argv)
+    if a.kernel or a.existing is not None:
+        return console_main(a)
     term = Terminal(colors=a.colors)
+    term.confirm_exit = not a.no_confirm_exit
     shell = term.shell
     ok = True
     if a.code is not None:
         ok = shell.run_cell(a.code, store_history=True).success
     elif a.module:
         sys.argv = [a.module] + ([a.script] if a.script else []) + a.args
-        ok = shell.run_cell(f"import runpy as _r; _r.run_module({a.module!r}, "
-                            f"run_name='__main__', alter_sys=True)").success
+        ok = shell.run_cell(f"import runpy as _runpy\n_runpy.run_module({a.module!r}, "
+                            "run_name='__main__', alter_sys=True)", silent=True).success
     elif a.script:
         sys.argv = [a.script] + a.args
         try:
             with open(a.script) as f:
                 source = f.read()
         except OSError as e:
-            print(f"error: cannot read {a.script}: {e.strerror}", file=sys.stderr)
+            sys.stderr.write(f"error: cannot read {a.script}: {e.strerror}\n")
             return 2
         shell.user_ns["__file__"] = a.script
-        ok = shell.run_cell(source, store_history=False).success
+        ok = shell.run_cell(source, silent=True).success
     if (a.code is None and not a.module and not a.script) or a.interactive:
-        banner = None if a.no_banner or a.code is not None or a.script else BANNER.format(
-            version=__version__, python=sys.version.split()[0])
+        banner = None
+        if not a.no_banner and a.code is None and not a.script and not a.module:
+            banner = BANNER.format(version=__version__, python=sys.version.split()[0])
         term.interact(banner)
         ok = True
     if shell.history is not None:
         shell.history.close()
     return 0 if ok else 1
+
+
+def console_main(a):
+    try:
+        from .protocol import KernelManager, KernelClient, find_connection_file
+        import zmq  # noqa: F401  (one clear line below if it is missing)
+    except ImportError:
+        sys.stderr.write("error: a console for kernels needs pyzmq: pip install pyzmq\n")
+        return 1
+    km = None
+    try:
+        if a.kernel:
+            km = KernelManager(a.kernel)
+            km.start_kernel()
+            kc = km.client()
+        else:
+            kc = KernelClient(connection_file=find_connection_file(a.existing or None))
+    except (KeyError, FileNotFoundError, ValueError) as e:
+        sys.stderr.write(f"error: {str(e).strip(chr(39))}\n")
+        return 1
+    try:
+        term = KernelTerminal(kc, km, colors=a.colors)
+    except TimeoutError as e:
+        sys.stderr.write(f"error: the kernel did not answer: {e}\n")
+        if km is not None:
+            km.shutdown_kernel(now=True)
+        return 1
+    term.confirm_exit = not a.no_confirm_exit
+    if a.code is not None:
+        term.run(a.code)
+        if not a.interactive:
+            term.close()
+            return 0
+    banner = None if a.no_banner else term.banner + "\n"
+    term.interact(banner)
+    return 0

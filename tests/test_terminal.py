@@ -1,0 +1,247 @@
+"""The terminal, driven through a pty as a person would: typing, Tab, Up, Ctrl-C,
+Ctrl-D, embed(), and the console mode on ipykernel and on our kernel."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pexpect
+import pytest
+
+TIMEOUT = 30
+PROMPT = r"In \[(\d+)\]: "
+
+
+def spawn(args=(), cwd=None, env=None, module=True):
+    argv = (["-m", "ipylite", "--no-banner", "--colors", "NoColor"] if module else []) + list(args)
+    child = pexpect.spawn(sys.executable, argv, encoding="utf-8", timeout=TIMEOUT,
+                          dimensions=(40, 200), cwd=cwd,
+                          env=dict(os.environ, TERM="xterm", **(env or {})))
+    return child
+
+
+@pytest.fixture
+def profile(tmp_path):
+    return {"IPYLITE_DIR": str(tmp_path / "ipylite")}
+
+
+def finish(child):
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+    child.close()
+
+
+def test_multi_line_loop_with_auto_indent(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("for i in range(3):")
+        child.expect(r"\.\.\.: ")
+        child.sendline("print(i * 10)")   # the 4-space indent is typed for us
+        child.expect(r"\.\.\.: ")
+        child.sendline("")
+        child.expect("0\r\n10\r\n20\r\n")
+        child.expect(PROMPT)
+        child.sendline("def f(x):")
+        child.sendline("return x + 1")
+        child.sendline("")
+        child.expect(PROMPT)
+        child.sendline("f(41)")
+        child.expect(r"Out\[\d+\]: 42")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_tab_completes_an_attribute(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("import collections")
+        child.expect(PROMPT)
+        child.send("collections.OrderedD\t")
+        child.expect("OrderedDict")
+        child.sendline("")
+        child.expect(r"Out\[2\]: <class 'collections.OrderedDict'>")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_up_recalls_a_line_from_the_last_session(profile):
+    child = spawn(env=profile)
+    child.expect(PROMPT)
+    child.sendline("recall_marker = 41 + 1")
+    child.expect(PROMPT)
+    finish(child)
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.send("\x1b[A")              # Up: the last line typed, `exit`
+        child.expect("exit")
+        child.send("\x1b[A")              # Up again: the line before it
+        child.expect("recall_marker = 41 \\+ 1")
+        child.sendline("")
+        child.expect(PROMPT)
+        child.sendline("recall_marker")
+        child.expect(r"Out\[\d+\]: 42")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_ctrl_c_interrupts_running_code_and_abandons_input(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("while True: pass")
+        time.sleep(1.0)
+        child.sendintr()
+        child.expect("KeyboardInterrupt")
+        child.expect(PROMPT)
+        child.send("half typed")
+        child.sendintr()
+        child.expect("KeyboardInterrupt")
+        child.expect(PROMPT)
+        child.sendline("'alive'")
+        child.expect("Out\\[\\d+\\]: 'alive'")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_ctrl_d_asks_before_leaving(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendeof()
+        child.expect(r"Do you really want to exit \(\[y\]/n\)\? ")
+        child.sendline("n")
+        child.expect(PROMPT)
+        child.sendeof()
+        child.expect("exit")
+        child.sendline("y")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
+def test_errors_and_colours(profile):
+    child = spawn(["--colors", "Linux"], env=profile)
+    try:
+        child.expect("In \\[")
+        child.sendline("1/0")
+        child.expect("ZeroDivisionError")
+        child.expect("\x1b\\[")            # coloured
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_embed_returns_to_the_program_and_can_be_killed(tmp_path, profile):
+    script = tmp_path / "app.py"
+    script.write_text(textwrap.dedent("""
+        from ipylite import embed
+        def work():
+            local_thing = 'abc'
+            for round in range(3):
+                embed(colors='NoColor')
+                print('after embed', round)
+        work()
+        print('program done')
+    """))
+    child = pexpect.spawn(sys.executable, [str(script)], encoding="utf-8", timeout=TIMEOUT,
+                          env=dict(os.environ, TERM="xterm", **profile))
+    try:
+        child.expect(PROMPT)
+        child.sendline("local_thing.upper(), round")
+        child.expect(r"Out\[1\]: \('ABC', 0\)")
+        child.sendline("exit")
+        child.expect("after embed 0")
+        child.expect(PROMPT)                # the second call opens again
+        child.sendline("%kill_embedded")
+        child.expect("after embed 1")
+        child.expect("after embed 2")       # the third is skipped
+        child.expect("program done")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
+def test_command_line_modes(tmp_path, profile):
+    env = dict(os.environ, **profile)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "ipylite", *a], env=env,
+                                    capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    out = run("-c", "print(6 * 7)")
+    assert out.returncode == 0 and out.stdout == "42\n"
+    out = run("-c", "1/0")
+    assert out.returncode == 1 and "ZeroDivisionError" in out.stderr
+    (tmp_path / "s.py").write_text("import sys\nprint(sys.argv[1:], __name__)\n40 + 2\n")
+    out = run("s.py", "a", "b")
+    assert out.stdout == "['a', 'b'] __main__\n"
+    out = run("-m", "json.tool", "--help")
+    assert "usage" in out.stdout
+    out = run("--version")
+    assert out.stdout.startswith("ipylite ")
+    out = run("--help")
+    assert "--kernel" in out.stdout and "--existing" in out.stdout
+
+
+def test_without_readline_it_warns_and_works(tmp_path, profile):
+    (tmp_path / "readline.py").write_text("raise ImportError('no readline here')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path) + os.pathsep + os.environ["PYTHONPATH"],
+               **profile)
+    out = subprocess.run([sys.executable, "-m", "ipylite", "--no-banner"], input="6 * 7\n",
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert "readline is not available" in out.stderr
+    assert "Out[1]: 42" in out.stdout
+
+
+def test_console_on_ipykernel(profile):
+    child = spawn(["--kernel", "python3"], env=profile)
+    try:
+        child.expect(PROMPT, timeout=60)
+        child.sendline("1 + 1")
+        child.expect(r"Out\[1\]: 2")
+        child.sendline("x = input('name? ')")
+        child.expect(r"name\? ")
+        child.sendline("Ann")
+        child.expect(PROMPT)
+        child.sendline("x * 2")
+        child.expect("'AnnAnn'")
+        child.sendline("1/0")
+        child.expect("ZeroDivisionError")
+        child.expect(PROMPT)
+        child.send("impor\t")
+        child.expect("import")
+        child.sendline(" time")
+        child.expect(PROMPT)
+        child.sendline("while True: time.sleep(0.01)")
+        time.sleep(1.5)
+        child.sendintr()
+        child.expect("KeyboardInterrupt")
+        child.expect(PROMPT)
+        child.sendline("'still here'")
+        child.expect("'still here'")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_console_on_our_kernel_restarts_a_dead_kernel(profile):
+    child = spawn(["--kernel", "ipylite"], env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("len?")
+        child.expect("Return the number of items")
+        child.expect(PROMPT)
+        child.sendline("import os; os._exit(1)")
+        child.expect("The kernel died; starting a new one.")
+        child.expect(PROMPT)
+        child.sendline("'new kernel'")
+        child.expect(r"Out\[1\]: 'new kernel'")
+        finish(child)
+    finally:
+        child.close(force=True)
