@@ -172,7 +172,8 @@ class HistoryManager:
             if self._timer:
                 self._timer.cancel()
                 self._timer = None
-            if self.db is None or self._closed:
+            if self._closed or (self.db is None and not (self._input_queue or
+                                                         self._output_queue)):
                 return
             self.flush()
             try:
@@ -247,3 +248,34 @@ class HistoryManager:
         self._open()
         with self._lock:
             return self.db.execute("SELECT * FROM sessions ORDER BY session").fetchall()
+
+    # -- ranges as %history, %save, %load and %rerun take them
+    def get_range_by_str(self, spec, raw=True, output=False):
+        """Rows for a range string such as ``4-6 8``, ``~2/1-5`` or ``3/`` (see
+        parse_ranges); ValueError for a malformed one."""
+        rows = []
+        for session, start, stop in parse_ranges(spec):
+            rows.extend(self.get_range(session, start, stop, raw=raw, output=output))
+        return rows
+
+
+def parse_ranges(spec):
+    """``"4-6 8 ~2/1-5 3/"`` -> [(session, start, stop)], stop exclusive (None: to the
+    end). Session 0 is this one, ``~N`` counts N back, a plain number is absolute;
+    ``N-M`` includes M, as in IPython."""
+    import re
+    out = []
+    for part in spec.replace(",", " ").split():
+        m = re.fullmatch(r"(?:(~?)(\d+)/)?(\d+)?(?:([-:])(\d+))?", part)
+        if not m or (m[3] is None and m[2] is None) or (m[3] is None and m[5]):
+            raise ValueError(f"bad history range {part!r}: use N, N-M, S/N-M, ~S/N-M or S/")
+        session = 0 if m[2] is None else (-int(m[2]) if m[1] else int(m[2]))
+        if m[3] is None:
+            out.append((session, 1, None))
+            continue
+        start = int(m[3])
+        end = int(m[5]) if m[5] else start
+        if end < start:
+            raise ValueError(f"bad history range {part!r}: {end} comes before {start}")
+        out.append((session, start, end + 1 if m[4] != ":" else end))
+    return out

@@ -1043,6 +1043,11 @@ def main(argv=None):
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if a.debug else logging.WARNING,
                         format="[ipylite.kernel %(levelname)s] %(message)s")
+    try:
+        _zmq()
+    except ImportError as e:
+        print(f"error: the kernel needs {e}", file=sys.stderr)
+        return 1
     if a.connection_file and os.path.exists(a.connection_file):
         try:
             info = read_connection_file(a.connection_file)

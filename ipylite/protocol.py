@@ -56,7 +56,7 @@ def _zmq():
     try:
         import zmq
     except ImportError:  # pragma: no cover - exercised by the vendoring tier test
-        raise ImportError("pyzmq is not installed: pip install pyzmq") from None
+        raise ImportError("pyzmq, which is not installed: pip install pyzmq") from None
     return zmq
 
 
