@@ -313,7 +313,8 @@ class Kernel:
         self.parent = {}          # the request being handled: parent of what we publish
         self._parent_idents = []
         self.comm_manager = CommManager(self)
-        self.shell = shell or Shell(user_ns=user_ns, history=_open_history())
+        # Jupyter frontends render ANSI colours, as ipykernel's users expect
+        self.shell = shell or Shell(user_ns=user_ns, history=_open_history(), colors="Linux")
         self.shell.display_pub = KernelDisplayPublisher(self)
         self.shell.pager_payload = True
         self.shell.kernel = self

@@ -135,7 +135,8 @@ def test_error_reply_and_message(kc):
 
 
 def test_stop_on_error_aborts_queued_cells(kc):
-    first = kc.execute("raise ValueError('stop')")
+    # the first cell runs long enough for the second request to be queued behind it
+    first = kc.execute("import time; time.sleep(0.3); raise ValueError('stop')")
     second = kc.execute("aborted_marker = 1")
     replies = {}
     while len(replies) < 2:
