@@ -385,17 +385,55 @@ class Kernel:
         self._cleanup()
         self._done.set()
 
+    _fd_pipes = ()
+
     def _enter_cell(self):
         self._install_io()  # a previous cell may have replaced them
 
     def _leave_cell(self):
         self._install_io()
+        if self._fd_pipes:  # let the pumps pick up what the cell's children wrote
+            import select
+            deadline = time.monotonic() + 0.05
+            while select.select(self._fd_pipes, [], [], 0)[0] and time.monotonic() < deadline:
+                time.sleep(0.001)
 
     def _install_io(self):
         """Our streams, input() and getpass() for the user's code and its threads."""
         import getpass
         sys.stdout, sys.stderr = self.stdout, self.stderr
         builtins.input, getpass.getpass = self._input, self._getpass
+
+    def capture_fds(self):
+        """Send what C code and child processes write to file descriptors 1 and 2
+        (os.system, a library's printf) to the client too. The kernel's own log keeps
+        the original stderr."""
+        original_err = os.dup(2)
+        self._fd_pipes = []
+        for fd, stream in ((1, self.stdout), (2, self.stderr)):
+            r, w = os.pipe()
+            self._fd_pipes.append(r)
+            os.dup2(w, fd)
+            os.close(w)
+            threading.Thread(target=self._pump_fd, args=(r, stream), daemon=True,
+                             name=f"ipylite-fd{fd}").start()
+        log_stream = os.fdopen(original_err, "w", buffering=1)
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(log_stream)
+
+    @staticmethod
+    def _pump_fd(fd, stream):
+        import codecs
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            stream.write(decoder.decode(data))
 
     def _heartbeat(self):
         """Echo every ping back to its sender."""
@@ -1059,7 +1097,9 @@ def main(argv=None):
         fname, info = write_connection_file(a.connection_file, ip=a.ip)
         print(f"connection file: {fname}", file=sys.stderr)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    Kernel(info).start()
+    kernel = Kernel(info)
+    kernel.capture_fds()
+    kernel.start()
     return 0
 
 

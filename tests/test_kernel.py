@@ -262,6 +262,13 @@ def test_output_from_threads(kc):
     assert text_of(out) == "thread 0\nthread 1\nthread 2\n"
 
 
+def test_output_at_the_file_descriptor_level(zkc):
+    c, out = run(zkc, "import os, subprocess\nos.system('echo from-os-system')\n"
+                      "subprocess.run(['sh', '-c', 'echo to-stderr >&2'])\nNone")
+    assert "from-os-system" in text_of(out)
+    assert "to-stderr" in text_of(out, "stderr")
+
+
 def test_late_thread_output_reaches_the_client(zkc):
     # in a kernel process, a thread that prints after its cell ended still reaches the
     # client (in-process, the host's stdout is given back when the cell ends)
