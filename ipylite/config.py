@@ -1,10 +1,19 @@
-"""Profiles: where each profile keeps its history, config and security files.
+"""Profiles and configuration: where each profile keeps its files, and its settings.
 
     ipylite_dir()                    ~/.ipylite, or $IPYLITE_DIR
     profile_dir("default")           ~/.ipylite/profile_default, made on first use
+    cfg = Config.load("default", ["--Shell.xmode=Plain"])   # file, then overrides
+    shell = make_shell("default", argv_overrides)            # a configured Shell
 
-Nothing is created at import; a home folder that cannot be written only disables
-what needs it, with a warning.
+A profile folder holds ``ipylite_config.toml`` (one ``[Section]`` per component),
+``startup/*.py`` (run in name order when a shell starts), ``history.sqlite``,
+``security/`` (connection files) and ``db/`` (%store, bookmarks).
+
+Every setting is listed in KEYS below, with its default and what it does: that table
+is the documentation (``%config`` and ``profile create`` print it). A mistake in the
+file (bad TOML, unknown section or key, wrong type) is one warning naming the file,
+the line and the key; the app starts with the defaults for what was wrong.
+Nothing is created at import.
 """
 
 import logging
@@ -12,15 +21,60 @@ import os
 
 log = logging.getLogger("ipylite.config")
 
+CONFIG_FILE = "ipylite_config.toml"
+
+# section -> key -> (default, help).  The one place every key is documented.
+KEYS = {
+    "Shell": {
+        "colors": ("", "colour scheme: NoColor, Linux, LightBG or Neutral; empty lets the "
+                       "app choose (the terminal: colour when writing to a terminal and "
+                       "NO_COLOR is unset; kernels: Linux)"),
+        "xmode": ("Context", "traceback mode: Plain, Context, Verbose or Minimal"),
+        "automagic": (True, "a bare `name args` runs the line magic `name` when no "
+                            "variable of that name exists"),
+        "pdb": (False, "start the debugger after every uncaught exception"),
+        "tb_before": (2, "lines of context before the failing line in tracebacks"),
+        "tb_after": (1, "lines of context after the failing line in tracebacks"),
+    },
+    "Display": {
+        "float_precision": ("", "digits (or a %-format) for floats; '' is repr"),
+    },
+    "History": {
+        "enabled": (True, "keep history in the profile's SQLite database"),
+        "flush_interval": (1.0, "seconds between background writes of history"),
+        "flush_batch": (200, "write at once when this many rows wait"),
+    },
+    "Startup": {
+        "exec_lines": ([], "lines of code run when a shell starts"),
+        "exec_files": ([], "files run when a shell starts (after startup/*.py)"),
+    },
+    "Store": {
+        "autorestore": (False, "restore every %store'd variable when a shell starts"),
+    },
+    "Terminal": {
+        "confirm_exit": (True, "ask before leaving on Ctrl-D"),
+        "banner": (True, "print the banner at start"),
+    },
+    "Timeit": {
+        "repeat": (7, "default -r for %timeit"),
+        "min_time": (0.2, "%timeit picks loops so that one run takes at least this (s)"),
+    },
+}
+
 
 def ipylite_dir():
     return os.environ.get("IPYLITE_DIR") or os.path.join(os.path.expanduser("~"), ".ipylite")
 
 
+def profile_path(name="default"):
+    """The profile folder's path (not created)."""
+    return os.path.join(ipylite_dir(), "profile_" + name)
+
+
 def profile_dir(name="default"):
     """The profile's folder, made (with ``security/`` and ``startup/``) if missing.
     Returns None, after a warning, when it cannot be made."""
-    path = os.path.join(ipylite_dir(), "profile_" + name)
+    path = profile_path(name)
     try:
         for sub in ("", "security", "startup"):
             os.makedirs(os.path.join(path, sub), exist_ok=True)
@@ -30,3 +84,264 @@ def profile_dir(name="default"):
                     path, e.strerror)
         return None
     return path
+
+
+def list_profiles():
+    try:
+        names = os.listdir(ipylite_dir())
+    except OSError:
+        return []
+    return sorted(n[len("profile_"):] for n in names
+                  if n.startswith("profile_") and os.path.isdir(os.path.join(ipylite_dir(), n)))
+
+
+def documentation(section=None):
+    """Every key (or one section's) with its default and help, as TOML comments."""
+    out = []
+    for sec, keys in KEYS.items():
+        if section and sec != section:
+            continue
+        out.append(f"[{sec}]")
+        for key, (default, text) in keys.items():
+            out.append(f"# {text}")
+            out.append(f"# {key} = {_toml_value(default)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _toml_value(value):
+    import json
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+# ------------------------------------------------------------------- Config
+
+class ConfigError(ValueError):
+    """A bad key or value; its message is the one line shown to the user."""
+
+
+class Config:
+    """Settings by section: ``cfg["Shell"]["xmode"]``; defaults for what is unset.
+    ``errors`` holds the one-line messages for what was wrong and ignored."""
+
+    def __init__(self):
+        self.values = {sec: {k: v[0] for k, v in keys.items()} for sec, keys in KEYS.items()}
+        self.errors = []
+        self.path = None
+
+    def __getitem__(self, section):
+        return self.values[section]
+
+    @classmethod
+    def load(cls, profile="default", overrides=(), path=None):
+        """The profile's config file (or ``path``), then ``--Section.key=value``
+        overrides; problems are logged and listed in .errors, never raised."""
+        cfg = cls()
+        if path is None:
+            path = os.path.join(profile_path(profile), CONFIG_FILE)
+        cfg.path = path
+        if os.path.exists(path):
+            cfg._read_file(path)
+        for item in overrides:
+            try:
+                cfg.set_from_string(item.lstrip("-"))
+            except ConfigError as e:
+                cfg._error(f"command line {item!r}: {e}")
+        return cfg
+
+    def _error(self, message):
+        self.errors.append(message)
+        log.warning("%s", message)
+
+    def _read_file(self, path):
+        import tomllib
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (OSError, UnicodeDecodeError) as e:
+            return self._error(f"{path}: cannot read: {e}")
+        except tomllib.TOMLDecodeError as e:
+            return self._error(f"{path}: {e}; using the defaults")
+        text = raw.decode("utf-8")
+        for section, keys in data.items():
+            if section not in KEYS:
+                self._error(f"{path}:{_line_of(text, None, section)}: unknown section "
+                            f"[{section}]; known: {', '.join(KEYS)}")
+                continue
+            if not isinstance(keys, dict):
+                self._error(f"{path}:{_line_of(text, None, section)}: {section} must be a "
+                            f"[section]")
+                continue
+            for key, value in keys.items():
+                try:
+                    self.set(section, key, value)
+                except ConfigError as e:
+                    self._error(f"{path}:{_line_of(text, section, key)}: {e}")
+
+    def set(self, section, key, value):
+        """Set one key, checking the section, the key and the value's type."""
+        if section not in KEYS:
+            raise ConfigError(f"unknown section {section!r}; known: {', '.join(KEYS)}")
+        if key not in KEYS[section]:
+            import difflib
+            near = difflib.get_close_matches(key, KEYS[section], 1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ConfigError(f"unknown key {section}.{key}{hint}")
+        default = KEYS[section][key][0]
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        else:
+            ok = type(value) is type(default) or (default == "" and isinstance(value, int))
+        if not ok:
+            raise ConfigError(f"{section}.{key} must be {type(default).__name__}, "
+                              f"not {value!r}")
+        self.values[section][key] = value
+
+    def set_from_string(self, text):
+        """``Section.key=value`` (value a Python/TOML literal, else a string)."""
+        import ast
+        name, sep, value = text.partition("=")
+        section, dot, key = name.strip().partition(".")
+        if not sep or not dot:
+            raise ConfigError(f"expected Section.key=value, not {text!r}")
+        value = value.strip()
+        lowered = {"true": True, "false": False}.get(value.lower(), _MISSING)
+        if lowered is not _MISSING:
+            parsed = lowered
+        else:
+            try:
+                parsed = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                parsed = value
+        self.set(section, key.strip(), parsed)
+
+    def apply(self, shell):
+        """Push the settings into a Shell (and its formatter and history)."""
+        s = self.values["Shell"]
+        for key in ("colors", "xmode"):
+            if not s[key]:
+                continue
+            try:
+                setattr(shell, key, s[key])
+            except Exception as e:
+                self._error(f"Shell.{key}: {e}")
+        shell.automagic = s["automagic"]
+        shell.tb_before, shell.tb_after = s["tb_before"], s["tb_after"]
+        try:
+            shell.display_formatter.float_precision = self.values["Display"]["float_precision"]
+        except (ValueError, TypeError) as e:
+            self._error(f"Display.float_precision: {e}")
+        hm = shell.history
+        if hm is not None:
+            hm.flush_interval = self.values["History"]["flush_interval"]
+            hm.flush_batch = self.values["History"]["flush_batch"]
+        magics = getattr(shell, "magics_state", None)
+        if magics is not None:
+            magics.set_pdb(s["pdb"])
+        shell.config = self
+
+
+_MISSING = object()
+
+
+def _line_of(text, section, key):
+    """The line number where ``key`` is set (in ``[section]``), or '?'."""
+    import re
+    current = None
+    for n, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"\s*\[\s*([^\]]+?)\s*\]", line)
+        if m:
+            current = m[1]
+            if section is None and current == key:
+                return n
+            continue
+        m = re.match(r"\s*([\w\"'.-]+)\s*=", line)
+        if m and m[1].strip("\"'") == key and current == section:
+            return n
+    return "?"
+
+
+# ------------------------------------------------------------- shells, startup
+
+def make_shell(profile="default", overrides=(), **shell_kwargs):
+    """A Shell on the profile: its history, config (file + overrides) and
+    startup files."""
+    from .history import HistoryManager
+    from .shell import Shell
+    cfg = Config.load(profile, overrides)
+    path = profile_dir(profile)
+    if path and cfg["History"]["enabled"]:
+        history = HistoryManager(os.path.join(path, "history.sqlite"))
+    else:
+        history = HistoryManager(":memory:")
+    shell = Shell(history=history, **shell_kwargs)
+    shell.profile, shell.profile_dir = profile, path
+    cfg.apply(shell)
+    run_startup(shell, path, cfg)
+    return shell
+
+
+def run_startup(shell, path, cfg=None):
+    """startup/*.py and *.ipy in name order, then Startup.exec_files and exec_lines;
+    Store.autorestore restores %store'd variables first."""
+    cfg = cfg or Config()
+    if cfg["Store"]["autorestore"]:
+        shell.run_line_magic("store", "-r")
+    files = []
+    if path:
+        folder = os.path.join(path, "startup")
+        try:
+            files = [os.path.join(folder, n) for n in sorted(os.listdir(folder))
+                     if n.endswith((".py", ".ipy"))]
+        except OSError:
+            pass
+    files += [os.path.expanduser(f) for f in cfg["Startup"]["exec_files"]]
+    for name in files:
+        try:
+            with open(name, encoding="utf-8") as f:
+                source = f.read()
+        except OSError as e:
+            log.warning("cannot read startup file %s: %s", name, e.strerror)
+            continue
+        shell.user_ns["__file__"] = name
+        shell.run_cell(source, store_history=False)
+        shell.user_ns.pop("__file__", None)
+    for line in cfg["Startup"]["exec_lines"]:
+        shell.run_cell(line, store_history=False)
+
+
+def profile_main(argv):
+    """``python -m ipylite profile create|list|locate [NAME]``."""
+    usage = "usage: python -m ipylite profile create|list|locate [NAME]"
+    if not argv or argv[0] not in ("create", "list", "locate"):
+        print(usage, file=__import__("sys").stderr)
+        return 2
+    cmd, name = argv[0], (argv[1] if len(argv) > 1 else "default")
+    if cmd == "list":
+        print(f"Available profiles in {ipylite_dir()}:")
+        for n in list_profiles():
+            print(f"    {n}")
+        return 0
+    path = profile_path(name)
+    if cmd == "locate":
+        if not os.path.isdir(path):
+            print(f"error: no profile named {name!r} in {ipylite_dir()}",
+                  file=__import__("sys").stderr)
+            return 1
+        print(path)
+        return 0
+    if profile_dir(name) is None:
+        return 1
+    config = os.path.join(path, CONFIG_FILE)
+    if not os.path.exists(config):
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(f"# ipylite configuration for profile {name!r}. Every key, with its "
+                    "default:\n\n" + documentation())
+    print(f"Created profile {name!r} in {path}")
+    return 0

@@ -113,9 +113,9 @@ class IOPubThread(threading.Thread):
                 frame = self.socket.recv(zmq.NOBLOCK)
             except zmq.Again:
                 return
-            if frame[:1] == b"\x01":
+            if frame[:1] == b"\x01":  # a new subscriber: welcome it before anything else
                 topic = frame[1:].decode("utf8", "replace")
-                self._queue.append(self.session.msg("iopub_welcome", {"subscription": topic}))
+                self.session.send(self.socket, "iopub_welcome", {"subscription": topic})
 
     def stop(self, timeout=2.0):
         self._stopping = True
@@ -302,7 +302,7 @@ class Kernel:
     stop_on_error_timeout = 1.0
     _abort_until = 0.0
 
-    def __init__(self, info, shell=None, user_ns=None):
+    def __init__(self, info, shell=None, user_ns=None, profile="default", overrides=()):
         Kernel.instance = self
         self.info = info
         self.session = Session(key=info.get("key", ""))
@@ -313,8 +313,10 @@ class Kernel:
         self.parent = {}          # the request being handled: parent of what we publish
         self._parent_idents = []
         self.comm_manager = CommManager(self)
-        # Jupyter frontends render ANSI colours, as ipykernel's users expect
-        self.shell = shell or Shell(user_ns=user_ns, history=_open_history(), colors="Linux")
+        if shell is None:  # Jupyter frontends render ANSI colours, as with ipykernel
+            from .config import make_shell
+            shell = make_shell(profile, overrides, user_ns=user_ns, colors="Linux")
+        self.shell = shell
         self.shell.display_pub = KernelDisplayPublisher(self)
         self.shell.pager_payload = True
         self.shell.kernel = self
@@ -377,9 +379,12 @@ class Kernel:
         poller.register(self._wake_r, zmq.POLLIN)
         while not self._exiting:
             try:
-                events = dict(poller.poll())
+                gui_poll = getattr(self.shell, "gui_poll", None)  # set by %gui qt
+                events = dict(poller.poll(10 if gui_poll else None))
                 if shell in events:
                     self._drain_shell()
+                if gui_poll:
+                    gui_poll(0)
             except KeyboardInterrupt:
                 log.debug("interrupt while idle")
         self._cleanup()
@@ -387,16 +392,27 @@ class Kernel:
 
     _fd_pipes = ()
 
+    _in_user_code = False
+
     def _enter_cell(self):
         self._install_io()  # a previous cell may have replaced them
+        self._in_user_code = True
 
     def _leave_cell(self):
+        self._in_user_code = False
         self._install_io()
         if self._fd_pipes:  # let the pumps pick up what the cell's children wrote
             import select
             deadline = time.monotonic() + 0.05
             while select.select(self._fd_pipes, [], [], 0)[0] and time.monotonic() < deadline:
                 time.sleep(0.001)
+
+    def _on_sigint(self, signum, frame):
+        """Interrupt the running cell; between cells an interrupt has nothing to stop
+        (and must not break the handling of a request)."""
+        if self._in_user_code:
+            raise KeyboardInterrupt
+        log.debug("interrupt between cells ignored")
 
     def _install_io(self):
         """Our streams, input() and getpass() for the user's code and its threads."""
@@ -775,13 +791,13 @@ class InProcessKernel(Kernel):
     :meth:`process_pending` (a client's blocking calls do), for GUI hosts whose objects
     belong to their main thread."""
 
-    def __init__(self, shell=None, user_ns=None, threaded=True):
+    def __init__(self, shell=None, user_ns=None, threaded=True, profile="default"):
         self.clients = []
         self.threaded = threaded
         self._requests = queue.Queue()
         self._stdin_replies = queue.Queue()
         self._in_cell = None          # id of the thread running a cell
-        super().__init__({"key": ""}, shell, user_ns)
+        super().__init__({"key": ""}, shell, user_ns, profile)
         self._thread = None
         if threaded:
             self._thread = threading.Thread(target=self._serve, daemon=True,
@@ -1022,15 +1038,6 @@ class InProcessKernelManager:
         self.shutdown_kernel()
 
 
-def _open_history():
-    from .history import HistoryManager
-    from .config import profile_dir
-    path = profile_dir("default")
-    if path is None:
-        return HistoryManager(":memory:")
-    return HistoryManager(os.path.join(path, "history.sqlite"))
-
-
 # ---------------------------------------------------------------- embed and main
 
 def embed_kernel(local_ns=None, global_ns=None, connection_file=None, **kw):
@@ -1074,8 +1081,13 @@ def main(argv=None):
                                    display_name=a.display_name)
         print(f"Installed kernelspec {a.name} in {dest}")
         return 0
+    overrides = [x for x in argv if x.startswith("--") and "." in x.split("=", 1)[0]
+                 and x[2:3].isupper()]
+    argv = [x for x in argv if x not in overrides]
     p = argparse.ArgumentParser(prog="python -m ipylite.kernel",
-                                description="Run an ipylite kernel.")
+                                description="Run an ipylite kernel.",
+                                epilog="--Section.key=value overrides a config setting.")
+    p.add_argument("--profile", default="default", help="profile to use")
     p.add_argument("-f", "--connection-file", help="connection file to use (written if absent)")
     p.add_argument("--ip", default="127.0.0.1")
     p.add_argument("--debug", action="store_true", help="log debugging messages")
@@ -1096,8 +1108,8 @@ def main(argv=None):
     else:
         fname, info = write_connection_file(a.connection_file, ip=a.ip)
         print(f"connection file: {fname}", file=sys.stderr)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    kernel = Kernel(info)
+    kernel = Kernel(info, profile=a.profile, overrides=overrides)
+    signal.signal(signal.SIGINT, kernel._on_sigint)
     kernel.capture_fds()
     kernel.start()
     return 0

@@ -182,6 +182,7 @@ class Shell:
     tb_before, tb_after = 2, 1
     pager_payload = False
     system_stdin = None
+    builtin_magics = True           # False: a bare shell with only its own few magics
     _current = None
 
     def __init__(self, user_ns=None, user_module=None, display_pub=None, history=None,
@@ -204,7 +205,31 @@ class Shell:
         self._last_exc = None
         self._root_modules = None
         self._init_namespace(user_ns, user_module)
+        self.automagic = True           # a bare `name args` runs magic `name`
+        self.profile, self.profile_dir, self.config = 'default', None, None
+        self.next_input = None          # text for the next prompt (%load, %recall)
         self.activate()
+        if self.builtin_magics:
+            self.load_builtin_magics()
+
+    def load_builtin_magics(self):
+        """Register the built-in magics (imported only now, from magics.py)."""
+        from . import magics
+        magics.install(self)
+
+    def register_magics(self, obj):
+        """Register the magics of a Magics subclass (or instance): its methods
+        decorated with line_magic, cell_magic or line_cell_magic."""
+        from . import magics
+        return magics.register_magics(self, obj)
+
+    def set_next_input(self, text, replace=False):
+        """Offer text as the next input: a set_next_input payload in a kernel,
+        shell.next_input for an in-process frontend."""
+        self.next_input = text
+        if self.pager_payload:
+            self.payload.append({'source': 'set_next_input', 'text': text,
+                                 'replace': replace})
 
     @classmethod
     def current(cls):
@@ -472,6 +497,8 @@ class Shell:
         for line in lines:
             if scan.at_start():
                 new = _transform_line(line)
+                if new is None and self.automagic:
+                    new = self._automagic(line, cell)
                 if new is not None:
                     out.append(new)
                     continue
@@ -480,6 +507,33 @@ class Shell:
         return ''.join(out)
 
     # -- magics --------------------------------------------------------------
+
+    def _automagic(self, line, cell=''):
+        """`name args` as a line magic call, when name is a line magic and not a
+        variable (nor bound anywhere in the cell); a bare Macro name runs the macro."""
+        import re
+        text = line.rstrip('\r\n')
+        m = re.fullmatch(r'()([^\W\d]\w*)(?:\s+(.*?))?\s*', text)    # top level only
+        if not m:
+            return None
+        indent, name, arg = m[1], m[2], m[3] or ''
+        if name in self.user_ns or name in self.user_global_ns:
+            value = self.user_ns.get(name, self.user_global_ns.get(name))
+            if type(value).__name__ == 'Macro' and not arg:
+                return indent + 'get_ipython().run_cell(%s)%s' % (name, line[len(text):])
+            return None
+        if name not in self.magics['line'] or name in builtins.__dict__:
+            return None
+        if re.search(r'(^|\n)\s*(def|class)\s+%s\b|(^|\n)\s*%s\s*[-+*/%%&|^:]?=[^=]|'
+                     r'\bimport\b.*\b%s\b|\bfor\s+%s\b' % ((re.escape(name),) * 4), cell):
+            return None     # the cell itself binds the name
+        if re.match(r'[=(\[,:;]|[-+*/%&|^@<>]*=|(is|not|in|and|or|if|else|for)\b', arg):
+            return None     # Python: an assignment, a call, an attribute, an operator
+        import keyword
+        if keyword.iskeyword(name):
+            return None
+        return indent + 'get_ipython().run_line_magic(%r, %r)%s' % (
+            name, arg, line[len(text):])
 
     def register_magic_function(self, func, magic_kind='line', magic_name=None):
         """Make func a magic: line magics are called func(line), cell magics
@@ -498,12 +552,18 @@ class Shell:
             hint = (' (But cell magic `%%%%%s` exists, did you mean that instead?)'
                     % magic_name if magic_name in self.magics['cell'] else '')
             raise UsageError('Line magic function `%%%s` not found%s.' % (magic_name, hint))
+        __tracebackhide__ = True  # noqa: F841 (hides this frame in tracebacks)
+        if not getattr(func, 'no_var_expand', False):
+            line = self.var_expand(line)
         return func(line)
 
     def run_cell_magic(self, magic_name, line, cell):
         func = self.magics['cell'].get(magic_name)
         if func is None:
             raise UsageError('Cell magic `%%%%%s` not found.' % magic_name)
+        __tracebackhide__ = True  # noqa: F841
+        if not getattr(func, 'no_var_expand', False):
+            line = self.var_expand(line)
         return func(line, cell)
 
     def magic_xmode(self, line):
@@ -1120,7 +1180,7 @@ def _transform_line(line):
     indent = text[:len(text) - len(text.lstrip())]
     if not stripped or stripped.startswith('#'):
         return None
-    m = re.fullmatch(r'(\?\??)?(%{0,2}[^\W\d][\w.]*\*?[\w.]*)(\?\??)?', stripped)
+    m = re.fullmatch(r'(\?\??)?(%{0,2}(?:[^\W\d]|\*)[\w.*]*)(\?\??)?', stripped)
     if m and bool(m[1]) != bool(m[3]):
         magic = 'pinfo2' if len(m[1] or m[3]) == 2 else 'pinfo'
         return indent + 'get_ipython().run_line_magic(%r, %r)%s' % (magic, m[2], eol)

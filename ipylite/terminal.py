@@ -84,7 +84,8 @@ class Terminal:
         if shell is None:
             shell = make_shell(profile)
         self.shell = shell
-        self.colors = colors or default_colors()
+        configured = getattr(getattr(shell, "config", None), "values", {}).get("Shell", {})
+        self.colors = colors or configured.get("colors") or default_colors()
         self.readline = None
         self._matches = []
         if shell is not None:
@@ -204,25 +205,36 @@ class Terminal:
                  + paint(scheme[0], "]: ", rl))
         return first, paint(scheme[0], dots, rl)
 
+    def take_next_input(self):
+        """Text a magic offered for the next prompt (%load, %recall), or None."""
+        text, self.shell.next_input = getattr(self.shell, "next_input", None), None
+        return text
+
+    def _read_prefilled(self, prompt, text):
+        """Read a line with ``text`` already typed (readline), or shown (no readline)."""
+        if not text:
+            return self.read_line(prompt)
+        if self.readline:
+            rl = self.readline
+            rl.set_pre_input_hook(lambda: (rl.insert_text(text), rl.redisplay()))
+            try:
+                return self.read_line(prompt)
+            finally:
+                rl.set_pre_input_hook(None)
+        return text + self.read_line(prompt + text)
+
     def read_cell(self):
         first, cont = self.prompts()
-        lines = [self.read_line(first)]
+        prefill = (self.take_next_input() or "").splitlines()
+        lines = [self._read_prefilled(first, prefill.pop(0) if prefill else "")]
         while True:
             code = "\n".join(lines)
             status = self.is_complete(code)
-            if status["status"] != "incomplete":
+            if status["status"] != "incomplete" and not prefill:
                 return code
-            indent = status.get("indent", "")
-            if self.readline:
-                rl = self.readline
-                rl.set_pre_input_hook(lambda: (rl.insert_text(indent), rl.redisplay()))
-                try:
-                    line = self.read_line(cont)
-                finally:
-                    rl.set_pre_input_hook(None)
-            else:
-                line = indent + self.read_line(cont + indent)
-            if not line.strip():
+            line = self._read_prefilled(cont, prefill.pop(0) if prefill
+                                        else status.get("indent", ""))
+            if not line.strip() and not prefill:
                 return code
             lines.append(line)
 
@@ -323,6 +335,7 @@ class KernelTerminal(Terminal):
         self._count = 1
         self._exit = False
         self._restarted = False
+        self._next_input = None
         super().__init__(shell=None, colors=colors)
         kc.start_channels()
         info = kc.wait_for_ready(timeout=60)["content"]
@@ -355,6 +368,10 @@ class KernelTerminal(Terminal):
     @property
     def execution_count(self):
         return self._count
+
+    def take_next_input(self):
+        text, self._next_input = self._next_input, None
+        return text
 
     @property
     def exit_now(self):
@@ -430,6 +447,8 @@ class KernelTerminal(Terminal):
                 render_data(item.get("data", {}), sys.stdout.write)
             elif item.get("source") == "ask_exit":
                 self._exit = True
+            elif item.get("source") == "set_next_input":
+                self._next_input = item.get("text")
         self._count = reply.get("execution_count", self._count - 1) + 1
 
     def _answer_input(self, content):
@@ -511,6 +530,12 @@ def embed(header="", local_ns=None, global_ns=None, colors=None, **kw):
 def main(argv=None):
     import argparse
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["profile"]:
+        from .config import profile_main
+        return profile_main(argv[1:])
+    overrides = [a for a in argv if a.startswith("--") and "." in a.split("=", 1)[0]
+                 and a[2:3].isupper()]
+    argv = [a for a in argv if a not in overrides]
     p = argparse.ArgumentParser(prog="python -m ipylite",
                                 description="ipylite: an interactive Python shell.")
     p.add_argument("-c", dest="code", help="run CODE, then exit (unless -i)")
@@ -526,12 +551,15 @@ def main(argv=None):
     p.add_argument("--existing", nargs="?", const="", metavar="FILE",
                    help="connect to a running kernel (the newest by default)")
     p.add_argument("--version", action="version", version=f"ipylite {__version__}")
+    p.add_argument("--profile", default="default",
+                   help="the profile (folder ~/.ipylite/profile_NAME) to use")
     p.add_argument("script", nargs="?", help="a script to run, with its arguments")
     p.add_argument("args", nargs=argparse.REMAINDER)
     a = p.parse_args(argv)
     if a.kernel or a.existing is not None:
         return console_main(a)
-    term = Terminal(colors=a.colors)
+    from .config import make_shell
+    term = Terminal(shell=make_shell(a.profile, overrides), colors=a.colors)
     term.confirm_exit = not a.no_confirm_exit
     shell = term.shell
     ok = True

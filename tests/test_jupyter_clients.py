@@ -1,7 +1,6 @@
 """The Jupyter project's own clients drive our kernel; our client drives ipykernel."""
 
 import os
-import shutil
 import signal
 import sys
 import time
@@ -17,6 +16,17 @@ from ipylite.protocol import KernelManager
 TIMEOUT = 30
 
 
+def wait_until_running(kc, msg_id):
+    """The cell printed 'started': it is running, so an interrupt will reach it."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        m = kc.get_iopub_msg(timeout=TIMEOUT)
+        if (m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "stream"
+                and "started" in m["content"]["text"]):
+            return
+    raise AssertionError("the cell never started")
+
+
 def test_jupyter_client_blocking_client():
     km, kc = start_new_kernel(kernel_name="ipylite", startup_timeout=TIMEOUT)
     try:
@@ -28,8 +38,9 @@ def test_jupyter_client_blocking_client():
         assert kinds["stream"]["text"] == "hi\n"
         assert kinds["execute_result"]["data"]["text/plain"] == "42"
         # jupyter_client's own interrupt and restart
-        kc.execute("import time\nwhile True: time.sleep(0.01)")
-        time.sleep(0.5)
+        msg_id = kc.execute("import time\nprint('started', flush=True)\n"
+                            "while True: time.sleep(0.01)")
+        wait_until_running(kc, msg_id)
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=TIMEOUT)
         assert reply["content"]["ename"] == "KeyboardInterrupt"
@@ -86,8 +97,9 @@ def test_our_client_drives_ipykernel():
                                        output_hook=out.append,
                                        stdin_hook=lambda m: kc.input("ipy"))
         assert reply["content"]["status"] == "ok"
-        kc.execute("import time\nwhile True: time.sleep(0.01)")
-        time.sleep(0.5)
+        msg_id = kc.execute("import time\nprint('started', flush=True)\n"
+                            "while True: time.sleep(0.01)")
+        wait_until_running(kc, msg_id)
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=TIMEOUT)
         assert reply["content"]["status"] == "error"
@@ -103,10 +115,6 @@ def test_our_client_drives_ipykernel():
     assert not km.is_alive()
 
 
-@pytest.mark.skipif(shutil.which("jupyter-console") is None and
-                    not os.path.exists(os.path.join(os.path.dirname(sys.executable),
-                                                    "jupyter-console")),
-                    reason="jupyter_console is a test dependency")
 def test_jupyter_console_through_a_pty():
     exe = os.path.join(os.path.dirname(sys.executable), "jupyter-console")
     child = pexpect.spawn(exe, ["--kernel", "ipylite", "--simple-prompt"],
@@ -130,8 +138,8 @@ def test_jupyter_console_through_a_pty():
         child.sendline("who.upper()")
         child.expect("GRACE")
         child.expect(r"In \[6\]: ")
-        child.sendline("while True: pass")
-        time.sleep(1.0)
+        child.sendline("print('spinning'); exec('while True: pass')")
+        child.expect("spinning")
         child.sendintr()
         child.expect("KeyboardInterrupt")
         child.expect(r"In \[\d+\]: ")

@@ -387,13 +387,25 @@ def test_bad_messages_are_dropped_and_kernel_lives(zkc, case):
 
 # ---------------------------------------------------------- process lifecycle
 
+def wait_for_stream(kc, msg_id, text):
+    """Wait until the request's output shows ``text``: its cell is running."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        m = kc.get_iopub_msg(timeout=TIMEOUT)
+        if (m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "stream"
+                and text in m["content"]["text"]):
+            return
+    pytest.fail(f"{text!r} never appeared")
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_interrupt_by_signal_and_by_message(kind):
     km, kc = new_kernel(kind)
     try:
         for how in ("signal", "message"):
-            msg_id = kc.execute("import time\nwhile True: time.sleep(0.01)")
-            time.sleep(0.5)
+            msg_id = kc.execute("import time\nprint('started', flush=True)\n"
+                                "while True: time.sleep(0.01)")
+            wait_for_stream(kc, msg_id, "started")
             if how == "signal":
                 km.interrupt_kernel()
             else:

@@ -218,8 +218,8 @@ def test_console_on_ipykernel(profile):
         child.expect("import")
         child.sendline(" time")
         child.expect(PROMPT)
-        child.sendline("while True: time.sleep(0.01)")
-        time.sleep(1.5)
+        child.sendline("print('spinning'); exec('while True: time.sleep(0.01)')")
+        child.expect("spinning")
         child.sendintr()
         child.expect("KeyboardInterrupt")
         child.expect(PROMPT)
@@ -242,6 +242,22 @@ def test_console_on_our_kernel_restarts_a_dead_kernel(profile):
         child.expect(PROMPT)
         child.sendline("'new kernel'")
         child.expect(r"Out\[1\]: 'new kernel'")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_load_puts_the_code_at_the_next_prompt(tmp_path, profile):
+    (tmp_path / "snippet.py").write_text("loaded_value = 6 * 7\nprint('ran', loaded_value)\n")
+    child = spawn(env=profile, cwd=str(tmp_path))
+    try:
+        child.expect(PROMPT)
+        child.sendline("%load snippet.py")
+        child.expect("# %load snippet.py")      # typed for us, ready to edit or run
+        child.sendline("")
+        child.sendline("")
+        child.sendline("")
+        child.expect("ran 42")
         finish(child)
     finally:
         child.close(force=True)

@@ -1,0 +1,514 @@
+"""Built-in magics that reach outside the interpreter: display cell magics, %%capture
+and %gui; shell commands, aliases, directories and the environment; %logstart.
+
+Registered on every Shell by magics.install(); see magics.py for the machinery.
+"""
+
+import os
+import sys
+
+from .magics import Magics, _split, parse_options
+from .shell import UsageError
+
+POSIX_ALIASES = {
+    'cat': 'cat', 'cp': 'cp', 'mv': 'mv', 'rm': 'rm', 'mkdir': 'mkdir', 'rmdir': 'rmdir',
+    'ls': 'ls -F', 'll': 'ls -F -l', 'lf': 'ls -F -l %l | grep ^-',
+    'ldir': 'ls -F -l %l | grep /$', 'lk': 'ls -F -l %l | grep ^l',
+    'lx': 'ls -F -l %l | grep ^-..x',
+}
+
+
+def install_default_aliases(shell):
+    if os.name == 'posix':
+        for name, cmd in POSIX_ALIASES.items():
+            define_alias(shell, name, cmd)
+
+
+def define_alias(shell, name, cmd):
+    """Make %name run cmd: %s takes the arguments one by one, %l the whole line."""
+    nargs = cmd.count('%s')
+    if nargs and '%l' in cmd:
+        raise UsageError('%%alias: use either %%s or %%l in %r, not both' % cmd)
+
+    def alias(line):
+        args = line.split()
+        if nargs:
+            if len(args) < nargs:
+                raise UsageError('%%%s: needs at least %d argument%s, got %d' % (
+                    name, nargs, '' if nargs == 1 else 's', len(args)))
+            command = cmd % tuple(args[:nargs]) + (' ' + ' '.join(args[nargs:])
+                                                   if args[nargs:] else '')
+        elif '%l' in cmd:
+            command = cmd.replace('%l', line)
+        else:
+            command = (cmd + ' ' + line).strip()
+        shell.system(command)
+    alias.__doc__ = 'Alias for `%s`' % cmd
+    alias.alias_command = cmd
+    shell.magics_state.aliases[name] = cmd
+    shell.register_magic_function(alias, 'line', name)
+
+
+# ---------------------------------------------------------------------- display
+
+class CapturedIO:
+    """What %%capture caught: stdout, stderr, outputs (displays); show() replays."""
+
+    def __init__(self, stdout, stderr, outputs):
+        self.stdout, self.stderr, self.outputs = stdout, stderr, outputs
+
+    def __str__(self):
+        return self.stdout
+
+    def show(self):
+        from .display import publish_display_data
+        sys.stdout.write(self.stdout)
+        sys.stderr.write(self.stderr)
+        for data, metadata in self.outputs:
+            publish_display_data(data, metadata)
+
+    __call__ = show
+
+
+class _CapturePublisher:
+    """A display publisher that keeps what it is given."""
+
+    def __init__(self, outputs):
+        self.outputs = outputs
+
+    def publish(self, data, metadata=None, transient=None, update=False):
+        self.outputs.append((data, metadata or {}))
+
+    def execute_result(self, execution_count, data, metadata):
+        self.outputs.append((data, metadata or {}))
+
+    def clear_output(self, wait=False):
+        self.outputs.clear()
+
+    def error(self, content):
+        self.outputs.append(({'text/plain': '\n'.join(content.get('traceback', []))}, {}))
+
+
+class DisplayMagics(Magics):
+    """%%html, %%markdown, %%latex, %%svg, %%javascript, %%capture, %gui (%matplotlib
+    inline is the Shell's own)."""
+
+    def _show(self, cls, cell):
+        from . import display
+        display.display(getattr(display, cls)(cell))
+
+    def cell_html(self, line, cell):
+        """%%html: show the cell as HTML."""
+        self._show('HTML', cell)
+
+    def cell_markdown(self, line, cell):
+        """%%markdown: show the cell as Markdown."""
+        self._show('Markdown', cell)
+
+    def cell_latex(self, line, cell):
+        """%%latex: show the cell as LaTeX."""
+        self._show('Latex', cell)
+
+    def cell_svg(self, line, cell):
+        """%%svg: show the cell as an SVG image."""
+        self._show('SVG', cell)
+
+    def cell_javascript(self, line, cell):
+        """%%javascript: run the cell as JavaScript in the frontend."""
+        self._show('Javascript', cell)
+
+    cell_js = cell_javascript
+
+    def cell_capture(self, line, cell):
+        """%%capture [--no-stdout] [--no-stderr] [--no-display] [name]: run the cell,
+        keeping its output (a CapturedIO) in `name` instead of showing it."""
+        import io
+        opts, rest = parse_options('capture', line, '',
+                                   ('no-stdout', 'no-stderr', 'no-display'))
+        name = rest.strip()
+        if name and not name.isidentifier():
+            raise UsageError('%%%%capture: %r is not a variable name' % name)
+        shell = self.shell
+        out, err, outputs = io.StringIO(), io.StringIO(), []
+        saved = sys.stdout, sys.stderr, shell.display_pub
+        if 'no-stdout' not in opts:
+            sys.stdout = out
+        if 'no-stderr' not in opts:
+            sys.stderr = err
+        if 'no-display' not in opts:
+            shell.display_pub = _CapturePublisher(outputs)
+        try:
+            shell.run_cell(cell, store_history=False)
+        finally:
+            sys.stdout, sys.stderr, shell.display_pub = saved
+        captured = CapturedIO(out.getvalue(), err.getvalue(), outputs)
+        if name:
+            shell.user_ns[name] = captured
+
+    def line_gui(self, line):
+        """%gui [qt|qt5|none]: run a GUI event loop while the prompt waits, so windows
+        stay alive. The terminal lets Qt run while reading input; a kernel polls it
+        between messages (shell.gui_poll)."""
+        gui = line.strip().lower()
+        shell = self.shell
+        if gui in ('', 'none'):
+            shell.gui, shell.gui_poll = None, None
+            return
+        if gui not in ('qt', 'qt5'):
+            raise UsageError('%%gui: unknown toolkit %r: use qt or none' % gui)
+        try:
+            from PyQt5 import QtCore, QtWidgets
+        except ImportError:
+            raise UsageError('%gui qt: PyQt5 is not installed: pip install PyQt5') from None
+        app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0]])
+        app.setQuitOnLastWindowClosed(False)
+        shell.gui_app = app
+        shell.gui = 'qt'
+
+        def poll(timeout=0.0):
+            """Run Qt's events for up to `timeout` seconds."""
+            app.processEvents(QtCore.QEventLoop.AllEvents, int(timeout * 1000))
+        shell.gui_poll = poll
+        try:
+            QtCore.pyqtRestoreInputHook()       # Qt runs while input() waits
+        except AttributeError:
+            pass
+
+
+# ------------------------------------------------------------------------ system
+
+class OSMagics(Magics):
+    """Shell commands, aliases, directories and the environment."""
+
+    def line_system(self, line):
+        """%system cmd (also %sx, !!cmd): run cmd, return its output lines (an SList)."""
+        if not line.strip():
+            raise UsageError('%system: missing command')
+        return self.shell.getoutput(line)
+
+    line_sx = line_system
+
+    def _script(self, prog, line, cell):
+        import subprocess
+        if prog is None:
+            prog, _, line = line.strip().partition(' ')
+            if not prog:
+                raise UsageError('%%script: missing program (e.g. %%script python3)')
+        opts, rest = parse_options('script', line, '', ('out=', 'err=', 'bg', 'proc='))
+        words = [prog] + _split('script', rest)
+        try:
+            proc = subprocess.Popen(words, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+        except OSError as e:
+            raise UsageError('%%%%script: cannot run %r: %s' % (words[0], e.strerror)) from None
+        if 'bg' in opts:
+            proc.stdin.write(cell.encode())
+            proc.stdin.close()
+            if 'proc' in opts:
+                self.shell.user_ns[opts['proc']] = proc
+            print('Started %s in the background (pid %d)' % (words[0], proc.pid))
+            return
+        try:
+            out, err = proc.communicate(cell.encode())
+        except KeyboardInterrupt:
+            proc.terminate()
+            proc.wait()
+            raise
+        out, err = out.decode(errors='replace'), err.decode(errors='replace')
+        if 'out' in opts:
+            self.shell.user_ns[opts['out']] = out
+        else:
+            sys.stdout.write(out)
+        if 'err' in opts:
+            self.shell.user_ns[opts['err']] = err
+        else:
+            sys.stderr.write(err)
+        self.shell.user_ns['_exit_code'] = proc.returncode
+        if proc.returncode:
+            sys.stderr.write('%s exited with status %d\n' % (words[0], proc.returncode))
+
+    def cell_script(self, line, cell):
+        """%%script prog [--out var] [--err var] [--bg]: run the cell with prog."""
+        self._script(None, line, cell)
+
+    def cell_bash(self, line, cell):
+        """%%bash: run the cell with bash."""
+        self._script('bash', line, cell)
+
+    def cell_sh(self, line, cell):
+        """%%sh: run the cell with sh."""
+        self._script('sh', line, cell)
+
+    def line_alias(self, line):
+        """%alias name cmd: %name runs cmd (%s: one argument each, %l: the whole line).
+        With no argument, list the aliases."""
+        parts = line.strip().split(None, 1)
+        state = self.shell.magics_state
+        if not parts:
+            print('Total number of aliases: %d' % len(state.aliases))
+            return sorted(state.aliases.items())
+        name = parts[0]
+        if not name.isidentifier():
+            raise UsageError('%%alias: %r is not a valid name' % name)
+        define_alias(self.shell, name, parts[1] if len(parts) > 1 else name)
+
+    def line_unalias(self, line):
+        """%unalias name: remove an alias."""
+        name = line.strip()
+        state = self.shell.magics_state
+        if name not in state.aliases:
+            raise UsageError('%%unalias: %r is not an alias' % name)
+        del state.aliases[name]
+        self.shell.magics['line'].pop(name, None)
+
+    def line_rehashx(self, line):
+        """%rehashx: make an alias for every executable on $PATH."""
+        import builtins
+        shell = self.shell
+        count = 0
+        for folder in os.environ.get('PATH', '').split(os.pathsep):
+            try:
+                entries = os.listdir(folder or '.')
+            except OSError:
+                continue
+            for name in entries:
+                if not name.isidentifier() or name in builtins.__dict__ or \
+                        (name in shell.magics['line'] and name not in shell.magics_state.aliases):
+                    continue
+                path = os.path.join(folder, name)
+                if os.access(path, os.X_OK) and os.path.isfile(path) and \
+                        name not in shell.magics_state.aliases:
+                    define_alias(shell, name, name)
+                    count += 1
+        return count
+
+    # -- directories
+    def _chdir(self, path):
+        state = self.shell.magics_state
+        try:
+            os.chdir(path)
+        except OSError as e:
+            raise UsageError('%%cd: %s: %s' % (path, e.strerror)) from None
+        cwd = os.getcwd()
+        if state.dir_history[-1:] != [cwd]:
+            state.dir_history.append(cwd)
+        self.shell.user_ns['_dh'] = state.dir_history
+        return cwd
+
+    def line_cd(self, line):
+        """%cd [dir | - | -N | -b bookmark | -q]: change directory; no argument goes
+        home, - to the previous one, -N to entry N of %dhist."""
+        import re
+        state = self.shell.magics_state
+        opts, arg = parse_options('cd', line, 'qb:')
+        arg = arg.strip().strip('"\'')
+        if 'b' in opts:
+            marks = self._bookmarks()
+            if opts['b'] not in marks:
+                raise UsageError('%%cd -b: no bookmark %r' % opts['b'])
+            target = marks[opts['b']]
+        elif not arg:
+            target = os.path.expanduser('~')
+        elif arg == '-':
+            if len(state.dir_history) < 2:
+                raise UsageError('%cd -: no previous directory')
+            target = state.dir_history[-2]
+        elif re.fullmatch(r'-\d+', arg):
+            n = int(arg[1:])
+            if n >= len(state.dir_history):
+                raise UsageError('%%cd: no entry %d in the directory history' % n)
+            target = state.dir_history[n]
+        else:
+            target = os.path.expanduser(arg)
+            if not os.path.isdir(target) and arg in self._bookmarks():
+                target = self._bookmarks()[arg]
+        cwd = self._chdir(target)
+        if 'q' not in opts:
+            print(cwd)
+
+    def line_pwd(self, line):
+        """%pwd: the current directory."""
+        return os.getcwd()
+
+    def line_pushd(self, line):
+        """%pushd [dir]: remember the current directory and cd to dir (default home)."""
+        here = os.getcwd()
+        self.line_cd(line)
+        self.shell.magics_state.dir_stack.insert(0, here)
+        return self.line_dirs('')
+
+    def line_popd(self, line):
+        """%popd: cd back to the directory on top of the %pushd stack."""
+        stack = self.shell.magics_state.dir_stack
+        if not stack:
+            raise UsageError('%popd: the directory stack is empty')
+        print('popd -> %s' % self._chdir(stack.pop(0)))
+
+    def line_dirs(self, line):
+        """%dirs: the %pushd stack, current directory first."""
+        return [os.getcwd()] + self.shell.magics_state.dir_stack
+
+    def line_dhist(self, line):
+        """%dhist [n | n1 n2]: the directories visited (%cd -N goes back to one)."""
+        hist = self.shell.magics_state.dir_history
+        args = [int(a) for a in line.split()] if line.strip() else []
+        first, last = (0, len(hist)) if not args else \
+            ((max(0, len(hist) - args[0]), len(hist)) if len(args) == 1 else args[:2])
+        print('Directory history (kept in _dh)')
+        for i in range(first, min(last, len(hist))):
+            print('%d: %s' % (i, hist[i]))
+
+    def _bookmarks_file(self):
+        from .magics import _db_dir
+        return os.path.join(_db_dir(self.shell), 'bookmarks.json')
+
+    def _bookmarks(self):
+        import json
+        try:
+            with open(self._bookmarks_file()) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def line_bookmark(self, line):
+        """%bookmark name [dir]: remember dir (default: here) for %cd -b name;
+        -l lists, -d name deletes, -r removes all. Kept in the profile."""
+        import json
+        opts, rest = parse_options('bookmark', line, 'ld:r')
+        marks = self._bookmarks()
+        if 'l' in opts:
+            print('Current bookmarks:')
+            for name in sorted(marks):
+                print('%-10s -> %s' % (name, marks[name]))
+            return
+        if 'r' in opts:
+            marks = {}
+        elif 'd' in opts:
+            if opts['d'] not in marks:
+                raise UsageError('%%bookmark -d: no bookmark %r' % opts['d'])
+            del marks[opts['d']]
+        else:
+            words = _split('bookmark', rest)
+            if not words or len(words) > 2:
+                raise UsageError('%bookmark: usage: %bookmark name [dir]')
+            marks[words[0]] = os.path.abspath(os.path.expanduser(words[1])) \
+                if len(words) == 2 else os.getcwd()
+        with open(self._bookmarks_file(), 'w') as f:
+            json.dump(marks, f)
+
+    # -- environment
+    def line_env(self, line):
+        """%env: all environment variables; %env VAR: one; %env VAR=value (or
+        %env VAR value): set one."""
+        arg = line.strip()
+        if not arg:
+            return dict(os.environ)
+        if '=' in arg or ' ' in arg:
+            sep = '=' if '=' in arg else ' '
+            name, _, value = arg.partition(sep)
+            return self._set(name.strip(), value.strip())
+        if arg not in os.environ:
+            raise UsageError('%%env: environment does not have key: %s' % arg)
+        return os.environ[arg]
+
+    def line_set_env(self, line):
+        """%set_env VAR value (or VAR=value): set an environment variable."""
+        import re
+        m = re.fullmatch(r'\s*(\S+?)\s*(?:=|\s)\s*(.*)', line)
+        if not m:
+            raise UsageError('%set_env: usage: %set_env VAR value')
+        self._set(m[1], m[2].strip())
+
+    def _set(self, name, value):
+        if not name.isidentifier():
+            raise UsageError('%%env: %r is not a valid variable name' % name)
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in '"\'':
+            value = value[1:-1]
+        os.environ[name] = value
+        print('env: %s=%s' % (name, value))
+
+
+# ------------------------------------------------------------------------ logging
+
+class LoggingMagics(Magics):
+    """%logstart, %logstop, %logstate, %logon, %logoff."""
+
+    def line_logstart(self, line):
+        """%logstart [-o] [-t] [-r] [file [append|backup|global|over|rotate]]: log every
+        input (with -o outputs, with -t timestamps) to file (default
+        ipython_log.py)."""
+        import time
+        state = self.shell.magics_state
+        if state.log is not None:
+            raise UsageError('%%logstart: already logging to %s (use %%logstop first)'
+                             % state.log['file'])
+        opts, rest = parse_options('logstart', line, 'otr')
+        words = _split('logstart', rest)
+        filename = os.path.expanduser(words[0]) if words else 'ipython_log.py'
+        mode = words[1] if len(words) > 1 else 'backup'
+        if mode not in ('append', 'backup', 'global', 'over', 'rotate'):
+            raise UsageError('%%logstart: unknown mode %r' % mode)
+        if mode == 'backup' and os.path.exists(filename):
+            os.replace(filename, filename + '~')
+        elif mode == 'rotate' and os.path.exists(filename):
+            n = 1
+            while os.path.exists('%s.%03d~' % (filename, n)):
+                n += 1
+            os.replace(filename, '%s.%03d~' % (filename, n))
+        try:
+            f = open(filename, 'a' if mode in ('append', 'global') else 'w', encoding='utf-8')
+        except OSError as e:
+            raise UsageError('%%logstart: cannot open %s: %s' % (filename, e.strerror)) from None
+        f.write('# IPython log file\n\n')
+        f.flush()
+        shell = self.shell
+
+        def log_cell(result):
+            if state.log is None or not state.log['on']:
+                return
+            cell = result.info.raw_cell
+            if not cell.strip() or result.info.silent:
+                return
+            if 't' in opts:
+                f.write(time.strftime('# %a, %d %b %Y %H:%M:%S\n'))
+            f.write((cell if 'r' in opts else shell.transform_cell(cell)).rstrip('\n') + '\n')
+            if 'o' in opts and result.result is not None:
+                f.write('#[Out]# %s\n' % repr(result.result).replace('\n', '\n#[Out]# '))
+            f.flush()
+        state.log = {'file': filename, 'mode': mode, 'fh': f, 'hook': log_cell, 'on': True}
+        shell.events.register('post_run_cell', log_cell)
+        print('Activating auto-logging. Current session state plus future input saved.\n'
+              'Filename       : %s\nMode           : %s\nOutput logging : %s\n'
+              'Timestamping   : %s\nState          : active' % (
+                  filename, mode, 'o' in opts, 't' in opts))
+
+    def line_logstop(self, line):
+        """%logstop: stop logging and close the log file."""
+        state = self.shell.magics_state
+        if state.log is None:
+            print('Logging hadn\'t been started.')
+            return
+        self.shell.events.unregister('post_run_cell', state.log['hook'])
+        state.log['fh'].close()
+        state.log = None
+
+    def line_logstate(self, line):
+        """%logstate: whether and where logging is on."""
+        log = self.shell.magics_state.log
+        print('Logging has not been activated.' if log is None else
+              'Filename       : %s\nMode           : %s\nState          : %s' % (
+                  log['file'], log['mode'], 'active' if log['on'] else 'temporarily off'))
+
+    def line_logoff(self, line):
+        """%logoff: pause logging."""
+        self._switch(False)
+
+    def line_logon(self, line):
+        """%logon: resume logging."""
+        self._switch(True)
+
+    def _switch(self, on):
+        log = self.shell.magics_state.log
+        if log is None:
+            raise UsageError('Logging has not been started: use %logstart first')
+        log['on'] = on
