@@ -625,7 +625,13 @@ class Shell:
             lines = ['UsageError: %s' % value]
         else:
             self._last_exc = (etype, value, tb)
-            lines = self.format_traceback(etype, value, tb)
+            render = getattr(value, '_render_traceback_', None)  # e.g. a remote error
+            try:
+                lines = render() if render else None
+            except Exception:
+                lines = None
+            if lines is None:
+                lines = self.format_traceback(etype, value, tb)
         sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
         self._publish_error(etype.__name__, value, lines)
 

@@ -675,3 +675,12 @@ def test_cell_source_is_in_linecache_for_inspect(shell):
     shell.run_cell('def g():\n    return 1')
     import inspect
     assert inspect.getsource(shell.user_ns['g']) == 'def g():\n    return 1'
+
+
+def test_exceptions_may_render_their_own_traceback(shell):
+    shell.run_cell("class Remote(Exception):\n"
+                   "    def _render_traceback_(self):\n"
+                   "        return ['[engine 3] ValueError: far away']\n"
+                   "raise Remote()")
+    assert shell.last_error['traceback'] == ['[engine 3] ValueError: far away']
+    assert shell.last_error['ename'] == 'Remote'

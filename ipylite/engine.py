@@ -1,0 +1,420 @@
+"""An ipylite.parallel engine: a Shell that runs tasks sent by clients and the controller.
+
+    python -m ipylite.engine -f ENGINE_CONNECTION_FILE [--id N] [--debug]
+
+The engine connects a DEALER to the controller's engine socket, registers (pid, host,
+the URL of its own direct socket) and gets its id. Clients send direct requests straight
+to the engine's ROUTER socket (one hop each way); load-balanced tasks come from the
+controller. A thread runs ``zmq.proxy`` on the heartbeat socket, so pings are echoed in
+C even while Python code holds the engine busy. The main thread drains both sockets
+into a queue (so aborts and shutdowns are seen at once) and runs tasks in order, in a
+``Shell`` whose namespace persists between tasks, capturing stdout, stderr and displays
+into each reply's metadata.
+"""
+
+import argparse
+import collections
+import io
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+
+from .protocol import Session, ProtocolError
+from .serialize import BATCH, Wire, dumps, loads, set_namespace
+from .shell import Shell
+
+log = logging.getLogger("ipylite.parallel.engine")
+
+
+# --------------------------------------- helpers the client sends by reference
+
+def _shell():
+    return Shell.current()
+
+
+def _push(ns):
+    _shell().user_ns.update(ns)
+
+
+def _pull(keys):
+    ns = _shell().user_ns
+    single = isinstance(keys, str)
+    out = []
+    for k in [keys] if single else keys:
+        try:
+            out.append(ns[k])
+        except KeyError:
+            raise NameError(f"name {k!r} is not defined on engine") from None
+    return out[0] if single else out
+
+
+def _map(f, *seqs):
+    return list(map(f, *seqs))
+
+
+_fcache = {}
+_RUNNING = False
+
+
+def _run_chunk(f, chunk):
+    """One load-balanced chunk: f is a function, or the pickle of one (cached here)."""
+    if isinstance(f, (bytes, bytearray)):
+        fn = _fcache.get(f)
+        if fn is None:
+            if len(_fcache) > 64:
+                _fcache.clear()
+            fn = _fcache[bytes(f)] = loads(f)
+        f = fn
+    return [f(*args) for args in chunk]
+
+
+def _import(names):
+    import importlib
+    ns = _shell().user_ns
+    for name, fromlist in names:
+        mod = importlib.import_module(name)
+        if not fromlist:
+            top = name.partition(".")[0]
+            ns[top] = sys.modules[top]
+        for attr in fromlist:
+            try:
+                ns[attr] = getattr(mod, attr)
+            except AttributeError:
+                ns[attr] = importlib.import_module(f"{name}.{attr}")
+
+
+# ------------------------------------------------------------------- output capture
+
+class Capture(io.StringIO):
+    """sys.stdout / sys.stderr during a task. Everything written is in the reply's
+    metadata; text written while a task runs longer than ``live_after`` seconds is also
+    sent at once (at most every ``live_every`` seconds) as a stream message."""
+    live_after = 0.5
+    live_every = 0.2
+
+    def __init__(self, name, send):
+        super().__init__()
+        self.name = name
+        self.send = send            # send(name, text), or None
+        self.start = self.last = time.monotonic()
+        self.sent = 0
+        self.main = threading.get_ident()
+
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        n = super().write(text)
+        if self.send is not None and "\n" in text:
+            now = time.monotonic()
+            if now - self.start > self.live_after and now - self.last > self.live_every:
+                self.flush_live(now, lines=True)
+        return n
+
+    def flush(self):
+        if self.send is not None and time.monotonic() - self.start > self.live_after:
+            self.flush_live()
+
+    def flush_live(self, now=None, lines=False):
+        if threading.get_ident() != self.main:
+            return                  # the socket belongs to the main thread
+        text = self.getvalue()[self.sent:]
+        if lines:
+            text = text[:text.rfind("\n") + 1]
+        if text:
+            self.sent += len(text)
+            self.last = now or time.monotonic()
+            self.send(self.name, text)
+
+
+class EnginePublisher:
+    """The Shell's display publisher on an engine: collects outputs for the reply."""
+
+    def __init__(self):
+        self.outputs = []
+        self.result = None
+
+    def publish(self, data, metadata=None, transient=None, update=False):
+        self.outputs.append({"data": data, "metadata": metadata or {}})
+
+    def clear_output(self, wait=False):
+        self.outputs.clear()
+
+    def execute_result(self, execution_count, data, metadata):
+        self.result = {"execution_count": execution_count, "data": data,
+                               "metadata": metadata}
+
+    def error(self, content):
+        pass
+
+
+class TaskTimeout(Exception):
+    pass
+
+
+def _error(etype, value, tb, skip=1):
+    for _ in range(skip):
+        if tb is not None:
+            tb = tb.tb_next
+    try:
+        evalue = str(value)
+    except Exception:
+        evalue = f"<unprintable {etype.__name__}>"
+    return {"ename": etype.__name__, "evalue": evalue,
+            "traceback": "".join(traceback.format_exception(etype, value, tb))}
+
+
+# ------------------------------------------------------------------------- engine
+
+class Engine:
+    hb_linger = 0
+
+    def __init__(self, info, requested_id=None):
+        self.info = info
+        self.session = Session(key=info["key"].encode())
+        self.wire = Wire(self.session)
+        self.requested_id = requested_id
+        self.id = None
+        self.queue = collections.deque()
+        self.aborted = set()
+        self.exiting = False
+        self.pub = EnginePublisher()
+        self.shell = Shell(display_pub=self.pub)
+        set_namespace(self.shell.user_ns)
+
+    # -- sockets
+    def connect(self, timeout=30):
+        import zmq
+        self.ctx = zmq.Context.instance()
+        ip = self.info.get("location") or self.info.get("ip", "127.0.0.1")
+        self.direct = self.ctx.socket(zmq.ROUTER)
+        self.direct.linger = 1000
+        port = self.direct.bind_to_random_port(f"tcp://{ip}")
+        self.url = f"tcp://{ip}:{port}"
+        self.ctl = self.ctx.socket(zmq.DEALER)
+        self.ctl.linger = 1000
+        self.ctl.connect(self.info["engine_url"])
+        ident = os.urandom(8).hex()
+        self.wire.send(self.ctl, {"t": "register", "uuid": ident, "pid": os.getpid(),
+                                  "host": socket.gethostname(), "url": self.url,
+                                  "hb": ident, "id": self.requested_id})
+        if not self.ctl.poll(timeout * 1000):
+            raise SystemExit(f"ipylite engine: no controller answered at "
+                             f"{self.info['engine_url']} within {timeout} s")
+        head, _ = self.wire.unpack(self.wire.recv(self.ctl)[1])
+        if head["t"] != "registered":
+            raise SystemExit(f"ipylite engine: registration refused: {head.get('reason')}")
+        self.id = head["eid"]
+        self.controller = (head.get("pid"), head.get("host"))
+        self.shell.user_ns.setdefault("engine_id", self.id)
+        hb = self.ctx.socket(zmq.DEALER)
+        hb.linger = 0
+        hb.setsockopt(zmq.IDENTITY, ident.encode())
+        hb.connect(self.info["hb_url"])
+        threading.Thread(target=self._echo, args=(hb,), daemon=True,
+                         name="ipylite-engine-hb").start()
+        log.info("engine %s registered (direct socket %s)", self.id, self.url)
+
+    @staticmethod
+    def _echo(sock):
+        import zmq
+        try:
+            zmq.proxy(sock, sock)
+        except zmq.ZMQError:
+            pass
+
+    # -- main loop
+    def run(self):
+        import zmq
+        poller = zmq.Poller()
+        poller.register(self.ctl, zmq.POLLIN)
+        poller.register(self.direct, zmq.POLLIN)
+        last_check = time.monotonic()
+        while not self.exiting:
+            if not self.queue:
+                events = poller.poll(1000)
+                if not events and time.monotonic() - last_check > 1:
+                    last_check = time.monotonic()
+                    if not self._controller_alive():
+                        log.warning("controller is gone; engine %s exits", self.id)
+                        break
+            self._drain(self.ctl, False)
+            self._drain(self.direct, True)
+            while self.queue and not self.exiting:
+                self._run_task(*self.queue.popleft())
+                if self.queue:
+                    self._drain(self.ctl, False)
+                    self._drain(self.direct, True)
+
+    def _controller_alive(self):
+        pid, host = self.controller
+        if not pid or host != socket.gethostname():
+            return True
+        return _pid_alive(pid)
+
+    def _drain(self, sock, router):
+        import zmq
+        wire = self.wire
+        while wire.pending(sock) and not self.exiting:
+            try:
+                ident, packed, bufs = wire.recv(sock, router, wire.NOBLOCK)
+            except zmq.Again:
+                return
+            if packed == BATCH:
+                for p in bufs:
+                    self._handle(sock, ident, p, ())
+            else:
+                self._handle(sock, ident, packed, bufs)
+
+    def _handle(self, sock, ident, packed, bufs):
+        try:
+            head, payload = self.wire.unpack(packed)
+        except ProtocolError as e:
+            log.warning("engine %s dropped a bad message: %s", self.id, e)
+            return
+        t = head["t"]
+        if t in ("apply", "execute"):
+            self.queue.append((sock, ident, head, payload, bufs))
+        elif t == "abort":
+            self.aborted.update(head["ids"])
+        elif t == "shutdown":
+            self.exiting = True
+        else:
+            log.warning("engine %s: unknown message type %r", self.id, t)
+
+    def _run_task(self, sock, ident, head, payload, bufs):
+        msg_id = head["id"]
+        md = {"engine_id": self.id, "started": time.time()}
+        out = err = None
+        result = b""
+        rbufs = []
+        error = None
+        if msg_id in self.aborted:
+            self.aborted.discard(msg_id)
+            error = {"ename": "TaskAborted", "evalue": "task aborted before it started",
+                     "traceback": ""}
+        elif head.get("deadline") and time.time() > head["deadline"]:
+            error = {"ename": "TaskTimeout",
+                     "evalue": "task did not start within its timeout", "traceback": ""}
+        else:
+            saved = sys.stdout, sys.stderr
+
+            def live(name, text):
+                self.wire.send(sock, {"t": "stream", "id": msg_id, "name": name,
+                                      "text": text, "eid": self.id}, ident=ident)
+            sys.stdout = out = Capture("stdout", live)
+            sys.stderr = err = Capture("stderr", live)
+            pub = self.pub
+            pub.outputs = []
+            pub.result = None
+            try:
+                if head["t"] == "apply":
+                    f, args, kwargs = loads(payload, bufs)
+                    value = f(*args, **kwargs)
+                else:
+                    value = self._execute(bytes(payload).decode("utf8"), head, md)
+                try:
+                    result, rbufs = dumps(value)
+                except Exception as e:
+                    error = {"ename": "SerializationError",
+                             "evalue": f"the result could not be pickled: "
+                                       f"{type(e).__name__}: {e}", "traceback": ""}
+            except _CellError as e:
+                error = e.args[0]
+            except MemoryError:
+                error = _error(*sys.exc_info())
+                error["evalue"] = error["evalue"] or "the engine ran out of memory"
+            except BaseException:
+                error = _error(*sys.exc_info())
+            finally:
+                sys.stdout, sys.stderr = saved
+            if pub.outputs:
+                md["outputs"] = pub.outputs
+            if pub.result is not None:
+                md["execute_result"] = pub.result
+        md["completed"] = time.time()
+        md["stdout"] = out.getvalue() if out is not None else ""
+        md["stderr"] = err.getvalue() if err is not None else ""
+        rhead = {"t": "result", "id": msg_id, "eid": self.id, "md": md}
+        if error is not None:
+            error["engine_id"] = self.id
+            rhead["err"] = error
+            result, rbufs = b"", []
+        try:
+            self.wire.send(sock, rhead, result, rbufs, ident=ident)
+        except Exception as e:  # e.g. a head that cannot be pickled
+            log.error("engine %s could not send a result: %s", self.id, e)
+
+    def _execute(self, code, head, md):
+        shell = self.shell
+        r = shell.run_cell(code, store_history=not head.get("silent", False),
+                           silent=head.get("silent", False))
+        md["execution_count"] = r.execution_count
+        if not r.success:
+            err = dict(shell.last_error or {"ename": "Error", "evalue": "", "traceback": []})
+            tb = err.get("traceback")
+            if isinstance(tb, list):
+                err["traceback"] = "\n".join(tb)
+            raise _CellError(err)
+        return None
+
+
+class _CellError(Exception):
+    pass
+
+
+def _pid_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return stat[stat.rfind(b")") + 2:][:1] not in (b"Z", b"X")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+
+
+# --------------------------------------------------------------------------- main
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m ipylite.engine",
+                                description="An ipylite.parallel engine.")
+    p.add_argument("-f", "--file", required=True, help="the engine connection file")
+    p.add_argument("--id", type=int, default=None, help="ask for this engine id")
+    p.add_argument("--debug", action="store_true")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if a.debug else logging.WARNING,
+                        format="%(asctime)s engine %(levelname)s %(message)s")
+    try:
+        with open(a.file) as f:
+            info = json.load(f)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"ipylite engine: cannot read connection file {a.file}: {e}")
+    global _RUNNING
+    _RUNNING = True
+    engine = Engine(info, a.id)
+    engine.connect()
+    try:
+        engine.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.ctx.destroy(linger=500)
+
+
+if __name__ == "__main__":
+    # run the package's copy of this module, so the helpers clients send by reference
+    # (ipylite.engine._push, ...) and this engine share one set of globals
+    from .engine import main as _main
+    _main()

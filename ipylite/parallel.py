@@ -1,0 +1,1426 @@
+"""ipylite.parallel: a cluster of engines driven interactively or in batch, ipyparallel style.
+
+Public API::
+
+    Cluster(n=4)                  start a controller and n local engines; a context
+                                  manager: ``with Cluster(n=4) as rc: ...``
+    Client(url_file=None, profile="default", cluster_id="")
+        rc.ids, rc.wait_for_engines(n, timeout), rc[:], rc[0], rc.direct_view(),
+        rc.load_balanced_view(), rc.abort(), rc.shutdown(), rc.close()
+    DirectView                    apply / apply_sync / apply_async, map / map_sync /
+                                  map_async / imap, execute, run, push, pull, view["x"],
+                                  scatter, gather, sync_imports, remote, parallel, activate
+    LoadBalancedView              the same calls, plus retries, timeout, chunksize, after,
+                                  follow (dependencies)
+    AsyncResult                   get, wait, ready, successful, metadata, stdout,
+                                  wall_time, serial_time, wait_interactive
+    RemoteError, CompositeError, EngineError, TaskTimeout, TaskAborted
+
+Command line::
+
+    python -m ipylite.parallel start -n 4 [--daemonize] [--profile P] [--cluster-id C] [--ip IP]
+    python -m ipylite.parallel stop|list|clean [--cluster-id C] [--all]
+    python -m ipylite.parallel engines -n 2 [--cluster-id C]
+
+The processes: a controller (controller.py; the ``start`` process itself) and engines
+(engine.py) started by a launcher. Direct requests go from the client straight to an
+engine's socket; load-balanced tasks go through the controller. The wire format and
+the pickling of interactively defined code are in serialize.py.
+"""
+
+import argparse
+import builtins
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from .config import profile_dir
+from .protocol import Session, ProtocolError
+from .serialize import BATCH, Wire, dumps, loads
+
+log = logging.getLogger("ipylite.parallel")
+
+__all__ = ["Client", "Cluster", "DirectView", "LoadBalancedView", "AsyncResult",
+           "RemoteError", "CompositeError", "EngineError", "TaskTimeout", "TaskAborted",
+           "ImpossibleDependency", "main"]
+
+
+# ========================================================================= errors
+
+class RemoteError(Exception):
+    """An exception raised on an engine, with the engine's traceback."""
+
+    def __init__(self, ename, evalue="", traceback="", engine_info=None):
+        super().__init__(ename, evalue)
+        self.ename, self.evalue, self.traceback = ename, evalue, traceback
+        self.engine_info = engine_info or {}
+
+    @property
+    def engine_id(self):
+        return self.engine_info.get("engine_id")
+
+    def __str__(self):
+        where = "" if self.engine_id is None else f"[engine {self.engine_id}] "
+        text = f"{where}{self.ename}: {self.evalue}"
+        if self.traceback:
+            text += "\n" + self.traceback.rstrip()
+        return text
+
+    def _render_traceback_(self):
+        return str(self).splitlines()
+
+
+class EngineError(RemoteError):
+    """The engine running a task died or went away."""
+
+
+class TaskTimeout(RemoteError):
+    """A load-balanced task did not start within its timeout."""
+
+
+class TaskAborted(RemoteError):
+    """A task was aborted before it ran."""
+
+
+class ImpossibleDependency(RemoteError):
+    """A task's dependencies cannot be met."""
+
+
+_ERRORS = {"EngineError": EngineError, "TaskTimeout": TaskTimeout,
+           "TaskAborted": TaskAborted, "ImpossibleDependency": ImpossibleDependency}
+
+
+def _remote_error(err):
+    cls = _ERRORS.get(err.get("ename"), RemoteError)
+    return cls(err.get("ename", "Error"), err.get("evalue", ""), err.get("traceback", ""),
+               {"engine_id": err.get("engine_id")})
+
+
+class CompositeError(RemoteError):
+    """Several tasks failed: ``elist`` holds their RemoteErrors."""
+
+    def __init__(self, message, elist):
+        super().__init__("CompositeError", message)
+        self.elist = elist
+
+    def __str__(self):
+        lines = [f"{self.evalue}:"]
+        lines += [f"[engine {e.engine_id}] {e.ename}: {e.evalue}" for e in self.elist]
+        first = self.elist[0]
+        if first.traceback:
+            lines += [f"\nThe first error ([engine {first.engine_id}]):",
+                      first.traceback.rstrip()]
+        return "\n".join(lines)
+
+    def raise_exception(self, excid=0):
+        raise self.elist[excid]
+
+
+# ==================================================================== AsyncResult
+
+class AsyncResult:
+    """The future of one or many tasks."""
+
+    def __init__(self, client, msg_ids, fname="", single=False, mapped=False, ordered=True,
+                 gather=None):
+        self._client = client
+        self.msg_ids = list(msg_ids)
+        self._fname = fname
+        self._single = single
+        self._mapped = mapped
+        self._ordered = ordered
+        self._gather = gather
+        self._raw = {}              # msg_id -> (head, payload, buffers)
+        self._values = {}
+        self._submitted = {}
+        self._arrival = []
+        self._live = {}             # msg_id -> stdout/stderr so far of running tasks
+        self.echo = False           # print running tasks' output as it arrives
+
+    # -- filled in by the client
+    def _stream(self, head):
+        """Output from a task still running: kept for stdout/stderr and echoed if asked."""
+        live = self._live.setdefault(head["id"], {"stdout": "", "stderr": ""})
+        live[head["name"]] += head["text"]
+        if self.echo:
+            out = sys.stdout if head["name"] == "stdout" else sys.stderr
+            out.write(f"[{head['name']}:{head.get('eid')}] {head['text']}")
+
+    def _deliver(self, head, payload, buffers):
+        self._raw[head["id"]] = (head, payload, buffers)
+        self._arrival.append(head["id"])
+
+    def _decode(self, msg_id):
+        if msg_id not in self._values:
+            head, payload, buffers = self._raw[msg_id]
+            err = head.get("err")
+            if err is not None:
+                self._values[msg_id] = (False, _remote_error(err))
+            else:
+                try:
+                    self._values[msg_id] = (True, loads(payload, buffers))
+                except Exception as e:
+                    self._values[msg_id] = (False, RemoteError(
+                        "SerializationError", f"the result could not be unpickled here: "
+                        f"{type(e).__name__}: {e}", "", {"engine_id": head.get("eid")}))
+        return self._values[msg_id]
+
+    # -- state
+    def ready(self):
+        if len(self._raw) < len(self.msg_ids):
+            self._client.spin()
+        return len(self._raw) == len(self.msg_ids)
+
+    def wait(self, timeout=None):
+        """Wait until every task is done (or timeout seconds); returns ready()."""
+        return self._client._wait_for(self, timeout)
+
+    def successful(self):
+        if not self.ready():
+            raise ValueError("the result is not ready yet: call wait() first")
+        return all(h.get("err") is None for h, _, _ in self._raw.values())
+
+    def get(self, timeout=None):
+        """The result(s); raises RemoteError / CompositeError, or TimeoutError."""
+        if not self.wait(timeout):
+            raise TimeoutError(f"Result not ready after {timeout} s "
+                               f"({len(self._raw)}/{len(self.msg_ids)} tasks done)")
+        outcomes = [self._decode(m) for m in self.msg_ids]
+        errors = [v for ok, v in outcomes if not ok]
+        if errors:
+            if self._single or len(self.msg_ids) == 1 and not self._mapped:
+                raise errors[0]
+            if len(errors) == 1 and self._mapped:
+                raise errors[0]
+            raise CompositeError(f"{len(errors)} of {len(self.msg_ids)} tasks failed", errors)
+        values = [v for _, v in outcomes]
+        if self._mapped:
+            out = []
+            for v in values:
+                out.extend(v)
+            return out
+        if self._gather is not None:
+            return self._gather(values)
+        return values[0] if self._single else values
+
+    def __iter__(self):
+        """Results as they finish (mapped: element by element)."""
+        it = self.msg_ids if self._ordered else None
+        done = 0
+        while done < len(self.msg_ids):
+            if it is not None:
+                m = it[done]
+                while m not in self._raw:
+                    self._client.spin(1.0)
+            else:
+                while len(self._arrival) <= done:
+                    self._client.spin(1.0)
+                m = self._arrival[done]
+            done += 1
+            ok, v = self._decode(m)
+            if not ok:
+                raise v
+            if self._mapped:
+                yield from v
+            else:
+                yield v
+
+    def __len__(self):
+        return len(self.msg_ids)
+
+    def abort(self):
+        self._client.abort(self)
+
+    # -- metadata
+    @property
+    def metadata(self):
+        mds = []
+        for m in self.msg_ids:
+            raw = self._raw.get(m)
+            md = dict(raw[0].get("md") or {}) if raw else dict(self._live.get(m, {}))
+            md["msg_id"] = m
+            md["submitted"] = self._submitted.get(m)
+            if raw and raw[0].get("err"):
+                md["error"] = raw[0]["err"]
+            mds.append(md)
+        return mds[0] if self._single else mds
+
+    def _mds(self):
+        return self.metadata if not self._single else [self.metadata]
+
+    @property
+    def engine_id(self):
+        ids = [md.get("engine_id") for md in self._mds()]
+        return ids[0] if self._single else ids
+
+    @property
+    def stdout(self):
+        out = [md.get("stdout", "") for md in self._mds()]
+        return out[0] if self._single else out
+
+    @property
+    def stderr(self):
+        out = [md.get("stderr", "") for md in self._mds()]
+        return out[0] if self._single else out
+
+    @property
+    def outputs(self):
+        out = [md.get("outputs", []) for md in self._mds()]
+        return out[0] if self._single else out
+
+    @property
+    def execute_result(self):
+        out = [md.get("execute_result") for md in self._mds()]
+        return out[0] if self._single else out
+
+    @property
+    def wall_time(self):
+        mds = [md for md in self._mds() if md.get("completed")]
+        if not mds:
+            return 0.0
+        return max(md["completed"] for md in mds) - min(md["submitted"] for md in mds)
+
+    @property
+    def serial_time(self):
+        return sum(md["completed"] - md["started"] for md in self._mds()
+                   if md.get("completed") and md.get("started"))
+
+    @property
+    def progress(self):
+        return len(self._raw)
+
+    def wait_interactive(self, interval=0.5, timeout=None, file=None):
+        """Wait, printing a progress line (done/total, elapsed) every interval seconds."""
+        file = file or sys.stderr
+        start = time.monotonic()
+        while not self.wait(interval):
+            elapsed = time.monotonic() - start
+            file.write(f"\r{self.progress:4d}/{len(self.msg_ids)} tasks finished after "
+                       f"{elapsed:5.1f} s")
+            file.flush()
+            if timeout is not None and elapsed > timeout:
+                break
+        file.write(f"\rdone: {self.progress}/{len(self.msg_ids)} tasks, "
+                   f"{time.monotonic() - start:.1f} s\n")
+
+    def display_outputs(self):
+        """Print each engine's stdout, stderr and text displays, labelled."""
+        for md in self._mds():
+            eid = md.get("engine_id")
+            if md.get("stdout"):
+                print(f"[stdout:{eid}] " + md["stdout"], end="" if md["stdout"].endswith(
+                    "\n") else "\n")
+            if md.get("stderr"):
+                print(f"[stderr:{eid}] " + md["stderr"], end="" if md["stderr"].endswith(
+                    "\n") else "\n", file=sys.stderr)
+            for out in md.get("outputs", []):
+                text = out["data"].get("text/plain")
+                if text is not None:
+                    print(f"[output:{eid}] {text}")
+            er = md.get("execute_result")
+            if er:
+                print(f"Out[{eid}:{er['execution_count']}]: {er['data'].get('text/plain', '')}")
+
+    def __repr__(self):
+        state = "finished" if len(self._raw) == len(self.msg_ids) else "pending"
+        return f"<AsyncResult({self._fname}): {state}>"
+
+
+# ========================================================================= client
+
+def _file_name(kind, cluster_id):
+    return f"ipcontroller-{cluster_id}-{kind}.json" if cluster_id else f"ipcontroller-{kind}.json"
+
+
+def _security(profile):
+    pdir = profile_dir(profile)
+    if pdir is None:
+        raise OSError(f"the profile folder for {profile!r} cannot be created")
+    return os.path.join(pdir, "security")
+
+
+class Client:
+    """A connection to a running cluster (controller plus engines).
+
+    Direct requests go straight to each engine's own socket; with ``direct=False``
+    they go through the controller instead (for engines the client cannot reach).
+    """
+
+    def __init__(self, url_file=None, profile="default", cluster_id="", timeout=10,
+                 direct=True):
+        import zmq
+        self._zmq = zmq
+        path = url_file or os.path.join(_security(profile), _file_name("client", cluster_id))
+        try:
+            with open(path) as f:
+                info = json.load(f)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"no cluster connection file {path}: start a cluster with "
+                f"`python -m ipylite.parallel start -n 4`") from None
+        except ValueError as e:
+            raise ValueError(f"{path} is not a cluster connection file ({e})") from None
+        self.url_file = path
+        self.info = info
+        self.direct = direct
+        self.session = Session(key=info["key"].encode())
+        self.wire = Wire(self.session)
+        self.ctx = zmq.Context()
+        self._ctl = self._socket(info["client_url"])
+        self._poller = zmq.Poller()
+        self._poller.register(self._ctl, zmq.POLLIN)
+        self._engines = {}           # id -> direct url
+        self._socks = {}             # id -> DEALER to the engine
+        self._sock_ids = {}
+        self._pending = {}           # msg_id -> AsyncResult
+        self._on_engine = {}         # engine id -> {msg_id} of direct tasks
+        self._replies = {}
+        self._prefix = self.session.session[:8] + "-"
+        self._count = 0
+        self._closed = False
+        self.last = None
+        reply = self._request({"t": "connect"}, timeout)
+        self._engines.update(reply["engines"])
+        self._maybe_register_magics()
+
+    def _socket(self, url):
+        zmq = self._zmq
+        s = self.ctx.socket(zmq.DEALER)
+        s.linger = 0
+        s.sndhwm = s.rcvhwm = 0
+        s.connect(url)
+        return s
+
+    def _next_id(self):
+        self._count += 1
+        return f"{self._prefix}{self._count}"
+
+    def _request(self, head, timeout=10):
+        head["id"] = msg_id = self._next_id()
+        self.wire.send(self._ctl, head)
+        deadline = time.monotonic() + timeout
+        while msg_id not in self._replies:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the controller at {self.info['client_url']} did not "
+                                   f"answer within {timeout} s; is the cluster running?")
+            self.spin(left)
+        return self._replies.pop(msg_id)
+
+    # -- receiving
+    def spin(self, timeout=0):
+        """Handle whatever has arrived, waiting up to timeout seconds for something."""
+        Again = self._zmq.Again
+        wire = self.wire
+        noblock = wire.NOBLOCK
+        events = self._poller.poll(None if timeout is None else int(timeout * 1000))
+        for sock, _ in events:
+            while wire.pending(sock):
+                try:
+                    _, packed, bufs = wire.recv(sock, False, noblock)
+                except Again:
+                    break
+                if packed == BATCH:
+                    for p in bufs:
+                        try:
+                            head, payload = wire.unpack(p)
+                        except ProtocolError as e:
+                            log.warning("client dropped a bad message: %s", e)
+                            continue
+                        self._handle(head, payload, ())
+                    continue
+                try:
+                    head, payload = wire.unpack(packed)
+                except ProtocolError as e:
+                    log.warning("client dropped a bad message: %s", e)
+                    continue
+                self._handle(head, payload, bufs)
+        return bool(events)
+
+    def _handle(self, head, payload, bufs):
+        t = head["t"]
+        if t == "result":
+            ar = self._pending.pop(head["id"], None)
+            eid = head.get("eid")
+            ids = self._on_engine.get(eid)
+            if ids is not None:
+                ids.discard(head["id"])
+            if ar is not None:
+                ar._deliver(head, payload, bufs)
+        elif t == "stream":
+            ar = self._pending.get(head["id"])
+            if ar is not None:
+                ar._stream(head)
+        elif t == "registration":
+            self._engines[head["eid"]] = head["url"]
+        elif t == "unregistration":
+            self._engine_gone(head["eid"], head.get("reason", ""))
+        else:
+            self._replies[head.get("id")] = head
+
+    def _engine_gone(self, eid, reason):
+        self._engines.pop(eid, None)
+        sock = self._socks.pop(eid, None)
+        if sock is not None:
+            self._poller.unregister(sock)
+            sock.close(0)
+        for msg_id in self._on_engine.pop(eid, ()):
+            ar = self._pending.pop(msg_id, None)
+            if ar is not None:
+                ar._deliver({"t": "result", "id": msg_id, "eid": eid, "md": {"engine_id": eid},
+                             "err": {"ename": "EngineError", "engine_id": eid,
+                                     "evalue": f"engine {eid} died while running the task "
+                                               f"({reason})", "traceback": ""}}, b"", [])
+
+    def _wait_for(self, ar, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        raw, n = ar._raw, len(ar.msg_ids)
+        while len(raw) < n:
+            if deadline is None:
+                self.spin(1.0)
+            else:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.spin(0)
+                    return len(raw) >= n
+                self.spin(left)
+        return True
+
+    # -- engines
+    @property
+    def ids(self):
+        self.spin(0)
+        return sorted(self._engines)
+
+    def wait_for_engines(self, n=None, timeout=30, block=True):
+        """Wait until at least n engines (default: any) have registered."""
+        n = 1 if n is None else n
+        deadline = time.monotonic() + timeout
+        while len(self._engines) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"{len(self._engines)} engines registered, not {n}, "
+                                   f"after {timeout} s")
+            self.spin(min(left, 0.5))
+        return None
+
+    def _engine_socket(self, eid):
+        sock = self._socks.get(eid)
+        if sock is None:
+            url = self._engines.get(eid)
+            if url is None:
+                self.spin(0)
+                url = self._engines.get(eid)
+                if url is None:
+                    raise IndexError(f"no engine with id {eid!r} (engines: {self.ids})")
+            sock = self._socks[eid] = self._socket(url)
+            self._poller.register(sock, self._zmq.POLLIN)
+        return sock
+
+    # -- sending
+    def _send_direct(self, targets, head, payload, bufs, ar):
+        if not self.direct:             # through the controller, which forwards it
+            for eid in targets:
+                if eid not in self._engines:
+                    raise IndexError(f"no engine with id {eid!r} (engines: {self.ids})")
+                self._send_lb(dict(head, targets=[eid], direct=True), payload, bufs, ar)
+            self.last = ar
+            return ar
+        for eid in targets:
+            sock = self._engine_socket(eid)
+            msg_id = self._next_id()
+            h = dict(head)
+            h["id"] = msg_id
+            ar.msg_ids.append(msg_id)
+            ar._submitted[msg_id] = time.time()
+            self._pending[msg_id] = ar
+            self._on_engine.setdefault(eid, set()).add(msg_id)
+            self.wire.send(sock, h, payload, bufs)
+        self.last = ar
+        return ar
+
+    def _send_lb(self, head, payload, bufs, ar):
+        msg_id = head["id"] = self._next_id()
+        ar.msg_ids.append(msg_id)
+        ar._submitted[msg_id] = time.time()
+        self._pending[msg_id] = ar
+        self.wire.send(self._ctl, head, payload, bufs)
+        return msg_id
+
+    def _send_lb_many(self, items, ar, batch=256):
+        """Submit load-balanced tasks [(head, payload)] (no buffers), batched."""
+        pack = self.wire.pack
+        packed = []
+        now = time.time()
+        for head, payload in items:
+            msg_id = head["id"] = self._next_id()
+            ar.msg_ids.append(msg_id)
+            ar._submitted[msg_id] = now
+            self._pending[msg_id] = ar
+            packed.append(pack(head, payload))
+            if len(packed) >= batch:
+                self.wire.send_batch(self._ctl, packed)
+                packed = []
+        if packed:
+            self.wire.send_batch(self._ctl, packed)
+
+    # -- views
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            if key not in self.ids:
+                raise IndexError(f"no engine with id {key} (engines: {self.ids})")
+            return DirectView(self, key)
+        if isinstance(key, slice):
+            return DirectView(self, self.ids[key])
+        if isinstance(key, (list, tuple)):
+            return DirectView(self, list(key))
+        raise TypeError(f"index a Client with an engine id, a slice or a list, not {key!r}")
+
+    def __len__(self):
+        return len(self.ids)
+
+    def direct_view(self, targets="all"):
+        return DirectView(self, targets)
+
+    def load_balanced_view(self, targets=None):
+        return LoadBalancedView(self, targets)
+
+    def queue_status(self):
+        return self._request({"t": "queue_status"})
+
+    def abort(self, jobs=None, targets=None):
+        """Abort tasks not yet started: an AsyncResult, msg ids, or (default) all pending."""
+        if jobs is None:
+            ids = list(self._pending)
+        elif isinstance(jobs, AsyncResult):
+            ids = list(jobs.msg_ids)
+        else:
+            ids = [j for x in jobs for j in (x.msg_ids if isinstance(x, AsyncResult) else [x])]
+        for eid in list(self._socks):
+            mine = [m for m in ids if m in self._on_engine.get(eid, ())]
+            if mine:
+                self.wire.send(self._socks[eid], {"t": "abort", "ids": mine})
+        self._request({"t": "abort", "ids": ids})
+
+    def shutdown(self, targets="all", hub=False, block=True):
+        """Stop engines (targets) and, with hub=True, the controller too."""
+        tl = None if targets in ("all", None) else ([targets] if isinstance(targets, int)
+                                                    else list(targets))
+        self._request({"t": "shutdown", "targets": tl, "hub": hub})
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.wire.send(self._ctl, {"t": "disconnect"})
+        except Exception:
+            pass
+        self.ctx.destroy(linger=0)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _maybe_register_magics(self):
+        from .shell import Shell
+        shell = Shell.current()
+        if shell is not None and "px" not in shell.magics["line"] and not _is_engine():
+            register_magics(shell, self.direct_view())
+
+
+def _is_engine():
+    return "ipylite.engine" in sys.modules and sys.modules["ipylite.engine"].__dict__.get(
+        "_RUNNING", False)
+
+
+# ========================================================================== views
+
+def _ids(x):
+    if x is None:
+        return []
+    if isinstance(x, AsyncResult):
+        return list(x.msg_ids)
+    if isinstance(x, str):
+        return [x]
+    out = []
+    for y in x:
+        out.extend(_ids(y))
+    return out
+
+
+class View:
+    """What direct and load-balanced views share: flags, apply, map, decorators."""
+    block = False
+    _flags = ("block", "targets")
+
+    def __init__(self, client, targets=None, **flags):
+        self.client = client
+        self.targets = targets
+        self.set_flags(**flags)
+
+    def set_flags(self, **flags):
+        for k, v in flags.items():
+            if k not in self._flags:
+                raise KeyError(f"{type(self).__name__} has no flag {k!r} "
+                               f"(flags: {', '.join(self._flags)})")
+            setattr(self, k, v)
+
+    @contextlib.contextmanager
+    def temp_flags(self, **flags):
+        saved = {k: getattr(self, k) for k in flags}
+        self.set_flags(**flags)
+        try:
+            yield
+        finally:
+            self.set_flags(**saved)
+
+    def _block(self, block):
+        return self.block if block is None else block
+
+    def apply(self, f, *args, **kwargs):
+        ar = self._apply(f, args, kwargs)
+        return ar.get() if self.block else ar
+
+    def apply_async(self, f, *args, **kwargs):
+        return self._apply(f, args, kwargs)
+
+    def apply_sync(self, f, *args, **kwargs):
+        return self._apply(f, args, kwargs).get()
+
+    def map(self, f, *seqs, block=None, **kw):
+        ar = self._map(f, seqs, **kw)
+        return ar.get() if self._block(block) else ar
+
+    def map_async(self, f, *seqs, **kw):
+        return self._map(f, seqs, **kw)
+
+    def map_sync(self, f, *seqs, **kw):
+        return self._map(f, seqs, **kw).get()
+
+    def imap(self, f, *seqs, ordered=True, **kw):
+        """Results one by one as they finish (ordered: in input order)."""
+        ar = self._map(f, seqs, **kw)
+        ar._ordered = ordered
+        return iter(ar)
+
+    def remote(self, block=None):
+        """Decorator: calling the function runs it with view.apply."""
+        def deco(f):
+            def call(*args, **kwargs):
+                ar = self._apply(f, args, kwargs)
+                return ar.get() if self._block(block) else ar
+            call.__name__, call.__doc__, call.__wrapped__ = f.__name__, f.__doc__, f
+            return call
+        return deco
+
+    def parallel(self, dist="b", block=None):
+        """Decorator: calling the function with sequences maps it over them."""
+        def deco(f):
+            def call(*seqs, **kw):
+                return self.map(f, *seqs, block=block, **kw)
+            call.__name__, call.__doc__, call.__wrapped__ = f.__name__, f.__doc__, f
+            call.map = call
+            return call
+        return deco
+
+    def abort(self, jobs=None):
+        self.client.abort(jobs)
+
+    def wait(self, jobs=None, timeout=None):
+        jobs = [jobs] if isinstance(jobs, AsyncResult) else (jobs or [])
+        return all(j.wait(timeout) for j in jobs)
+
+
+def _partition(seq, n):
+    """n contiguous slices of seq, sizes differing by at most one."""
+    length = len(seq)
+    q, r = divmod(length, n)
+    out, start = [], 0
+    for i in range(n):
+        stop = start + q + (1 if i < r else 0)
+        out.append(seq[start:stop])
+        start = stop
+    return out
+
+
+def _concat(parts):
+    if parts and all(hasattr(p, "__array__") and hasattr(p, "shape") for p in parts):
+        import numpy
+        return numpy.concatenate(parts)
+    out = []
+    for p in parts:
+        out.extend(p)
+    return out
+
+
+class DirectView(View):
+    """Runs everything on chosen engines (targets: an id, a list of ids, or "all")."""
+
+    def _target_list(self, targets=None):
+        t = self.targets if targets is None else targets
+        if t is None or t == "all":
+            return self.client.ids
+        if isinstance(t, int):
+            return [t]
+        return list(t)
+
+    def _single(self, targets=None):
+        return isinstance(self.targets if targets is None else targets, int)
+
+    def __repr__(self):
+        return f"<DirectView {self.targets!r}>"
+
+    def __len__(self):
+        return len(self._target_list())
+
+    def _send(self, head, payload, bufs, targets=None, fname="", **arkw):
+        tl = self._target_list(targets)
+        if not tl:
+            raise RuntimeError("no engines to run on: start some, or wait_for_engines()")
+        ar = AsyncResult(self.client, [], fname, single=self._single(targets), **arkw)
+        return self.client._send_direct(tl, head, payload, bufs, ar)
+
+    def _apply(self, f, args, kwargs, targets=None):
+        payload, bufs = dumps((f, args, kwargs))
+        return self._send({"t": "apply"}, payload, bufs, targets,
+                          getattr(f, "__name__", "apply"))
+
+    def _map(self, f, seqs, targets=None):
+        from .engine import _map
+        tl = self._target_list(targets)
+        if not tl:
+            raise RuntimeError("no engines to run on: start some, or wait_for_engines()")
+        length = min(len(s) for s in seqs)
+        seqs = [s[:length] if len(s) > length else s for s in seqs]
+        parts = [_partition(s, len(tl)) for s in seqs]
+        ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True)
+        for i, eid in enumerate(tl):
+            chunk = [p[i] for p in parts]
+            if len(chunk[0]) == 0:
+                continue
+            payload, bufs = dumps((_map, (f, *chunk), {}))
+            self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
+        return ar
+
+    def execute(self, code, silent=True, targets=None, block=None):
+        """Run code in the engines' namespaces, as at their prompt."""
+        ar = self._send({"t": "execute", "silent": silent}, code.encode("utf8"), (), targets,
+                        "execute")
+        if self._block(block):
+            ar.get()
+        return ar
+
+    def run(self, filename, targets=None, block=None):
+        with open(filename, encoding="utf8") as f:
+            code = f.read()
+        return self.execute(code, targets=targets, block=block)
+
+    def push(self, ns, targets=None, block=None):
+        from .engine import _push
+        if not isinstance(ns, dict):
+            raise TypeError("push() takes a dict of names and values")
+        payload, bufs = dumps((_push, (ns,), {}))
+        ar = self._send({"t": "apply"}, payload, bufs, targets, "push")
+        return ar.get() if self._block(block) else ar
+
+    def pull(self, names, targets=None, block=None):
+        from .engine import _pull
+        payload, bufs = dumps((_pull, (names,), {}))
+        ar = self._send({"t": "apply"}, payload, bufs, targets, "pull")
+        return ar.get() if self._block(block) else ar
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self.pull(key, block=True)
+        tl = self._target_list()
+        if isinstance(key, int):
+            return DirectView(self.client, tl[key])
+        return DirectView(self.client, tl[key] if isinstance(key, slice) else list(key))
+
+    def __setitem__(self, key, value):
+        self.push({key: value}, block=True)
+
+    def scatter(self, key, seq, targets=None, flatten=False, block=None):
+        """Partition seq over the engines: each gets its slice as `key`."""
+        from .engine import _push
+        tl = self._target_list(targets)
+        ar = AsyncResult(self.client, [], "scatter")
+        for eid, part in zip(tl, _partition(seq, len(tl))):
+            if flatten and len(part) == 1:
+                part = part[0]
+            payload, bufs = dumps((_push, ({key: part},), {}))
+            self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
+        if self._block(block):
+            ar.get()
+            return None
+        return ar
+
+    def gather(self, key, targets=None, block=None):
+        """Concatenate each engine's `key` (lists or numpy arrays), in engine order."""
+        ar = self.pull(key, targets, block=False)
+        ar._single = False
+        ar._gather = _concat
+        return ar.get() if self._block(block) else ar
+
+    @contextlib.contextmanager
+    def sync_imports(self, local=True, quiet=False):
+        """``with view.sync_imports(): import numpy`` imports here and on the engines.
+        ``from m import a, b`` binds a and b on the engines (``as`` names are not seen)."""
+        from .engine import _import
+        caller = sys._getframe(2).f_globals
+        names = []
+        real = builtins.__import__
+
+        def hook(name, globals=None, locals=None, fromlist=(), level=0):
+            if level == 0 and globals is caller:     # the block's own statements only
+                names.append((name, tuple(fromlist or ())))
+            if local:
+                return real(name, globals, locals, fromlist, level)
+            return None
+        builtins.__import__ = hook
+        try:
+            yield
+        finally:
+            builtins.__import__ = real
+        if names:
+            if not quiet:
+                print("importing " + ", ".join(n for n, _ in names) + " on engine(s)")
+            payload, bufs = dumps((_import, (names,), {}))
+            self._send({"t": "apply"}, payload, bufs).get()
+
+    def activate(self, suffix=""):
+        """Register %px, %%px, %autopx and %pxresult (with suffix) on the current Shell."""
+        from .shell import Shell
+        shell = Shell.current()
+        if shell is None:
+            raise RuntimeError("activate() needs an ipylite Shell")
+        register_magics(shell, self, suffix)
+
+
+class LoadBalancedView(View):
+    """Each call goes to whichever engine is least loaded."""
+    _flags = ("block", "targets", "retries", "timeout", "after", "follow", "chunksize",
+              "ordered")
+    retries = 0
+    timeout = None
+    after = None
+    follow = None
+    chunksize = 1
+    ordered = True
+
+    def __repr__(self):
+        return "<LoadBalancedView>"
+
+    def _head(self, t="apply"):
+        head = {"t": t}
+        if self.retries:
+            head["retries"] = int(self.retries)
+        if self.timeout:
+            head["deadline"] = time.time() + self.timeout
+        if self.after:
+            head["after"] = _ids(self.after)
+        if self.follow:
+            head["follow"] = _ids(self.follow)
+        if self.targets is not None:
+            head["targets"] = [self.targets] if isinstance(self.targets, int) else list(
+                self.targets)
+        return head
+
+    def _apply(self, f, args, kwargs):
+        payload, bufs = dumps((f, args, kwargs))
+        ar = AsyncResult(self.client, [], getattr(f, "__name__", "apply"), single=True)
+        self.client._send_lb(self._head(), payload, bufs, ar)
+        return ar
+
+    def _map(self, f, seqs, chunksize=None, ordered=None):
+        from .engine import _run_chunk
+        chunksize = max(1, int(chunksize or self.chunksize or 1))
+        items = list(zip(*seqs))
+        fb, fbufs = dumps(f)
+        ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True,
+                         ordered=self.ordered if ordered is None else ordered)
+        head = self._head()
+        batch = []
+        for i in range(0, len(items), chunksize):
+            payload, bufs = dumps((_run_chunk, (f if fbufs else fb,
+                                                items[i:i + chunksize]), {}))
+            if bufs:
+                self.client._send_lb(dict(head), payload, bufs, ar)
+            else:
+                batch.append((dict(head), payload))
+        self.client._send_lb_many(batch, ar)
+        return ar
+
+    def imap(self, f, *seqs, ordered=True, chunksize=None):
+        return iter(self._map(f, seqs, chunksize=chunksize, ordered=ordered))
+
+
+# ========================================================================= magics
+
+def _parse_px(line):
+    p = argparse.ArgumentParser(prog="%px", add_help=False)
+    p.add_argument("--targets", "-t", default=None)
+    p.add_argument("--noblock", action="store_true")
+    p.add_argument("--block", action="store_true")
+    p.add_argument("--verbose", action="store_true")
+    args, rest = p.parse_known_args(line.split() if line.strip().startswith("-") else [])
+    code = line if not line.strip().startswith("-") else " ".join(rest)
+    targets = None
+    if args.targets:
+        t = args.targets
+        if t == "all":
+            targets = "all"
+        elif ":" in t:
+            a, _, b = t.partition(":")
+            targets = slice(int(a) if a else None, int(b) if b else None)
+        elif "," in t:
+            targets = [int(x) for x in t.split(",") if x]
+        else:
+            targets = int(t)
+    return args, targets, code
+
+
+def register_magics(shell, view, suffix=""):
+    """%px, %%px, %autopx and %pxresult on shell, running on view."""
+    state = {"last": None, "auto": False, "run_cell": None}
+
+    def _view(targets):
+        if targets is None:
+            return view
+        if isinstance(targets, slice):
+            return DirectView(view.client, view._target_list()[targets])
+        return DirectView(view.client, targets)
+
+    def _run(code, targets, block):
+        v = _view(targets)
+        ar = v.execute(code, silent=False, block=False)
+        state["last"] = ar
+        if block:
+            ar.wait()
+            ar.display_outputs()
+            ar.get()
+        return None if block else ar
+
+    def px(line, cell=None):
+        from .shell import UsageError
+        if cell is None:
+            if not line.strip():
+                raise UsageError("%px needs code to run: %px a = 1")
+            args, targets, code = _parse_px(line)
+        else:
+            args, targets, _ = _parse_px(line)
+            code = cell
+        return _run(code, targets, not args.noblock)
+
+    def autopx(line):
+        if state["auto"]:
+            shell.run_cell = state["run_cell"]
+            del shell.__dict__["run_cell"]
+            state["auto"] = False
+            print("%autopx disabled")
+            return
+        original = shell.run_cell
+
+        def run_cell(raw_cell, store_history=True, silent=False):
+            if raw_cell.strip().startswith(("%autopx", "%%autopx")):
+                return original(raw_cell, store_history, silent)
+            from .shell import ExecutionInfo, ExecutionResult
+            result = ExecutionResult(ExecutionInfo(raw_cell, store_history, silent))
+            try:
+                _run(raw_cell, None, True)
+            except RemoteError as e:
+                result.error_in_exec = e
+                print(e, file=sys.stderr)
+            return result
+        state["run_cell"] = original
+        shell.run_cell = run_cell
+        state["auto"] = True
+        print("%autopx enabled")
+
+    def pxresult(line):
+        ar = state["last"]
+        if ar is None:
+            from .shell import UsageError
+            raise UsageError("no %px result yet")
+        ar.wait()
+        ar.display_outputs()
+        ar.get()
+
+    shell.register_magic_function(px, "line_cell", "px" + suffix)
+    shell.register_magic_function(autopx, "line", "autopx" + suffix)
+    shell.register_magic_function(pxresult, "line", "pxresult" + suffix)
+    return state
+
+
+# ====================================================================== launchers
+
+class LocalEngineLauncher:
+    """Engines as child processes on this machine. Part 2 adds ssh, mpi and batch
+    launchers with the same three methods: start(n), poll(), stop()."""
+
+    def __init__(self, engine_file, log_dir=None):
+        self.engine_file = engine_file
+        self.log_dir = log_dir
+        self.procs = []
+        self.logs = []
+
+    def start(self, n):
+        for _ in range(n):
+            err = subprocess.DEVNULL
+            if self.log_dir:
+                path = os.path.join(self.log_dir, f"engine-{os.getpid()}-{len(self.logs)}.log")
+                self.logs.append(path)
+                err = open(path, "ab")
+            self.procs.append(subprocess.Popen(
+                [sys.executable, "-m", "ipylite.engine", "-f", self.engine_file],
+                stdin=subprocess.DEVNULL, stdout=err, stderr=err))
+            if err is not subprocess.DEVNULL:
+                err.close()
+        return self.procs[-n:]
+
+    def poll(self):
+        self.procs = [p for p in self.procs if p.poll() is None]
+        return len(self.procs)
+
+    def stop(self, timeout=2.0):
+        deadline = time.monotonic() + timeout
+        for p in self.procs:
+            try:
+                p.wait(max(0.01, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = []
+        for path in self.logs:          # keep only the logs that say something
+            with contextlib.suppress(OSError):
+                if os.path.getsize(path) == 0:
+                    os.unlink(path)
+
+
+LAUNCHERS = {"local": LocalEngineLauncher}
+
+
+# ======================================================================== Cluster
+
+class Cluster:
+    """Start a controller and n engines; ``with Cluster(n=4) as rc:`` gives a Client."""
+
+    def __init__(self, n=None, profile="default", cluster_id=None, ip="127.0.0.1",
+                 engines="local", timeout=60):
+        self.n = os.cpu_count() if n is None else n
+        self.profile = profile
+        self.cluster_id = cluster_id or f"{int(time.time())}-{secrets.token_hex(3)}"
+        self.ip = ip
+        self.engines = engines
+        self.timeout = timeout
+        self.proc = None
+        self.client = None
+
+    @property
+    def client_file(self):
+        return os.path.join(_security(self.profile), _file_name("client", self.cluster_id))
+
+    def start(self):
+        if self.engines not in LAUNCHERS:
+            raise ValueError(f"unknown engine launcher {self.engines!r} "
+                             f"(choose from: {', '.join(LAUNCHERS)})")
+        path = self.client_file
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ipylite.parallel", "start", "-n", str(self.n),
+             "--profile", self.profile, "--cluster-id", self.cluster_id, "--ip", self.ip,
+             "--engines", self.engines, "--parent-pid", str(os.getpid()), "--quiet"],
+            stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + self.timeout
+        while not os.path.exists(path):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the controller exited with status {self.proc.returncode}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"the controller did not start within {self.timeout} s")
+            time.sleep(0.005)
+        return self
+
+    def connect_client(self):
+        self.client = Client(self.client_file)
+        return self.client
+
+    def wait_for_engines(self, n=None, timeout=None):
+        self.client.wait_for_engines(self.n if n is None else n, timeout or self.timeout)
+
+    def stop(self):
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self):
+        self.start()
+        try:
+            self.connect_client()
+            self.wait_for_engines()
+        except BaseException:
+            self.stop()
+            raise
+        return self.client
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# ================================================================ command line
+
+def _write_json(path, data):
+    tmp = path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
+
+
+def _cluster_files(profile):
+    sec = _security(profile)
+    out = []
+    for name in sorted(os.listdir(sec)):
+        if name.startswith("cluster-") and name.endswith(".json"):
+            try:
+                with open(os.path.join(sec, name)) as f:
+                    out.append((os.path.join(sec, name), json.load(f)))
+            except (OSError, ValueError):
+                continue
+    return out
+
+
+def _alive(pid):
+    from .engine import _pid_alive
+    return bool(pid) and _pid_alive(pid)
+
+
+def cmd_start(a):
+    if a.n < 0:
+        raise SystemExit("ipylite.parallel: -n must be 0 or more")
+    if a.engines not in LAUNCHERS:
+        raise SystemExit(f"ipylite.parallel: unknown engine launcher {a.engines!r} "
+                         f"(choose from: {', '.join(LAUNCHERS)})")
+    if a.daemonize:
+        return _daemonize(a)
+    from .controller import Controller, install_signals
+    sec = _security(a.profile)
+    cid = a.cluster_id
+    key = secrets.token_hex(32)
+    try:
+        ctrl = Controller(Session(key=key.encode()), ip=a.ip)
+    except Exception as e:
+        raise SystemExit(f"ipylite.parallel: cannot start the controller on {a.ip}: {e}")
+    base = {"key": key, "signature_scheme": "hmac-sha256", "cluster_id": cid,
+            "profile": a.profile, "pid": os.getpid(), "location": a.ip}
+    client_file = os.path.join(sec, _file_name("client", cid))
+    engine_file = os.path.join(sec, _file_name("engine", cid))
+    cluster_file = os.path.join(sec, f"cluster-{cid or 'default'}.json")
+    _write_json(engine_file, dict(base, engine_url=ctrl.urls["engines"], hb_url=ctrl.urls["hb"]))
+    log_dir = os.path.join(os.path.dirname(sec), "log")
+    os.makedirs(log_dir, exist_ok=True)
+    launcher = LAUNCHERS[a.engines](engine_file, log_dir)
+    cluster = {"cluster_id": cid, "profile": a.profile, "pid": os.getpid(), "n": a.n,
+               "engines": 0, "client_file": client_file, "engine_file": engine_file,
+               "started": time.time(), "launcher": a.engines}
+    dirty = [True]
+    parent = a.parent_pid
+
+    def on_change(c):
+        cluster["engines"] = len(c.engines)
+        dirty[0] = True
+        if cluster["engines"] >= a.n:       # all here: say so at once, for `list`
+            dirty[0] = False
+            _write_json(cluster_file, cluster)
+
+    def on_tick():
+        launcher.poll()
+        if dirty[0]:
+            dirty[0] = False
+            _write_json(cluster_file, cluster)
+        if parent and not _alive(parent):
+            log.warning("the process that started this cluster is gone; stopping")
+            ctrl.stop()
+
+    ctrl.on_change, ctrl.on_tick = on_change, on_tick
+    install_signals(ctrl)
+    launcher.start(a.n)
+    _write_json(cluster_file, cluster)
+    _write_json(client_file, dict(base, client_url=ctrl.urls["clients"]))
+    if not a.quiet:
+        print(f"controller running (pid {os.getpid()}), starting {a.n} engines\n"
+              f"connect with:  from ipylite.parallel import Client; rc = Client("
+              f"{('cluster_id=%r' % cid) if cid else ''})\n"
+              f"  or Client(url_file={client_file!r})", flush=True)
+    try:
+        ctrl.run()
+    finally:
+        launcher.stop()
+        ctrl.close()
+        for path in (client_file, engine_file, cluster_file):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+    return 0
+
+
+def _daemonize(a):
+    sec = _security(a.profile)
+    client_file = os.path.join(sec, _file_name("client", a.cluster_id))
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(client_file)
+    log_dir = os.path.join(os.path.dirname(sec), "log")
+    os.makedirs(log_dir, exist_ok=True)
+    log_path = os.path.join(log_dir, f"controller-{a.cluster_id or 'default'}.log")
+    argv = [sys.executable, "-m", "ipylite.parallel", "start", "-n", str(a.n), "--profile",
+            a.profile, "--cluster-id", a.cluster_id, "--ip", a.ip, "--engines", a.engines,
+            "--quiet"]
+    with open(log_path, "ab") as out:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                start_new_session=True)
+    deadline = time.monotonic() + a.timeout
+    while not os.path.exists(client_file):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            print(f"ipylite.parallel: the cluster did not start; see {log_path}",
+                  file=sys.stderr)
+            return 1
+        time.sleep(0.01)
+    rc = Client(client_file)
+    try:
+        rc.wait_for_engines(a.n, timeout=max(1, deadline - time.monotonic()))
+    except TimeoutError as e:
+        print(f"ipylite.parallel: {e}; see {log_path}", file=sys.stderr)
+        return 1
+    finally:
+        rc.close()
+    print(f"cluster {a.cluster_id or 'default'} running in the background (pid {proc.pid}) "
+          f"with {a.n} engines\nconnect with:  Client(url_file={client_file!r})")
+    return 0
+
+
+def _select(a):
+    clusters = _cluster_files(a.profile)
+    if a.all:
+        return clusters
+    want = a.cluster_id or ""
+    return [(p, c) for p, c in clusters if (c.get("cluster_id") or "") == want]
+
+
+def cmd_stop(a):
+    chosen = _select(a)
+    if not chosen:
+        print(f"ipylite.parallel: no cluster {a.cluster_id or 'default'!s} in profile "
+              f"{a.profile}", file=sys.stderr)
+        return 1
+    for path, c in chosen:
+        pid = c.get("pid")
+        if _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 5
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        for f in (path, c.get("client_file"), c.get("engine_file")):
+            if f:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f)
+        print(f"stopped cluster {c.get('cluster_id') or 'default'} (pid {pid})")
+    return 0
+
+
+def cmd_list(a):
+    rows = [(c.get("cluster_id") or "default", c.get("pid"), c.get("engines", 0),
+             "running" if _alive(c.get("pid")) else "stale")
+            for _, c in _cluster_files(a.profile)]
+    if not rows:
+        print(f"no clusters in profile {a.profile}")
+        return 0
+    print(f"{'cluster':24} {'pid':>8} {'engines':>8}  state")
+    for cid, pid, n, state in rows:
+        print(f"{cid:24} {pid!s:>8} {n!s:>8}  {state}")
+    return 0
+
+
+def cmd_engines(a):
+    chosen = _select(a)
+    if not chosen or not _alive(chosen[0][1].get("pid")):
+        print(f"ipylite.parallel: no running cluster {a.cluster_id or 'default'}",
+              file=sys.stderr)
+        return 1
+    c = chosen[0][1]
+    rc = Client(c["client_file"])
+    try:
+        before = len(rc.ids)
+        for _ in range(a.n):
+            subprocess.Popen([sys.executable, "-m", "ipylite.engine", "-f", c["engine_file"]],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        rc.wait_for_engines(before + a.n, timeout=a.timeout)
+        print(f"added {a.n} engines; cluster {c.get('cluster_id') or 'default'} now has "
+              f"{len(rc.ids)}")
+    finally:
+        rc.close()
+    return 0
+
+
+def cmd_clean(a):
+    removed = 0
+    for path, c in _cluster_files(a.profile):
+        if not _alive(c.get("pid")):
+            for f in (path, c.get("client_file"), c.get("engine_file")):
+                if f:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(f)
+            removed += 1
+    print(f"removed {removed} stale cluster file set(s) from profile {a.profile}")
+    return 0
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m ipylite.parallel",
+                                description="Start, stop and list ipylite.parallel clusters.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("start", "stop", "list", "engines", "clean"):
+        s = sub.add_parser(name)
+        s.add_argument("--profile", default="default")
+        s.add_argument("--cluster-id", default="")
+        s.add_argument("--debug", action="store_true")
+        if name in ("start", "engines"):
+            s.add_argument("-n", type=int, default=os.cpu_count() if name == "start" else 1)
+            s.add_argument("--timeout", type=float, default=60)
+        if name in ("stop", "engines"):
+            s.add_argument("--all", action="store_true")
+        if name == "start":
+            s.add_argument("--daemonize", action="store_true")
+            s.add_argument("--ip", default="127.0.0.1")
+            s.add_argument("--engines", default="local")
+            s.add_argument("--parent-pid", type=int, default=0)
+            s.add_argument("--quiet", action="store_true")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if a.debug else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if a.cmd == "list":
+        a.all = True
+    return globals()["cmd_" + a.cmd](a) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
