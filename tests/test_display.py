@@ -358,7 +358,6 @@ def test_displayhook_uses_the_formatter(shell):
 
 @pytest.fixture
 def mpl_shell(shell):
-    pytest.importorskip('matplotlib')
     shell.run_cell('%matplotlib inline')
     assert shell.display_pub.errors == []
     return shell

@@ -499,7 +499,6 @@ def test_embed_kernel_exposes_the_callers_namespace(tmp_path):
 
 
 def test_matplotlib_inline_figure(kc):
-    pytest.importorskip("matplotlib")
     c, out = run(kc, "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
                      "plt.plot([1, 2, 3], [1, 4, 9])\nNone")
     imgs = [m for m in out if m["msg_type"] == "display_data"

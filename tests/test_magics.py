@@ -511,7 +511,6 @@ def test_display_cell_magics_and_capture(shell):
 
 
 def test_matplotlib_inline(shell):
-    pytest.importorskip('matplotlib')
     run(shell, '%matplotlib inline')
     run(shell, 'import matplotlib.pyplot as plt\nplt.plot([1, 2])')
     assert any('image/png' in d for d in shell.display_pub.displays)
@@ -823,7 +822,6 @@ print('ok')
 
 def test_gui_qt_event_loop_in_process():
     """In a child process: a QApplication must not outlive the test in pytest's."""
-    pytest.importorskip('PyQt5')
     import subprocess
     env = dict(os.environ, QT_QPA_PLATFORM='offscreen')
     r = subprocess.run([sys.executable, '-c', GUI_CHECK], env=env, capture_output=True,
@@ -833,7 +831,6 @@ def test_gui_qt_event_loop_in_process():
 
 def test_gui_qt_runs_while_the_terminal_prompt_waits(tmp_path):
     """A Qt timer set at the prompt fires while the terminal waits for the next line."""
-    pytest.importorskip('PyQt5')
     import pty
     import select
     import subprocess
