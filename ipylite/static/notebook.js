@@ -1,0 +1,887 @@
+/* ipylite: the notebook page — cells, editor, keyboard, kernel over a WebSocket. */
+"use strict";
+(function (IPL) {
+
+var NB = IPL.nb = {
+  path: document.body.getAttribute("data-path"),
+  model: null, cells: [], sel: 0, anchor: 0, mode: "command",
+  kernel: null, ws: null, pending: {}, displays: {}, dirty: false, lastModified: null,
+  clipboard: [], undo: [], broken: false, session: IPL.uuid ? IPL.uuid() : String(Math.random()).slice(2)
+};
+var main, statusEl;
+
+function $(sel, root) { return (root || document).querySelector(sel); }
+function el(tag, cls, text) {
+  var e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text != null) e.textContent = text;
+  return e;
+}
+function newId() {
+  var a = new Uint8Array(4);
+  crypto.getRandomValues(a);
+  return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+}
+function uuid() {
+  return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+    return (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16);
+  });
+}
+NB.session = uuid();
+
+/* ---------------------------------------------------------------- HTTP */
+function xsrf() {
+  var m = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+IPL.api = function (method, url, body) {
+  var opts = { method: method, headers: { "X-XSRFToken": xsrf() }, credentials: "same-origin" };
+  if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
+  return fetch(url, opts).then(function (r) {
+    if (r.status === 204) return null;
+    return r.json().then(function (j) {
+      if (!r.ok) { var e = new Error(j.message || r.statusText); e.status = r.status; throw e; }
+      return j;
+    });
+  });
+};
+function apiPath(p) { return p.split("/").map(encodeURIComponent).join("/"); }
+
+/* ---------------------------------------------------------------- status */
+function setStatus(state) {
+  if (state === "restarting" || state === "connecting") state = "starting";
+  document.body.setAttribute("data-kernel-status", state);
+  if (statusEl) { statusEl.textContent = state; statusEl.className = "kernel-status ks-" + state; }
+}
+function note(text, kind) {
+  var n = $("#nb-notice");
+  n.textContent = text;
+  n.className = "notice " + (kind || "");
+  clearTimeout(note.t);
+  if (kind !== "sticky") note.t = setTimeout(function () { n.textContent = ""; n.className = "notice"; }, 3000);
+}
+function markDirty() { NB.dirty = true; document.title = "*" + NB.name; }
+
+/* ---------------------------------------------------------------- cells */
+function Cell(data) {
+  this.data = data;
+  this.id = data.id || newId();
+  this.type = data.cell_type;
+  this.source = IPL.join(data.source);
+  this.metadata = data.metadata || {};
+  this.outputs = data.outputs || [];
+  this.execution_count = data.execution_count == null ? null : data.execution_count;
+  this.trusted = this.metadata.trusted !== false || !this.outputs.length;
+  delete this.metadata.trusted;
+  this.rendered = this.type === "markdown";
+  this.build();
+}
+Cell.prototype.build = function () {
+  var c = this.el = el("div", "cell " + this.type + "-cell");
+  c.setAttribute("data-cell-id", this.id);
+  c.cell = this;
+  var row = el("div", "input-row");
+  this.promptEl = el("div", "prompt", "");
+  this.promptEl.draggable = true;
+  this.promptEl.title = "drag to move";
+  var ed = this.editorEl = el("div", "editor");
+  this.srcEl = el("pre", "cell-source");
+  ed.appendChild(this.srcEl);
+  row.appendChild(this.promptEl);
+  row.appendChild(ed);
+  c.appendChild(row);
+  this.mdEl = el("div", "md-rendered");
+  c.appendChild(this.mdEl);
+  var orow = this.outRow = el("div", "output-row");
+  orow.appendChild(el("div", "prompt out-prompt"));
+  this.outEl = el("div", "cell-output");
+  orow.appendChild(this.outEl);
+  c.appendChild(orow);
+  this.refresh();
+};
+Cell.prototype.refresh = function () {
+  var cl = this.el.classList;
+  ["code-cell", "markdown-cell", "raw-cell"].forEach(function (k) { cl.remove(k); });
+  cl.add(this.type + "-cell");
+  cl.toggle("rendered", !!this.rendered);
+  this.paintSource();
+  this.setPrompt();
+  if (this.type === "markdown" && this.rendered) this.mdEl.innerHTML = IPL.markdown(this.source || "*Empty markdown cell: double-click to edit*", false);
+  if (this.type === "code") this.renderOutputs(); else this.outEl.innerHTML = "";
+};
+Cell.prototype.paintSource = function (marks) {
+  this.srcEl.innerHTML = this.type === "code" ? IPL.highlight(this.source, marks) : IPL.esc(this.source);
+};
+Cell.prototype.setPrompt = function (busy) {
+  this.promptEl.textContent = this.type === "code" ? "[" + (busy ? "*" : (this.execution_count || " ")) + "]:" : "";
+  this.el.classList.toggle("busy", !!busy);
+};
+Cell.prototype.renderOutputs = function () {
+  IPL.renderOutputs(this.outEl, this.outputs, this.trusted);
+  this.checkScroll();
+};
+Cell.prototype.checkScroll = function () {
+  var self = this;
+  if (self._scrollCheck) return;
+  self._scrollCheck = requestAnimationFrame(function () {
+    self._scrollCheck = null;
+    if (self.outEl.scrollHeight > 1200 && !self.outEl.classList.contains("unscrolled")) self.outEl.classList.add("output-scrolled");
+  });
+};
+Cell.prototype.addOutput = function (out, displayId) {
+  if (this.clearWait) { this.clearWait = false; this.outputs = []; this.outEl.innerHTML = ""; }
+  var last = this.outputs[this.outputs.length - 1];
+  if (out.output_type === "stream" && last && last.output_type === "stream" && last.name === out.name) {
+    last.text = IPL.join(last.text) + out.text;
+    var lastEl = this.outEl.lastElementChild;
+    if (lastEl) { lastEl.replaceWith(IPL.renderOutput(last, this.trusted)); this.checkScroll(); return; }
+  }
+  this.outputs.push(out);
+  var node = IPL.renderOutput(out, this.trusted);
+  if (displayId) {
+    node.setAttribute("data-display-id", displayId);
+    (NB.displays[displayId] = NB.displays[displayId] || []).push(this);
+  }
+  this.outEl.appendChild(node);
+  this.checkScroll();
+};
+Cell.prototype.clearOutputs = function () {
+  this.outputs = [];
+  this.outEl.innerHTML = "";
+  this.outEl.classList.remove("output-scrolled");
+};
+Cell.prototype.toJSON = function () {
+  var d = Object.assign({}, this.data);
+  d.id = this.id;
+  d.cell_type = this.type;
+  d.source = this.source;
+  d.metadata = Object.assign({}, this.metadata);
+  if (this.type === "code") {
+    d.outputs = this.outputs;
+    d.execution_count = this.execution_count;
+    d.metadata.trusted = this.trusted;
+  } else {
+    delete d.outputs;
+    delete d.execution_count;
+  }
+  return d;
+};
+
+/* ---------------------------------------------------------------- editor */
+Cell.prototype.edit = function (caret) {
+  var self = this;
+  if (this.type === "markdown") { this.rendered = false; this.el.classList.remove("rendered"); }
+  if (!this.ta) {
+    var ta = this.ta = el("textarea", "cell-input");
+    ta.spellcheck = false;
+    ta.setAttribute("autocapitalize", "off");
+    ta.value = this.source;
+    ta.addEventListener("input", function () {
+      self.source = ta.value;
+      self.paintSource();
+      markDirty();
+    });
+    ta.addEventListener("keydown", function (e) { editKey(self, e); });
+    ta.addEventListener("keyup", function (e) { if (!/^(Shift|Control|Alt)$/.test(e.key)) matchBrackets(self); });
+    ta.addEventListener("click", function () { matchBrackets(self); });
+    ta.addEventListener("focus", function () { select(NB.cells.indexOf(self)); setMode("edit"); });
+    ta.addEventListener("blur", function () { self.paintSource(); closeCompleter(); });
+    this.editorEl.appendChild(ta);
+  } else if (this.ta.value !== this.source) this.ta.value = this.source;
+  this.ta.focus();
+  if (caret != null) this.ta.setSelectionRange(caret, caret);
+};
+Cell.prototype.setSource = function (text) {
+  this.source = text;
+  if (this.ta) this.ta.value = text;
+  this.paintSource();
+};
+
+function matchBrackets(cell) {
+  var ta = cell.ta, pos = ta.selectionStart, s = cell.source;
+  if (ta.selectionEnd !== pos || cell.type !== "code") return;
+  var pairs = { "(": ")", "[": "]", "{": "}" }, rev = { ")": "(", "]": "[", "}": "{" };
+  var at = null;
+  if (pairs[s[pos - 1]] || rev[s[pos - 1]]) at = pos - 1;
+  else if (pairs[s[pos]] || rev[s[pos]]) at = pos;
+  if (at === null) { cell.paintSource(); return; }
+  var ch = s[at], fwd = !!pairs[ch], open = fwd ? ch : rev[ch], close = pairs[open], depth = 0;
+  for (var i = at; fwd ? i < s.length : i >= 0; i += fwd ? 1 : -1) {
+    if (s[i] === open) depth += fwd ? 1 : -1;
+    else if (s[i] === close) depth += fwd ? -1 : 1;
+    if (depth === 0) { cell.paintSource([at, i]); return; }
+  }
+  cell.paintSource([at]);
+}
+
+function insertText(ta, text) {
+  var s = ta.selectionStart, e = ta.selectionEnd;
+  ta.setRangeText(text, s, e, "end");
+  ta.dispatchEvent(new Event("input"));
+}
+
+function editKey(cell, e) {
+  var ta = cell.ta, k = e.key;
+  if (completer && handleCompleterKey(e)) return;
+  if (k === "Escape") { e.preventDefault(); closeTooltip(); ta.blur(); setMode("command"); return; }
+  if (k === "Enter" && (e.shiftKey || e.ctrlKey || e.altKey || e.metaKey)) { e.preventDefault(); runKey(e); return; }
+  if ((e.ctrlKey || e.metaKey) && k === "s") { e.preventDefault(); save(true); return; }
+  if (e.ctrlKey && e.shiftKey && (k === "-" || k === "_")) { e.preventDefault(); splitCell(); return; }
+  if (k === "Enter") {
+    e.preventDefault();
+    var before = cell.source.slice(0, ta.selectionStart);
+    var line = before.slice(before.lastIndexOf("\n") + 1);
+    var indent = /^\s*/.exec(line)[0];
+    if (cell.type === "code" && /[:([{]\s*$/.test(line)) indent += "    ";
+    if (cell.type === "code" && /^\s*(return|pass|break|continue|raise)\b/.test(line)) indent = indent.slice(4);
+    insertText(ta, "\n" + indent);
+    return;
+  }
+  if (k === "Tab" && e.shiftKey) { e.preventDefault(); inspect(cell); return; }
+  if (k === "Tab") {
+    e.preventDefault();
+    var pre = cell.source.slice(0, ta.selectionStart);
+    if (ta.selectionStart === ta.selectionEnd && cell.type === "code" && /[\w.]$/.test(pre)) complete(cell);
+    else insertText(ta, "    ");
+    return;
+  }
+  if (k === "Backspace" && ta.selectionStart === ta.selectionEnd) {
+    var b = cell.source.slice(0, ta.selectionStart), ln = b.slice(b.lastIndexOf("\n") + 1);
+    if (ln.length >= 4 && /^ +$/.test(ln)) {
+      e.preventDefault();
+      ta.setRangeText("", ta.selectionStart - (ln.length % 4 || 4), ta.selectionStart, "end");
+      ta.dispatchEvent(new Event("input"));
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- completion */
+var completer = null, tooltip = null;
+function complete(cell) {
+  var pos = cell.ta.selectionStart;
+  send("shell", "complete_request", { code: cell.source, cursor_pos: pos }, {}, function (reply) {
+    var c = reply.content;
+    if (c.status !== "ok" || !c.matches.length) return;
+    var start = c.cursor_start, end = c.cursor_end;
+    if (c.matches.length === 1) { cell.ta.setRangeText(c.matches[0], start, end, "end"); cell.ta.dispatchEvent(new Event("input")); return; }
+    closeCompleter();
+    var box = completer = el("ul", "completer");
+    box.cell = cell; box.start = start; box.end = end; box.idx = 0;
+    c.matches.slice(0, 200).forEach(function (m, i) {
+      var li = el("li", i === 0 ? "active" : "", m);
+      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); box.idx = i; pickCompletion(); });
+      box.appendChild(li);
+    });
+    cell.editorEl.appendChild(box);
+  });
+}
+function closeCompleter() { if (completer) { completer.remove(); completer = null; } }
+function pickCompletion() {
+  var box = completer, li = box.children[box.idx];
+  box.cell.ta.setRangeText(li.textContent, box.start, box.end, "end");
+  box.cell.ta.dispatchEvent(new Event("input"));
+  closeCompleter();
+}
+function handleCompleterKey(e) {
+  var box = completer;
+  if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    e.preventDefault();
+    box.children[box.idx].className = "";
+    box.idx = (box.idx + (e.key === "ArrowDown" ? 1 : -1) + box.children.length) % box.children.length;
+    box.children[box.idx].className = "active";
+    box.children[box.idx].scrollIntoView({ block: "nearest" });
+    return true;
+  }
+  if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); pickCompletion(); return true; }
+  if (e.key === "Escape") { e.preventDefault(); closeCompleter(); return true; }
+  closeCompleter();
+  return false;
+}
+function inspect(cell) {
+  send("shell", "inspect_request", { code: cell.source, cursor_pos: cell.ta.selectionStart, detail_level: 0 }, {}, function (reply) {
+    closeTooltip();
+    var c = reply.content;
+    if (!c.found) { note("no signature found"); return; }
+    tooltip = el("div", "tooltip");
+    var pre = el("pre");
+    pre.innerHTML = IPL.ansi((c.data || {})["text/plain"] || "");
+    tooltip.appendChild(pre);
+    cell.editorEl.appendChild(tooltip);
+  });
+}
+function closeTooltip() { if (tooltip) { tooltip.remove(); tooltip = null; } }
+
+/* ---------------------------------------------------------------- selection & modes */
+function cur() { return NB.cells[NB.sel]; }
+function selRange() { return [Math.min(NB.sel, NB.anchor), Math.max(NB.sel, NB.anchor)]; }
+function select(i, extend) {
+  if (!NB.cells.length) return;
+  i = Math.max(0, Math.min(NB.cells.length - 1, i));
+  main.querySelectorAll(".cell.selected, .cell.multi").forEach(function (e) { e.classList.remove("selected", "multi"); });
+  NB.sel = i;
+  if (!extend) NB.anchor = i;
+  var r = selRange();
+  for (var k = r[0]; k <= r[1]; k++) NB.cells[k].el.classList.add(r[0] === r[1] ? "selected" : "multi");
+  NB.cells[i].el.classList.add("selected");
+  var picker = document.getElementById("cell-type");
+  if (picker) picker.value = NB.cells[i].type;
+}
+function setMode(m) {
+  NB.mode = m;
+  document.body.setAttribute("data-mode", m);
+  NB.cells.forEach(function (c) { c.el.classList.remove("editing"); });
+  if (m === "edit" && cur()) cur().el.classList.add("editing");
+  if (m === "command") { if (document.activeElement && document.activeElement.classList.contains("cell-input")) document.activeElement.blur(); }
+}
+function scrollTo(cell) {
+  var r = cell.el.getBoundingClientRect();
+  if (r.top < 60 || r.bottom > window.innerHeight) cell.el.scrollIntoView({ block: r.height > window.innerHeight ? "start" : "nearest" });
+}
+function enterEdit() { var c = cur(); if (c) { setMode("edit"); c.edit(); c.el.classList.add("editing"); } }
+
+/* ---------------------------------------------------------------- structure edits */
+function insertCell(i, type, source) {
+  var c = new Cell({ cell_type: type || "code", id: newId(), source: source || "", metadata: {}, outputs: [], execution_count: null });
+  if (c.type === "markdown") c.rendered = false, c.refresh();
+  var before = NB.cells[i];
+  main.insertBefore(c.el, before ? before.el : null);
+  NB.cells.splice(i, 0, c);
+  markDirty();
+  return c;
+}
+function removeCells(a, b) {
+  var gone = NB.cells.splice(a, b - a + 1);
+  gone.forEach(function (c) { c.el.remove(); });
+  if (!NB.cells.length) insertCell(0, "code");
+  markDirty();
+  return gone;
+}
+function deleteSelected() {
+  var r = selRange();
+  NB.undo.push({ index: r[0], cells: removeCells(r[0], r[1]).map(function (c) { return c.toJSON(); }) });
+  select(Math.min(r[0], NB.cells.length - 1));
+}
+function undoDelete() {
+  var u = NB.undo.pop();
+  if (!u) return;
+  u.cells.forEach(function (d, k) {
+    var c = new Cell(d);
+    c.trusted = d.metadata.trusted !== false;
+    main.insertBefore(c.el, NB.cells[u.index + k] ? NB.cells[u.index + k].el : null);
+    NB.cells.splice(u.index + k, 0, c);
+  });
+  select(u.index);
+  markDirty();
+}
+function copySelected() {
+  var r = selRange();
+  NB.clipboard = NB.cells.slice(r[0], r[1] + 1).map(function (c) { var d = c.toJSON(); d.id = undefined; return d; });
+}
+function paste(above) {
+  if (!NB.clipboard.length) return;
+  var at = above ? selRange()[0] : selRange()[1] + 1;
+  NB.clipboard.forEach(function (d, k) {
+    var copy = JSON.parse(JSON.stringify(d));
+    copy.id = newId();
+    var c = new Cell(copy);
+    main.insertBefore(c.el, NB.cells[at + k] ? NB.cells[at + k].el : null);
+    NB.cells.splice(at + k, 0, c);
+  });
+  select(at + NB.clipboard.length - 1);
+  markDirty();
+}
+function moveSelected(delta) {
+  var r = selRange();
+  if (r[0] + delta < 0 || r[1] + delta >= NB.cells.length) return;
+  var moved = NB.cells.splice(r[0], r[1] - r[0] + 1);
+  NB.cells.splice.apply(NB.cells, [r[0] + delta, 0].concat(moved));
+  var after = NB.cells[r[1] + delta + 1];
+  moved.forEach(function (c) { main.insertBefore(c.el, after ? after.el : null); });
+  NB.sel += delta; NB.anchor += delta;
+  select(NB.sel, NB.sel !== NB.anchor);
+  scrollTo(cur());
+  markDirty();
+}
+function changeType(type) {
+  $("#cell-type").value = type;
+  var r = selRange();
+  for (var i = r[0]; i <= r[1]; i++) {
+    var c = NB.cells[i];
+    if (c.type === type) continue;
+    c.type = type;
+    if (type !== "code") { c.outputs = []; c.execution_count = null; }
+    c.rendered = false;
+    c.refresh();
+  }
+  markDirty();
+}
+function splitCell() {
+  var c = cur();
+  if (!c || !c.ta) return;
+  var pos = c.ta.selectionStart, s = c.source;
+  c.setSource(s.slice(0, pos).replace(/\n$/, ""));
+  var n = insertCell(NB.sel + 1, c.type, s.slice(pos).replace(/^\n/, ""));
+  select(NB.sel + 1);
+  n.edit(0);
+}
+function mergeCells() {
+  var r = selRange();
+  if (r[0] === r[1]) r[1] = Math.min(r[0] + 1, NB.cells.length - 1);
+  if (r[0] === r[1]) return;
+  var first = NB.cells[r[0]];
+  var text = NB.cells.slice(r[0], r[1] + 1).map(function (c) { return c.source; }).join("\n\n");
+  removeCells(r[0] + 1, r[1]);
+  first.setSource(text);
+  first.clearOutputs();
+  first.refresh();
+  select(r[0]);
+}
+
+/* ---------------------------------------------------------------- kernel */
+var callbacks = {};
+function send(channel, type, content, metadata, cb) {
+  if (!NB.ws || NB.ws.readyState !== 1) { note("the kernel is not connected", "warn"); return null; }
+  var id = uuid();
+  var msg = {
+    header: { msg_id: id, msg_type: type, username: "webnb", session: NB.session, date: new Date().toISOString(), version: "5.3" },
+    parent_header: {}, metadata: metadata || {}, content: content, channel: channel, buffers: []
+  };
+  if (cb) callbacks[id] = cb;
+  NB.ws.send(JSON.stringify(msg));
+  return id;
+}
+function execute(cell) {
+  if (cell.type === "markdown") { cell.rendered = true; cell.refresh(); return; }
+  if (cell.type !== "code") return;
+  cell.clearOutputs();
+  cell.trusted = true;
+  if (!/\S/.test(cell.source)) { cell.execution_count = null; cell.setPrompt(); return; }
+  var id = send("shell", "execute_request", {
+    code: cell.source, silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: true
+  }, { cellId: cell.id });
+  if (!id) return;
+  cell.msgId = id;
+  cell.replied = cell.idleSeen = false;
+  NB.pending[id] = cell;
+  cell.setPrompt(true);
+  markDirty();
+}
+function runKey(e) {
+  var r = selRange();
+  var cells = NB.cells.slice(r[0], r[1] + 1);
+  cells.forEach(execute);
+  var last = r[1];
+  if (e.shiftKey) {
+    if (last === NB.cells.length - 1) insertCell(last + 1, "code");
+    select(last + 1);
+    setMode("command");
+    scrollTo(cur());
+  } else if (e.altKey) {
+    insertCell(last + 1, "code");
+    select(last + 1);
+    enterEdit();
+  } else {
+    select(NB.sel);
+    setMode("command");
+  }
+}
+function runRange(a, b) { for (var i = a; i <= b; i++) execute(NB.cells[i]); }
+
+function connect(replay) {
+  setStatus("starting");
+  var proto = location.protocol === "https:" ? "wss://" : "ws://";
+  var ws = NB.ws = new WebSocket(proto + location.host + "/api/kernels/" + NB.kernel.id + "/channels?session_id=" + NB.session + (replay ? "&replay=1" : ""));
+  ws.onopen = function () { NB.retry = 0; send("shell", "kernel_info_request", {}, {}, function () { if (document.body.getAttribute("data-kernel-status") === "starting") setStatus("idle"); }); };
+  ws.onmessage = function (ev) {
+    var msg;
+    try { msg = JSON.parse(ev.data); } catch (e) { return; }
+    handle(msg);
+  };
+  ws.onclose = function () {
+    if (NB.ws !== ws || NB.closing) return;
+    setStatus("starting");
+    NB.retry = (NB.retry || 0) + 1;
+    if (NB.retry > 30) { setStatus("dead"); return; }
+    setTimeout(function () {
+      IPL.api("GET", "/api/kernels/" + NB.kernel.id).then(function () { connect(true); },
+        function () { setStatus("dead"); note("the kernel is gone; restart it from the Kernel menu", "sticky"); });
+    }, Math.min(5000, 300 * NB.retry));
+  };
+}
+
+function handle(msg) {
+  if (msg.channel === "ipylite" && msg.msg_type === "replay") return replay(msg.content);
+  var type = msg.msg_type || msg.header.msg_type;
+  var parent = (msg.parent_header || {}).msg_id;
+  var cell = NB.pending[parent];
+  if (msg.channel === "iopub") {
+    if (type === "status") {
+      var st = msg.content.execution_state;
+      if (st === "starting" || st === "restarting" || st === "dead" || !parent || NB.pending[parent] || callbacks[parent] || true) setStatus(st);
+      if (st === "idle" && cell) { cell.idleSeen = true; if (cell.replied) finished(cell, parent); }
+      return;
+    }
+    if (type === "execute_input" && cell) { cell.setPrompt(true); return; }
+    if (type === "clear_output" && cell) {
+      if (msg.content.wait) cell.clearWait = true; else cell.clearOutputs();
+      return;
+    }
+    if (type === "update_display_data") {
+      var did = (msg.content.transient || {}).display_id;
+      updateDisplay(did, IPL.msgToOutput(msg));
+      return;
+    }
+    var out = IPL.msgToOutput(msg);
+    if (out && cell) {
+      if (out.output_type === "execute_result") cell.execution_count = out.execution_count;
+      cell.addOutput(out, (msg.content.transient || {}).display_id);
+    }
+    return;
+  }
+  if (msg.channel === "shell") {
+    if (callbacks[parent]) { var cb = callbacks[parent]; delete callbacks[parent]; cb(msg); return; }
+    if (type === "execute_reply" && cell) {
+      cell.execution_count = msg.content.execution_count;
+      if (cell.idleSeen) finished(cell, parent);
+      (msg.content.payload || []).forEach(function (p) {
+        if (p.source === "page") showPager(p.data || {});
+        else if (p.source === "set_next_input" && p.text) { var n = insertCell(NB.cells.indexOf(cell) + 1, "code", p.text); n.refresh(); }
+      });
+      cell.replied = true;
+    }
+    return;
+  }
+  if (msg.channel === "stdin" && type === "input_request") {
+    askInput(cell, msg);
+  }
+}
+
+function finished(cell, parent) {
+  delete NB.pending[parent];
+  if (cell.msgId === parent) cell.setPrompt(false);
+}
+
+function updateDisplay(did, out) {
+  (NB.displays[did] || []).forEach(function (cell) {
+    var nodes = cell.outEl.querySelectorAll('[data-display-id="' + CSS.escape(did) + '"]');
+    Array.prototype.forEach.call(nodes, function (node) {
+      var idx = Array.prototype.indexOf.call(cell.outEl.children, node);
+      var model = { output_type: "display_data", data: out.data, metadata: out.metadata };
+      if (cell.outputs[idx]) cell.outputs[idx] = model;
+      var fresh = IPL.renderOutput(model, cell.trusted);
+      fresh.setAttribute("data-display-id", did);
+      node.replaceWith(fresh);
+    });
+  });
+}
+
+function askInput(cell, msg) {
+  var host = cell ? cell.outEl : $("#pager-body");
+  var box = el("div", "stdin-prompt");
+  var label = el("span", "stdin-label", msg.content.prompt || "");
+  var input = el("input", "stdin-input");
+  input.type = msg.content.password ? "password" : "text";
+  box.appendChild(label);
+  box.appendChild(input);
+  host.appendChild(box);
+  input.focus();
+  input.addEventListener("keydown", function (e) {
+    e.stopPropagation();
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    var value = input.value;
+    var ws = NB.ws;
+    var reply = {
+      header: { msg_id: uuid(), msg_type: "input_reply", username: "webnb", session: NB.session, date: new Date().toISOString(), version: "5.3" },
+      parent_header: msg.header, metadata: {}, content: { value: value }, channel: "stdin", buffers: []
+    };
+    ws.send(JSON.stringify(reply));
+    box.remove();
+    if (cell) cell.addOutput({ output_type: "stream", name: "stdout", text: (msg.content.prompt || "") + (msg.content.password ? "········" : value) + "\n" });
+  });
+}
+
+function replay(content) {
+  var byId = {};
+  NB.cells.forEach(function (c) { byId[c.id] = c; });
+  (content.cells || []).forEach(function (rec) {
+    var cell = byId[rec.cell_id];
+    if (!cell) return;
+    cell.clearOutputs();
+    cell.trusted = true;
+    cell.msgId = rec.msg_id;
+    NB.pending[rec.msg_id] = cell;
+    var done = false;
+    rec.msgs.forEach(function (m) {
+      if (m.msg_type === "status") return;
+      if (m.msg_type === "execute_reply") done = true;
+      handle(m);
+    });
+    if (done) { cell.idleSeen = true; finished(cell, rec.msg_id); } else cell.setPrompt(true);
+  });
+  if (content.pending_input) handle(content.pending_input);
+  setStatus(content.execution_state || "idle");
+}
+
+function kernelAction(what) {
+  if (!NB.kernel) return;
+  if (what === "interrupt") return IPL.api("POST", "/api/kernels/" + NB.kernel.id + "/interrupt");
+  setStatus("starting");
+  return IPL.api("POST", "/api/kernels/" + NB.kernel.id + "/restart").then(function () {
+    NB.cells.forEach(function (c) { if (c.el.classList.contains("busy")) c.setPrompt(false); });
+    NB.pending = {};
+    note("kernel restarted");
+  });
+}
+
+/* ---------------------------------------------------------------- pager/help */
+function showPager(data) {
+  var p = $("#pager"), body = $("#pager-body");
+  body.innerHTML = data["text/html"] ? IPL.sanitize(data["text/html"]) : "<pre>" + IPL.ansi(data["text/plain"] || "") + "</pre>";
+  p.hidden = false;
+}
+var SHORTCUTS = [
+  ["Enter", "edit the selected cell"], ["Esc", "command mode"], ["Shift-Enter", "run, select below"],
+  ["Ctrl-Enter", "run"], ["Alt-Enter", "run, insert below"], ["a / b", "insert cell above / below"],
+  ["d d", "delete cells"], ["z", "undo delete"], ["x / c / v / Shift-V", "cut / copy / paste below / above"],
+  ["m / y / r", "Markdown / code / raw"], ["j / k", "select below / above"],
+  ["Shift-J / Shift-K", "extend selection"], ["Ctrl-Shift-Up / Down", "move cells"],
+  ["Shift-M", "merge cells"], ["Ctrl-Shift-Minus", "split at cursor (edit mode)"],
+  ["s / Ctrl-S", "save and checkpoint"], ["i i", "interrupt"], ["0 0", "restart"],
+  ["o", "toggle output scrolling"], ["Tab / Shift-Tab", "complete / signature (edit mode)"], ["h", "this list"]
+];
+function showHelp() {
+  var body = $("#pager-body");
+  body.innerHTML = "<h3>Keyboard shortcuts</h3><table class='help'>" + SHORTCUTS.map(function (s) {
+    return "<tr><td><kbd>" + IPL.esc(s[0]) + "</kbd></td><td>" + IPL.esc(s[1]) + "</td></tr>";
+  }).join("") + "</table>";
+  $("#pager").hidden = false;
+}
+
+/* ---------------------------------------------------------------- command keys */
+var lastKey = "", lastKeyTime = 0;
+function commandKey(e) {
+  var k = e.key, c = cur();
+  var t = e.target;
+  if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
+  if ((e.ctrlKey || e.metaKey) && k === "s") { e.preventDefault(); save(true); return; }
+  if (k === "Escape") { $("#pager").hidden = true; closeTooltip(); return; }
+  if (!c) return;
+  var twice = lastKey === k && Date.now() - lastKeyTime < 800;
+  lastKey = k; lastKeyTime = Date.now();
+  if (k === "Enter" && (e.shiftKey || e.ctrlKey || e.altKey)) { e.preventDefault(); runKey(e); return; }
+  if (e.ctrlKey && e.shiftKey && (k === "ArrowUp" || k === "ArrowDown")) { e.preventDefault(); moveSelected(k === "ArrowUp" ? -1 : 1); return; }
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  var handled = true;
+  switch (k) {
+    case "Enter": enterEdit(); break;
+    case "a": insertCell(NB.sel, "code"); select(NB.sel); break;
+    case "b": insertCell(selRange()[1] + 1, "code"); select(selRange()[1] + 1); break;
+    case "d": if (twice) { deleteSelected(); lastKey = ""; } break;
+    case "z": undoDelete(); break;
+    case "x": copySelected(); deleteSelected(); NB.undo.pop(); break;
+    case "c": copySelected(); break;
+    case "v": paste(false); break;
+    case "V": paste(true); break;
+    case "m": changeType("markdown"); break;
+    case "y": changeType("code"); break;
+    case "r": changeType("raw"); break;
+    case "j": case "ArrowDown": select(NB.sel + 1); scrollTo(cur()); break;
+    case "k": case "ArrowUp": select(NB.sel - 1); scrollTo(cur()); break;
+    case "J": select(NB.sel + 1, true); break;
+    case "K": select(NB.sel - 1, true); break;
+    case "M": mergeCells(); break;
+    case "s": save(true); break;
+    case "h": showHelp(); break;
+    case "i": if (twice) { kernelAction("interrupt"); lastKey = ""; } break;
+    case "0": if (twice) { kernelAction("restart"); lastKey = ""; } break;
+    case "o": c.outEl.classList.toggle("output-scrolled"); c.outEl.classList.toggle("unscrolled"); break;
+    default: handled = false;
+  }
+  if (handled) e.preventDefault();
+}
+
+/* ---------------------------------------------------------------- save/load */
+function toJSON() {
+  var nb = Object.assign({}, NB.model);
+  nb.cells = NB.cells.map(function (c) { return c.toJSON(); });
+  return nb;
+}
+function url() { return "/api/contents/" + apiPath(NB.path); }
+function save(checkpoint, force) {
+  if (NB.broken) { note("this file could not be read as a notebook; it will not be saved", "warn"); return Promise.resolve(); }
+  if (NB.cells.some(function (c) { return c.ta && c.ta.value !== c.source; })) NB.cells.forEach(function (c) { if (c.ta) c.source = c.ta.value; });
+  var check = force ? Promise.resolve(null) : IPL.api("GET", url() + "?content=0");
+  return check.then(function (m) {
+    if (m && NB.lastModified && m.last_modified !== NB.lastModified) {
+      var w = $("#nb-warning");
+      w.hidden = false;
+      return;
+    }
+    return IPL.api("PUT", url(), { type: "notebook", content: toJSON() }).then(function (m2) {
+      NB.lastModified = m2.last_modified;
+      NB.dirty = false;
+      document.title = NB.name;
+      $("#nb-warning").hidden = true;
+      note("saved");
+      document.body.setAttribute("data-saved", m2.last_modified);
+      if (checkpoint) return IPL.api("POST", url() + "/checkpoints");
+    });
+  }).catch(function (e) { note("save failed: " + e.message, "warn"); });
+}
+function revert() {
+  if (!confirm("Revert the notebook to its last checkpoint? Changes since are lost.")) return;
+  IPL.api("POST", url() + "/checkpoints/checkpoint").then(function () { location.reload(); },
+    function (e) { note("no checkpoint: " + e.message, "warn"); });
+}
+function trust() {
+  NB.cells.forEach(function (c) { c.trusted = true; if (c.type === "code") c.renderOutputs(); });
+  document.body.setAttribute("data-trusted", "true");
+  save(false);
+}
+
+function load() {
+  NB.name = NB.path.split("/").pop();
+  document.title = NB.name;
+  $("#nb-name").textContent = NB.name;
+  return IPL.api("GET", url() + "?type=notebook").then(function (m) {
+    NB.lastModified = m.last_modified;
+    var nb = m.content;
+    NB.model = Object.assign({}, nb);
+    delete NB.model.cells;
+    var frag = document.createDocumentFragment();
+    NB.cells = nb.cells.map(function (d) { var c = new Cell(d); frag.appendChild(c.el); return c; });
+    if (!NB.cells.length) { var c = new Cell({ cell_type: "code", id: newId(), source: "", metadata: {}, outputs: [] }); NB.cells.push(c); frag.appendChild(c.el); }
+    main.appendChild(frag);
+    var trusted = NB.cells.every(function (c) { return c.trusted; });
+    document.body.setAttribute("data-trusted", String(trusted));
+    if (!trusted) note("This notebook is not trusted: HTML output is sanitised and scripts do not run (File > Trust).", "sticky");
+    select(0);
+    setMode("command");
+    document.body.setAttribute("data-loaded", "true");
+    var spec = (nb.metadata.kernelspec || {}).name;
+    return IPL.api("POST", "/api/sessions", { path: NB.path, type: "notebook", name: NB.name, kernel: spec ? { name: spec } : {} })
+      .catch(function (e) {
+        if (e.status === 404) return IPL.api("POST", "/api/sessions", { path: NB.path, type: "notebook", name: NB.name, kernel: {} });
+        throw e;
+      });
+  }).then(function (s) {
+    NB.kernel = s.kernel;
+    $("#kernel-name").textContent = s.kernel.name;
+    connect(true);
+  }).catch(function (e) {
+    NB.broken = true;
+    var err = $("#nb-error");
+    err.hidden = false;
+    err.textContent = "Cannot open " + NB.path + ": " + e.message;
+    document.body.setAttribute("data-loaded", "error");
+    setStatus("dead");
+  });
+}
+
+/* ---------------------------------------------------------------- menus & wiring */
+var ACTIONS = {
+  save: function () { save(true); }, revert: revert, trust: trust,
+  "insert-above": function () { insertCell(NB.sel, "code"); select(NB.sel); },
+  "insert-below": function () { insertCell(selRange()[1] + 1, "code"); select(selRange()[1] + 1); },
+  cut: function () { copySelected(); deleteSelected(); NB.undo.pop(); }, copy: copySelected,
+  paste: function () { paste(false); }, "delete": deleteSelected, "undo-delete": undoDelete,
+  "move-up": function () { moveSelected(-1); }, "move-down": function () { moveSelected(1); },
+  split: splitCell, merge: mergeCells,
+  run: function () { runKey({ shiftKey: true }); },
+  "run-all": function () { runRange(0, NB.cells.length - 1); },
+  "run-above": function () { runRange(0, NB.sel - 1); },
+  "run-below": function () { runRange(NB.sel, NB.cells.length - 1); },
+  interrupt: function () { kernelAction("interrupt"); },
+  restart: function () { kernelAction("restart"); },
+  "restart-run-all": function () {
+    kernelAction("restart").then(function () {
+      var start = Date.now();
+      (function go() {   // run once the new kernel has answered
+        if (document.body.getAttribute("data-kernel-status") === "idle") runRange(0, NB.cells.length - 1);
+        else if (Date.now() - start < 60000) setTimeout(go, 50);
+      })();
+    });
+  },
+  "clear-outputs": function () { NB.cells.forEach(function (c) { if (c.type === "code") { c.clearOutputs(); c.execution_count = null; c.setPrompt(); } }); markDirty(); },
+  "clear-output": function () { cur().clearOutputs(); markDirty(); },
+  help: showHelp,
+  overwrite: function () { save(true, true); },
+  reload: function () { location.reload(); }
+};
+IPL.nbActions = ACTIONS;
+
+function wire() {
+  main = $("#notebook");
+  statusEl = $("#kernel-status");
+  document.addEventListener("keydown", commandKey);
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest("[data-action]");
+    if (a) { e.preventDefault(); var f = ACTIONS[a.getAttribute("data-action")]; if (f) f(); if (a.closest("details")) a.closest("details").open = false; return; }
+    var ctype = e.target.closest("#cell-type");
+    if (ctype) return;
+    var cellEl = e.target.closest(".cell");
+    if (!cellEl || !cellEl.cell) return;
+    var cell = cellEl.cell, i = NB.cells.indexOf(cell);
+    if (e.target.closest(".cell-input")) return;
+    select(i, e.shiftKey);
+    if (e.target.closest(".editor") && !(cell.type === "markdown" && cell.rendered)) {
+      var caret = null;
+      if (document.caretRangeFromPoint) {
+        var rg = document.caretRangeFromPoint(e.clientX, e.clientY);
+        if (rg && cell.srcEl.contains(rg.startContainer)) {
+          var pre = document.createRange();
+          pre.setStart(cell.srcEl, 0);
+          pre.setEnd(rg.startContainer, rg.startOffset);
+          caret = pre.toString().length;
+        }
+      }
+      setMode("edit");
+      cell.edit(caret);
+    } else if (NB.mode === "edit") setMode("command");
+    if (e.target.closest(".out-prompt")) { cell.outEl.classList.toggle("output-scrolled"); cell.outEl.classList.toggle("unscrolled"); }
+  });
+  document.addEventListener("dblclick", function (e) {
+    var cellEl = e.target.closest(".cell.markdown-cell.rendered");
+    if (cellEl) { select(NB.cells.indexOf(cellEl.cell)); setMode("edit"); cellEl.cell.edit(); }
+  });
+  $("#cell-type").addEventListener("change", function (e) { changeType(e.target.value); });
+  // drag to reorder (by the prompt)
+  var dragged = null;
+  main.addEventListener("dragstart", function (e) {
+    var c = e.target.closest && e.target.closest(".cell");
+    if (!c) return;
+    dragged = c.cell;
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", dragged.id);
+  });
+  main.addEventListener("dragover", function (e) { if (dragged) e.preventDefault(); });
+  main.addEventListener("drop", function (e) {
+    var target = e.target.closest(".cell");
+    if (!dragged || !target || target.cell === dragged) return;
+    e.preventDefault();
+    var from = NB.cells.indexOf(dragged);
+    NB.cells.splice(from, 1);
+    var to = NB.cells.indexOf(target.cell);
+    var r = target.getBoundingClientRect();
+    if (e.clientY > r.top + r.height / 2) to++;
+    NB.cells.splice(to, 0, dragged);
+    main.insertBefore(dragged.el, NB.cells[to + 1] ? NB.cells[to + 1].el : null);
+    select(to);
+    markDirty();
+    dragged = null;
+  });
+  $("#pager-close").addEventListener("click", function () { $("#pager").hidden = true; });
+  document.querySelectorAll("[data-export]").forEach(function (a) {
+    a.href = "/nbconvert/" + a.getAttribute("data-export") + "/" + apiPath(NB.path) + "?download=1";
+  });
+  $("#download-ipynb").href = "/files/" + apiPath(NB.path) + "?download=1";
+  setInterval(function () { if (NB.dirty && !NB.broken) save(false); }, 120000);
+  window.addEventListener("beforeunload", function (e) { NB.closing = true; if (NB.dirty) { e.preventDefault(); e.returnValue = ""; } });
+  load();
+}
+IPL.nbSelect = select;
+IPL.nbCells = function () { return NB.cells; };
+wire();
+
+})(window.IPL);

@@ -1,0 +1,143 @@
+/* ipylite: the directory view. */
+"use strict";
+(function (IPL) {
+var dir = document.body.getAttribute("data-path") || "";
+var tbody = document.querySelector("#listing tbody");
+
+function xsrf() {
+  var m = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+function api(method, url, body) {
+  var opts = { method: method, headers: { "X-XSRFToken": xsrf() }, credentials: "same-origin" };
+  if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
+  return fetch(url, opts).then(function (r) {
+    if (r.status === 204) return null;
+    return r.json().then(function (j) { if (!r.ok) throw new Error(j.message || r.statusText); return j; });
+  });
+}
+function enc(p) { return p.split("/").map(encodeURIComponent).join("/"); }
+function join(a, b) { return a ? a + "/" + b : b; }
+function note(t) {
+  var n = document.getElementById("nb-notice");
+  n.textContent = t;
+  clearTimeout(note.t);
+  note.t = setTimeout(function () { n.textContent = ""; }, 4000);
+}
+function fail(e) { note("error: " + e.message); }
+
+function size(n) {
+  if (n == null) return "";
+  return n < 1024 ? n + " B" : n < 1048576 ? (n / 1024).toFixed(1) + " kB" : (n / 1048576).toFixed(1) + " MB";
+}
+
+function crumbs() {
+  var c = document.getElementById("crumbs"), parts = dir ? dir.split("/") : [], acc = "";
+  c.innerHTML = '<a href="/tree">Home</a>';
+  parts.forEach(function (p) {
+    acc = join(acc, p);
+    c.insertAdjacentHTML("beforeend", ' / <a href="/tree/' + IPL.esc(enc(acc)) + '">' + IPL.esc(p) + "</a>");
+  });
+}
+
+function selected() {
+  return Array.prototype.map.call(tbody.querySelectorAll("input:checked"), function (b) { return b.value; });
+}
+function updateButtons() {
+  var n = selected().length;
+  document.getElementById("rename").disabled = n !== 1;
+  document.getElementById("delete").disabled = n === 0;
+}
+
+function list() {
+  return api("GET", "/api/contents/" + enc(dir) + "?content=1").then(function (m) {
+    tbody.innerHTML = "";
+    if (dir) {
+      var up = dir.split("/").slice(0, -1).join("/");
+      tbody.insertAdjacentHTML("beforeend", '<tr><td></td><td><a class="up" href="/tree/' + IPL.esc(enc(up)) + '">..</a></td><td></td><td></td></tr>');
+    }
+    m.content.sort(function (a, b) {
+      return (a.type === "directory" ? 0 : 1) - (b.type === "directory" ? 0 : 1) || a.name.localeCompare(b.name);
+    }).forEach(function (it) {
+      var href = it.type === "directory" ? "/tree/" : it.type === "notebook" ? "/notebooks/" : "/files/";
+      var icon = '<i class="icon-' + it.type + '"></i>';
+      var tr = document.createElement("tr");
+      tr.className = "entry entry-" + it.type;
+      tr.innerHTML = '<td><input type="checkbox" value="' + IPL.esc(it.path) + '"></td>' +
+        '<td><span class="icon">' + icon + '</span> <a class="tree-item" href="' + href + IPL.esc(enc(it.path)) + '"' +
+        (it.type === "notebook" ? ' target="_blank"' : "") + ">" + IPL.esc(it.name) + "</a></td>" +
+        "<td>" + IPL.esc(new Date(it.last_modified).toLocaleString()) + "</td><td>" + size(it.size) + "</td>";
+      tbody.appendChild(tr);
+    });
+    updateButtons();
+    document.body.setAttribute("data-loaded", "true");
+  }, function (e) {
+    tbody.innerHTML = '<tr><td colspan="4" class="error">' + IPL.esc(e.message) + "</td></tr>";
+    document.body.setAttribute("data-loaded", "error");
+  });
+}
+
+function running() {
+  var rt = document.querySelector("#running tbody");
+  return api("GET", "/api/sessions").then(function (ss) {
+    rt.innerHTML = ss.length ? "" : '<tr><td class="muted">No running kernels.</td></tr>';
+    ss.forEach(function (s) {
+      var tr = document.createElement("tr");
+      tr.className = "running-session";
+      tr.innerHTML = '<td><a href="/notebooks/' + IPL.esc(enc(s.path)) + '">' + IPL.esc(s.path) + "</a></td><td>" +
+        IPL.esc(s.kernel ? s.kernel.name + " (" + s.kernel.execution_state + ")" : "") +
+        '</td><td><button class="shutdown">Shut down</button></td>';
+      tr.querySelector("button").addEventListener("click", function () {
+        api("DELETE", "/api/sessions/" + s.id).then(running, fail);
+      });
+      rt.appendChild(tr);
+    });
+  }, fail);
+}
+
+document.getElementById("new-notebook").addEventListener("click", function () {
+  var w = window.open("", "_blank");
+  api("POST", "/api/contents/" + enc(dir), { type: "notebook" }).then(function (m) {
+    var u = "/notebooks/" + enc(m.path);
+    if (w) w.location = u; else location.href = u;
+    list();
+  }, function (e) { if (w) w.close(); fail(e); });
+});
+document.getElementById("new-folder").addEventListener("click", function () {
+  api("POST", "/api/contents/" + enc(dir), { type: "directory" }).then(list, fail);
+});
+document.getElementById("rename").addEventListener("click", function () {
+  var p = selected()[0], name = p.split("/").pop();
+  var nn = prompt("New name for " + name, name);
+  if (!nn || nn === name) return;
+  api("PATCH", "/api/contents/" + enc(p), { path: join(dir, nn) }).then(list, fail);
+});
+document.getElementById("delete").addEventListener("click", function () {
+  var ps = selected();
+  if (!confirm("Delete " + ps.join(", ") + "?")) return;
+  Promise.all(ps.map(function (p) { return api("DELETE", "/api/contents/" + enc(p)); })).then(list, fail).then(list);
+});
+document.getElementById("upload").addEventListener("change", function (e) {
+  Array.prototype.forEach.call(e.target.files, function (f) {
+    var r = new FileReader();
+    r.onload = function () {
+      var b64 = r.result.slice(r.result.indexOf(",") + 1);
+      var isNb = /\.ipynb$/.test(f.name);
+      var model = { type: "file", format: "base64", content: b64 };
+      if (isNb) {
+        try { model = { type: "notebook", format: "json", content: JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), function (ch) { return ch.charCodeAt(0); }))) }; }
+        catch (err) { note(f.name + " is not a notebook (not JSON)"); return; }
+      }
+      api("PUT", "/api/contents/" + enc(join(dir, f.name)), model).then(function () { note("uploaded " + f.name); list(); }, fail);
+    };
+    r.readAsDataURL(f);
+  });
+  e.target.value = "";
+});
+tbody.addEventListener("change", updateButtons);
+
+crumbs();
+list();
+running();
+setInterval(running, 10000);
+})(window.IPL);

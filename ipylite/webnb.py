@@ -1,0 +1,1340 @@
+"""The web notebook server: Jupyter's URLs and REST/WebSocket shapes on the standard
+library's threaded HTTP server, kernels through ``protocol.KernelManager``.
+
+    python -m ipylite.webnb [DIR_OR_NOTEBOOK] [--port 8888] [--ip 127.0.0.1]
+                            [--no-browser] [--token T] [--profile P]
+    python -m ipylite.webnb export NB --to html|pdf|py|md [--execute] [-o OUT]
+    python -m ipylite.webnb trust NB
+    python -m ipylite.webnb password          store a password hash in the profile
+
+Routes (as Jupyter Server's)::
+
+    /tree/<dir>  /notebooks/<path>  /files/<path>  /nbconvert/<fmt>/<path>  /static/<f>
+    /login  /logout
+    /api/contents/<path>[/checkpoints[/<id>]]   GET PUT POST PATCH DELETE
+    /api/kernels[/<id>[/interrupt|/restart]]     /api/kernels/<id>/channels (WebSocket)
+    /api/kernelspecs  /api/sessions[/<id>]  /api/status
+
+Security: every route but /login and /static needs the token (``?token=``, an
+``Authorization: token T`` header, or the HttpOnly login cookie set from either, or a
+password from the profile's ``webnb.json``). Cookie-authenticated requests that change
+state need the ``X-XSRFToken`` header equal to the ``_xsrf`` cookie. The Host header
+must name this machine (DNS rebinding), a WebSocket's Origin must be the page's own,
+paths never leave the served folder, and request bodies are capped (``--max-upload``).
+
+Kernels outlive the page: each kernel's bridge thread keeps, per cell id, the messages
+of that cell's latest execution (and any unanswered input request); a page that
+connects with ``?replay=1`` gets them in one ``ipylite/replay`` message.
+"""
+
+import base64
+import datetime
+import hashlib
+import hmac
+import html
+import http.cookies
+import http.server
+import json
+import logging
+import mimetypes
+import os
+import secrets
+import shutil
+import socketserver
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+import webbrowser
+
+from . import nbfile
+
+log = logging.getLogger("ipylite.webnb")
+
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
+
+
+class HTTPError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def isoformat(ts):
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+# ------------------------------------------------------------------- passwords
+
+def passwd(password, iterations=200_000):
+    """A hash for ``webnb.json``'s "password": pbkdf2_sha256:ITER:SALT:HEX."""
+    salt = secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations).hex()
+    return "pbkdf2_sha256:%d:%s:%s" % (iterations, salt, digest)
+
+
+def passwd_check(hashed, password):
+    try:
+        algo, iterations, salt, digest = hashed.split(":")
+        if algo != "pbkdf2_sha256":
+            return False
+        mine = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(iterations)).hex()
+    except ValueError:
+        return False
+    return hmac.compare_digest(mine, digest)
+
+
+# ------------------------------------------------------------------- websocket
+
+class WebSocket:
+    """RFC 6455 over an accepted socket (server side): frames in, frames out."""
+
+    max_message = 64 * 1024 * 1024
+
+    def __init__(self, rfile, wfile):
+        self.rfile, self.wfile = rfile, wfile
+        self.lock = threading.Lock()
+        self.closed = False
+
+    @staticmethod
+    def accept_key(key):
+        return base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+
+    def _read(self, n):
+        data = self.rfile.read(n)
+        if len(data) < n:
+            raise ConnectionError("websocket closed")
+        return data
+
+    def recv(self):
+        """The next text (str) or binary (bytes) message; None when closed."""
+        parts, first_op = [], None
+        while True:
+            b1, b2 = self._read(2)
+            fin, op = b1 & 0x80, b1 & 0x0F
+            if not b2 & 0x80:
+                self.close(1002)
+                raise ConnectionError("client frame not masked")
+            n = b2 & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", self._read(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", self._read(8))[0]
+            if n > self.max_message or sum(map(len, parts)) + n > self.max_message:
+                self.close(1009)
+                raise ConnectionError("websocket message too big")
+            mask = self._read(4)
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self._read(n))) if n < 64 else \
+                _unmask(self._read(n), mask)
+            if op == 8:
+                self.close(1000)
+                return None
+            if op == 9:
+                self.send(payload, opcode=10)
+                continue
+            if op == 10:
+                continue
+            if op in (1, 2):
+                first_op, parts = op, [payload]
+            elif op == 0 and first_op is not None:
+                parts.append(payload)
+            else:
+                self.close(1002)
+                raise ConnectionError("bad websocket opcode %d" % op)
+            if fin:
+                data = b"".join(parts)
+                return data.decode("utf-8") if first_op == 1 else data
+
+    def send(self, data, opcode=None):
+        if isinstance(data, str):
+            data, opcode = data.encode("utf-8"), opcode or 1
+        opcode = opcode or 2
+        n = len(data)
+        if n < 126:
+            head = struct.pack(">BB", 0x80 | opcode, n)
+        elif n < 65536:
+            head = struct.pack(">BBH", 0x80 | opcode, 126, n)
+        else:
+            head = struct.pack(">BBQ", 0x80 | opcode, 127, n)
+        with self.lock:
+            if self.closed and opcode != 8:
+                raise ConnectionError("websocket closed")
+            self.wfile.write(head + data)
+            self.wfile.flush()
+
+    def close(self, code=1000):
+        if not self.closed:
+            try:
+                self.send(struct.pack(">H", code), opcode=8)
+            except (OSError, ConnectionError):
+                pass
+            self.closed = True
+
+
+def _unmask(data, mask):
+    n = len(data)
+    m = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
+    return (int.from_bytes(data, "big") ^ m).to_bytes(n, "big")
+
+
+# --------------------------------------------------------------- kernel bridge
+
+class KernelBridge:
+    """One kernel: its manager, a client whose sockets only the bridge thread touches,
+    the WebSockets listening to it, and what a reconnecting page needs to catch up."""
+
+    max_msgs_per_cell = 2000
+    max_cells = 5000
+
+    def __init__(self, kernel_name, cwd, quiet=True):
+        from .protocol import KernelManager
+        self.id = str(uuid.uuid4())
+        self.name = kernel_name
+        self.km = KernelManager(kernel_name=kernel_name, cwd=cwd)
+        kw = {"stdout": __import__("subprocess").DEVNULL,
+              "stderr": __import__("subprocess").DEVNULL} if quiet else {}
+        self.km.start_kernel(**kw)
+        self._popen_kw = kw
+        self.execution_state = "starting"
+        self.ready = False        # kernel answered and our iopub subscription is live
+        self._iopub_seen = self._info_seen = False
+        self.last_activity = utcnow()
+        self.sockets = set()
+        self.lock = threading.Lock()
+        self.cells = {}          # cell id -> {"msg_id", "msgs"}
+        self.parents = {}        # execute msg_id -> cell id
+        self.pending_input = None
+        self.outbox = []
+        self._wake_r, self._wake_w = os.pipe()
+        self._stop = threading.Event()
+        self.kc = self.km.client()
+        self.thread = threading.Thread(target=self._run, daemon=True, name="webnb-kernel")
+        self.thread.start()
+        self.km.start_restarter(self._restarted)
+
+    def model(self):
+        return {"id": self.id, "name": self.name, "last_activity": isoformat(self.last_activity.timestamp()),
+                "execution_state": self.execution_state, "connections": len(self.sockets)}
+
+    # -- the bridge thread
+    def _run(self):
+        zmq = __import__("zmq")
+        self.kc.start_channels(hb=False)
+        poller = zmq.Poller()
+        for s in self.kc.sockets.values():
+            poller.register(s, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        names = {s: n for n, s in self.kc.sockets.items()}
+        next_info = 0.0
+        while not self._stop.is_set():
+            try:
+                next_info = self._pump(poller, names, next_info)
+            except Exception:
+                log.exception("kernel bridge error (continuing)")
+        self.kc.stop_channels()
+
+    def _pump(self, poller, names, next_info):
+        events = dict(poller.poll(200))
+        if self._wake_r in events:
+            os.read(self._wake_r, 4096)
+        with self.lock:
+            # hold the pages' requests until the kernel is up and iopub is connected,
+            # so no output is published before we listen (the slow-joiner race)
+            if self.ready:
+                outbox, self.outbox = self.outbox, []
+            else:
+                outbox = []
+        for channel, msg in outbox:
+            try:
+                self.kc.session.send(self.kc.sockets[channel], msg)
+            except Exception:
+                log.exception("could not send %s", msg.get("msg_type"))
+        for s, name in names.items():
+            if s not in events:
+                continue
+            while True:
+                try:
+                    _, msg = self.kc.session.recv(s)
+                except Exception as e:
+                    log.warning("dropped a bad message on %s: %s", name, e)
+                    continue
+                if msg is None:
+                    break
+                if name == "iopub":
+                    self._iopub_seen = True
+                if msg["msg_type"] == "kernel_info_reply":
+                    self._info_seen = True
+                self._deliver(name, msg)
+                if not self.ready and self._iopub_seen and self._info_seen:
+                    self.ready = True
+                    self._wake()
+                    if self.execution_state == "starting":
+                        self._set_state("idle")
+        if not self.ready and time.monotonic() > next_info:
+            self.kc.kernel_info()   # ask until the (re)started kernel answers on both
+            next_info = time.monotonic() + (0.2 if self._info_seen else 1.0)
+        return next_info
+
+    def _set_state(self, state):
+        self.execution_state = state
+        self._broadcast({"channel": "iopub", "header": {"msg_type": "status", "msg_id": uuid.uuid4().hex,
+                                                        "session": "", "date": utcnow().isoformat()},
+                         "msg_type": "status", "parent_header": {}, "metadata": {},
+                         "content": {"execution_state": state}, "buffers": []})
+
+    def _deliver(self, channel, msg):
+        self.last_activity = utcnow()
+        t = msg["msg_type"]
+        if t == "status" and channel == "iopub":
+            self.execution_state = msg["content"].get("execution_state", self.execution_state)
+        parent = msg["parent_header"].get("msg_id")
+        with self.lock:
+            cell = self.parents.get(parent)
+            if cell is not None and cell in self.cells and self.cells[cell]["msg_id"] == parent:
+                msgs = self.cells[cell]["msgs"]
+                if len(msgs) < self.max_msgs_per_cell:
+                    msgs.append(dict(_wire(msg), channel=channel))
+            if channel == "stdin" and t == "input_request":
+                self.pending_input = dict(_wire(msg), channel=channel)
+        self._broadcast(dict(_wire(msg), channel=channel))
+
+    def _broadcast(self, obj):
+        text = json.dumps(obj, default=str)
+        for ws in list(self.sockets):
+            try:
+                ws.send(text)
+            except (OSError, ConnectionError, ValueError):
+                self.sockets.discard(ws)
+
+    # -- from the pages
+    def send(self, channel, msg):
+        if channel not in ("shell", "control", "stdin"):
+            raise ValueError("unknown channel %r" % channel)
+        msg.setdefault("metadata", {})
+        msg.setdefault("parent_header", {})
+        msg.setdefault("content", {})
+        msg["buffers"] = []
+        t = msg["header"].get("msg_type")
+        with self.lock:
+            if t == "execute_request":
+                cell = msg["metadata"].get("cellId")
+                if cell:
+                    if len(self.cells) >= self.max_cells:
+                        self.cells.pop(next(iter(self.cells)))
+                    self.cells.pop(cell, None)
+                    self.cells[cell] = {"msg_id": msg["header"]["msg_id"], "msgs": []}
+                    self.parents[msg["header"]["msg_id"]] = cell
+            if t == "input_reply":
+                self.pending_input = None
+            self.outbox.append((channel, msg))
+        os.write(self._wake_w, b"x")
+
+    def replay(self):
+        with self.lock:
+            cells = [{"cell_id": k, "msg_id": v["msg_id"], "msgs": list(v["msgs"])}
+                     for k, v in self.cells.items()]
+            return {"channel": "ipylite", "msg_type": "replay", "header": {"msg_type": "replay"},
+                    "parent_header": {}, "metadata": {}, "buffers": [],
+                    "content": {"cells": cells, "pending_input": self.pending_input,
+                                "execution_state": self.execution_state}}
+
+    # -- lifecycle
+    def _restarted(self, what):
+        if what == "dead":
+            self._set_state("dead")
+        elif what == "restarted":
+            self.ready = self._iopub_seen = self._info_seen = False
+            self._set_state("starting")
+            self._wake()
+        elif what == "died":
+            self._set_state("restarting")
+
+    def _wake(self):
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+
+    def interrupt(self):
+        self.km.interrupt_kernel()
+
+    def restart(self):
+        with self.lock:
+            self.cells.clear()
+            self.parents.clear()
+            self.pending_input = None
+            self.ready = False
+        self._set_state("restarting")
+        self.km.stop_restarter()
+        self.km.restart_kernel(now=True) if not self._popen_kw else self._restart_quiet()
+        self.km.start_restarter(self._restarted)
+        self.ready = self._iopub_seen = self._info_seen = False
+        self._set_state("starting")
+        self._wake()
+
+    def _restart_quiet(self):
+        with self.km._lock:
+            self.km.shutdown_kernel(now=True, restart=True)
+            self.km.start_kernel(**self._popen_kw)
+
+    def shutdown(self):
+        self._stop.set()
+        os.write(self._wake_w, b"x")
+        self.km.shutdown_kernel(now=True)
+        self.thread.join(5)
+        self.execution_state = "dead"
+        for ws in list(self.sockets):
+            ws.close(1001)
+        for fd in (self._wake_r, self._wake_w):
+            os.close(fd)
+
+
+def _wire(msg):
+    """A message as JSON for the page (buffers dropped; they are not forwarded)."""
+    return {"header": msg["header"], "msg_id": msg["header"].get("msg_id"),
+            "msg_type": msg["msg_type"], "parent_header": msg["parent_header"],
+            "metadata": msg["metadata"], "content": msg["content"], "buffers": []}
+
+
+# ---------------------------------------------------------------------- the app
+
+class App:
+    """What the server knows: the folder, kernels, sessions, auth secrets."""
+
+    def __init__(self, root, token=None, password_hash=None, ip="127.0.0.1", port=8888,
+                 profile="default", max_upload=100 * 1024 * 1024, allow_hosts=(),
+                 kernel_name="ipylite", quiet_kernels=True):
+        self.root = os.path.realpath(root)
+        self.token = secrets.token_hex(24) if token is None else token
+        self.password_hash = password_hash
+        self.ip, self.port = ip, port
+        self.profile = profile
+        self.max_upload = max_upload
+        self.allow_hosts = set(allow_hosts) | LOCAL_HOSTS | {ip}
+        self.kernel_name = kernel_name
+        self.quiet_kernels = quiet_kernels
+        self.cookie_secret = secrets.token_bytes(32)
+        self.kernels = {}
+        self.sessions = {}
+        self.lock = threading.RLock()
+        self._notary = None
+        self.started = utcnow()
+
+    @property
+    def notary(self):
+        if self._notary is None:
+            self._notary = nbfile.Notary(self.profile)
+        return self._notary
+
+    @property
+    def cookie_name(self):
+        return "ipylite-login-%s" % self.port
+
+    def login_cookie(self):
+        value = secrets.token_hex(16)
+        sig = hmac.new(self.cookie_secret, value.encode(), hashlib.sha256).hexdigest()
+        return value + "." + sig
+
+    def cookie_ok(self, cookie):
+        value, _, sig = (cookie or "").partition(".")
+        good = hmac.new(self.cookie_secret, value.encode(), hashlib.sha256).hexdigest()
+        return bool(value) and hmac.compare_digest(good, sig)
+
+    def token_ok(self, token):
+        return bool(self.token) and bool(token) and hmac.compare_digest(self.token, token)
+
+    # -- paths
+    def resolve(self, path, must_exist=False):
+        """The absolute path for an API path, refusing anything outside the root."""
+        path = path or ""
+        if "\x00" in path or "\\" in path:
+            raise HTTPError(400, "bad character in path")
+        if path.startswith("/") or os.path.isabs(path) or (len(path) > 1 and path[1] == ":"):
+            raise HTTPError(404, "absolute paths are refused: %s" % path)
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        if ".." in parts:
+            raise HTTPError(404, "paths with '..' are refused")
+        full = os.path.join(self.root, *parts)
+        real = os.path.realpath(full)
+        if real != self.root and not real.startswith(self.root + os.sep):
+            raise HTTPError(404, "path leaves the served folder: %s" % path)
+        if must_exist and not os.path.lexists(full):
+            raise HTTPError(404, "no such file or folder: %s" % path)
+        return full
+
+    def api_path(self, full):
+        return os.path.relpath(full, self.root).replace(os.sep, "/").lstrip(".") if full != self.root else ""
+
+    # -- kernels and sessions
+    def start_kernel(self, name=None, cwd=None):
+        from .protocol import get_kernel_spec
+        name = name or self.kernel_name
+        try:
+            get_kernel_spec(name)
+        except Exception:
+            raise HTTPError(404, "no kernelspec named %r" % name) from None
+        bridge = KernelBridge(name, cwd or self.root, quiet=self.quiet_kernels)
+        with self.lock:
+            self.kernels[bridge.id] = bridge
+        return bridge
+
+    def kernel(self, kid):
+        k = self.kernels.get(kid)
+        if k is None:
+            raise HTTPError(404, "no kernel %s" % kid)
+        return k
+
+    def shutdown_kernel(self, kid):
+        k = self.kernel(kid)
+        with self.lock:
+            self.kernels.pop(kid, None)
+            for sid, s in list(self.sessions.items()):
+                if s["kernel_id"] == kid:
+                    del self.sessions[sid]
+        k.shutdown()
+
+    def session_model(self, sid):
+        s = self.sessions[sid]
+        k = self.kernels.get(s["kernel_id"])
+        return {"id": sid, "path": s["path"], "name": s["name"], "type": s["type"],
+                "kernel": k.model() if k else None,
+                "notebook": {"path": s["path"], "name": s["name"]}}
+
+    def shutdown_all(self):
+        for kid in list(self.kernels):
+            try:
+                self.shutdown_kernel(kid)
+            except Exception:
+                log.exception("shutting down kernel %s", kid)
+
+
+# --------------------------------------------------------------------- contents
+
+def _checkpoint_path(full):
+    d, name = os.path.split(full)
+    base, ext = os.path.splitext(name)
+    return os.path.join(d, ".ipynb_checkpoints", base + "-checkpoint" + ext)
+
+
+def contents_model(app, full, content=True, fmt=None, type_=None):
+    st = os.stat(full)
+    name = os.path.basename(full) if full != app.root else ""
+    path = app.api_path(full)
+    m = {"name": name, "path": path, "last_modified": isoformat(st.st_mtime),
+         "created": isoformat(st.st_ctime), "writable": os.access(full, os.W_OK),
+         "content": None, "format": None, "mimetype": None, "size": None, "hash": None,
+         "hash_algorithm": None}
+    if os.path.isdir(full):
+        if type_ not in (None, "directory"):
+            raise HTTPError(400, "%s is a directory, not a %s" % (path, type_))
+        m["type"] = "directory"
+        if content:
+            items = []
+            for entry in sorted(os.listdir(full), key=str.lower):
+                if entry.startswith("."):
+                    continue
+                try:
+                    sub = app.resolve((path + "/" + entry) if path else entry)
+                    items.append(contents_model(app, sub, content=False))
+                except (HTTPError, OSError):
+                    continue
+            m.update(content=items, format="json")
+        return m
+    m["size"] = st.st_size
+    if (type_ == "notebook") or (type_ is None and name.endswith(".ipynb")):
+        m["type"] = "notebook"
+        if content:
+            nb = nbfile.read(full)
+            trusted = app.notary.check_signature(nb)
+            app.notary.mark_cells(nb, trusted)
+            m.update(content=nb, format="json", mimetype=None)
+        return m
+    m["type"] = "file"
+    m["mimetype"] = mimetypes.guess_type(full)[0] or "text/plain"
+    if content:
+        with open(full, "rb") as f:
+            data = f.read()
+        if fmt != "base64":
+            try:
+                m.update(content=data.decode("utf-8"), format="text")
+                return m
+            except UnicodeDecodeError:
+                if fmt == "text":
+                    raise HTTPError(400, "%s is not UTF-8 text" % path) from None
+        m.update(content=base64.b64encode(data).decode(), format="base64",
+                 mimetype=m["mimetype"] if m["mimetype"] != "text/plain" else "application/octet-stream")
+    return m
+
+
+def save_contents(app, full, model):
+    t = model.get("type")
+    exists = os.path.exists(full)
+    if t == "directory":
+        os.makedirs(full, exist_ok=True)
+    elif t == "notebook":
+        nb = model.get("content")
+        try:
+            nbfile.validate(nb)
+        except nbfile.NotebookError as e:
+            raise HTTPError(400, str(e)) from None
+        if exists:
+            try:
+                nbfile.read(full)
+            except nbfile.NotebookError as e:
+                raise HTTPError(409, "refusing to overwrite %s: %s" % (os.path.basename(full), e)) from None
+        nbfile.upgrade(nb)
+        if app.notary.check_cells(nb):
+            nbfile.Notary.strip_marks(nb)
+            app.notary.sign(nb)
+        nbfile.Notary.strip_marks(nb)
+        nbfile.write(nb, full)
+    elif t == "file":
+        content = model.get("content") or ""
+        if model.get("format") == "base64":
+            try:
+                data = base64.b64decode(content, validate=False)
+            except ValueError:
+                raise HTTPError(400, "content is not base64") from None
+        else:
+            data = content.encode("utf-8")
+        with open(full, "wb") as f:
+            f.write(data)
+    else:
+        raise HTTPError(400, "model type must be notebook, file or directory")
+    return contents_model(app, full, content=False)
+
+
+def untitled(app, full_dir, kind, ext):
+    base = {"notebook": "Untitled", "directory": "Untitled Folder", "file": "untitled"}[kind]
+    ext = "" if kind == "directory" else (ext or (".ipynb" if kind == "notebook" else ".txt"))
+    for i in range(10000):
+        name = "%s%s%s" % (base, i or "", ext)
+        if not os.path.exists(os.path.join(full_dir, name)):
+            return os.path.join(full_dir, name)
+    raise HTTPError(409, "too many untitled files")
+
+
+# ---------------------------------------------------------------------- handler
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ipylite-webnb"
+    app = None  # set per server
+
+    def log_message(self, fmt, *args):
+        log.debug("%s - %s", self.address_string(), fmt % args)
+
+    # -- responses
+    def send(self, status, body=b"", ctype="application/json", headers=()):
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cache-Control", "no-store")
+        for k, v in headers:
+            self.send_header(k, v)
+        for morsel in getattr(self, "_cookies", {}).values():
+            self.send_header("Set-Cookie", morsel.OutputString())
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_json(self, status, obj, headers=()):
+        self.send(status, json.dumps(obj, default=str), headers=headers)
+
+    def error(self, status, message):
+        if self.path.startswith("/api/") or self.headers.get("Accept", "").startswith("application/json"):
+            self.send_json(status, {"message": message, "reason": http.HTTPStatus(status).phrase})
+        else:
+            self.send(status, "<!DOCTYPE html><title>%d</title><h1>%d %s</h1><p>%s</p>" % (
+                status, status, http.HTTPStatus(status).phrase, html.escape(message)), "text/html")
+
+    def redirect(self, where):
+        self.send(302, b"", "text/plain", headers=[("Location", where)])
+
+    def set_cookie(self, name, value, httponly=True):
+        c = http.cookies.SimpleCookie()
+        c[name] = value
+        c[name]["path"] = "/"
+        c[name]["samesite"] = "Lax"
+        if httponly:
+            c[name]["httponly"] = True
+        self._cookies = getattr(self, "_cookies", {})
+        self._cookies[name] = c[name]
+
+    # -- request parts
+    def cookies(self):
+        c = http.cookies.SimpleCookie()
+        try:
+            c.load(self.headers.get("Cookie", ""))
+        except http.cookies.CookieError:
+            pass
+        return {k: m.value for k, m in c.items()}
+
+    def body(self):
+        try:
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise HTTPError(400, "bad Content-Length") from None
+        if n > self.app.max_upload:
+            self.close_connection = True
+            raise HTTPError(413, "request body of %d bytes is over the %d byte limit" % (n, self.app.max_upload))
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            self.close_connection = True
+            raise HTTPError(411, "send a Content-Length")
+        return self.rfile.read(n) if n else b""
+
+    def json_body(self):
+        data = self.body()
+        if not data:
+            return {}
+        try:
+            obj = json.loads(data)
+        except ValueError:
+            raise HTTPError(400, "request body is not JSON") from None
+        if not isinstance(obj, dict):
+            raise HTTPError(400, "request body must be a JSON object")
+        return obj
+
+    # -- security
+    def check_host(self):
+        host = self.headers.get("Host", "")
+        name = urllib.parse.urlsplit("//" + host).hostname or ""
+        if name not in self.app.allow_hosts:
+            raise HTTPError(403, "Blocking request with non-local 'Host' %s; "
+                            "pass --allow-host to allow it" % host)
+
+    def check_origin(self):
+        origin = self.headers.get("Origin")
+        if origin is None:
+            return  # not a browser
+        o = urllib.parse.urlsplit(origin)
+        if o.netloc.lower() != self.headers.get("Host", "").lower():
+            raise HTTPError(403, "Blocking cross-origin request from %s" % origin)
+
+    def authenticate(self):
+        """How the request proved itself: 'header', 'query', 'cookie', or None."""
+        app = self.app
+        if not app.token and not app.password_hash:
+            return "open"
+        auth = self.headers.get("Authorization", "")
+        if auth.lower().startswith("token ") and app.token_ok(auth[6:].strip()):
+            return "header"
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        if app.token_ok((q.get("token") or [""])[0]):
+            self.set_cookie(app.cookie_name, app.login_cookie())
+            return "query"
+        if app.cookie_ok(self.cookies().get(app.cookie_name)):
+            return "cookie"
+        return None
+
+    def check_xsrf(self, how):
+        if how in ("header", "open_api"):
+            return
+        cookie = self.cookies().get("_xsrf", "")
+        given = self.headers.get("X-XSRFToken") or self.headers.get("X-Xsrftoken") or ""
+        if not cookie or not given or not hmac.compare_digest(cookie, given):
+            raise HTTPError(403, "'_xsrf' argument missing or wrong (XSRF check failed)")
+
+    def ensure_xsrf_cookie(self):
+        x = self.cookies().get("_xsrf")
+        if not x:
+            x = secrets.token_hex(16)
+            self.set_cookie("_xsrf", x, httponly=False)
+        return x
+
+    # -- dispatch
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_HEAD(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_PUT(self):
+        self.dispatch("PUT")
+
+    def do_PATCH(self):
+        self.dispatch("PATCH")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    ROUTES = [
+        ("/api/kernels/", "channels", "kernel_channels"),
+        ("/api/contents", None, "api_contents"),
+        ("/api/kernelspecs", None, "api_kernelspecs"),
+        ("/api/kernels", None, "api_kernels"),
+        ("/api/sessions", None, "api_sessions"),
+        ("/api/status", None, "api_status"),
+        ("/api", None, "api_root"),
+        ("/tree", None, "page_tree"),
+        ("/notebooks", None, "page_notebook"),
+        ("/files", None, "page_files"),
+        ("/nbconvert", None, "page_nbconvert"),
+    ]
+
+    def dispatch(self, method):
+        self._cookies = {}
+        self.method = method
+        try:
+            self.check_host()
+            url = urllib.parse.urlsplit(self.path)
+            path = urllib.parse.unquote(url.path)
+            self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
+            if path.startswith("/static/"):
+                return self.page_static(path[len("/static/"):])
+            if path == "/login":
+                return self.page_login(method)
+            if path == "/logout":
+                self.set_cookie(self.app.cookie_name, "")
+                return self.redirect("/login")
+            how = self.authenticate()
+            if how is None:
+                if path.startswith("/api/") or method != "GET":
+                    raise HTTPError(403, "Forbidden: a token is needed (log in or pass ?token=)")
+                return self.redirect("/login?next=" + urllib.parse.quote(self.path))
+            if method != "GET":
+                self.check_origin()
+                self.check_xsrf("open_api" if how == "open" and path.startswith("/api/") else how)
+            if path in ("/", ""):
+                return self.redirect("/tree")
+            for prefix, suffix, name in self.ROUTES:
+                if path == prefix or path.startswith(prefix + "/") or (prefix.endswith("/") and path.startswith(prefix)):
+                    if suffix and not path.endswith("/" + suffix):
+                        continue
+                    rest = path[len(prefix):]
+                    if rest.startswith("/") and not prefix.endswith("/"):
+                        rest = rest[1:]
+                    return getattr(self, name)(method, rest)
+            raise HTTPError(404, "not found: %s" % path)
+        except HTTPError as e:
+            if e.status >= 500:
+                log.error("%s %s: %s", method, self.path, e.message)
+            self.error(e.status, e.message)
+        except nbfile.NotebookError as e:
+            self.error(400, str(e))
+        except (ConnectionError, BrokenPipeError):
+            self.close_connection = True
+        except OSError as e:
+            self.error(500 if e.errno is None else 400, "%s: %s" % (e.strerror or e, getattr(e, "filename", "")))
+        except Exception as e:
+            log.exception("%s %s", method, self.path)
+            self.error(500, "internal error: %s" % e)
+
+    # -- pages
+    def page_static(self, name):
+        if "/" in name or name.startswith(".") or not name:
+            raise HTTPError(404, "not found")
+        full = os.path.join(STATIC, name)
+        if not os.path.isfile(full):
+            raise HTTPError(404, "not found: /static/" + name)
+        ctype = {"js": "text/javascript", "css": "text/css", "html": "text/html",
+                 "svg": "image/svg+xml", "png": "image/png"}.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+        with open(full, "rb") as f:
+            self.send(200, f.read(), ctype + ("; charset=utf-8" if ctype.startswith("text") else ""))
+
+    def template(self, name, **values):
+        xsrf = self.ensure_xsrf_cookie()
+        with open(os.path.join(STATIC, name), encoding="utf-8") as f:
+            text = f.read()
+        values.setdefault("xsrf", xsrf)
+        for k, v in values.items():
+            text = text.replace("{{%s}}" % k, html.escape(str(v), quote=True))
+        self.send(200, text, "text/html; charset=utf-8",
+                  headers=[("Content-Security-Policy", "frame-ancestors 'self'")])
+
+    def page_login(self, method):
+        app = self.app
+        nxt = self.query.get("next", "/tree")
+        if not nxt.startswith("/") or nxt.startswith("//"):
+            nxt = "/tree"
+        if method == "POST":
+            form = urllib.parse.parse_qs(self.body().decode("utf-8", "replace"))
+            given = (form.get("password") or [""])[0]
+            x = self.cookies().get("_xsrf", "")
+            if not x or not hmac.compare_digest(x, (form.get("_xsrf") or [""])[0]):
+                raise HTTPError(403, "'_xsrf' argument missing or wrong (XSRF check failed)")
+            if app.token_ok(given) or (app.password_hash and passwd_check(app.password_hash, given)):
+                self.set_cookie(app.cookie_name, app.login_cookie())
+                return self.redirect(nxt)
+            return self.template("login.html", message="Wrong password or token.", next=nxt)
+        return self.template("login.html", message="", next=nxt)
+
+    def page_tree(self, method, rest):
+        full = self.app.resolve(rest, must_exist=True)
+        if not os.path.isdir(full):
+            if rest.endswith(".ipynb"):
+                return self.redirect("/notebooks/" + urllib.parse.quote(rest))
+            return self.redirect("/files/" + urllib.parse.quote(rest))
+        self.template("tree.html", path=rest, title=rest or "Files")
+
+    def page_notebook(self, method, rest):
+        full = self.app.resolve(rest, must_exist=True)
+        if os.path.isdir(full):
+            return self.redirect("/tree/" + urllib.parse.quote(rest))
+        self.template("notebook.html", path=rest, title=os.path.basename(rest))
+
+    def page_files(self, method, rest):
+        full = self.app.resolve(rest, must_exist=True)
+        if os.path.isdir(full):
+            raise HTTPError(404, "%s is a directory" % rest)
+        ctype = mimetypes.guess_type(full)[0] or "application/octet-stream"
+        with open(full, "rb") as f:
+            data = f.read()
+        headers = [("Content-Security-Policy", "sandbox allow-scripts")] if "html" in ctype or "svg" in ctype else []
+        if self.query.get("download"):
+            headers.append(("Content-Disposition", 'attachment; filename="%s"' % os.path.basename(full)))
+        self.send(200, data, ctype, headers=headers)
+
+    def page_nbconvert(self, method, rest):
+        fmt, _, path = rest.partition("/")
+        if fmt not in nbfile.EXTENSIONS:
+            raise HTTPError(400, "unknown export format %r: use html, pdf, py or md" % fmt)
+        full = self.app.resolve(path, must_exist=True)
+        nb = nbfile.read(full)
+        title = os.path.splitext(os.path.basename(full))[0]
+        data = nbfile.export(nb, fmt, title=title)
+        headers = []
+        if self.query.get("download"):
+            headers.append(("Content-Disposition", 'attachment; filename="%s%s"' % (title, nbfile.EXTENSIONS[fmt])))
+        self.send(200, data, nbfile.MIMETYPES[fmt] + ("; charset=utf-8" if fmt != "pdf" else ""), headers=headers)
+
+    # -- API
+    def api_root(self, method, rest):
+        from . import __version__
+        if rest:
+            raise HTTPError(404, "not found: /api/" + rest)
+        self.send_json(200, {"version": __version__})
+
+    def api_status(self, method, rest):
+        app = self.app
+        self.send_json(200, {"started": app.started.isoformat(), "kernels": len(app.kernels),
+                             "connections": sum(len(k.sockets) for k in app.kernels.values()),
+                             "last_activity": utcnow().isoformat()})
+
+    def api_kernelspecs(self, method, rest):
+        from .protocol import find_kernel_specs, get_kernel_spec
+        specs = {}
+        for name in find_kernel_specs():
+            try:
+                spec = get_kernel_spec(name)
+            except Exception:
+                continue
+            specs[name] = {"name": name, "resources": {},
+                           "spec": {k: v for k, v in spec.items() if k != "resource_dir"}}
+        if rest:
+            if rest not in specs:
+                raise HTTPError(404, "no kernelspec %r" % rest)
+            return self.send_json(200, specs[rest])
+        default = self.app.kernel_name if self.app.kernel_name in specs else next(iter(specs), None)
+        self.send_json(200, {"default": default, "kernelspecs": specs})
+
+    def api_contents(self, method, rest):
+        app = self.app
+        path, _, cp = rest.partition("/checkpoints")
+        if rest.endswith("/checkpoints") or "/checkpoints/" in rest:
+            return self.api_checkpoints(method, path, cp.lstrip("/"))
+        full = app.resolve(rest)
+        if method == "GET":
+            if not os.path.lexists(full):
+                raise HTTPError(404, "no such file or folder: %s" % rest)
+            return self.send_json(200, contents_model(
+                app, full, content=self.query.get("content", "1") != "0",
+                fmt=self.query.get("format"), type_=self.query.get("type")))
+        if method == "PUT":
+            model = self.json_body()
+            existed = os.path.exists(full)
+            if not model.get("type") and "copy_from" not in model:
+                raise HTTPError(400, "no model type given")
+            if model.get("copy_from"):
+                src = app.resolve(model["copy_from"], must_exist=True)
+                shutil.copyfile(src, full)
+                return self.send_json(201, contents_model(app, full, content=False))
+            return self.send_json(200 if existed else 201, save_contents(app, full, model))
+        if method == "POST":
+            model = self.json_body()
+            if not os.path.isdir(full):
+                raise HTTPError(404, "no such folder: %s" % rest)
+            if model.get("copy_from"):
+                src = app.resolve(model["copy_from"], must_exist=True)
+                base, ext = os.path.splitext(os.path.basename(src))
+                i, dest = 1, None
+                while dest is None or os.path.exists(dest):
+                    dest = os.path.join(full, "%s-Copy%d%s" % (base, i, ext))
+                    i += 1
+                shutil.copyfile(src, dest)
+                return self.send_json(201, contents_model(app, dest, content=False))
+            kind = model.get("type", "file")
+            if kind not in ("notebook", "directory", "file"):
+                raise HTTPError(400, "type must be notebook, directory or file")
+            dest = untitled(app, full, kind, model.get("ext"))
+            if kind == "notebook":
+                nb = nbfile.new_notebook(app.kernel_name)
+                nbfile.write(nb, dest)
+            elif kind == "directory":
+                os.mkdir(dest)
+            else:
+                open(dest, "w").close()
+            return self.send_json(201, contents_model(app, dest, content=False))
+        if method == "PATCH":
+            model = self.json_body()
+            if not os.path.lexists(full):
+                raise HTTPError(404, "no such file or folder: %s" % rest)
+            new = app.resolve(model.get("path", ""))
+            if new == app.root:
+                raise HTTPError(400, "give the new path")
+            if os.path.lexists(new):
+                raise HTTPError(409, "%s already exists" % model["path"])
+            os.rename(full, new)
+            with app.lock:
+                for s in app.sessions.values():
+                    if s["path"] == rest:
+                        s["path"], s["name"] = app.api_path(new), os.path.basename(new)
+            return self.send_json(200, contents_model(app, new, content=False))
+        if method == "DELETE":
+            if full == app.root:
+                raise HTTPError(400, "cannot delete the served folder")
+            if not os.path.lexists(full):
+                raise HTTPError(404, "no such file or folder: %s" % rest)
+            if os.path.isdir(full) and not os.path.islink(full):
+                shutil.rmtree(full)
+            else:
+                os.remove(full)
+            return self.send(204, b"", "text/plain")
+        raise HTTPError(405, "method not allowed")
+
+    def api_checkpoints(self, method, path, cid):
+        full = self.app.resolve(path, must_exist=True)
+        cp = _checkpoint_path(full)
+        model = lambda: {"id": "checkpoint", "last_modified": isoformat(os.stat(cp).st_mtime)}  # noqa: E731
+        if method == "GET":
+            return self.send_json(200, [model()] if os.path.exists(cp) else [])
+        if method == "POST" and not cid:
+            os.makedirs(os.path.dirname(cp), exist_ok=True)
+            shutil.copy2(full, cp)
+            return self.send_json(201, model())
+        if cid != "checkpoint" or not os.path.exists(cp):
+            raise HTTPError(404, "no checkpoint %r" % cid)
+        if method == "POST":
+            shutil.copy2(cp, full)
+            return self.send(204, b"", "text/plain")
+        if method == "DELETE":
+            os.remove(cp)
+            return self.send(204, b"", "text/plain")
+        raise HTTPError(405, "method not allowed")
+
+    def api_kernels(self, method, rest):
+        app = self.app
+        kid, _, action = rest.partition("/")
+        if not kid:
+            if method == "GET":
+                return self.send_json(200, [k.model() for k in app.kernels.values()])
+            if method == "POST":
+                model = self.json_body()
+                k = app.start_kernel(model.get("name"), cwd=app.resolve(model.get("path", "")))
+                return self.send_json(201, k.model(), headers=[("Location", "/api/kernels/" + k.id)])
+            raise HTTPError(405, "method not allowed")
+        k = app.kernel(kid)
+        if not action:
+            if method == "GET":
+                return self.send_json(200, k.model())
+            if method == "DELETE":
+                app.shutdown_kernel(kid)
+                return self.send(204, b"", "text/plain")
+        elif method == "POST" and action == "interrupt":
+            k.interrupt()
+            return self.send(204, b"", "text/plain")
+        elif method == "POST" and action == "restart":
+            k.restart()
+            return self.send_json(200, k.model())
+        raise HTTPError(405 if action in ("", "interrupt", "restart") else 404, "not allowed: %s %s" % (method, rest))
+
+    def api_sessions(self, method, rest):
+        app = self.app
+        if not rest:
+            if method == "GET":
+                return self.send_json(200, [app.session_model(s) for s in list(app.sessions)])
+            if method != "POST":
+                raise HTTPError(405, "method not allowed")
+            model = self.json_body()
+            path = model.get("path") or (model.get("notebook") or {}).get("path")
+            if not path:
+                raise HTTPError(400, "a session needs a path")
+            full = app.resolve(path)
+            kname = (model.get("kernel") or {}).get("name")
+            with app.lock:
+                for sid, s in app.sessions.items():
+                    if s["path"] == path and s["kernel_id"] in app.kernels:
+                        return self.send_json(201, app.session_model(sid))
+                kid = (model.get("kernel") or {}).get("id")
+                k = app.kernel(kid) if kid else app.start_kernel(kname, cwd=os.path.dirname(full))
+                sid = str(uuid.uuid4())
+                app.sessions[sid] = {"path": path, "name": model.get("name") or os.path.basename(path),
+                                     "type": model.get("type", "notebook"), "kernel_id": k.id}
+            return self.send_json(201, app.session_model(sid))
+        if rest not in app.sessions:
+            raise HTTPError(404, "no session %s" % rest)
+        if method == "GET":
+            return self.send_json(200, app.session_model(rest))
+        if method == "DELETE":
+            kid = app.sessions[rest]["kernel_id"]
+            if kid in app.kernels:
+                app.shutdown_kernel(kid)
+            app.sessions.pop(rest, None)
+            return self.send(204, b"", "text/plain")
+        if method == "PATCH":
+            model = self.json_body()
+            s = app.sessions[rest]
+            if model.get("path"):
+                app.resolve(model["path"])
+                s["path"], s["name"] = model["path"], os.path.basename(model["path"])
+            if (model.get("kernel") or {}).get("name"):
+                old = s["kernel_id"]
+                s["kernel_id"] = app.start_kernel(model["kernel"]["name"]).id
+                if old in app.kernels:
+                    app.shutdown_kernel(old)
+            return self.send_json(200, app.session_model(rest))
+        raise HTTPError(405, "method not allowed")
+
+    # -- WebSocket
+    def kernel_channels(self, method, rest):
+        kid = rest[:-len("/channels")]
+        k = self.app.kernel(kid)
+        if method != "GET" or self.headers.get("Upgrade", "").lower() != "websocket":
+            raise HTTPError(400, "use a WebSocket for kernel channels")
+        self.check_origin()
+        key = self.headers.get("Sec-WebSocket-Key")
+        if not key or self.headers.get("Sec-WebSocket-Version") != "13":
+            raise HTTPError(400, "bad WebSocket handshake")
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", WebSocket.accept_key(key))
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        ws = WebSocket(self.rfile, self.wfile)
+        if self.query.get("replay"):
+            ws.send(json.dumps(k.replay(), default=str))
+        k.sockets.add(ws)
+        try:
+            while True:
+                text = ws.recv()
+                if text is None:
+                    break
+                if not isinstance(text, str):
+                    log.warning("binary websocket messages are not supported; dropped")
+                    continue
+                try:
+                    msg = json.loads(text)
+                    channel = msg.pop("channel", "shell")
+                    if not isinstance(msg.get("header"), dict) or "msg_type" not in msg["header"]:
+                        raise ValueError("no header.msg_type")
+                    k.send(channel, msg)
+                except (ValueError, TypeError, AttributeError) as e:
+                    log.warning("dropped a bad message from the page: %s", e)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            k.sockets.discard(ws)
+            ws.closed = True
+
+
+# ----------------------------------------------------------------------- server
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # a browser went away
+        log.exception("error serving %s", client_address)
+
+    def __init__(self, app, address=None):
+        handler = type("BoundHandler", (Handler,), {"app": app})
+        super().__init__(address or (app.ip, app.port), handler)
+        app.port = self.server_address[1]
+        self.app = app
+
+    def url(self, path="/tree"):
+        host = self.app.ip if self.app.ip not in ("0.0.0.0", "") else "127.0.0.1"
+        if ":" in host:
+            host = "[%s]" % host
+        q = "?token=" + self.app.token if self.app.token else ""
+        return "http://%s:%d%s%s" % (host, self.app.port, path, q)
+
+    def shutdown_all(self):
+        self.shutdown()
+        self.server_close()
+        self.app.shutdown_all()
+
+
+def load_config(profile):
+    from .config import profile_dir
+    d = profile_dir(profile)
+    if not d:
+        return {}
+    try:
+        with open(os.path.join(d, "webnb.json")) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        log.warning("ignoring %s: %s", os.path.join(d, "webnb.json"), e)
+        return {}
+
+
+# ------------------------------------------------------------------------- CLI
+
+def cmd_export(args):
+    try:
+        nb = nbfile.read(args.notebook)
+        if args.execute:
+            nbfile.execute(nb, cwd=os.path.dirname(os.path.abspath(args.notebook)))
+        title = os.path.splitext(os.path.basename(args.notebook))[0]
+        data = nbfile.export(nb, args.to, title=title)
+    except nbfile.NotebookError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 1
+    out = args.output or os.path.splitext(args.notebook)[0] + nbfile.EXTENSIONS[args.to]
+    if out == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        with open(out, "wb") as f:
+            f.write(data)
+        print("wrote %s (%d bytes)" % (out, len(data)))
+    return 0
+
+
+def cmd_trust(args):
+    notary = nbfile.Notary(args.profile)
+    rc = 0
+    for path in args.notebooks:
+        try:
+            nb = nbfile.read(path)
+        except nbfile.NotebookError as e:
+            print("error: %s: %s" % (path, e), file=sys.stderr)
+            rc = 1
+            continue
+        if notary.check_signature(nb):
+            print("%s is already trusted" % path)
+        else:
+            notary.sign(nb)
+            print("signed %s" % path)
+    return rc
+
+
+def cmd_password(args):
+    import getpass
+    from .config import profile_dir
+    pw = getpass.getpass("Password: ")
+    if pw != getpass.getpass("Verify: "):
+        print("error: passwords do not match", file=sys.stderr)
+        return 1
+    d = profile_dir(args.profile)
+    path = os.path.join(d, "webnb.json")
+    cfg = load_config(args.profile)
+    cfg["password"] = passwd(pw)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(cfg, f, indent=1)
+    print("wrote the password hash to %s" % path)
+    return 0
+
+
+def cmd_serve(args):
+    target = os.path.abspath(args.path or ".")
+    open_path = "/tree"
+    if os.path.isfile(target):
+        root = os.path.dirname(target)
+        open_path = "/notebooks/" + urllib.parse.quote(os.path.basename(target))
+    elif os.path.isdir(target):
+        root = target
+    else:
+        print("error: %s is neither a folder nor a notebook" % args.path, file=sys.stderr)
+        return 1
+    cfg = load_config(args.profile)
+    token = args.token if args.token is not None else cfg.get("token")
+    pw = cfg.get("password")
+    if pw and token is None:
+        token = ""  # a password replaces the random token
+    app = App(root, token=token, password_hash=pw, ip=args.ip, port=args.port, profile=args.profile,
+              max_upload=args.max_upload, allow_hosts=args.allow_host, kernel_name=args.kernel,
+              quiet_kernels=not args.debug)
+    if not app.token and not app.password_hash:
+        log.warning("no token and no password: anyone who can reach the port can run code")
+    try:
+        server = Server(app)
+    except OSError as e:
+        print("error: cannot listen on %s:%s: %s" % (args.ip, args.port, e.strerror), file=sys.stderr)
+        return 1
+    url = server.url(open_path)
+    print("ipylite notebook serving %s\n    %s" % (root, url), flush=True)
+    if not args.no_browser:
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("shutting down", flush=True)
+    finally:
+        server.server_close()
+        app.shutdown_all()
+    return 0
+
+
+def main(argv=None):
+    import argparse
+    import signal
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "export":
+        p = argparse.ArgumentParser(prog="python -m ipylite.webnb export")
+        p.add_argument("notebook")
+        p.add_argument("--to", required=True, choices=sorted(nbfile.EXTENSIONS))
+        p.add_argument("--execute", action="store_true", help="run the notebook first")
+        p.add_argument("-o", "--output", help="output file (- for stdout)")
+        return cmd_export(p.parse_args(argv[1:]))
+    if argv and argv[0] == "trust":
+        p = argparse.ArgumentParser(prog="python -m ipylite.webnb trust")
+        p.add_argument("notebooks", nargs="+")
+        p.add_argument("--profile", default="default")
+        return cmd_trust(p.parse_args(argv[1:]))
+    if argv and argv[0] == "password":
+        p = argparse.ArgumentParser(prog="python -m ipylite.webnb password")
+        p.add_argument("--profile", default="default")
+        return cmd_password(p.parse_args(argv[1:]))
+    p = argparse.ArgumentParser(prog="python -m ipylite.webnb",
+                                description="Serve notebooks in the browser.")
+    p.add_argument("path", nargs="?", help="folder or notebook to serve (default: .)")
+    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--ip", default="127.0.0.1")
+    p.add_argument("--no-browser", action="store_true")
+    p.add_argument("--token", default=None, help="the access token (default: random)")
+    p.add_argument("--profile", default="default")
+    p.add_argument("--kernel", default="ipylite", help="kernelspec for new notebooks")
+    p.add_argument("--allow-host", action="append", default=[], help="extra allowed Host name")
+    p.add_argument("--max-upload", type=int, default=100 * 1024 * 1024, help="bytes")
+    p.add_argument("--debug", action="store_true")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="[webnb %(levelname)s] %(message)s")
+    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    return cmd_serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
