@@ -178,7 +178,9 @@ class OutStream(io.TextIOBase):
             text = "".join(self._buf)
             self._buf, self._size, self.deadline = [], 0, None
             self._last_flush = time.monotonic()
-            self.kernel.publish("stream", {"name": self.name, "text": text})
+            step = self.max_buffer  # slices keep a client's event loop responsive
+            for i in range(0, len(text), step):
+                self.kernel.publish("stream", {"name": self.name, "text": text[i:i + step]})
 
 
 class KernelDisplayPublisher(DisplayPublisher):
@@ -534,8 +536,7 @@ class Kernel:
         finally:
             self._leave_cell()
             self.flush_streams()
-        count = result.execution_count if result.execution_count is not None \
-            else shell.execution_count - 1
+        count = shell.execution_count - 1  # this cell's number, or the last one's if unnumbered
         if result.success:
             reply = {"status": "ok", "execution_count": count, "payload": list(shell.payload),
                      "user_expressions": self._user_expressions(c.get("user_expressions"))}
@@ -1040,9 +1041,10 @@ class InProcessKernelManager:
 
 # ---------------------------------------------------------------- embed and main
 
-def embed_kernel(local_ns=None, global_ns=None, connection_file=None, **kw):
+def embed_kernel(local_ns=None, global_ns=None, connection_file=None, gui=None, **kw):
     """Start a kernel inside this program on the caller's namespace and serve until a
-    client shuts it down. Prints how to connect."""
+    client shuts it down. Prints how to connect. ``gui="qt"`` (as ``%gui qt``) keeps
+    the program's Qt event loop running between requests, on the same thread."""
     if local_ns is None or global_ns is None:
         frame = sys._getframe(1)
         if local_ns is None:
@@ -1053,6 +1055,8 @@ def embed_kernel(local_ns=None, global_ns=None, connection_file=None, **kw):
     ns.update(local_ns)
     fname, info = write_connection_file(connection_file)
     kernel = Kernel(info, user_ns=ns)
+    if gui:
+        kernel.shell.run_line_magic("gui", gui)
     print(f"ipylite kernel running in process {os.getpid()}. To connect another client:\n"
           f"    python -m ipylite --existing {fname}\n"
           f"    jupyter console --existing {fname}", file=sys.__stdout__, flush=True)
@@ -1087,7 +1091,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ipylite.kernel",
                                 description="Run an ipylite kernel.",
                                 epilog="--Section.key=value overrides a config setting.")
-    p.add_argument("--profile", default="default", help="profile to use")
+    p.add_argument("--profile", default=os.environ.get("IPYLITE_PROFILE") or "default",
+                   help="profile to use (default: $IPYLITE_PROFILE, else default)")
     p.add_argument("-f", "--connection-file", help="connection file to use (written if absent)")
     p.add_argument("--ip", default="127.0.0.1")
     p.add_argument("--debug", action="store_true", help="log debugging messages")

@@ -1,0 +1,613 @@
+"""Parts of the Qt console that know nothing of kernels: the event-loop bridge to a
+kernel client, ANSI colours, Python highlighting, the input editor (prompts in its
+margin) and the output view, the completion popup, the calltip, and turning a MIME
+bundle into something a QTextDocument can show.
+
+Imported by :mod:`ipylite.qtconsole` only; importing it imports PyQt5.
+"""
+
+import base64
+import html
+import io
+import keyword
+import logging
+import re
+
+from PyQt5 import QtCore, QtGui, QtWidgets
+
+log = logging.getLogger("ipylite.qtconsole")
+
+# ---------------------------------------------------------------- styles
+
+STYLES = {
+    "light": {"bg": "#ffffff", "fg": "#1f1f1f", "prompt_in": "#0b6e0b", "prompt_out": "#b21818",
+              "stderr_bg": "#fff0f0", "keyword": "#0000c0", "string": "#a31515",
+              "comment": "#408080", "number": "#098658", "builtin": "#267f99",
+              "selection": "#c9def5", "tip_bg": "#ffffe1", "info": "#606060"},
+    "dark": {"bg": "#1e1e1e", "fg": "#dcdcdc", "prompt_in": "#6ad36a", "prompt_out": "#f06060",
+             "stderr_bg": "#3a2222", "keyword": "#569cd6", "string": "#ce9178",
+             "comment": "#6a9955", "number": "#b5cea8", "builtin": "#4ec9b0",
+             "selection": "#264f78", "tip_bg": "#333338", "info": "#a0a0a0"},
+}
+
+# ---------------------------------------------------------------- kernel bridge
+
+
+class KernelBridge(QtCore.QObject):
+    """Delivers a kernel client's messages into the Qt event loop without threads.
+
+    Watches ``client.fds()`` with QSocketNotifiers. ZeroMQ's descriptors are
+    edge-triggered, so every wake-up drains ``client.poll(0)`` completely; a slow
+    timer drains too, in case an edge was consumed elsewhere (by a send, say).
+    A client without ``fds()`` (an in-process one) is drained on the timer alone.
+    """
+
+    message = QtCore.pyqtSignal(str, object)  # channel, msg
+
+    safety_interval = 100  # ms
+
+    def __init__(self, client, parent=None):
+        super().__init__(parent)
+        self.client = client
+        self.notifiers = []
+        fds = {}
+        if hasattr(client, "fds"):
+            try:
+                fds = client.fds()
+            except Exception:  # noqa: BLE001 - a client with no sockets yet
+                log.debug("client has no descriptors", exc_info=True)
+        for fd in set(fds.values()):
+            n = QtCore.QSocketNotifier(fd, QtCore.QSocketNotifier.Read, self)
+            n.activated.connect(self.drain)
+            self.notifiers.append(n)
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(self.safety_interval if self.notifiers else 20)
+        self.timer.timeout.connect(self.drain)
+        self.timer.start()
+        self._draining = False
+
+    def kick(self):
+        """Drain soon: call after sending, as a send may eat the descriptor's edge."""
+        QtCore.QTimer.singleShot(0, self.drain)
+
+    def drain(self, *_):
+        if self._draining or self.client is None:
+            return
+        self._draining = True
+        try:
+            while True:
+                try:
+                    msgs = self.client.poll(0)
+                except Exception:  # noqa: BLE001 - a closed client must not kill the loop
+                    log.debug("poll failed", exc_info=True)
+                    return
+                if not msgs:
+                    return
+                for channel, msg in msgs:
+                    try:
+                        self.message.emit(channel, msg)
+                    except Exception:  # noqa: BLE001
+                        log.exception("handling a %s message failed", msg.get("msg_type"))
+        finally:
+            self._draining = False
+
+    def stop(self):
+        self.timer.stop()
+        for n in self.notifiers:
+            n.setEnabled(False)
+            n.deleteLater()
+        self.notifiers = []
+        self.client = None
+
+
+# ---------------------------------------------------------------- ANSI
+
+ANSI_RE = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+_BASIC = ["#000000", "#cd3131", "#0dbc79", "#b8a000", "#2472c8", "#bc3fbc", "#11a8cd", "#a0a0a0"]
+_BRIGHT = ["#666666", "#f14c4c", "#23d18b", "#d5b800", "#3b8eea", "#d670d6", "#29b8db", "#e5e5e5"]
+
+
+def _xterm256(n):
+    if n < 8:
+        return _BASIC[n]
+    if n < 16:
+        return _BRIGHT[n - 8]
+    if n < 232:
+        n -= 16
+        steps = [0, 95, 135, 175, 215, 255]
+        return "#%02x%02x%02x" % (steps[n // 36], steps[(n // 6) % 6], steps[n % 6])
+    g = 8 + (n - 232) * 10
+    return "#%02x%02x%02x" % (g, g, g)
+
+
+class AnsiState:
+    """The SGR state of one output stream; ``split(text)`` yields (text, format)."""
+
+    def __init__(self, base):
+        self.base = base
+        self.reset()
+
+    def reset(self):
+        self.fg = self.bg = None
+        self.bold = self.italic = self.underline = False
+
+    def fmt(self):
+        f = QtGui.QTextCharFormat(self.base)
+        if self.fg:
+            f.setForeground(QtGui.QColor(self.fg))
+        if self.bg:
+            f.setBackground(QtGui.QColor(self.bg))
+        if self.bold:
+            f.setFontWeight(QtGui.QFont.Bold)
+        if self.italic:
+            f.setFontItalic(True)
+        if self.underline:
+            f.setFontUnderline(True)
+        return f
+
+    def _sgr(self, params):
+        codes = [int(p) if p.isdigit() else 0 for p in params.split(";")] if params else [0]
+        i = 0
+        while i < len(codes):
+            c = codes[i]
+            if c == 0:
+                self.reset()
+            elif c == 1:
+                self.bold = True
+            elif c == 3:
+                self.italic = True
+            elif c == 4:
+                self.underline = True
+            elif c == 22:
+                self.bold = False
+            elif c == 23:
+                self.italic = False
+            elif c == 24:
+                self.underline = False
+            elif 30 <= c <= 37:
+                self.fg = (_BRIGHT if self.bold else _BASIC)[c - 30]
+            elif c == 39:
+                self.fg = None
+            elif 40 <= c <= 47:
+                self.bg = _BASIC[c - 40]
+            elif c == 49:
+                self.bg = None
+            elif 90 <= c <= 97:
+                self.fg = _BRIGHT[c - 90]
+            elif 100 <= c <= 107:
+                self.bg = _BRIGHT[c - 100]
+            elif c in (38, 48) and i + 1 < len(codes):
+                if codes[i + 1] == 5 and i + 2 < len(codes):
+                    color, i = _xterm256(codes[i + 2] % 256), i + 2
+                elif codes[i + 1] == 2 and i + 4 < len(codes):
+                    color = "#%02x%02x%02x" % tuple(min(255, v) for v in codes[i + 2:i + 5])
+                    i += 4
+                else:
+                    color = None
+                if c == 38:
+                    self.fg = color
+                else:
+                    self.bg = color
+            i += 1
+
+    def split(self, text):
+        """[(text, QTextCharFormat)] with escape sequences applied and removed."""
+        if "\x1b" not in text:
+            return [(text, self.fmt())]
+        out, pos = [], 0
+        for m in ANSI_RE.finditer(text):
+            if m.start() > pos:
+                out.append((text[pos:m.start()], self.fmt()))
+            if m.group(2) == "m":
+                self._sgr(m.group(1))
+            pos = m.end()
+        if pos < len(text):
+            out.append((text[pos:], self.fmt()))
+        return out
+
+
+def strip_ansi(text):
+    return ANSI_RE.sub("", text)
+
+
+# ---------------------------------------------------------------- highlighting
+
+_BUILTINS = frozenset(("print", "len", "range", "int", "str", "float", "list", "dict", "set",
+                       "tuple", "type", "isinstance", "open", "sum", "min", "max", "abs",
+                       "enumerate", "zip", "map", "filter", "sorted", "super", "object",
+                       "bool", "bytes", "repr", "input", "iter", "next", "getattr",
+                       "setattr", "hasattr", "self"))
+_TOKEN_RE = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>[rbuf]{0,2}(?:'''|\"\"\"|'(?:\\.|[^'\\\n])*'?|"(?:\\.|[^"\\\n])*"?))
+  | (?P<number>\b(?:0[xob][0-9a-f_]+|\d[\d_]*\.?\d*(?:e[+-]?\d+)?j?)\b)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<magic>^\s*%{1,2}[A-Za-z_]\w*)
+""", re.VERBOSE | re.IGNORECASE)
+
+
+def python_spans(line):
+    """[(start, length, kind)] of the highlighted tokens of one line of Python; kind is
+    keyword, builtin, string, comment, number or magic. Triple-quoted strings are
+    marked from their opening quotes to the end of the line."""
+    spans = []
+    for m in _TOKEN_RE.finditer(line):
+        kind = m.lastgroup
+        if kind == "name":
+            word = m.group()
+            if keyword.iskeyword(word):
+                kind = "keyword"
+            elif word in _BUILTINS:
+                kind = "builtin"
+            else:
+                continue
+        elif kind == "string" and m.group().endswith(("'''", '"""')) and len(m.group()) <= 5:
+            spans.append((m.start(), len(line) - m.start(), "string"))
+            break
+        elif kind == "magic":
+            kind = "keyword"
+        spans.append((m.start(), m.end() - m.start(), kind))
+    return spans
+
+
+class PythonHighlighter(QtGui.QSyntaxHighlighter):
+    """A small highlighter: keywords, builtins, strings, numbers, comments, magics."""
+
+    def __init__(self, document, style):
+        super().__init__(document)
+        self.set_style(style)
+
+    def set_style(self, style):
+        self.formats = {}
+        for kind in ("keyword", "builtin", "string", "comment", "number"):
+            f = QtGui.QTextCharFormat()
+            f.setForeground(QtGui.QColor(style[kind]))
+            if kind == "keyword":
+                f.setFontWeight(QtGui.QFont.Bold)
+            self.formats[kind] = f
+        self.rehighlight()
+
+    def highlightBlock(self, text):
+        for start, length, kind in python_spans(text):
+            self.setFormat(start, length, self.formats[kind])
+
+
+# ---------------------------------------------------------------- popups
+
+class CompletionPopup(QtWidgets.QListWidget):
+    """The list of completions, a child of the console placed at the cursor. The
+    editor keeps the keyboard focus and forwards arrows, Enter, Tab and Esc."""
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.setObjectName("completion-popup")
+        self.setFocusPolicy(QtCore.Qt.NoFocus)
+        self.setUniformItemSizes(True)
+        self.setFrameShape(QtWidgets.QFrame.Box)
+        self.hide()
+        self.matches, self.start = [], 0
+
+    def show_matches(self, matches, start, rect, area):
+        """Show ``matches`` below (or above) the global ``rect`` inside ``area``."""
+        self.matches, self.start = list(matches), start
+        self.filter("")
+        fm = self.fontMetrics()
+        width = min(480, max(120, max(fm.horizontalAdvance(m) for m in self.matches) + 40))
+        height = min(12, len(self.matches)) * (fm.height() + 4) + 8
+        parent = self.parentWidget()
+        top_left = parent.mapFromGlobal(rect.bottomLeft())
+        if top_left.y() + height > area.bottom():
+            top_left = parent.mapFromGlobal(rect.topLeft()) - QtCore.QPoint(0, height)
+        x = max(0, min(top_left.x(), parent.width() - width))
+        self.setGeometry(x, max(0, top_left.y()), width, height)
+        self.show()
+        self.raise_()
+
+    def filter(self, prefix):
+        """Keep the matches that start with ``prefix`` (case-insensitively first)."""
+        self.clear()
+        keep = [m for m in self.matches if m.startswith(prefix)] or \
+            [m for m in self.matches if m.lower().startswith(prefix.lower())]
+        self.addItems(keep)
+        if keep:
+            self.setCurrentRow(0)
+        return keep
+
+    def move_selection(self, step):
+        if self.count():
+            self.setCurrentRow((self.currentRow() + step) % self.count())
+
+    def current(self):
+        item = self.currentItem()
+        return item.text() if item else None
+
+
+class CallTip(QtWidgets.QLabel):
+    """A floating tip with a callable's signature and the start of its docstring."""
+
+    max_lines = 14
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.setObjectName("calltip")
+        self.setTextFormat(QtCore.Qt.PlainText)
+        self.setWordWrap(False)
+        self.setMargin(6)
+        self.setFrameShape(QtWidgets.QFrame.Box)
+        self.setAutoFillBackground(True)
+        self.hide()
+        self.paren_pos = -1
+
+    def show_tip(self, text, paren_pos, rect):
+        lines = strip_ansi(text).strip().splitlines()
+        # Drop the "Signature:" label: the tip IS about the signature
+        shown = []
+        for ln in lines:
+            for label in ("Signature:", "Init signature:", "Docstring:", "Type:"):
+                if ln.startswith(label):
+                    ln = ln[len(label):].strip() if label.endswith("signature:") or \
+                        label == "Signature:" else ln
+            if ln.startswith(("Type:", "File:", "String form:")):
+                continue
+            shown.append(ln)
+        if len(shown) > self.max_lines:
+            shown = shown[:self.max_lines] + ["..."]
+        self.setText("\n".join(shown))
+        self.paren_pos = paren_pos
+        self.adjustSize()
+        parent = self.parentWidget()
+        pos = parent.mapFromGlobal(rect.topLeft()) - QtCore.QPoint(0, self.height() + 2)
+        if pos.y() < 0:
+            pos = parent.mapFromGlobal(rect.bottomLeft()) + QtCore.QPoint(0, 2)
+        pos.setX(max(0, min(pos.x(), parent.width() - self.width())))
+        self.move(pos)
+        self.show()
+        self.raise_()
+
+    def hideEvent(self, event):
+        self.paren_pos = -1
+        super().hideEvent(event)
+
+
+# ---------------------------------------------------------------- editor and view
+
+PROMPT_STRIP_RE = re.compile(r"^(?:>>> ?|\.\.\. ?|In \[\d+\]: ?|\s*\.\.\.: ?)")
+COPY_STRIP_RE = re.compile(r"^(?:In \[\d+\]: |\s+\.\.\.: |Out\[\d+\]: )", re.M)
+
+def strip_prompts(text):
+    """Pasted ``>>>`` or ``In [n]:`` sessions lose their prompts (and only then)."""
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    if not PROMPT_STRIP_RE.match(first):
+        return text
+    return "\n".join(PROMPT_STRIP_RE.sub("", ln, count=1) for ln in lines)
+
+
+class _PromptArea(QtWidgets.QWidget):
+    def __init__(self, editor):
+        super().__init__(editor)
+        self.editor = editor
+
+    def sizeHint(self):
+        return QtCore.QSize(self.editor.prompt_width(), 0)
+
+    def paintEvent(self, event):
+        self.editor.paint_prompts(self, event)
+
+
+class InputEdit(QtWidgets.QPlainTextEdit):
+    """Where the user types a cell. ``In [n]:`` and ``...:`` prompts are painted in a
+    left margin, so the text itself is only code. Keys go to the console first."""
+
+    def __init__(self, console):
+        super().__init__(console)
+        self.console = console
+        self.setObjectName("input")
+        self.prompt_number = 1
+        self.busy = False
+        self.prompt_area = _PromptArea(self)
+        self.setLineWrapMode(QtWidgets.QPlainTextEdit.WidgetWidth)
+        self.setTabChangesFocus(False)
+        self.blockCountChanged.connect(self._update_margin)
+        self.updateRequest.connect(self._update_area)
+        self._update_margin()
+
+    def prompt_text(self, first):
+        n = "*" if self.busy else self.prompt_number
+        head = f"In [{n}]: "
+        return head if first else " " * (len(head) - 5) + "...: "
+
+    def prompt_width(self):
+        font = QtGui.QFont(self.font())
+        font.setBold(True)
+        fm = QtGui.QFontMetrics(font)
+        return fm.horizontalAdvance(self.prompt_text(True)) + 4
+
+    def _update_margin(self, *_):
+        self.setViewportMargins(self.prompt_width(), 0, 0, 0)
+
+    def _update_area(self, rect, dy):
+        if dy:
+            self.prompt_area.scroll(0, dy)
+        else:
+            self.prompt_area.update(0, rect.y(), self.prompt_area.width(), rect.height())
+
+    def set_prompt(self, number=None, busy=None):
+        if number is not None:
+            self.prompt_number = number
+        if busy is not None:
+            self.busy = busy
+        self._update_margin()
+        self.prompt_area.update()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        cr = self.contentsRect()
+        self.prompt_area.setGeometry(cr.left(), cr.top(), self.prompt_width(), cr.height())
+
+    def paint_prompts(self, area, event):
+        painter = QtGui.QPainter(area)
+        style = self.console.style_colors
+        painter.fillRect(event.rect(), QtGui.QColor(style["bg"]))
+        font = QtGui.QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QtGui.QColor(style["prompt_in"]))
+        block = self.firstVisibleBlock()
+        top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
+        fm = self.fontMetrics()
+        while block.isValid() and top <= event.rect().bottom():
+            painter.drawText(0, int(top), area.width() - 2, fm.height(),
+                             QtCore.Qt.AlignRight, self.prompt_text(block.blockNumber() == 0))
+            top += self.blockBoundingRect(block).height()
+            block = block.next()
+        painter.end()
+
+    def keyPressEvent(self, event):
+        if not self.console._editor_key(event):
+            super().keyPressEvent(event)
+            self.console._after_key(event)
+
+    def insertFromMimeData(self, source):
+        if source.hasText():
+            self.insertPlainText(strip_prompts(source.text()))
+
+
+class OutputView(QtWidgets.QTextBrowser):
+    """The scrollback. Read-only; copying strips prompts; fold links save text."""
+
+    def keyPressEvent(self, event):
+        if event.matches(QtGui.QKeySequence.Copy):
+            self.copy()
+        else:
+            super().keyPressEvent(event)
+
+    def copy(self):
+        text = self.textCursor().selection().toPlainText()
+        if text:
+            QtWidgets.QApplication.clipboard().setText(
+                COPY_STRIP_RE.sub("", text.replace("\u2029", "\n")))
+
+    def loadResource(self, kind, url):  # never fetch what HTML output points at
+        if url.scheme() in ("http", "https", "ftp", "file"):
+            return None
+        return super().loadResource(kind, url)
+
+
+# ---------------------------------------------------------------- MIME bundles
+
+MIME_PRIORITY = ("image/svg+xml", "image/png", "image/jpeg", "text/latex", "text/html",
+                 "text/markdown", "text/plain")
+
+
+def _data_bytes(value):
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, list):
+        value = "".join(value)
+    return base64.b64decode(value)
+
+
+def _text(value):
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def svg_to_image(svg, dpr=1.0):
+    """Render SVG text with QtSvg; None when it cannot be parsed."""
+    from PyQt5 import QtSvg
+    renderer = QtSvg.QSvgRenderer(QtCore.QByteArray(svg.encode("utf8")))
+    if not renderer.isValid():
+        return None
+    size = renderer.defaultSize()
+    if size.isEmpty():
+        size = QtCore.QSize(400, 300)
+    img = QtGui.QImage(size * dpr, QtGui.QImage.Format_ARGB32_Premultiplied)
+    img.fill(QtCore.Qt.transparent)
+    painter = QtGui.QPainter(img)
+    renderer.render(painter)
+    painter.end()
+    img.setDevicePixelRatio(dpr)
+    return img
+
+
+def latex_to_image(tex, dpr=1.0, color="black"):
+    """Render LaTeX math with matplotlib's mathtext; None without matplotlib or when
+    mathtext cannot parse it."""
+    try:
+        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    except ImportError:
+        return None
+    s = tex.strip()
+    for a, b in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)")):
+        if s.startswith(a) and s.endswith(b) and len(s) > len(a) + len(b):
+            s = "$" + s[len(a):-len(b)].strip() + "$"
+            break
+    if not (s.startswith("$") and s.endswith("$")):
+        s = "$" + s + "$"
+    try:
+        fig = Figure(figsize=(0.01, 0.01))
+        FigureCanvasAgg(fig)
+        fig.text(0, 0, s, fontsize=14, color=color)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100 * dpr, bbox_inches="tight",
+                    pad_inches=0.05, transparent=True)
+    except Exception:  # noqa: BLE001 - mathtext's parse errors are of many kinds
+        log.debug("mathtext could not render %r", tex, exc_info=True)
+        return None
+    img = QtGui.QImage.fromData(buf.getvalue(), "PNG")
+    img.setDevicePixelRatio(dpr)
+    return img
+
+
+def render_bundle(data, metadata=None, dpr=1.0, color="black"):
+    """The best thing to show for a MIME bundle: ("image", QImage, mime),
+    ("html", str, mime) or ("text", str, mime). Unreadable data falls through to
+    the next type."""
+    metadata = metadata or {}
+    for mime in MIME_PRIORITY:
+        if mime not in data:
+            continue
+        value, md = data[mime], metadata.get(mime, {}) or {}
+        try:
+            if mime == "image/svg+xml":
+                img = svg_to_image(_text(value), dpr)
+            elif mime in ("image/png", "image/jpeg"):
+                img = QtGui.QImage.fromData(_data_bytes(value))
+                if img.isNull():
+                    img = None
+                else:
+                    img = _scale_for_metadata(img, md, dpr)
+            elif mime == "text/latex":
+                img = latex_to_image(_text(value), dpr, color)
+                if img is None:
+                    return ("text", _text(value), mime)
+            elif mime == "text/html":
+                return ("html", _text(value), mime)
+            elif mime == "text/markdown":
+                doc = QtGui.QTextDocument()
+                doc.setMarkdown(_text(value))
+                return ("html", doc.toHtml(), mime)
+            else:
+                return ("text", _text(value), mime)
+        except (ValueError, TypeError, base64.binascii.Error):
+            log.warning("could not decode %s output", mime)
+            continue
+        if img is not None:
+            return ("image", img, mime)
+    return ("text", "", "text/plain")
+
+
+def _scale_for_metadata(img, md, dpr):
+    """Figures from a HiDPI-aware kernel say their logical size in metadata; show
+    them at that size with all their pixels (sharp on HiDPI screens)."""
+    width = md.get("width")
+    if width and img.width() > width:
+        img.setDevicePixelRatio(img.width() / float(width))
+    elif md.get("retina"):
+        img.setDevicePixelRatio(max(dpr, 1.0))
+    return img
+
+
+def escape(text):
+    return html.escape(text, quote=False)
