@@ -552,6 +552,18 @@ class Reloader(Magics):
                 continue
             for key, value in old.items():
                 _update(value, module.__dict__.get(key))
+            if self.mode == 3:
+                self._add_new_names(module, old)
+
+    def _add_new_names(self, module, old):
+        """%autoreload 3: names new in a module reach a namespace that imported
+        names from it (`from mod import f`), as IPython's complete mode does."""
+        ns = self.shell.user_ns
+        if not any(ns.get(k) is v for k, v in old.items() if not k.startswith('_')):
+            return
+        for key, value in module.__dict__.items():
+            if key not in old and not key.startswith('_') and key not in ns:
+                ns[key] = value
 
 
 def _update(old, new):
@@ -1438,6 +1450,11 @@ class HistoryMagics(Magics):
         if hm is None:
             raise UsageError('%history: history is off in this shell')
         opts, rest = parse_options('history', line, 'noptf:gluq')
+        if 'l' in opts and rest.split()[:1] and rest.split()[0].isdigit():
+            n, _, more = rest.strip().partition(' ')   # -l N, then more options
+            extra, more = parse_options('history', more, 'noptf:gluq')
+            opts.update(extra)
+            rest = (n + ' ' + more).strip()
         raw = 't' not in opts
         output = 'o' in opts
         if 'g' in opts:

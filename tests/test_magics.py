@@ -194,6 +194,22 @@ def test_autoreload_updates_old_functions_and_classes(shell, tmp_path, monkeypat
     assert "expected 0, 1, 2 or 3" in usage_error(shell, '%autoreload 7')
 
 
+def test_autoreload_3_brings_new_names_to_a_from_import(shell, tmp_path, monkeypatch):
+    mod = tmp_path / 'armod_t3.py'
+    mod.write_text('def f():\n    return 1\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    run(shell, '%load_ext autoreload\n%autoreload 2')
+    run(shell, 'from armod_t3 import f')
+    mod.write_text('def f():\n    return 1\ndef g():\n    return 2\n')
+    st = os.stat(mod)
+    os.utime(mod, (st.st_atime, st.st_mtime + 5))
+    assert run(shell, "'g' in dir()") is False       # mode 2 reloads, adds nothing
+    run(shell, '%autoreload 3')
+    mod.write_text('def f():\n    return 1\ndef h():\n    return 3\n')
+    os.utime(mod, (st.st_atime, st.st_mtime + 10))
+    assert run(shell, 'h()') == 3                     # mode 3 brings the new name
+
+
 # --------------------------------------------------------------------- workflow
 
 SCRIPT = '''
@@ -671,6 +687,8 @@ def test_history_magic_options(shell, tmp_path, capsys):
     assert capsys.readouterr().out == '%d/11: x + 1\n%d/12: %%history -g -u x + 1\n' % (s2, s2)
     sh2.run_cell('%history -l 2')
     assert capsys.readouterr().out == 'x + 1\n%history -g -u x + 1\n'
+    sh2.run_cell('%history -l 1 -n')            # options after the count work too
+    assert capsys.readouterr().out == '  13: %history -l 2\n'
     sh2.run_cell('%history -f hist.txt 1-2')
     assert (tmp_path / 'hist.txt').read_text() == 'y = 2\ny * 3\n'
     sh2.history.close()
