@@ -57,8 +57,9 @@ def start_kernel(kernel_name="ipylite", argv=None, env=None):
 
 
 def _prestart(argv):
+    import importlib.util
     if any(a.startswith(("--existing", "--in-process", "--profile", "-h", "--help"))
-           for a in argv):
+           for a in argv) or not all(importlib.util.find_spec(m) for m in ("PyQt5", "zmq")):
         return None
     name = "ipylite"
     for i, a in enumerate(argv):
@@ -74,7 +75,13 @@ def _prestart(argv):
 
 _PRESTARTED = _prestart(sys.argv[1:]) if __name__ == "__main__" else None
 
-from PyQt5 import QtCore, QtGui, QtWidgets  # noqa: E402
+try:
+    from PyQt5 import QtCore, QtGui, QtWidgets  # noqa: E402
+except ImportError:
+    _MISSING_QT = "the Qt console needs PyQt5, which is not installed: pip install PyQt5"
+    if __name__ == "__main__":
+        sys.exit("error: " + _MISSING_QT)
+    raise ImportError(_MISSING_QT) from None
 
 from .qtwidgets import (STYLES, AnsiState, CallTip, CompletionPopup, InputEdit, KernelBridge,
                         OutputView, PythonHighlighter, escape, python_spans, render_bundle,
@@ -1447,7 +1454,14 @@ def _main(argv=None):
     if args.font_size is not None and not 4 <= args.font_size <= 96:
         print(f"error: --font-size {args.font_size} is out of range (4-96)", file=sys.stderr)
         return 2
-    from .protocol import find_connection_file, find_kernel_specs
+    from .protocol import find_connection_file, find_kernel_specs, _zmq
+    if not args.in_process:
+        try:
+            _zmq()
+        except ImportError as e:
+            print(f"error: a console on a kernel needs {e} (or use --in-process)",
+                  file=sys.stderr)
+            return 1
     env, search = None, None
     if args.profile:
         from .config import profile_path

@@ -1332,6 +1332,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="[webnb %(levelname)s] %(message)s")
+    from .protocol import _zmq
+    try:
+        _zmq()
+    except ImportError as e:  # kernels are driven over ZeroMQ
+        print(f"error: the notebook server needs {e}", file=sys.stderr)
+        return 1
     signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     return cmd_serve(args)
 

@@ -70,13 +70,18 @@ def test_version_without_installed_metadata(bare):
     assert out.stdout.startswith("ipylite 0.")
 
 
-def test_missing_pyzmq_is_one_clear_line(bare):
-    for args in (["-m", "myapp._vendor.ipylite.kernel"],
-                 ["-m", "myapp._vendor.ipylite", "--kernel", "python3"]):
-        out = run(bare, args)
-        assert out.returncode == 1
-        assert "pip install pyzmq" in out.stderr
-        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+@pytest.mark.parametrize("args, needs", [
+    (["kernel"], "pip install pyzmq"),
+    (["", "--kernel", "python3"], "pip install pyzmq"),
+    (["webnb", "--no-browser"], "pip install pyzmq"),
+    (["qtconsole"], "pip install PyQt5"),
+])
+def test_a_missing_tier_is_one_clear_line(bare, args, needs):
+    module = "myapp._vendor.ipylite" + ("." + args[0] if args[0] else "")
+    out = run(bare, ["-m", module, *args[1:]])
+    assert out.returncode != 0
+    assert needs in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
 def test_import_has_no_side_effects(tmp_path):
