@@ -536,8 +536,11 @@ def main(argv=None):
     overrides = [a for a in argv if a.startswith("--") and "." in a.split("=", 1)[0]
                  and a[2:3].isupper()]
     argv = [a for a in argv if a not in overrides]
-    p = argparse.ArgumentParser(prog="python -m ipylite",
-                                description="ipylite: an interactive Python shell.")
+    p = argparse.ArgumentParser(
+        prog="python -m ipylite", description="ipylite: an interactive Python shell.",
+        epilog="--Section.key=value overrides a config setting for this run; "
+               "--help-all lists them all. 'python -m ipylite profile create|list|locate "
+               "NAME' manages profiles.")
     p.add_argument("-c", dest="code", help="run CODE, then exit (unless -i)")
     p.add_argument("-m", dest="module", help="run a library module as a script")
     p.add_argument("-i", dest="interactive", action="store_true",
@@ -551,17 +554,31 @@ def main(argv=None):
     p.add_argument("--existing", nargs="?", const="", metavar="FILE",
                    help="connect to a running kernel (the newest by default)")
     p.add_argument("--version", action="version", version=f"ipylite {__version__}")
+    p.add_argument("--help-all", action="store_true",
+                   help="this help, then every config setting with its default")
     p.add_argument("--profile", default="default",
                    help="the profile (folder ~/.ipylite/profile_NAME) to use")
     p.add_argument("script", nargs="?", help="a script to run, with its arguments")
     p.add_argument("args", nargs=argparse.REMAINDER)
     a = p.parse_args(argv)
+    if a.help_all:
+        from .config import KEYS, _toml_value
+        p.print_help()
+        print("\nconfig settings (in the profile's ipylite_config.toml, or as "
+              "--Section.key=value):")
+        for section, keys in KEYS.items():
+            for key, (default, text) in keys.items():
+                print(f"  --{section}.{key}={_toml_value(default)}\n      {text}")
+        return 0
     if a.kernel or a.existing is not None:
         return console_main(a)
     from .config import make_shell
     term = Terminal(shell=make_shell(a.profile, overrides), colors=a.colors)
-    term.confirm_exit = not a.no_confirm_exit
     shell = term.shell
+    settings = shell.config.values["Terminal"] if getattr(shell, "config", None) else {}
+    term.confirm_exit = settings.get("confirm_exit", True) and not a.no_confirm_exit
+    if not settings.get("banner", True):
+        a.no_banner = True
     ok = True
     if a.code is not None:
         ok = shell.run_cell(a.code, store_history=True).success

@@ -261,3 +261,49 @@ def test_load_puts_the_code_at_the_next_prompt(tmp_path, profile):
         finish(child)
     finally:
         child.close(force=True)
+
+
+def test_help_all_lists_every_config_key(profile):
+    from ipylite.config import KEYS
+    out = subprocess.run([sys.executable, "-m", "ipylite", "--help-all"], capture_output=True,
+                         text=True, timeout=60, env=dict(os.environ, **profile))
+    for section, keys in KEYS.items():
+        for key in keys:
+            assert f"--{section}.{key}=" in out.stdout
+
+
+def test_config_turns_off_the_exit_question(profile):
+    child = spawn(["--Terminal.confirm_exit=false"], env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
+def test_cpaste_runs_a_pasted_block_with_prompts(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("%cpaste")
+        child.expect("Pasting code")
+        child.sendline(">>> def twice(x):")
+        child.sendline("...     return 2 * x")
+        child.sendline(">>> print(twice(21))")
+        child.sendline("--")
+        child.expect("42")
+        child.expect(PROMPT)
+        child.sendline("twice(5)")
+        child.expect(r"Out\[\d+\]: 10")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_paste_without_a_clipboard_tool_is_one_line(tmp_path, profile):
+    env = dict(os.environ, PATH=str(tmp_path), **profile)   # no xclip, xsel, wl-paste
+    out = subprocess.run([sys.executable, "-m", "ipylite", "-c", "%paste"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.stderr.strip() == ("UsageError: paste: no clipboard tool found; install "
+                                  "xclip, xsel or wl-clipboard, or use %cpaste")
