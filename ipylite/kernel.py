@@ -126,15 +126,19 @@ class IOPubThread(threading.Thread):
 class OutStream(io.TextIOBase):
     """sys.stdout / sys.stderr of the kernel: text is gathered and sent as one stream
     message per burst. The first write after a quiet spell goes out within
-    ``first_delay``; within a burst, at most every ``interval`` seconds."""
+    ``first_delay``; within a burst, at most every ``interval`` seconds.
+
+    write() is the hot path of a printing loop: it appends to a deque (safe from any
+    thread without a lock) and takes the lock only to schedule a flush."""
 
     first_delay = 0.002
     interval = 0.05
-    max_buffer = 1 << 20
+    max_parts = 1 << 16       # pieces buffered before an early flush
+    max_message = 1 << 20     # characters per stream message
 
     def __init__(self, kernel, name):
         self.kernel, self.name = kernel, name
-        self._buf, self._size = [], 0
+        self._buf = collections.deque()
         self._lock = threading.Lock()
         self.deadline = None
         self._last_flush = 0.0
@@ -154,31 +158,34 @@ class OutStream(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if not text:
-            return 0
-        with self._lock:
+        if text:
             self._buf.append(text)
-            self._size += len(text)
-            wake = self.deadline is None or self._size > self.max_buffer
-            if self.deadline is None:
-                now = time.monotonic()
-                self.deadline = max(now + self.first_delay, self._last_flush + self.interval)
-            if self._size > self.max_buffer:
-                self.deadline = time.monotonic()
-        if wake:
-            self.kernel.iopub.wake()
+            if self.deadline is None or len(self._buf) > self.max_parts:
+                self._schedule()
         return len(text)
 
-    def flush(self):
-        """Queue what is buffered as one stream message (from any thread)."""
+    def _schedule(self):
         with self._lock:
-            if not self._buf:
-                self.deadline = None
+            now = time.monotonic()
+            if len(self._buf) > self.max_parts:
+                self.deadline = now
+            elif self.deadline is None:
+                self.deadline = max(now + self.first_delay, self._last_flush + self.interval)
+            else:
                 return
-            text = "".join(self._buf)
-            self._buf, self._size, self.deadline = [], 0, None
+        self.kernel.iopub.wake()
+
+    def flush(self):
+        """Queue what is buffered as stream messages (from any thread)."""
+        with self._lock:
+            self.deadline = None  # before counting: a write after this schedules anew
+            buf = self._buf
+            n = len(buf)
+            if not n:
+                return
+            text = "".join([buf.popleft() for _ in range(n)])
             self._last_flush = time.monotonic()
-            step = self.max_buffer  # slices keep a client's event loop responsive
+            step = self.max_message  # slices keep a client's event loop responsive
             for i in range(0, len(text), step):
                 self.kernel.publish("stream", {"name": self.name, "text": text[i:i + step]})
 
