@@ -1,6 +1,6 @@
 """An ipylite.parallel engine: a Shell that runs tasks sent by clients and the controller.
 
-    python -m ipylite.engine -f ENGINE_CONNECTION_FILE [--id N] [--debug]
+    python -m ipylite.engine -f ENGINE_CONNECTION_FILE [--id N] [--mpi] [--debug]
 
 The engine connects a DEALER to the controller's engine socket, registers (pid, host,
 the URL of its own direct socket) and gets its id. Clients send direct requests straight
@@ -10,6 +10,14 @@ C even while Python code holds the engine busy. The main thread drains both sock
 into a queue (so aborts and shutdowns are seen at once) and runs tasks in order, in a
 ``Shell`` whose namespace persists between tasks, capturing stdout, stderr and displays
 into each reply's metadata.
+
+The controller's pings are the engine's sign of life from the controller: the proxy
+copies them to a capture socket, and an engine that has seen none for ``hb_timeout``
+seconds (from the connection file, default 10) exits -- this is how engines on other
+machines notice a controller that died. With ``--mpi`` the engine asks for id = its MPI
+rank and has ``comm`` (mpi4py's COMM_WORLD), ``mpi_rank`` and ``mpi_size``. The
+connection file's ``engine_bind`` / ``engine_host`` (else ``location``) say where the
+direct socket binds and which address clients are told.
 """
 
 import argparse
@@ -192,10 +200,11 @@ class Engine:
         import zmq
         self.ctx = zmq.Context.instance()
         ip = self.info.get("location") or self.info.get("ip", "127.0.0.1")
+        bind = self.info.get("engine_bind") or ip
         self.direct = self.ctx.socket(zmq.ROUTER)
         self.direct.linger = 1000
-        port = self.direct.bind_to_random_port(f"tcp://{ip}")
-        self.url = f"tcp://{ip}:{port}"
+        port = self.direct.bind_to_random_port(f"tcp://{bind}")
+        self.url = f"tcp://{self.info.get('engine_host') or bind}:{port}"
         self.ctl = self.ctx.socket(zmq.DEALER)
         self.ctl.linger = 1000
         self.ctl.connect(self.info["engine_url"])
@@ -216,17 +225,40 @@ class Engine:
         hb.linger = 0
         hb.setsockopt(zmq.IDENTITY, ident.encode())
         hb.connect(self.info["hb_url"])
-        threading.Thread(target=self._echo, args=(hb,), daemon=True,
+        cap = self.ctx.socket(zmq.PUB)           # copies of the pings, for the watchdog
+        cap.linger = 0                           # (PUB drops when full: never blocks
+        cap.sndhwm = 16                          # the echo while a task runs)
+        self.beats = self.ctx.socket(zmq.SUB)
+        self.beats.linger = 0
+        self.beats.rcvhwm = 16
+        self.beats.setsockopt(zmq.SUBSCRIBE, b"")
+        addr = f"inproc://ipylite-hb-{ident}"
+        self.beats.bind(addr)
+        cap.connect(addr)
+        self.last_beat = time.monotonic()
+        self.hb_timeout = float(self.info.get("hb_timeout") or 10)
+        threading.Thread(target=self._echo, args=(hb, cap), daemon=True,
                          name="ipylite-engine-hb").start()
         log.info("engine %s registered (direct socket %s)", self.id, self.url)
 
     @staticmethod
-    def _echo(sock):
+    def _echo(sock, capture=None):
         import zmq
         try:
-            zmq.proxy(sock, sock)
+            zmq.proxy(sock, sock, capture)
         except zmq.ZMQError:
             pass
+
+    def _heard_controller(self):
+        """Drain the captured pings; False once none came for hb_timeout seconds."""
+        import zmq
+        while True:
+            try:
+                self.beats.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            self.last_beat = time.monotonic()
+        return time.monotonic() - self.last_beat < self.hb_timeout
 
     # -- main loop
     def run(self):
@@ -242,6 +274,10 @@ class Engine:
                     last_check = time.monotonic()
                     if not self._controller_alive():
                         log.warning("controller is gone; engine %s exits", self.id)
+                        break
+                    if not self._heard_controller():
+                        log.warning("no heartbeat from the controller for %s s; engine %s "
+                                    "exits", self.hb_timeout, self.id)
                         break
             self._drain(self.ctl, False)
             self._drain(self.direct, True)
@@ -392,6 +428,8 @@ def main(argv=None):
                                 description="An ipylite.parallel engine.")
     p.add_argument("-f", "--file", required=True, help="the engine connection file")
     p.add_argument("--id", type=int, default=None, help="ask for this engine id")
+    p.add_argument("--mpi", action="store_true",
+                   help="started by mpiexec: id = MPI rank; comm, mpi_rank, mpi_size")
     p.add_argument("--debug", action="store_true")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if a.debug else logging.WARNING,
@@ -401,9 +439,32 @@ def main(argv=None):
             info = json.load(f)
     except (OSError, ValueError) as e:
         raise SystemExit(f"ipylite engine: cannot read connection file {a.file}: {e}")
+    serve(info, a.id, mpi=a.mpi)
+
+
+def serve(info, engine_id=None, namespace=None, mpi=False):
+    """Make this process an engine of a running cluster until the cluster shuts it down
+    (then return its namespace, with whatever clients changed). ``info`` is the engine
+    connection file's path or its dict; ``namespace`` holds names clients see. An MPI
+    program can call ``ns = serve(path, namespace={"x": x}, mpi=True)`` on every rank
+    to expose its ranks as engines for interactive inspection, then carry on."""
+    if isinstance(info, (str, os.PathLike)):
+        with open(info) as f:
+            info = json.load(f)
     global _RUNNING
     _RUNNING = True
-    engine = Engine(info, a.id)
+    ns = dict(namespace or {})
+    if mpi:
+        try:
+            from mpi4py import MPI
+        except ImportError:
+            raise SystemExit("ipylite engine: --mpi needs mpi4py (pip install mpi4py mpich)")
+        comm = MPI.COMM_WORLD
+        ns.update(comm=comm, mpi_rank=comm.Get_rank(), mpi_size=comm.Get_size())
+        if engine_id is None:
+            engine_id = ns["mpi_rank"]
+    engine = Engine(info, engine_id)
+    engine.shell.user_ns.update(ns)
     engine.connect()
     try:
         engine.run()
@@ -411,6 +472,8 @@ def main(argv=None):
         pass
     finally:
         engine.ctx.destroy(linger=500)
+        _RUNNING = False
+    return engine.shell.user_ns
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ Public API::
 Command line::
 
     python -m ipylite.parallel start -n 4 [--daemonize] [--profile P] [--cluster-id C] [--ip IP]
+        [--location ADDR] [--engines local|ssh|mpi|slurm|pbs|sge|lsf] [launcher options]
     python -m ipylite.parallel stop|list|clean [--cluster-id C] [--all]
     python -m ipylite.parallel engines -n 2 [--cluster-id C]
 
@@ -36,6 +37,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -349,11 +351,13 @@ class Client:
     """A connection to a running cluster (controller plus engines).
 
     Direct requests go straight to each engine's own socket; with ``direct=False``
-    they go through the controller instead (for engines the client cannot reach).
+    they go through the controller instead (for engines the client cannot reach; the
+    default when the cluster's connection file says ``"direct": false``, as with the
+    ssh launcher's tunnel).
     """
 
     def __init__(self, url_file=None, profile="default", cluster_id="", timeout=10,
-                 direct=True):
+                 direct=None):
         import zmq
         self._zmq = zmq
         path = url_file or os.path.join(_security(profile), _file_name("client", cluster_id))
@@ -368,7 +372,8 @@ class Client:
             raise ValueError(f"{path} is not a cluster connection file ({e})") from None
         self.url_file = path
         self.info = info
-        self.direct = direct
+        # the cluster says when engines cannot be reached directly (ssh tunnels)
+        self.direct = info.get("direct", True) if direct is None else direct
         self.session = Session(key=info["key"].encode())
         self.wire = Wire(self.session)
         self.ctx = zmq.Context()
@@ -1062,51 +1067,8 @@ def register_magics(shell, view, suffix=""):
 
 
 # ====================================================================== launchers
-
-class LocalEngineLauncher:
-    """Engines as child processes on this machine. Part 2 adds ssh, mpi and batch
-    launchers with the same three methods: start(n), poll(), stop()."""
-
-    def __init__(self, engine_file, log_dir=None):
-        self.engine_file = engine_file
-        self.log_dir = log_dir
-        self.procs = []
-        self.logs = []
-
-    def start(self, n):
-        for _ in range(n):
-            err = subprocess.DEVNULL
-            if self.log_dir:
-                path = os.path.join(self.log_dir, f"engine-{os.getpid()}-{len(self.logs)}.log")
-                self.logs.append(path)
-                err = open(path, "ab")
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "ipylite.engine", "-f", self.engine_file],
-                stdin=subprocess.DEVNULL, stdout=err, stderr=err))
-            if err is not subprocess.DEVNULL:
-                err.close()
-        return self.procs[-n:]
-
-    def poll(self):
-        self.procs = [p for p in self.procs if p.poll() is None]
-        return len(self.procs)
-
-    def stop(self, timeout=2.0):
-        deadline = time.monotonic() + timeout
-        for p in self.procs:
-            try:
-                p.wait(max(0.01, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        self.procs = []
-        for path in self.logs:          # keep only the logs that say something
-            with contextlib.suppress(OSError):
-                if os.path.getsize(path) == 0:
-                    os.unlink(path)
-
-
-LAUNCHERS = {"local": LocalEngineLauncher}
+# local, ssh, mpi, slurm, pbs, sge, lsf: see launchers.py
+from .launchers import LAUNCHERS, LocalEngineLauncher, load_config, planned  # noqa: E402,F401
 
 
 # ======================================================================== Cluster
@@ -1115,8 +1077,14 @@ class Cluster:
     """Start a controller and n engines; ``with Cluster(n=4) as rc:`` gives a Client."""
 
     def __init__(self, n=None, profile="default", cluster_id=None, ip="127.0.0.1",
-                 engines="local", timeout=60):
+                 engines="local", timeout=60, location=None, **launcher_options):
+        """``engines``: local, ssh, mpi, slurm, pbs, sge or lsf; ``launcher_options``
+        go to that launcher (hosts=, tunnel=, ssh_args=, remote_python=, mpiexec=,
+        template=, queue=, ...: see launchers.py)."""
+        n = planned(engines, n, launcher_options)     # ssh: explicit host counts
         self.n = os.cpu_count() if n is None else n
+        self.location = location
+        self.launcher_options = launcher_options
         self.profile = profile
         self.cluster_id = cluster_id or f"{int(time.time())}-{secrets.token_hex(3)}"
         self.ip = ip
@@ -1139,7 +1107,9 @@ class Cluster:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ipylite.parallel", "start", "-n", str(self.n),
              "--profile", self.profile, "--cluster-id", self.cluster_id, "--ip", self.ip,
-             "--engines", self.engines, "--parent-pid", str(os.getpid()), "--quiet"],
+             "--engines", self.engines, "--parent-pid", str(os.getpid()), "--quiet",
+             "--launcher-options", json.dumps(self.launcher_options)]
+            + (["--location", self.location] if self.location else []),
             stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.timeout
         while not os.path.exists(path):
@@ -1165,7 +1135,7 @@ class Cluster:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(5)
+                self.proc.wait(15)          # launchers may wait for / cancel jobs
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -1213,34 +1183,89 @@ def _alive(pid):
     return bool(pid) and _pid_alive(pid)
 
 
-def cmd_start(a):
-    if a.n < 0:
-        raise SystemExit("ipylite.parallel: -n must be 0 or more")
+def _settings(a):
+    """Resolve the profile's ipylite_parallel.toml, then the command line, into a
+    (n, engines, ip, location) and the launcher's options; one-line errors."""
+    from .config import profile_path
+    try:
+        cfg = load_config(profile_path(a.profile))
+    except ValueError as e:
+        raise SystemExit(f"ipylite.parallel: {e}")
+    cl = cfg.get("cluster", {})
+    a.engines = a.engines or cl.get("engines") or "local"
     if a.engines not in LAUNCHERS:
         raise SystemExit(f"ipylite.parallel: unknown engine launcher {a.engines!r} "
                          f"(choose from: {', '.join(LAUNCHERS)})")
-    if a.daemonize:
+    if a.n is None:
+        a.n = cl.get("n")
+    if a.n is not None and (not isinstance(a.n, int) or a.n < 0):
+        raise SystemExit("ipylite.parallel: -n must be 0 or more")
+    a.ip = a.ip or cl.get("ip") or "127.0.0.1"
+    a.location = a.location or cl.get("location") or ""
+    if a.controller not in ("local", "slurm"):
+        raise SystemExit(f"ipylite.parallel: --controller {a.controller} is not supported "
+                         f"(local or slurm; elsewhere run `start` itself where the "
+                         f"controller should be, e.g. inside an ssh session or a job)")
+    opts = dict(cfg.get(a.engines, {}))
+    try:
+        opts.update(json.loads(a.launcher_options or "{}"))
+    except ValueError as e:
+        raise SystemExit(f"ipylite.parallel: --launcher-options is not JSON: {e}")
+    for key in ("hosts", "ssh_args", "remote_python", "remote_dir", "mpiexec", "mpi_args",
+                "template", "queue", "walltime"):
+        value = getattr(a, key, None)
+        if value:
+            opts[key] = value
+    if a.tunnel:
+        opts["tunnel"] = True
+    for item in a.opt or ():
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise SystemExit(f"ipylite.parallel: --opt {item!r}: expected KEY=VALUE")
+        opts[key] = value
+    a.options = opts
+    try:
+        a.n = planned(a.engines, a.n, opts)
+    except ValueError as e:
+        raise SystemExit(f"ipylite.parallel: {e}")
+    if a.n is None:
+        a.n = os.cpu_count()
+    return opts
+
+
+def cmd_start(a):
+    _settings(a)
+    if a.daemonize or a.controller != "local":
         return _daemonize(a)
     from .controller import Controller, install_signals
     sec = _security(a.profile)
     cid = a.cluster_id
     key = secrets.token_hex(32)
+    log_dir = os.path.join(os.path.dirname(sec), "log")
+    os.makedirs(log_dir, exist_ok=True)
+    client_file = os.path.join(sec, _file_name("client", cid))
+    engine_file = os.path.join(sec, _file_name("engine", cid))
+    cluster_file = os.path.join(sec, f"cluster-{cid or 'default'}.json")
+    try:
+        launcher = LAUNCHERS[a.engines](engine_file, log_dir, **a.options)
+    except ValueError as e:
+        raise SystemExit(f"ipylite.parallel: {e}")
     try:
         ctrl = Controller(Session(key=key.encode()), ip=a.ip)
     except Exception as e:
         raise SystemExit(f"ipylite.parallel: cannot start the controller on {a.ip}: {e}")
+    where = a.location or a.ip
+
+    def url(name):                      # the address others use, for a wildcard bind
+        return ctrl.urls[name].replace(f"//{a.ip}:", f"//{where}:", 1)
     base = {"key": key, "signature_scheme": "hmac-sha256", "cluster_id": cid,
-            "profile": a.profile, "pid": os.getpid(), "location": a.ip}
-    client_file = os.path.join(sec, _file_name("client", cid))
-    engine_file = os.path.join(sec, _file_name("engine", cid))
-    cluster_file = os.path.join(sec, f"cluster-{cid or 'default'}.json")
-    _write_json(engine_file, dict(base, engine_url=ctrl.urls["engines"], hb_url=ctrl.urls["hb"]))
-    log_dir = os.path.join(os.path.dirname(sec), "log")
-    os.makedirs(log_dir, exist_ok=True)
-    launcher = LAUNCHERS[a.engines](engine_file, log_dir)
+            "profile": a.profile, "pid": os.getpid(), "location": where}
+    _write_json(engine_file, dict(base, engine_url=url("engines"), hb_url=url("hb"),
+                                  hb_timeout=a.hb_timeout))
     cluster = {"cluster_id": cid, "profile": a.profile, "pid": os.getpid(), "n": a.n,
                "engines": 0, "client_file": client_file, "engine_file": engine_file,
-               "started": time.time(), "launcher": a.engines}
+               "started": time.time(), "launcher": a.engines, "host": socket.gethostname(),
+               "controller_job": os.environ.get("IPYLITE_CONTROLLER_JOB", "")}
     dirty = [True]
     parent = a.parent_pid
 
@@ -1262,15 +1287,21 @@ def cmd_start(a):
 
     ctrl.on_change, ctrl.on_tick = on_change, on_tick
     install_signals(ctrl)
-    launcher.start(a.n)
-    _write_json(cluster_file, cluster)
-    _write_json(client_file, dict(base, client_url=ctrl.urls["clients"]))
-    if not a.quiet:
-        print(f"controller running (pid {os.getpid()}), starting {a.n} engines\n"
-              f"connect with:  from ipylite.parallel import Client; rc = Client("
-              f"{('cluster_id=%r' % cid) if cid else ''})\n"
-              f"  or Client(url_file={client_file!r})", flush=True)
     try:
+        try:
+            launcher.start(a.n)
+        except (RuntimeError, OSError, ValueError) as e:
+            raise SystemExit(f"ipylite.parallel: {e}")
+        _write_json(cluster_file, cluster)
+        client = dict(base, client_url=url("clients"))
+        if getattr(launcher, "tunnel", False):
+            client["direct"] = False
+        _write_json(client_file, client)
+        if not a.quiet:
+            print(f"controller running (pid {os.getpid()}), starting {a.n} engines "
+                  f"({a.engines})\nconnect with:  from ipylite.parallel import Client; "
+                  f"rc = Client({('cluster_id=%r' % cid) if cid else ''})\n"
+                  f"  or Client(url_file={client_file!r})", flush=True)
         ctrl.run()
     finally:
         launcher.stop()
@@ -1291,13 +1322,32 @@ def _daemonize(a):
     log_path = os.path.join(log_dir, f"controller-{a.cluster_id or 'default'}.log")
     argv = [sys.executable, "-m", "ipylite.parallel", "start", "-n", str(a.n), "--profile",
             a.profile, "--cluster-id", a.cluster_id, "--ip", a.ip, "--engines", a.engines,
-            "--quiet"]
-    with open(log_path, "ab") as out:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                start_new_session=True)
+            "--launcher-options", json.dumps(a.options), "--hb-timeout", str(a.hb_timeout),
+            "--quiet"] + (["--location", a.location] if a.location else [])
+    if a.controller == "slurm":         # the controller as a one-task job
+        from .launchers import SlurmControllerLauncher
+        opts = {k: a.options[k] for k in ("queue", "walltime") if a.options.get(k)}
+        job = SlurmControllerLauncher(argv, log_dir, poll_every=1, **opts)
+        try:
+            job.start(1)
+        except (RuntimeError, OSError) as e:
+            raise SystemExit(f"ipylite.parallel: {e}")
+        log_path = f"{log_dir}/ipylite-controller-{job.job_id}.out"
+        where = f"Slurm job {job.job_id}"
+        running = job.poll
+    else:
+        with open(log_path, "ab") as out:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                    start_new_session=True)
+        where = f"pid {proc.pid}"
+
+        def running():
+            return proc.poll() is None
     deadline = time.monotonic() + a.timeout
     while not os.path.exists(client_file):
-        if proc.poll() is not None or time.monotonic() > deadline:
+        if not running() or time.monotonic() > deadline:
+            if a.controller == "slurm":
+                job.stop(0)
             print(f"ipylite.parallel: the cluster did not start; see {log_path}",
                   file=sys.stderr)
             return 1
@@ -1310,7 +1360,7 @@ def _daemonize(a):
         return 1
     finally:
         rc.close()
-    print(f"cluster {a.cluster_id or 'default'} running in the background (pid {proc.pid}) "
+    print(f"cluster {a.cluster_id or 'default'} running in the background ({where}) "
           f"with {a.n} engines\nconnect with:  Client(url_file={client_file!r})")
     return 0
 
@@ -1331,9 +1381,14 @@ def cmd_stop(a):
         return 1
     for path, c in chosen:
         pid = c.get("pid")
+        if c.get("host", socket.gethostname()) != socket.gethostname():
+            pid = None                  # not a process of this machine
+            if c.get("controller_job"):
+                subprocess.run(["scancel", "--signal=TERM", "--full", c["controller_job"]],
+                               capture_output=True, timeout=60)
         if _alive(pid):
             os.kill(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 5
+            deadline = time.monotonic() + 15
             while _alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.02)
             if _alive(pid):
@@ -1404,14 +1459,35 @@ def main(argv=None):
         s.add_argument("--cluster-id", default="")
         s.add_argument("--debug", action="store_true")
         if name in ("start", "engines"):
-            s.add_argument("-n", type=int, default=os.cpu_count() if name == "start" else 1)
+            s.add_argument("-n", type=int, default=None if name == "start" else 1)
             s.add_argument("--timeout", type=float, default=60)
         if name in ("stop", "engines"):
             s.add_argument("--all", action="store_true")
         if name == "start":
             s.add_argument("--daemonize", action="store_true")
-            s.add_argument("--ip", default="127.0.0.1")
-            s.add_argument("--engines", default="local")
+            s.add_argument("--ip", default=None, help="where the controller binds "
+                           "(0.0.0.0 for engines on other machines)")
+            s.add_argument("--location", default=None, help="the controller's address "
+                           "as engines and clients see it (default: --ip)")
+            s.add_argument("--engines", default=None, help=", ".join(LAUNCHERS))
+            s.add_argument("--controller", default="local")
+            s.add_argument("--hosts", help="ssh: 'host1,user@host2:4'")
+            s.add_argument("--tunnel", action="store_true",
+                           help="ssh: engines reach the controller through ssh -R")
+            s.add_argument("--ssh-args", help="ssh: e.g. '-p 2222 -i ~/.ssh/key'")
+            s.add_argument("--remote-python", help="ssh: the remote Python (python3)")
+            s.add_argument("--remote-dir", help="ssh: where the connection file goes")
+            s.add_argument("--mpiexec", help="mpi: the mpiexec to run")
+            s.add_argument("--mpi-args", help="mpi: extra mpiexec arguments")
+            s.add_argument("--template", help="batch: a job-script template file")
+            s.add_argument("--queue", help="batch: queue / partition")
+            s.add_argument("--walltime", help="batch: time limit")
+            s.add_argument("--opt", action="append", metavar="KEY=VALUE",
+                           help="any other launcher option")
+            s.add_argument("--launcher-options", default="", help=argparse.SUPPRESS)
+            s.add_argument("--hb-timeout", type=float, default=10.0,
+                           help="engines exit after this many seconds without the "
+                                "controller's heartbeat")
             s.add_argument("--parent-pid", type=int, default=0)
             s.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
