@@ -26,7 +26,7 @@ import re
 import sys
 import time
 
-from .shell import UsageError
+from .shell import UsageError, _safe_repr
 
 __all__ = ['Magics', 'magics_class', 'line_magic', 'cell_magic', 'line_cell_magic',
            'no_var_expand',
@@ -885,7 +885,7 @@ class WorkflowMagics(Magics):
                 try:
                     with open(os.path.join(folder, n), 'rb') as f:
                         value = pickle.load(f)
-                    print('%-20s-> %s' % (n, _short_repr(value, 50)))
+                    print('%-20s-> %s' % (n, _safe_repr(value, 50)))
                 except Exception as e:
                     print('%-20s-> <unreadable: %s>' % (n, e))
             return
@@ -934,14 +934,6 @@ def _db_dir(shell, *parts):
     path = os.path.join(base, 'db', *parts)
     os.makedirs(path, exist_ok=True)
     return path
-
-
-def _short_repr(value, limit):
-    try:
-        text = repr(value)
-    except Exception:
-        text = '<unprintable %s>' % type(value).__name__
-    return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
 # ------------------------------------------------- timing, profiling, debugging
@@ -1305,7 +1297,7 @@ def _whos_info(value):
         return 'n=%d' % len(value)
     if kind == 'module':
         return getattr(value, '__name__', '?')
-    text = _short_repr(value, 50).replace('\n', ' ')
+    text = _safe_repr(value, 50).replace('\n', ' ')
     return text
 
 

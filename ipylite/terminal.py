@@ -336,7 +336,10 @@ class KernelTerminal(Terminal):
         self._exit = False
         self._restarted = False
         self._next_input = None
-        super().__init__(shell=None, colors=colors)
+        self.shell = None            # the kernel has the shell; nothing runs here
+        self.colors = colors or default_colors()
+        self.readline = None
+        self._matches = []
         kc.start_channels()
         info = kc.wait_for_ready(timeout=60)["content"]
         self.banner = info.get("banner", "")
@@ -354,16 +357,6 @@ class KernelTerminal(Terminal):
         elif what == "dead":
             sys.stderr.write("\nThe kernel keeps dying; giving up.\n")
             self._exit = True
-
-    @property
-    def colors(self):
-        return self._colors
-
-    @colors.setter
-    def colors(self, scheme):
-        if scheme not in SCHEMES:
-            raise ValueError(f"unknown colour scheme {scheme!r}")
-        self._colors = scheme
 
     @property
     def execution_count(self):

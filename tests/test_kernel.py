@@ -16,28 +16,21 @@ from ipylite.protocol import DELIM, KernelManager, Session
 TIMEOUT = 30
 
 
-@pytest.fixture(scope="module")
-def subprocess_kernel():
-    km = KernelManager("ipylite")
-    km.start_kernel()
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=TIMEOUT)
+def kernel_fixture(kind):
+    km, kc = new_kernel(kind)
     yield km, kc
     kc.stop_channels()
     km.shutdown_kernel()
+
+
+@pytest.fixture(scope="module")
+def subprocess_kernel():
+    yield from kernel_fixture("subprocess")
 
 
 @pytest.fixture(scope="module")
 def inprocess_kernel():
-    km = InProcessKernelManager()
-    km.start_kernel()
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=TIMEOUT)
-    yield km, kc
-    kc.stop_channels()
-    km.shutdown_kernel()
+    yield from kernel_fixture("inprocess")
 
 
 # The client-level tests run against a kernel process and an in-process kernel alike.
