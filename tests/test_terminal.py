@@ -307,3 +307,23 @@ def test_paste_without_a_clipboard_tool_is_one_line(tmp_path, profile):
                          capture_output=True, text=True, timeout=60)
     assert out.stderr.strip() == ("UsageError: paste: no clipboard tool found; install "
                                   "xclip, xsel or wl-clipboard, or use %cpaste")
+
+
+def test_ctrl_r_searches_history(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("searched_marker = 6 * 7")
+        child.expect(PROMPT)
+        child.sendline("other = 1")
+        child.expect(PROMPT)
+        child.send("\x12searched_m")          # Ctrl-R, then part of the line
+        child.expect("reverse-i-search")
+        child.expect("searched_marker = 6")
+        child.send("\r")
+        child.expect(PROMPT)
+        child.sendline("searched_marker")
+        child.expect(r"Out\[\d+\]: 42")
+        finish(child)
+    finally:
+        child.close(force=True)
