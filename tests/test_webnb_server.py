@@ -456,7 +456,10 @@ def test_kernel_over_websocket_execute_input_and_replay(server):
             rep = ws.recv()
             ws.close()
             msgs = [c for c in rep["content"]["cells"] if c["cell_id"] == "cell-3"][0]["msgs"]
-            if any(x["msg_type"] == "execute_reply" for x in msgs) or time.monotonic() > deadline:
+            # idle comes on iopub after the cell's output (the reply, on shell, may
+            # overtake that output: the two channels are not ordered)
+            if any(x["msg_type"] == "status" and x["content"]["execution_state"] == "idle"
+                   for x in msgs) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         text = "".join(x["content"].get("text", "") for x in msgs if x["msg_type"] == "stream")
