@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 
 log = logging.getLogger("ipylite.history")
 
@@ -48,14 +49,26 @@ class HistoryManager:
 
     # -- opening
     def _connect(self, path):
-        db = sqlite3.connect(path, timeout=self.busy_timeout, check_same_thread=False,
-                             isolation_level=None)
-        db.execute("PRAGMA busy_timeout = %d" % int(self.busy_timeout * 1000))
-        if path != ":memory:":
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-        db.executescript(SCHEMA)
-        return db
+        """Open (and if new, set up) the database. Another process may be setting it
+        up at the same moment: switching to WAL takes an exclusive lock that SQLite's
+        busy timeout does not wait for, so "locked" is retried here for a while."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            db = sqlite3.connect(path, timeout=self.busy_timeout, check_same_thread=False,
+                                 isolation_level=None)
+            try:
+                db.execute("PRAGMA busy_timeout = %d" % int(self.busy_timeout * 1000))
+                if path != ":memory:":
+                    if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                        db.execute("PRAGMA journal_mode = WAL")
+                    db.execute("PRAGMA synchronous = NORMAL")
+                db.executescript(SCHEMA)
+                return db
+            except sqlite3.OperationalError as e:
+                db.close()
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _open(self):
         if self.db is not None:
