@@ -181,3 +181,41 @@ def test_engine_counts_per_host():
     assert planned("ssh", None, {"hosts": "a,b"}) == 2         # one per host
     assert planned("ssh", 1, {"hosts": "a:2,b:3"}) == 5        # explicit counts win
     assert planned("mpi", 4, {}) == 4
+
+
+def test_controller_started_over_ssh(sshd, tmp_path):
+    import re
+    env = dict(os.environ, IPYLITE_DIR=str(tmp_path / "here"))
+    cmd = [PY, "-m", "ipylite.parallel"]
+    start = subprocess.run(
+        [*cmd, "start", "-n", "2", "--controller", "ssh", "--controller-host",
+         "root@127.0.0.1", "--ssh-args", sshd["ssh_args"], "--remote-python", PY,
+         "--launcher-options", json.dumps({"remote_env": sshd["remote_env"]}),
+         "--cluster-id", "far"], env=env, capture_output=True, text=True, timeout=120)
+    remote_sec = os.path.join(sshd["remote_env"]["IPYLITE_DIR"], "profile_default",
+                              "security")
+    try:
+        assert start.returncode == 0, start.stderr
+        assert "running on root@127.0.0.1 with 2 engines" in start.stdout
+        client_file = re.search(r"url_file='([^']+)'", start.stdout)[1]
+        assert client_file.startswith(str(tmp_path / "here"))     # copied back here
+        assert os.stat(client_file).st_mode & 0o077 == 0
+        # the controller's own files are on the controller host's side
+        assert os.path.exists(os.path.join(remote_sec, "cluster-far.json"))
+        rc = Client(url_file=client_file)
+        try:
+            rc.wait_for_engines(2, timeout=60)
+            assert rc[:].apply_sync(lambda: 6 * 7) == [42, 42]
+        finally:
+            rc.close()
+        listed = subprocess.run([*cmd, "list"], env=env, capture_output=True, text=True,
+                                timeout=60)
+        assert "on root@127.0.0.1" in listed.stdout
+    finally:
+        stop = subprocess.run([*cmd, "stop", "--cluster-id", "far"], env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert stop.returncode == 0, stop.stderr
+    deadline = time.monotonic() + 30
+    while os.path.exists(os.path.join(remote_sec, "cluster-far.json")):
+        assert time.monotonic() < deadline, "the remote controller was not stopped"
+        time.sleep(0.1)
