@@ -529,6 +529,63 @@ LAUNCHERS = {"local": LocalEngineLauncher, "ssh": SSHEngineLauncher,
 CONFIG_FILE = "ipylite_parallel.toml"
 
 
+# ------------------------------------------------------------- the controller over ssh
+
+def ssh_controller(a, client_file, cluster_file, write_json):
+    """``--controller ssh``: run ``start --daemonize`` on the controller host over ssh
+    (with the same engine launcher and options), copy its client file back here, and
+    leave a cluster file saying where it runs, so that ``stop`` stops it there."""
+    o = a.options
+    ssh = _as_list(o.get("ssh") or "ssh") + _as_list(o.get("ssh_args"))
+    env = [f"{k}={v}" for k, v in (o.get("remote_env") or {}).items()]
+    remote = ["env", *env, o.get("remote_python") or "python3", "-m", "ipylite.parallel"]
+    engine_opts = o if a.engines == "ssh" else {     # the ssh options were for us
+        k: v for k, v in o.items() if k not in SSHEngineLauncher.options}
+    argv = [*remote, "start", "-n", str(a.n), "--profile", a.profile, "--cluster-id",
+            a.cluster_id, "--ip", a.ip, "--engines", a.engines, "--launcher-options",
+            json.dumps(engine_opts), "--hb-timeout", str(a.hb_timeout),
+            "--timeout", str(a.timeout),
+            "--daemonize"] + (["--location", a.location] if a.location else [])
+
+    def over_ssh(cmd, timeout):
+        return subprocess.run([*ssh, a.controller_host, shlex.join(cmd)], timeout=timeout,
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    out = over_ssh(argv, a.timeout + 60)
+    found = re.search(r"Client\(url_file='([^']+)'\)", out.stdout)
+    if out.returncode or not found:
+        why = (out.stderr.strip().splitlines() or ["no answer"])[-1]
+        print(f"ipylite.parallel: the controller on {a.controller_host} did not start: "
+              f"{why}", file=sys.stderr)
+        return 1
+    got = over_ssh(["cat", found[1]], 60)
+    if got.returncode:
+        print(f"ipylite.parallel: cannot copy {found[1]} from {a.controller_host}",
+              file=sys.stderr)
+        return 1
+    fd = os.open(client_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(got.stdout)
+    write_json(cluster_file, {"cluster_id": a.cluster_id, "host": a.controller_host,
+                               "controller": "ssh", "ssh": ssh, "remote": remote,
+                               "remote_profile": a.profile, "engines": a.n,
+                               "client_file": client_file})
+    print(f"cluster {a.cluster_id or 'default'} running on {a.controller_host} with "
+          f"{a.n} engines\nconnect with:  Client(url_file={client_file!r})")
+    return 0
+
+
+def ssh_controller_stop(c):
+    """Stop a controller that ssh_controller started."""
+    cmd = [*c["remote"], "stop", "--profile", c["remote_profile"], "--cluster-id",
+           c.get("cluster_id") or ""]
+    out = subprocess.run([*c["ssh"], c["host"], shlex.join(cmd)], capture_output=True,
+                         text=True, timeout=60, stdin=subprocess.DEVNULL)
+    if out.returncode:
+        why = (out.stderr.strip().splitlines() or ["no answer"])[-1]
+        print(f"ipylite.parallel: stopping the controller on {c['host']}: {why}",
+              file=sys.stderr)
+
+
 def load_config(profile_path):
     """``[cluster]`` (n, engines, ip, location) and one table per launcher
     (``[ssh]``, ``[mpi]``, ``[slurm]``...) from the profile's ipylite_parallel.toml."""
