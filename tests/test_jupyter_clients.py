@@ -1,13 +1,11 @@
 """The Jupyter project's own clients drive our kernel; our client drives ipykernel."""
 
 import os
-import signal
 import sys
 import time
 
 import nbformat
 import pexpect
-import pytest
 from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
 

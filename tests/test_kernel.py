@@ -3,7 +3,6 @@ ZeroMQ sockets: requests, output, stdin, interrupts, restarts and bad input."""
 
 import os
 import queue
-import signal
 import sys
 import time
 

@@ -7,7 +7,6 @@ import textwrap
 
 import pytest
 
-import jupyter_client  # noqa: E402  (a test dependency)
 
 TIMEOUT = 30
 

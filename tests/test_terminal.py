@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pexpect
 import pytest
@@ -96,12 +95,13 @@ def test_ctrl_c_interrupts_running_code_and_abandons_input(profile):
     child = spawn(env=profile)
     try:
         child.expect(PROMPT)
-        child.sendline("while True: pass")
-        time.sleep(1.0)
+        child.sendline("print('spin' + 'ning'); exec('while True: pass')")
+        child.expect("spinning")             # the loop is running
         child.sendintr()
         child.expect("KeyboardInterrupt")
         child.expect(PROMPT)
         child.send("half typed")
+        child.expect("half typed")           # readline has it
         child.sendintr()
         child.expect("KeyboardInterrupt")
         child.expect(PROMPT)
