@@ -26,7 +26,6 @@ import time
 from . import __version__
 from .protocol import Session, ProtocolError, PROTOCOL_VERSION, ClientAPI, \
     read_connection_file, write_connection_file, install_kernel_spec, _zmq
-from .shell import Shell
 from .display import DisplayPublisher
 
 log = logging.getLogger("ipylite.kernel")

@@ -1491,12 +1491,6 @@ def _main(argv=None):
         def make():
             return ConsoleWidget.on_existing(path, **kw)
     elif args.in_process:
-        try:
-            from .kernel import InProcessKernelManager  # noqa: F401
-        except ImportError:
-            print("error: this ipylite has no in-process kernel", file=sys.stderr)
-            return 2
-
         def make():
             return ConsoleWidget.in_process(**kw)
     else:

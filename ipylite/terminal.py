@@ -601,11 +601,11 @@ def main(argv=None):
 
 
 def console_main(a):
+    from .protocol import KernelManager, KernelClient, find_connection_file, _zmq
     try:
-        from .protocol import KernelManager, KernelClient, find_connection_file
-        import zmq  # noqa: F401  (one clear line below if it is missing)
-    except ImportError:
-        sys.stderr.write("error: a console for kernels needs pyzmq: pip install pyzmq\n")
+        _zmq()
+    except ImportError as e:
+        sys.stderr.write(f"error: a console for kernels needs {e}\n")
         return 1
     km = None
     try:
