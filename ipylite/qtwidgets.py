@@ -1,7 +1,8 @@
 """Parts of the Qt console that know nothing of kernels: the event-loop bridge to a
 kernel client, ANSI colours, Python highlighting, the input editor (prompts in its
 margin) and the output view, the completion popup, the calltip, and turning a MIME
-bundle into something a QTextDocument can show.
+bundle into something a QTextDocument can show; and the window that holds consoles
+as tabs.
 
 Imported by :mod:`ipylite.qtconsole` only; importing it imports PyQt5.
 """
@@ -611,3 +612,134 @@ def _scale_for_metadata(img, md, dpr):
 
 def escape(text):
     return html.escape(text, quote=False)
+
+
+# ---------------------------------------------------------------- the window
+
+class ConsoleWindow(QtWidgets.QMainWindow):
+    """Tabs of consoles with a menu of every action. ``make_console`` builds a
+    console on a new kernel (called for the first tab and File > New tab)."""
+
+    closed = QtCore.pyqtSignal()
+
+    def __init__(self, make_console, style="light", font_size=None):
+        super().__init__()
+        self.make_console = make_console
+        self.setWindowTitle("ipylite Qt console")
+        self.tabs = QtWidgets.QTabWidget(self)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.setCentralWidget(self.tabs)
+        self._build_menu()
+        self.resize(820, 640)
+
+    def _action(self, menu, text, slot, shortcut=None):
+        act = QtWidgets.QAction(text, self)
+        if shortcut:
+            act.setShortcut(QtGui.QKeySequence(shortcut))
+        act.triggered.connect(lambda _=False: slot())
+        menu.addAction(act)
+        return act
+
+    def _build_menu(self):
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self._action(f, "New tab with a new kernel", self.new_tab, "Ctrl+T")
+        self._action(f, "New tab on the same kernel", self.new_tab_same_kernel, "Ctrl+Shift+T")
+        f.addSeparator()
+        self._action(f, "Save as HTML...", self.save_html, "Ctrl+S")
+        self._action(f, "Print to PDF...", self.save_pdf, "Ctrl+P")
+        f.addSeparator()
+        self._action(f, "Close tab", lambda: self.close_tab(self.tabs.currentIndex()), "Ctrl+W")
+        self._action(f, "Quit", self.close, "Ctrl+Q")
+        e = bar.addMenu("&Edit")
+        self._action(e, "Copy (Ctrl+C with a selection)", self._copy)
+        self._action(e, "Paste (prompts stripped)", lambda: self._console().editor.paste())
+        self._action(e, "Clear scrollback", lambda: self._console().clear(), "Ctrl+L")
+        self._action(e, "Search history (Ctrl+R)", lambda: self._console()._start_search())
+        v = bar.addMenu("&View")
+        self._action(v, "Zoom in", lambda: self._console().zoom(1), "Ctrl++")
+        self._action(v, "Zoom out", lambda: self._console().zoom(-1), "Ctrl+-")
+        self._action(v, "Close pager (Esc)", lambda: self._console().close_pager())
+        k = bar.addMenu("&Kernel")
+        self._action(k, "Interrupt (Ctrl+C without a selection)",
+                     lambda: self._console().interrupt_kernel())
+        self._action(k, "Restart... (Ctrl+.)", lambda: self._console().restart_kernel())
+
+    def _console(self):
+        return self.tabs.currentWidget()
+
+    def _copy(self):
+        c = self._console()
+        (c.output if c.output.textCursor().hasSelection() else c.editor).copy()
+
+    def add_console(self, console, title=None):
+        i = self.tabs.addTab(console, title or f"Console {self.tabs.count() + 1}")
+        self.tabs.setCurrentIndex(i)
+        console.kernel_event.connect(lambda what, c=console: what == "exit" and
+                                     self.close_tab(self.tabs.indexOf(c)))
+        console.setFocus()
+        return console
+
+    def new_tab(self):
+        try:
+            return self.add_console(self.make_console())
+        except Exception as e:  # noqa: BLE001 - one clear line, the window stays
+            QtWidgets.QMessageBox.warning(self, "New kernel", f"Could not start a kernel: {e}")
+
+    def new_tab_same_kernel(self):
+        """Another console on the current tab's kernel (its own client)."""
+        cur = self._console()
+        if cur is None:
+            return None
+        client = cur.client
+        if hasattr(client, "info"):
+            from .protocol import KernelClient
+            kc = KernelClient(client.info)
+            kc.start_channels()
+        elif cur.manager is not None and hasattr(cur.manager, "client"):
+            kc = cur.manager.client()
+        else:
+            return None
+        title = self.tabs.tabText(self.tabs.currentIndex()) + " (2)"
+        return self.add_console(type(cur)(client=kc, manager=cur.manager,
+                                          style=cur.style_name, font_size=cur.font_size,
+                                          banner=False), title)
+
+    def close_tab(self, index):
+        w = self.tabs.widget(index)
+        if w is None:
+            return
+        shared = [self.tabs.widget(i) for i in range(self.tabs.count())
+                  if i != index and self.tabs.widget(i).manager is w.manager]
+        if shared and w.owns_kernel:  # another tab still uses this kernel: hand it over
+            shared[0].owns_kernel, w.owns_kernel = True, False
+        self.tabs.removeTab(index)
+        w.shutdown()
+        w.deleteLater()
+        if self.tabs.count() == 0:
+            self.close()
+
+    def save_html(self):
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save as HTML", "session.html",
+                                                        "HTML (*.html)")
+        if path:
+            self._console().save_html(path)
+
+    def save_pdf(self):
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Print to PDF", "session.pdf",
+                                                        "PDF (*.pdf)")
+        if path:
+            self._console().save_pdf(path)
+
+    def closeEvent(self, event):
+        while self.tabs.count():
+            w = self.tabs.widget(0)
+            self.tabs.removeTab(0)
+            w.shutdown()
+        super().closeEvent(event)
+        self.closed.emit()
+
+
+# ---------------------------------------------------------------- main
