@@ -1,8 +1,13 @@
-"""ipylite's Qt console against the Jupyter project's qtconsole, both offscreen, both
-on a fresh kernel (ipylite's by default, or ``--kernel python3`` for ipykernel's; the
-same for both).
+"""ipylite's Qt console against the Jupyter project's qtconsole, both offscreen, each
+on a fresh kernel, in two set-ups:
 
-    QT_QPA_PLATFORM=offscreen python bench/qtconsole.py [--kernel ipylite] [--runs 3]
+  own      each console on the kernel it starts by default, as a user starts them:
+           `python -m ipylite.qtconsole` (ipylite's kernel) against `jupyter qtconsole`
+           (ipykernel's ``python3``); the whole stack, which is what the user waits on
+  ipylite  both consoles on ipylite's kernel: the frontends alone (any kernelspec name
+           can be given: ``--setup python3`` puts both on ipykernel)
+
+    QT_QPA_PLATFORM=offscreen python bench/qtconsole.py [--setup own --setup ipylite] [--runs 3]
 
 Each measurement runs in a fresh process and prints a Markdown table:
   ready     process start -> a ready ``In [1]:`` prompt
@@ -140,7 +145,9 @@ def worker(frontend, task, kernel, limit):
         stop()
 
 
-def measure(frontend, task, kernel, limit, runs):
+def measure(frontend, task, setup, limit, runs):
+    own = {"ipylite": "ipylite", "qtconsole": "python3"}
+    kernel = own[frontend] if setup == "own" else setup
     best = None
     for _ in range(runs):
         try:
@@ -172,35 +179,39 @@ def fmt(res, task):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--worker", nargs=2)
-    p.add_argument("--kernel", default="ipylite")
+    p.add_argument("--kernel", default="ipylite", help=argparse.SUPPRESS)  # (worker)
+    p.add_argument("--setup", action="append", help="own, or a kernelspec name for both")
     p.add_argument("--limit", type=float, default=60)
     p.add_argument("--runs", type=int, default=3)
     a = p.parse_args()
     if a.worker:
         print(json.dumps(worker(*a.worker, a.kernel, a.limit)))
         return
-    if a.kernel == "ipylite":  # a kernelspec qtconsole can find too
-        import tempfile
-        sys.path.insert(0, ROOT)
-        from ipylite.protocol import install_kernel_spec
-        tmp = tempfile.mkdtemp(prefix="bench-qtconsole-")
-        install_kernel_spec("ipylite", prefix=tmp)
-        os.environ["JUPYTER_PATH"] = os.path.join(tmp, "share", "jupyter")
-        os.environ["PYTHONPATH"] = ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
-    rows = []
-    for task in ("ready", "lines", "line1mb", "line50mb"):
-        ours = measure("ipylite", task, a.kernel, a.limit, a.runs)
-        theirs = measure("qtconsole", task, a.kernel, a.limit, a.runs) \
-            if task != "line50mb" else {"error": "not run (grows with the square of "
-                                                 "the length; 1 MB takes seconds)"}
-        ratio = (f"{ours[task] / theirs[task]:.2f}x" if task in ours and task in theirs
-                 else "-")
-        rows.append((task, fmt(ours, task), fmt(theirs, task), ratio))
-    print(f"kernel: {a.kernel}; best of {a.runs} runs, each in a fresh process\n")
-    print("| task | ipylite.qtconsole | qtconsole | ratio |")
-    print("|---|---|---|---|")
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
+    # a kernelspec named ipylite that qtconsole can find too
+    import tempfile
+    sys.path.insert(0, ROOT)
+    from ipylite.protocol import install_kernel_spec
+    tmp = tempfile.mkdtemp(prefix="bench-qtconsole-")
+    install_kernel_spec("ipylite", prefix=tmp)
+    os.environ["JUPYTER_PATH"] = os.path.join(tmp, "share", "jupyter")
+    os.environ["PYTHONPATH"] = ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
+    for setup in a.setup or ["own", "ipylite"]:
+        rows = []
+        for task in ("ready", "lines", "line1mb", "line50mb"):
+            ours = measure("ipylite", task, setup, a.limit, a.runs)
+            theirs = measure("qtconsole", task, setup, a.limit, a.runs) \
+                if task != "line50mb" else {"error": "not run (grows with the square of "
+                                                     "the length; 1 MB takes seconds)"}
+            ratio = (f"{ours[task] / theirs[task]:.2f}x" if task in ours and task in theirs
+                     else "-")
+            rows.append((task, fmt(ours, task), fmt(theirs, task), ratio))
+        what = ("each on its default kernel (ipylite's; qtconsole on ipykernel's python3)"
+                if setup == "own" else f"both on the {setup!r} kernel")
+        print(f"\n{what}; best of {a.runs} runs, each in a fresh process\n")
+        print("| task | ipylite.qtconsole | qtconsole | ratio |")
+        print("|---|---|---|---|")
+        for r in rows:
+            print("| " + " | ".join(r) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,16 @@ class IOPubThread(threading.Thread):
     def wake(self):
         os.write(self._wake_w, b".")
 
+    def sync(self, timeout=10.0):
+        """Return once every message queued before this call is on the socket. The
+        kernel calls it before a reply, so output a cell printed leaves before the cell's
+        reply does, as with ipykernel; some clients (qtconsole) count on that order."""
+        if threading.current_thread() is self or not self.is_alive():
+            return
+        done = threading.Event()
+        self.send(done)
+        done.wait(timeout)
+
     def run(self):
         zmq = _zmq()
         poller = zmq.Poller()
@@ -100,6 +110,9 @@ class IOPubThread(threading.Thread):
         q = self._queue
         while q:
             msg = q.popleft()
+            if isinstance(msg, threading.Event):  # see sync()
+                msg.set()
+                continue
             try:
                 self.session.send(self.socket, msg)
             except Exception:
@@ -127,20 +140,22 @@ class OutStream(io.TextIOBase):
     message per burst. The first write after a quiet spell goes out within
     ``first_delay``; within a burst, at most every ``interval`` seconds.
 
-    write() is the hot path of a printing loop: it appends to a deque (safe from any
-    thread without a lock) and takes the lock only to schedule a flush."""
+    write() is the hot path of a printing loop. The first write of a burst (this
+    method) schedules a flush and then points the instance's ``write`` at the buffer's
+    own C ``write`` (an io.StringIO: it checks the type and counts, as a file must), so
+    the rest of the burst runs no Python code of ours; flush() points it back."""
 
     first_delay = 0.002
     interval = 0.05
-    max_parts = 1 << 16       # pieces buffered before an early flush
     max_message = 1 << 20     # characters per stream message
 
     def __init__(self, kernel, name):
         self.kernel, self.name = kernel, name
-        self._buf = collections.deque()
+        self._sio = io.StringIO()
         self._lock = threading.Lock()
         self.deadline = None
         self._last_flush = 0.0
+        self._prev = None     # (buffer, length taken) of the last flush: see flush()
 
     encoding = "utf-8"
     errors = "strict"
@@ -157,32 +172,30 @@ class OutStream(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if text:
-            self._buf.append(text)
-            if self.deadline is None or len(self._buf) > self.max_parts:
-                self._schedule()
-        return len(text)
-
-    def _schedule(self):
         with self._lock:
+            n = self._sio.write(text)
+            if not text or self.deadline is not None:
+                return n
             now = time.monotonic()
-            if len(self._buf) > self.max_parts:
-                self.deadline = now
-            elif self.deadline is None:
-                self.deadline = max(now + self.first_delay, self._last_flush + self.interval)
-            else:
-                return
+            self.deadline = max(now + self.first_delay, self._last_flush + self.interval)
+            self.__dict__["write"] = self._sio.write   # the fast path, until flush()
         self.kernel.iopub.wake()
+        return n
 
     def flush(self):
         """Queue what is buffered as stream messages (from any thread)."""
         with self._lock:
-            self.deadline = None  # before counting: a write after this schedules anew
-            buf = self._buf
-            n = len(buf)
-            if not n:
+            self.deadline = None  # a write after this schedules anew
+            self.__dict__.pop("write", None)
+            sio, self._sio = self._sio, io.StringIO()
+            text = sio.getvalue()
+            prev, self._prev = self._prev, (sio, len(text))
+            if prev is not None and prev[0].tell() > prev[1]:
+                # a writer fetched the old fast path just before the last flush and
+                # wrote after it: that text came before everything in this buffer
+                text = prev[0].getvalue()[prev[1]:] + text
+            if not text:
                 return
-            text = "".join([buf.popleft() for _ in range(n)])
             self._last_flush = time.monotonic()
             step = self.max_message  # slices keep a client's event loop responsive
             for i in range(0, len(text), step):
@@ -542,6 +555,7 @@ class Kernel:
         finally:
             self._leave_cell()
             self.flush_streams()
+            self.iopub.sync()
         count = shell.execution_count - 1  # this cell's number, or the last one's if unnumbered
         if result.success:
             reply = {"status": "ok", "execution_count": count, "payload": list(shell.payload),
@@ -753,6 +767,9 @@ class _InProcessIOPub:
     def send(self, msg):
         for client in list(self.kernel.clients):
             client._deliver("iopub", msg)
+
+    def sync(self, timeout=None):
+        pass  # send() delivers at once
 
     def wake(self):
         with self._lock:

@@ -594,6 +594,11 @@ class KernelClient(ClientAPI):
                 continue
             s = self.context.socket(zmq.SUB if name == "iopub" else zmq.DEALER)
             s.linger = 0
+            # A kernel just started has not bound its ports yet: retry the connection
+            # every 10 ms, backing off to 1 s, not zmq's flat 100 ms, so the first
+            # prompt waits for the kernel and not for the retry timer.
+            s.setsockopt(zmq.RECONNECT_IVL, 10)
+            s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
             if name == "iopub":
                 s.setsockopt(zmq.SUBSCRIBE, b"")
             else:
@@ -700,6 +705,8 @@ class Heartbeat(threading.Thread):
         zmq = _zmq()
         s = self.context.socket(zmq.REQ)
         s.linger = 0
+        s.setsockopt(zmq.RECONNECT_IVL, 10)
+        s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
         s.connect(self.url)
         return s
 

@@ -158,7 +158,7 @@ class ConsoleWidget(QtWidgets.QWidget):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush)
         self._probe_timer = QtCore.QTimer(self)
-        self._probe_timer.setInterval(50)
+        self._probe_timer.setInterval(20)
         self._probe_timer.timeout.connect(self._probe)
         self._watch_timer = QtCore.QTimer(self)
         self._watch_timer.setInterval(1000)

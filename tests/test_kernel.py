@@ -282,6 +282,36 @@ def test_stream_batching(kc):
     assert len(streams) < 1000
 
 
+def test_stream_write_behaves_as_a_file_mid_burst(kc):
+    # the first write of a burst goes through Python, the rest straight to the buffer:
+    # both must refuse bytes and count characters as a text file does
+    code = ("import sys\n"
+            "n = sys.stdout.write('first\\n'), sys.stdout.write('second\\n')\n"
+            "try:\n    sys.stdout.write(b'bytes')\n"
+            "except TypeError as e:\n    print('refused', type(e).__name__)\n"
+            "print(n)")
+    c, out = run(kc, code)
+    assert c["status"] == "ok"
+    assert text_of(out) == "first\nsecond\nrefused TypeError\n(6, 7)\n"
+
+
+def test_stream_from_many_threads_loses_nothing(kc):
+    # writers racing the flushes (every few ms) must not lose or reorder a thread's lines
+    code = ("import threading\n"
+            "import sys\n"
+            "def work(k):\n"  # one write a line: print() itself interleaves across threads
+            "    for i in range(20000):\n"
+            "        sys.stdout.write(f'{k} {i}\\n')\n"
+            "ts = [threading.Thread(target=work, args=(k,)) for k in range(4)]\n"
+            "[t.start() for t in ts]; [t.join() for t in ts]")
+    c, out = run(kc, code)
+    lines = text_of(out).splitlines()
+    assert len(lines) == 80000
+    for k in range(4):
+        mine = [int(line.split()[1]) for line in lines if line.split()[0] == str(k)]
+        assert mine == list(range(20000))
+
+
 def test_large_output(kc):
     c, out = run(kc, "print('x' * (50 * 1024 * 1024))")
     assert c["status"] == "ok"
