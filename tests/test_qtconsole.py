@@ -511,6 +511,33 @@ def test_console_on_ipykernel(qapp):
         c.shutdown()
 
 
+def test_jupyter_qtconsole_shows_all_of_a_fast_burst_from_our_kernel(qapp):
+    # qtconsole loses output that reaches it after the cell's reply; our kernel must
+    # send a cell's output before its reply, as ipykernel does (three big stream
+    # messages in a burst used to be dropped)
+    from qtconsole.manager import QtKernelManager
+    from qtconsole.rich_jupyter_widget import RichJupyterWidget
+    km = QtKernelManager(kernel_name="ipylite")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    w = RichJupyterWidget()
+    w.kernel_manager, w.kernel_client = km, kc
+    w.show()
+    try:
+        wait_for(lambda: re.search(r"In \[\d+\]: ?$", w._control.toPlainText()), 30,
+                 "qtconsole's prompt")
+        w.execute("import sys\ntext = ''.join(f'{i}\\n' for i in range(100000))\n"
+                  "for j in range(0, len(text), 262144):\n"
+                  "    sys.stdout.write(text[j:j + 262144]); sys.stdout.flush()")
+        wait_for(lambda: "\n99999\n" in w._control.toPlainText() and not w._executing,
+                 30, "the last line in qtconsole")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        w.close()
+
+
 def test_in_process_console_shares_host_objects(qapp):
     from ipylite.kernel import InProcessKernelManager
     host = {"shared": []}
