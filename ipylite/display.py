@@ -577,10 +577,10 @@ def enable_matplotlib_inline(shell):
 
     def figure_png(fig):
         shown.add(id(fig))
-        return _figure_png(fig)
+        return _figure_png(fig, getattr(shell, 'figure_scale', 1))
 
     def flush_figures():
-        _flush_figures(shell.display_pub, shown)
+        _flush_figures(shell.display_pub, shown, getattr(shell, 'figure_scale', 1))
 
     shell.display_formatter.for_type_by_name('matplotlib.figure', 'Figure', figure_png,
                                               mime='image/png')
@@ -588,8 +588,10 @@ def enable_matplotlib_inline(shell):
     shell._mpl_inline_hook = flush_figures
 
 
-def _figure_png(fig):
-    """(png bytes, {'width', 'height'} in logical pixels) for a Figure, or None if empty."""
+def _figure_png(fig, scale=1):
+    """(png bytes, {'width', 'height'} in logical pixels) for a Figure, or None if empty.
+    ``scale`` (the shell's ``figure_scale``, which a HiDPI console sets to its device
+    pixel ratio) multiplies the pixels, not the size the figure is shown at."""
     if not fig.axes and not fig.lines and not fig.texts and not fig.images:
         return None
     import io
@@ -597,6 +599,10 @@ def _figure_png(fig):
     dpi = matplotlib.rcParams['savefig.dpi']
     if dpi == 'figure':
         dpi = fig.dpi
+    try:
+        dpi *= max(1.0, min(4.0, float(scale)))
+    except (TypeError, ValueError):
+        pass                    # a nonsense figure_scale: ignore it
     buf = io.BytesIO()
     fig.canvas.print_figure(buf, format='png', bbox_inches='tight', dpi=dpi)
     data = buf.getvalue()
@@ -607,7 +613,7 @@ def _figure_png(fig):
     return data, {'width': round(width * scale), 'height': round(height * scale)}
 
 
-def _flush_figures(pub, shown):
+def _flush_figures(pub, shown, scale=1):
     """Publish every open figure not shown yet this cell, then close them all."""
     helpers = sys.modules.get('matplotlib._pylab_helpers')
     if helpers is None:
@@ -617,7 +623,7 @@ def _flush_figures(pub, shown):
             fig = manager.canvas.figure
             if id(fig) in shown:
                 continue
-            png = _figure_png(fig)
+            png = _figure_png(fig, scale)
             if png is None:
                 continue
             data, md = png if isinstance(png, tuple) else (png, {})

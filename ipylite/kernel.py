@@ -415,16 +415,45 @@ class Kernel:
         self._cleanup()
         self._done.set()
 
+    def inline_figures_by_default(self):
+        """As with ipykernel: in a kernel process, matplotlib draws inline without
+        ``%matplotlib inline`` first (and never opens a window of its own)."""
+        os.environ.setdefault("MPLBACKEND", "agg")
+        shell = self.shell
+
+        def enable():
+            if "matplotlib.pyplot" not in sys.modules:
+                return
+            shell.events.unregister("post_execute", enable)
+            import matplotlib
+            if getattr(shell, "_mpl_inline_hook", None) is None \
+                    and matplotlib.get_backend().lower() == "agg":  # not a user's choice
+                from .display import enable_matplotlib_inline
+                enable_matplotlib_inline(shell)
+                shell._mpl_inline_hook()   # this cell's figures (registered too late)
+        shell.events.register("post_execute", enable)
+
     _fd_pipes = ()
 
     _in_user_code = False
+    _sigint_swapped = False
 
     def _enter_cell(self):
         self._install_io()  # a previous cell may have replaced them
         self._in_user_code = True
+        # In user code an interrupt is Python's own KeyboardInterrupt, raised from C, so
+        # the traceback ends in the user's code, not in a handler of ours.
+        if signal.getsignal(signal.SIGINT) == self._on_sigint \
+                and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self._sigint_swapped = True
 
     def _leave_cell(self):
         self._in_user_code = False
+        if self._sigint_swapped:  # (unless the cell installed a handler of its own)
+            self._sigint_swapped = False
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, self._on_sigint)
         self._install_io()
         if self._fd_pipes:  # let the pumps pick up what the cell's children wrote
             import select
@@ -1146,6 +1175,7 @@ def main(argv=None):
         print(f"connection file: {fname}", file=sys.stderr)
     kernel = Kernel(info, profile=a.profile, overrides=overrides)
     signal.signal(signal.SIGINT, kernel._on_sigint)
+    kernel.inline_figures_by_default()
     kernel.capture_fds()
     kernel.start()
     return 0

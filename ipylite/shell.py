@@ -183,6 +183,7 @@ class Shell:
     pager_payload = False
     system_stdin = None
     builtin_magics = True           # False: a bare shell with only its own few magics
+    figure_scale = 1                # inline figures' pixels per logical pixel (HiDPI: 2)
     _current = None
 
     def __init__(self, user_ns=None, user_module=None, display_pub=None, history=None,
@@ -671,7 +672,7 @@ class Shell:
                 'Traceback (most recent call last)'
             out.append(self._c('topline', '-' * 75) + '\n' + header if i == 0 else header)
             out.extend(self._format_frame(frame, lineno, mode == 'Verbose')
-                       for frame, lineno in _visible_frames(etb))
+                       for frame, lineno in _visible_frames(etb, exc))
             out.extend(self._exception_only(exc))
         return out
 
@@ -1295,9 +1296,10 @@ def _internal(frame):
         or filename.endswith('threading.py')
 
 
-def _visible_frames(tb):
+def _visible_frames(tb, exc=None):
     """[(frame, lineno)] of a traceback without the shell's machinery on top and
-    without frames that set __tracebackhide__."""
+    without frames that set __tracebackhide__; for a KeyboardInterrupt, also without
+    ipylite's frames below the user's (the interrupt landed in our print(), say)."""
     frames = []
     while tb is not None:
         frames.append((tb.tb_frame, tb.tb_lineno if tb.tb_lineno is not None else
@@ -1308,6 +1310,9 @@ def _visible_frames(tb):
         start += 1
     if start == len(frames):
         start = 0           # nothing but ipylite: show it all, it is our bug
+    elif isinstance(exc, KeyboardInterrupt):
+        while len(frames) > start + 1 and _internal(frames[-1][0]):
+            frames.pop()
     return [(f, n) for f, n in frames[start:]
             if f.f_code.co_name == '<module>' or '__tracebackhide__' not in f.f_locals]
 

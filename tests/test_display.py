@@ -388,6 +388,23 @@ def test_matplotlib_figures_are_published_after_the_cell(mpl_shell):
     assert len(mpl_shell.display_pub.displays) == 2
 
 
+def test_figure_scale_doubles_the_pixels_not_the_size(mpl_shell):
+    # what a HiDPI console asks for: twice the pixels, shown at the same logical size
+    code = ('import matplotlib.pyplot as plt\n'
+            'plt.figure(figsize=(2, 2), dpi=50)\nplt.plot([1, 2]);')
+    mpl_shell.run_cell(code)
+    data1, md1, _, _ = mpl_shell.display_pub.displays[-1]
+    mpl_shell.figure_scale = 2
+    try:
+        mpl_shell.run_cell(code)
+    finally:
+        mpl_shell.figure_scale = 1
+    data2, md2, _, _ = mpl_shell.display_pub.displays[-1]
+    w1, w2 = d._png_size(png_of(data1))[0], d._png_size(png_of(data2))[0]
+    assert 1.9 < w2 / w1 < 2.1      # (the tight bounding box rounds a little)
+    assert abs(md2['image/png']['width'] - md1['image/png']['width']) <= 0.05 * w1
+
+
 def test_matplotlib_hidpi_metadata_is_in_logical_pixels(mpl_shell):
     import matplotlib
     with matplotlib.rc_context({'savefig.dpi': 100}):

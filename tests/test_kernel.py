@@ -435,6 +435,9 @@ def test_interrupt_by_signal_and_by_message(kind):
             reply = kc._reply_to(msg_id, timeout=TIMEOUT)
             assert reply["content"]["status"] == "error"
             assert reply["content"]["ename"] == "KeyboardInterrupt"
+            # the traceback ends in the user's loop, not in the kernel's machinery
+            tb = "\n".join(reply["content"]["traceback"])
+            assert "time.sleep" in tb and "kernel.py" not in tb, tb
             kc.flush_iopub()
             c, _ = run(kc, "1 + 1")
             assert c["status"] == "ok"
@@ -518,6 +521,21 @@ def test_embed_kernel_exposes_the_callers_namespace(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_kernel_process_draws_inline_without_the_magic():
+    # as with ipykernel: pyplot in a fresh kernel shows its figure with no %matplotlib
+    km, kc = new_kernel("subprocess")
+    try:
+        c, out = run(kc, "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nNone")
+        assert c["status"] == "ok"
+        assert [m for m in out if m["msg_type"] == "display_data"
+                and "image/png" in m["content"]["data"]]
+        c, out = run(kc, "import matplotlib; matplotlib.get_backend()")
+        assert "agg" in out[-1]["content"]["data"]["text/plain"].lower()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel()
 
 
 def test_matplotlib_inline_figure(kc):
