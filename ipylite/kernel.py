@@ -1031,15 +1031,18 @@ class InProcessKernelClient(ClientAPI):
         with self._cond:
             return self._pending[channel].popleft()
 
-    def poll(self, timeout=0):
+    def poll(self, timeout=0, limit=None):
         self._wait(lambda: any(self._pending.values()), timeout)
         try:
             while os.read(self._wake_r, 4096):
                 pass
         except BlockingIOError:
             pass
+        out = []
         with self._cond:
-            out = [(c, q.popleft()) for c, q in self._pending.items() for _ in range(len(q))]
+            for c, q in self._pending.items():
+                while q and (limit is None or len(out) < limit):
+                    out.append((c, q.popleft()))
         return out
 
 

@@ -650,11 +650,17 @@ class KernelClient(ClientAPI):
             if left == 0:
                 raise queue.Empty
 
-    def poll(self, timeout=0):
-        """Every message waiting on any channel, as (channel, msg), waiting up to
-        ``timeout`` seconds for the first one."""
+    def poll(self, timeout=0, limit=None):
+        """Messages waiting on any channel, as (channel, msg), waiting up to ``timeout``
+        seconds for the first one: every one, or at most ``limit`` (an event loop that
+        must not stall on a flood asks for a few at a time; then, as the descriptors
+        are edge-triggered, it must call again until it gets fewer than it asked for)."""
         zmq = _zmq()
-        out = [(c, self._pending[c].popleft()) for c in CHANNELS for _ in range(len(self._pending[c]))]
+        out = []
+        for c in CHANNELS:
+            pending = self._pending[c]
+            while pending and (limit is None or len(out) < limit):
+                out.append((c, pending.popleft()))
         if out:
             return out
         poller = zmq.Poller()
@@ -665,6 +671,8 @@ class KernelClient(ClientAPI):
         events = poller.poll(None if timeout is None else int(timeout * 1000))
         while events:
             for s, _ in events:
+                if limit is not None and len(out) >= limit:
+                    return out
                 try:
                     _, msg = self.session.recv(s, zmq.NOBLOCK)
                 except ProtocolError as e:

@@ -312,6 +312,25 @@ def test_stream_from_many_threads_loses_nothing(kc):
         assert mine == list(range(20000))
 
 
+def test_poll_with_a_limit_hands_out_a_few_at_a_time(kc):
+    # an event loop takes a few messages per turn so a flood cannot stall it
+    msg_id = kc.execute("for i in range(6): print(i, flush=True)")
+    batches, texts, idle = [], [], False
+    deadline = time.monotonic() + TIMEOUT
+    while not idle and time.monotonic() < deadline:
+        batch = kc.poll(0.2, limit=2)
+        batches.append(len(batch))
+        for channel, m in batch:
+            if m["parent_header"].get("msg_id") != msg_id or channel != "iopub":
+                continue
+            if m["msg_type"] == "stream":
+                texts.append(m["content"]["text"])
+            idle = idle or (m["msg_type"] == "status"
+                            and m["content"]["execution_state"] == "idle")
+    assert idle and max(batches) <= 2
+    assert "".join(texts) == "".join(f"{i}\n" for i in range(6))
+
+
 def test_large_output(kc):
     c, out = run(kc, "print('x' * (50 * 1024 * 1024))")
     assert c["status"] == "ok"
