@@ -19,8 +19,6 @@ never freezes the window; a line longer than ``max_line`` characters is cut and 
 rest kept, to be saved from a link.
 """
 
-import argparse
-import base64
 import collections
 import logging
 import os
@@ -83,15 +81,17 @@ except ImportError:
         sys.exit("error: " + _MISSING_QT)
     raise ImportError(_MISSING_QT) from None
 
-from .qtwidgets import (STYLES, AnsiState, CallTip, CompletionPopup, ConsoleWindow,
-                        InputEdit, KernelBridge, OutputView, PythonHighlighter, escape,
-                        python_spans, render_bundle, strip_prompts)
+from .qtwidgets import (MIN_SCROLLBACK, STYLES, AnsiState, CallTip, CompletionPopup,
+                        ConsoleWindow, InputEdit, KernelBridge, OutputView, PythonHighlighter,
+                        ansi_html, document_html, image_names, print_document, python_spans,
+                        render_bundle, run_app, strip_prompts)
 
 log = logging.getLogger("ipylite.qtconsole")
 
 __all__ = ["ConsoleWidget", "ConsoleWindow", "main", "strip_prompts"]
 
 CALLTIP_RE = re.compile(r"[A-Za-z_][\w.]*\s*\($")
+MONO_TAG_RE = re.compile(r"<(pre|code|tt|kbd|samp)\b([^>]*)>", re.I)
 DEDENT_RE = re.compile(r"^\s*(return|pass|break|continue|raise)\b")
 
 
@@ -116,6 +116,7 @@ class ConsoleWidget(QtWidgets.QWidget):
     flush_interval = 30     # ms between batches of output
     flush_budget = 0.04     # s of inserting per batch before yielding
     history_length = 1000
+    shutdown_wait = 1.0     # s a closing console waits for its kernel to quit politely
 
     executed = QtCore.pyqtSignal(dict)       # every execute_reply content
     ready = QtCore.pyqtSignal()              # the kernel answered; prompt shown
@@ -131,8 +132,9 @@ class ConsoleWidget(QtWidgets.QWidget):
         self.show_banner = banner
         if paging:
             self.paging = paging
-        if scrollback:
+        if scrollback is not None:
             self.scrollback = scrollback
+        self.scrollback = max(MIN_SCROLLBACK, int(self.scrollback))  # 0 or less: nothing shown
         self._build(font_size)
         # state
         self._requests = {}          # msg_id -> (kind, extra)
@@ -140,15 +142,20 @@ class ConsoleWidget(QtWidgets.QWidget):
         self._exec = None            # {"id", "reply", "idle"} of the running cell
         self._queued = []            # cells submitted before the kernel was ready
         self._is_ready = False
+        self._dead = False           # died too often; not restarted
+        self._unanswered_restarts = 0
         self._probe_ids = set()
         self._probe_reply, self._probe_status = None, False
         self._history, self._hist_index, self._hist_saved = [], 0, None
+        self._hist_shown = None
         self._queue = collections.deque()
         self._folds = {}
         self._fold, self._fold_len, self._line_len, self._cr_pending = None, 0, 0, False
         self._last_stream = None
+        self._echo = None            # (cursor at the last echo, its number)
         self._displays = collections.defaultdict(list)   # display_id -> [[start, end]]
         self._images = {}            # resource name -> PNG bytes (for saving)
+        self._image_serial, self._images_live, self._images_dirty = 0, 0, False
         self._clear_wait = False
         self._hb_reported = False
         self._cell_start = None
@@ -204,12 +211,14 @@ class ConsoleWidget(QtWidgets.QWidget):
         self.output.anchorClicked.connect(self._anchor_clicked)
         self.output.document().setMaximumBlockCount(self.scrollback)
         self.output.setFocusPolicy(QtCore.Qt.ClickFocus)
+        self.output.console = self
         self.editor = InputEdit(self)
         self.highlighter = PythonHighlighter(self.editor.document(), self.style_colors)
         self.editor.textChanged.connect(self._fit_editor)
         self.editor.cursorPositionChanged.connect(self._cursor_moved)
         self.pager = QtWidgets.QTextBrowser(self)
         self.pager.setObjectName("pager")
+        self.pager.installEventFilter(self)
         self.pager.hide()
         # Rows shown on demand: input() prompts and the history search
         self.stdin_row = QtWidgets.QWidget(self)
@@ -219,13 +228,15 @@ class ConsoleWidget(QtWidgets.QWidget):
         self.stdin_edit = QtWidgets.QLineEdit(self.stdin_row)
         self.stdin_edit.setObjectName("stdin")
         self.stdin_edit.returnPressed.connect(self._send_input)
+        self.stdin_edit.installEventFilter(self)
         row.addWidget(self.stdin_label)
         row.addWidget(self.stdin_edit, 1)
         self.stdin_row.hide()
         self.search_row = QtWidgets.QWidget(self)
         row = QtWidgets.QHBoxLayout(self.search_row)
         row.setContentsMargins(4, 0, 4, 0)
-        row.addWidget(QtWidgets.QLabel("reverse-i-search:", self.search_row))
+        self.search_label = QtWidgets.QLabel("reverse-i-search:", self.search_row)
+        row.addWidget(self.search_label)
         self.search_edit = QtWidgets.QLineEdit(self.search_row)
         self.search_edit.setObjectName("history-search")
         self.search_edit.textChanged.connect(lambda _: self._search_history(0))
@@ -254,6 +265,7 @@ class ConsoleWidget(QtWidgets.QWidget):
         self.popup = CompletionPopup(self)
         self.calltip = CallTip(self)
         self.set_font_size(font_size or QtWidgets.QApplication.font().pointSize() or 10)
+        self.base_font_size = self.font_size
         self._apply_style()
         self.setFocusProxy(self.editor)
         self._formats()
@@ -289,6 +301,11 @@ class ConsoleWidget(QtWidgets.QWidget):
                  f"selection-background-color: {s['selection']}; "
                  f"selection-color: {s['fg']}; }}")
         self.setStyleSheet(sheet)
+        for view in (self.output, self.pager):   # links readable on either background
+            pal = view.palette()
+            pal.setColor(QtGui.QPalette.Link, QtGui.QColor(s["link"]))
+            view.setPalette(pal)
+            view.document().setDefaultStyleSheet(f"a {{ color: {s['link']}; }}")
 
     def set_font_size(self, size):
         size = max(5, min(72, int(size)))
@@ -302,12 +319,16 @@ class ConsoleWidget(QtWidgets.QWidget):
         for w in (self.output, self.editor, self.pager, self.popup, self.calltip,
                   self.stdin_edit, self.stdin_label):
             w.setFont(font)
-        self.output.document().setDefaultFont(font)
+        for view in (self.output, self.pager):   # (a style sheet would reset the font)
+            view.document().setDefaultFont(font)
         self.editor.set_prompt()
         self._fit_editor()
 
     def zoom(self, step):
         self.set_font_size(self.font_size + step)
+
+    def reset_zoom(self):
+        self.set_font_size(self.base_font_size)
 
     # -- the client
     def set_client(self, client, manager=None):
@@ -350,15 +371,22 @@ class ConsoleWidget(QtWidgets.QWidget):
         if self._is_ready:
             return
         self._is_ready = True
+        self._unanswered_restarts = 0
         self._probe_timer.stop()
         self._probe_ids.clear()
         if self.show_banner and info.get("banner"):
             self._queue.append(("info", info["banner"].rstrip() + "\n"))
             self.show_banner = False
             self._schedule()
-        if info.get("implementation") == "ipylite":  # coloured tracebacks, as ipykernel's
+        impl = info.get("implementation")
+        if impl == "ipylite":  # coloured tracebacks, as ipykernel's
             self.execute("get_ipython().colors = %r"
                          % ("Linux" if self.style_name == "dark" else "LightBG"), hidden=True)
+        code = self.hidpi_code(impl)
+        if code:
+            self.execute(code, hidden=True)
+        # The prompt number is the kernel's (it may have run cells for other clients)
+        self._send("count", "execute", "", silent=True, store_history=False)
         if not self._history:
             self._send("history", "history", hist_access_type="tail", n=self.history_length,
                        raw=True, output=False)
@@ -366,6 +394,18 @@ class ConsoleWidget(QtWidgets.QWidget):
         self.ready.emit()
         if self._queued:
             self.execute(self._queued.pop(0))
+
+    def hidpi_code(self, implementation):
+        """Code asking the kernel for figures with as many pixels as this screen shows
+        (None at a device pixel ratio of 1, or for kernels we know no way to ask)."""
+        dpr = round(self.devicePixelRatioF(), 2)
+        if dpr <= 1:
+            return None
+        if implementation == "ipylite":
+            return f"get_ipython().figure_scale = {dpr!r}"
+        if implementation == "ipython" and dpr >= 1.5:
+            return "%config InlineBackend.figure_format = 'retina'"
+        return None
 
     # -- messages
     def _on_message(self, channel, msg):
@@ -383,6 +423,8 @@ class ConsoleWidget(QtWidgets.QWidget):
                 self._probe_status = True
                 if self._probe_reply is not None:
                     self._became_ready(self._probe_reply)
+            if kind == "execute_input":
+                self._execute_input(msg, parent in self._exec_ids)
             if parent and parent not in self._exec_ids:
                 return  # another client's request (a second tab on this kernel)
             handler = getattr(self, "_iopub_" + kind, None)
@@ -397,6 +439,11 @@ class ConsoleWidget(QtWidgets.QWidget):
         self._probe_reply = content
         if self._probe_status or not getattr(self.client, "has_iopub", True):
             self._became_ready(content)
+
+    def _reply_count(self, content, _):
+        count = content.get("execution_count")
+        if isinstance(count, int) and self._exec is None:
+            self.editor.set_prompt(number=count + 1)
 
     def _reply_history(self, content, _):
         items = []
@@ -416,7 +463,12 @@ class ConsoleWidget(QtWidgets.QWidget):
                 elif p.get("source") == "set_next_input":
                     self.input_buffer = p.get("text", "")
                 elif p.get("source") == "ask_exit":
-                    self.kernel_event.emit("exit")
+                    # `exit` ends the kernel too (as IPython's does), unless it asked to
+                    # keep it: exit(keep_kernel=True)
+                    if p.get("keepkernel"):
+                        self.kernel_event.emit("exit")
+                    else:
+                        self.shutdown_kernel()
             if content.get("status") == "aborted":
                 self._queue.append(("info", "(aborted: an earlier cell failed)\n"))
                 self._schedule()
@@ -467,6 +519,18 @@ class ConsoleWidget(QtWidgets.QWidget):
                 msg["content"].get("execution_state") == "idle":
             self._exec["idle"] = True
             self._maybe_done()
+
+    def _execute_input(self, msg, ours):
+        """Keep our numbers the kernel's: another client's cell moves our next prompt;
+        our own cell's echo shows the number the kernel gave it."""
+        count = msg["content"].get("execution_count")
+        if not isinstance(count, int):
+            return
+        if ours:
+            self._queue.append(("renumber", count))
+            self._schedule()
+        elif self._exec is None:
+            self.editor.set_prompt(number=count + 1)
 
     def _iopub_stream(self, msg):
         c = msg["content"]
@@ -525,6 +589,9 @@ class ConsoleWidget(QtWidgets.QWidget):
             code = self.input_buffer
         if hidden:
             return self._send("hidden", "execute", code, silent=True, store_history=False)
+        if self._dead:   # keep what was typed
+            self._info("The kernel is dead: restart it with Ctrl-. (Kernel menu).\n")
+            return None
         if from_buffer:
             self.editor.clear()
             self._hist_saved = None
@@ -607,23 +674,58 @@ class ConsoleWidget(QtWidgets.QWidget):
                 self, "Restart kernel", "Restart the kernel? Its variables will be lost.")
             if answer != QtWidgets.QMessageBox.Yes:
                 return False
+        was_dead = self._dead
         self.manager.restart_kernel(now=True)
+        if was_dead and self.owns_kernel and hasattr(self.manager, "stop_restarter"):
+            self.manager.stop_restarter()     # the old watcher gave up: a new one
+            self.manager.start_restarter(self._restarter_event.emit)
         self._kernel_replaced("Kernel restarted")
+        self.kernel_event.emit("restart")
         return True
 
+    def shutdown_kernel(self):
+        """Shut the kernel down (even one this console did not start), then close:
+        ``kernel_event`` says "exit" once the kernel has answered (or after 1 s)."""
+        self._dead = True
+        if self.owns_kernel and self.manager is not None:
+            self.manager.shutdown_kernel()       # politely, then by force
+            self.kernel_event.emit("exit")
+            return
+        if hasattr(self.client, "shutdown") and self._send("shutdown", "shutdown"):
+            QtCore.QTimer.singleShot(1000, lambda: self._reply_shutdown({}, None))
+        else:
+            self._reply_shutdown({}, None)
+
+    def _reply_shutdown(self, content, _):
+        if not getattr(self, "_exit_sent", False):
+            self._exit_sent = True
+            self.kernel_event.emit("exit")
+
     def _on_restarter_event(self, what):
+        # A kernel that dies before it ever answers is restarted a few times: say so
+        # once, with a count, not once per attempt.
+        again = self._unanswered_restarts > 0
         if what == "died":
-            self._info("Kernel died, restarting\n")
+            if not again:
+                self._info("Kernel died, restarting\n")
         elif what == "restarted":
-            self._kernel_replaced("Kernel restarted after it died: a new namespace; "
-                                  "scrollback and history are kept")
+            self._unanswered_restarts += 1
+            self._kernel_replaced(None if again else "Kernel restarted after it died: a new "
+                                  "namespace; scrollback and history are kept")
         elif what == "dead":
-            self._info("Kernel died too often and was not restarted.\n")
+            n = self._unanswered_restarts
+            self._info("Kernel died too often" + (f" ({n} restarts without an answer)"
+                                                  if n > 1 else "") +
+                       " and was not restarted: restart it with Ctrl-.\n")
             self._exec = None
+            self._dead = True
+            self.editor.set_prompt(busy=False)
         self.kernel_event.emit(what)
 
     def _kernel_replaced(self, text):
-        self._info(f"{text}.\n")
+        if text:
+            self._info(f"{text}.\n")
+        self._dead = False
         self._exec = None
         self._queued = []
         self._requests.clear()
@@ -640,6 +742,8 @@ class ConsoleWidget(QtWidgets.QWidget):
         self._probe_timer.start()
 
     def _watch_heartbeat(self):
+        if self._dead:
+            return
         alive = getattr(self.client, "is_alive", lambda: True)()
         if not alive and not self._hb_reported:
             self._hb_reported = True
@@ -647,6 +751,8 @@ class ConsoleWidget(QtWidgets.QWidget):
             self.kernel_event.emit("no-heartbeat")
         elif alive and self._hb_reported:
             self._hb_reported = False
+            self._info("The kernel is answering heartbeats again.\n")
+            self.kernel_event.emit("heartbeat")
 
     def shutdown(self):
         """Stop listening; shut the kernel down if this console started it."""
@@ -658,8 +764,11 @@ class ConsoleWidget(QtWidgets.QWidget):
         if self.bridge is not None:
             self.bridge.stop()
         if self.owns_kernel and self.manager is not None:
-            try:
-                self.manager.shutdown_kernel(now=True)
+            try:   # politely first (its last cells reach the history), then by force
+                if hasattr(self.manager, "shutdown_wait_time"):
+                    self.manager.shutdown_wait_time = min(self.manager.shutdown_wait_time,
+                                                          self.shutdown_wait)
+                self.manager.shutdown_kernel(now=self._dead)
             except Exception:  # noqa: BLE001 - closing must not fail
                 log.warning("could not shut the kernel down", exc_info=True)
         if self.client is not None and hasattr(self.client, "stop_channels"):
@@ -723,6 +832,9 @@ class ConsoleWidget(QtWidgets.QWidget):
             return True
         if ctrl and key == QtCore.Qt.Key_Minus:
             self.zoom(-1)
+            return True
+        if ctrl and key == QtCore.Qt.Key_0:
+            self.reset_zoom()
             return True
         if key == QtCore.Qt.Key_Tab and not ctrl:
             cur = ed.textCursor()
@@ -848,7 +960,8 @@ class ConsoleWidget(QtWidgets.QWidget):
         hist = self._history
         if not hist:
             return False
-        if self._hist_saved is None:
+        if self._hist_saved is None or self.input_buffer != self._hist_shown:
+            # a new walk: from what is typed now (an edited entry, a new prefix)
             self._hist_saved = self.input_buffer
             self._hist_index = len(hist)
         prefix = self._hist_saved if "\n" not in self._hist_saved else ""
@@ -863,6 +976,7 @@ class ConsoleWidget(QtWidgets.QWidget):
             self._hist_saved = None
             return True
         self._hist_index = i
+        self._hist_shown = hist[i]
         self.editor.setPlainText(hist[i])
         cur = self.editor.textCursor()
         cur.movePosition(QtGui.QTextCursor.End if step > 0 else QtGui.QTextCursor.End)
@@ -889,10 +1003,25 @@ class ConsoleWidget(QtWidgets.QWidget):
             if needle in self._history[i]:
                 self._search_index = i
                 self.editor.setPlainText(self._history[i])
+                self.search_label.setText("reverse-i-search:")
                 return True
+        self.search_label.setText("failing reverse-i-search:")
         return False
 
     def eventFilter(self, obj, event):
+        if not hasattr(self, "calltip"):  # still building
+            return super().eventFilter(obj, event)
+        if event.type() == QtCore.QEvent.KeyPress and obj in (self.stdin_edit, self.pager):
+            key, ctrl = event.key(), bool(event.modifiers() & QtCore.Qt.ControlModifier)
+            if obj is self.stdin_edit and (key == QtCore.Qt.Key_Escape or ctrl and key in (
+                    QtCore.Qt.Key_C, QtCore.Qt.Key_D)) and not obj.hasSelectedText():
+                self.interrupt_kernel()   # input() gets KeyboardInterrupt: the cell ends
+                return True
+            if obj is self.pager and (key == QtCore.Qt.Key_Escape or (
+                    key == QtCore.Qt.Key_Q and not event.modifiers())):
+                self.close_pager()
+                self.editor.setFocus()
+                return True
         if obj is self.search_edit and event.type() == QtCore.QEvent.KeyPress:
             key, ctrl = event.key(), bool(event.modifiers() & QtCore.Qt.ControlModifier)
             if ctrl and key == QtCore.Qt.Key_R:
@@ -915,9 +1044,9 @@ class ConsoleWidget(QtWidgets.QWidget):
     def show_pager(self, data, start=0):
         text = data.get("text/plain", "") if isinstance(data, dict) else str(data)
         if isinstance(data, dict) and "text/html" in data:
-            self.pager.setHtml(data["text/html"])
+            self.pager.setHtml(self._mono_html(data["text/html"]))
         else:
-            self.pager.setHtml(self._ansi_html(text))
+            self.pager.setHtml(self._mono_html(self._ansi_html(text)))
         if self.paging == "inline":
             self.output.hide()
         self.pager.show()
@@ -931,15 +1060,7 @@ class ConsoleWidget(QtWidgets.QWidget):
 
     def _ansi_html(self, text):
         """Plain HTML for ANSI text (used by the pager)."""
-        out = []
-        state = AnsiState(self.fmt_plain)
-        for piece, fmt in state.split(text):
-            color = fmt.foreground().color().name() if fmt.hasProperty(
-                QtGui.QTextFormat.ForegroundBrush) else self.style_colors["fg"]
-            weight = "bold" if fmt.fontWeight() > QtGui.QFont.Normal else "normal"
-            out.append(f'<span style="color:{color};font-weight:{weight}">'
-                       f"{escape(piece)}</span>")
-        return "<pre>" + "".join(out) + "</pre>"
+        return ansi_html(text, self.fmt_plain, self.style_colors["fg"])
 
     # -- output: queue and batches
     def _info(self, text):
@@ -989,6 +1110,10 @@ class ConsoleWidget(QtWidgets.QWidget):
                     break
         finally:
             cursor.endEditBlock()
+        doc = view.document()
+        if self._images_dirty or (len(self._images) > self._images_live and
+                                  doc.blockCount() >= 0.9 * doc.maximumBlockCount() > 0):
+            self._free_images()   # replaced, cleared, or trimmed by the scrollback limit
         if at_bottom:
             bar.setValue(bar.maximum())
         self._last_flush = time.monotonic()
@@ -1010,19 +1135,24 @@ class ConsoleWidget(QtWidgets.QWidget):
             self._clear_cell(cursor)
         if kind == "echo":
             self._end_line(cursor)
+            self._echo = (QtGui.QTextCursor(cursor), item[1])
             self._put_echo(cursor, item[1], item[2])
             self._cell_start = QtGui.QTextCursor(cursor)
             self._cell_start.setKeepPositionOnInsert(True)
         elif kind == "bundle":
             _, data, md, did, count = item
             self._end_line(cursor)
-            start = QtGui.QTextCursor(cursor)
-            start.setKeepPositionOnInsert(True)
+            p0 = cursor.position()
             self._put_bundle(cursor, data, md, count)
             if did:
-                end = QtGui.QTextCursor(cursor)
-                end.setKeepPositionOnInsert(True)
-                self._displays[did].append([start, end, count])
+                self._displays[did].append(self._region(p0, cursor.position()) + [count])
+        elif kind == "renumber" and self._echo and self._echo[1] != item[1]:
+            c = QtGui.QTextCursor(self._echo[0])
+            c.setPosition(c.position() + len(f"In [{self._echo[1]}]"),
+                          QtGui.QTextCursor.KeepAnchor)
+            if c.selectedText() == f"In [{self._echo[1]}]":
+                c.insertText(f"In [{item[1]}]", self.fmt_prompt_in)
+            self._echo = None
         elif kind == "update":
             self._update_display(item[1], item[2], item[3])
         elif kind == "error":
@@ -1052,6 +1182,7 @@ class ConsoleWidget(QtWidgets.QWidget):
         self._line_len = 0
         self._cr_pending = False
         self._last_stream = None
+        self._images_dirty = True
         cursor.movePosition(QtGui.QTextCursor.End)
 
     def _put_echo(self, cursor, n, code):
@@ -1199,14 +1330,38 @@ class ConsoleWidget(QtWidgets.QWidget):
         if kind == "image":
             self._put_image(cursor, value)
         elif kind == "html":
+            value = self._mono_html(value)
+            if not cursor.atBlockStart():
+                cursor.insertBlock(QtGui.QTextBlockFormat(), self.fmt_plain)
+            self._plain_block(cursor)
             cursor.insertHtml(value)
-            cursor.insertText("", self.fmt_plain)
+            # Self-contained: what follows starts in a plain block, outside any list,
+            # heading or paragraph margins the HTML left behind.
+            cursor.insertBlock(QtGui.QTextBlockFormat(), self.fmt_plain)
+            self._plain_block(cursor)
+            return
         else:
             self._put_ansi(cursor, "stdout", value)
         cursor.insertText("\n", self.fmt_plain)
 
+    def _mono_html(self, value):
+        """<pre>, <code>... in the console's monospace font (Qt asks for Courier New,
+        which falls back to a proportional font where it is missing)."""
+        family = self.output.document().defaultFont().family().replace('"', "")
+        return MONO_TAG_RE.sub(lambda m: f'<{m.group(1)} style="font-family:\'{family}\';"'
+                               f'{m.group(2)}>', value)
+
+    def _plain_block(self, cursor):
+        lst = cursor.block().textList()
+        if lst is not None:
+            lst.remove(cursor.block())
+        cursor.setBlockFormat(QtGui.QTextBlockFormat())
+        cursor.setBlockCharFormat(self.fmt_plain)
+        cursor.setCharFormat(self.fmt_plain)
+
     def _put_image(self, cursor, image):
-        name = f"ipylite-img:{len(self._images) + 1}"
+        self._image_serial += 1
+        name = f"ipylite-img:{self._image_serial}"
         doc = self.output.document()
         doc.addResource(QtGui.QTextDocument.ImageResource, QtCore.QUrl(name), image)
         buf = QtCore.QBuffer()
@@ -1219,24 +1374,49 @@ class ConsoleWidget(QtWidgets.QWidget):
         fmt.setWidth(image.width() / dpr)
         fmt.setHeight(image.height() / dpr)
         cursor.insertImage(fmt)
+        if len(self._images) > 2 * self._images_live + 8:  # trimmed or replaced: sweep
+            self._free_images()
+
+    def _free_images(self):
+        """Drop the bytes and document resources of images no longer in the scrollback
+        (replaced by update_display or clear_output, trimmed, or cleared)."""
+        self._images_dirty = False
+        if not self._images:
+            return
+        doc = self.output.document()
+        used = image_names(doc)
+        for name in [n for n in self._images if n not in used]:
+            del self._images[name]
+            doc.addResource(QtGui.QTextDocument.ImageResource, QtCore.QUrl(name), QtGui.QImage())
+        self._images_live = len(self._images)
+
+    def _region(self, p0, p1):
+        """[start, end] cursors around an output that may be replaced: the start moves
+        with text inserted at it (the end of an earlier region), the end does not."""
+        start = QtGui.QTextCursor(self.output.document())
+        start.setPosition(p0)
+        end = QtGui.QTextCursor(self.output.document())
+        end.setPosition(p1)
+        end.setKeepPositionOnInsert(True)
+        return [start, end]
 
     def _update_display(self, did, data, md):
-        regions = self._displays.get(did, [])
-        for region in regions:
+        for region in self._displays.get(did, []):
             start, end, count = region
             c = QtGui.QTextCursor(self.output.document())
             c.setPosition(start.position())
             c.setPosition(end.position(), QtGui.QTextCursor.KeepAnchor)
             c.removeSelectedText()
+            p0 = c.position()
             self._put_bundle(c, data, md, count)
-            new_end = QtGui.QTextCursor(c)
-            new_end.setKeepPositionOnInsert(True)
-            region[1] = new_end
+            region[:2] = self._region(p0, c.position())
+        self._images_dirty = True
 
     def clear(self):
         """Empty the scrollback (Ctrl-L)."""
         self.output.clear()
         self._displays.clear()
+        self._free_images()
         self._cell_start = None
         self._line_len = 0
 
@@ -1248,28 +1428,15 @@ class ConsoleWidget(QtWidgets.QWidget):
     def output_html(self):
         """The scrollback as a standalone HTML page, images embedded."""
         self.flush_output()
-        html = self.output.document().toHtml()
-
-        def embed(m):
-            data = self._images.get(m.group(1))
-            if data is None:
-                return m.group(0)
-            return 'src="data:image/png;base64,' + base64.b64encode(data).decode() + '"'
-        html = re.sub(r'src="(ipylite-img:\d+)"', embed, html)
-        bg = self.style_colors["bg"]
-        return html.replace("<body ", f'<body bgcolor="{bg}" ', 1)
+        return document_html(self.output.document(), self._images, self.style_colors["bg"])
 
     def save_html(self, path):
         with open(path, "w", encoding="utf-8") as f:
             f.write(self.output_html())
 
     def save_pdf(self, path):
-        from PyQt5 import QtPrintSupport
         self.flush_output()
-        printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.HighResolution)
-        printer.setOutputFormat(QtPrintSupport.QPrinter.PdfFormat)
-        printer.setOutputFileName(path)
-        self.output.document().print_(printer)
+        print_document(self.output.document(), path, self.style_colors["bg"], self._images)
 
     # -- layout
     def _fit_editor(self):
@@ -1290,110 +1457,15 @@ _FOLD_END = object()
 
 # ---------------------------------------------------------------- the command line
 
-def _parser():
-    p = argparse.ArgumentParser(prog="python -m ipylite.qtconsole",
-                                description="The ipylite Qt console.")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--kernel", default="ipylite", help="kernelspec to start (ipylite)")
-    which.add_argument("--existing", nargs="?", const="", default=None, metavar="FILE",
-                       help="connect to a running kernel (the newest if FILE is omitted)")
-    which.add_argument("--in-process", action="store_true",
-                       help="run the kernel inside this process")
-    p.add_argument("--style", choices=sorted(STYLES), default="light")
-    p.add_argument("--font-size", type=int, default=None)
-    p.add_argument("--profile", default=None, help="ipylite profile for the kernel")
-    p.add_argument("--paging", choices=("vsplit", "hsplit", "inline"), default="vsplit")
-    p.add_argument("--scrollback", type=int, default=None, help="lines of output kept")
-    p.add_argument("--debug", action="store_true")
-    return p
-
-
 def main(argv=None):
     global _PRESTARTED
     try:
-        return _main(argv)
+        return run_app(argv, ConsoleWidget, _PRESTARTED)
     finally:  # a kernel started early and not used (a mistake on the command line)
         if _PRESTARTED is not None and _PRESTARTED.connection_info is not None \
                 and not getattr(_PRESTARTED, "_used", False):
             _PRESTARTED.shutdown_kernel(now=True)
         _PRESTARTED = None
-
-
-def _main(argv=None):
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="[ipylite.qtconsole %(levelname)s] %(message)s")
-    if args.font_size is not None and not 4 <= args.font_size <= 96:
-        print(f"error: --font-size {args.font_size} is out of range (4-96)", file=sys.stderr)
-        return 2
-    from .protocol import find_connection_file, find_kernel_specs, _zmq
-    if not args.in_process:
-        try:
-            _zmq()
-        except ImportError as e:
-            print(f"error: a console on a kernel needs {e} (or use --in-process)",
-                  file=sys.stderr)
-            return 1
-    env, search = None, None
-    if args.profile:
-        from .config import profile_path
-        folder = profile_path(args.profile)
-        if not os.path.isdir(folder):
-            print(f"error: no profile named {args.profile!r} (create it with: python -m "
-                  f"ipylite profile create {args.profile})", file=sys.stderr)
-            return 2
-        # The kernel learns its profile from the environment; --existing also looks in
-        # the profile's security folder.
-        env = {"IPYLITE_PROFILE": args.profile}
-        search = os.path.join(folder, "security")
-    kw = dict(style=args.style, font_size=args.font_size, paging=args.paging,
-              scrollback=args.scrollback)
-    if args.existing is not None:
-        try:
-            try:
-                path = find_connection_file(args.existing or None)
-            except FileNotFoundError:
-                if not search:
-                    raise
-                path = find_connection_file(args.existing or None, path=search)
-        except FileNotFoundError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-
-        def make():
-            return ConsoleWidget.on_existing(path, **kw)
-    elif args.in_process:
-        def make():
-            return ConsoleWidget.in_process(**kw)
-    else:
-        if args.kernel not in find_kernel_specs() and args.kernel != "ipylite":
-            known = ", ".join(sorted(find_kernel_specs())) or "none"
-            print(f"error: no kernelspec named {args.kernel!r} (installed: {known})",
-                  file=sys.stderr)
-            return 2
-
-        def make():
-            return ConsoleWidget.on_new_kernel(args.kernel, env=env, **kw)
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setApplicationName("ipylite-qtconsole")
-    win = ConsoleWindow(make, style=args.style)
-    km, first = _PRESTARTED, make
-    if km is not None and args.existing is None and not args.in_process \
-            and km.kernel_name == args.kernel and env is None:
-        km._used = True
-
-        def first():  # noqa: F811 - the kernel started while PyQt5 loaded
-            kc = km.client()
-            kc.start_channels()
-            return ConsoleWidget(client=kc, manager=km, owns_kernel=True, **kw)
-    try:
-        win.add_console(first(), args.kernel if args.existing is None else "existing")
-    except Exception as e:  # noqa: BLE001 - one clear line
-        print(f"error: could not start the console: {e}", file=sys.stderr)
-        return 1
-    win.closed.connect(app.quit)
-    win.show()
-    return app.exec_()
 
 
 if __name__ == "__main__":

@@ -1,18 +1,22 @@
 """Parts of the Qt console that know nothing of kernels: the event-loop bridge to a
 kernel client, ANSI colours, Python highlighting, the input editor (prompts in its
 margin) and the output view, the completion popup, the calltip, and turning a MIME
-bundle into something a QTextDocument can show; and the window that holds consoles
-as tabs.
+bundle into something a QTextDocument can show, saving and printing a document; the
+window that holds consoles as tabs, and the command line's application.
 
 Imported by :mod:`ipylite.qtconsole` only; importing it imports PyQt5.
 """
 
+import argparse
 import base64
 import html
 import io
 import keyword
 import logging
+import os
 import re
+import sys
+import time
 
 from PyQt5 import QtCore, QtGui, QtWidgets
 
@@ -24,11 +28,13 @@ STYLES = {
     "light": {"bg": "#ffffff", "fg": "#1f1f1f", "prompt_in": "#0b6e0b", "prompt_out": "#b21818",
               "stderr_bg": "#fff0f0", "keyword": "#0000c0", "string": "#a31515",
               "comment": "#408080", "number": "#098658", "builtin": "#267f99",
-              "selection": "#c9def5", "tip_bg": "#ffffe1", "info": "#606060"},
+              "selection": "#c9def5", "tip_bg": "#ffffe1", "info": "#606060",
+              "link": "#0645ad"},
     "dark": {"bg": "#1e1e1e", "fg": "#dcdcdc", "prompt_in": "#6ad36a", "prompt_out": "#f06060",
              "stderr_bg": "#3a2222", "keyword": "#569cd6", "string": "#ce9178",
              "comment": "#6a9955", "number": "#b5cea8", "builtin": "#4ec9b0",
-             "selection": "#264f78", "tip_bg": "#333338", "info": "#a0a0a0"},
+             "selection": "#264f78", "tip_bg": "#333338", "info": "#a0a0a0",
+             "link": "#6cb6ff"},
 }
 
 # ---------------------------------------------------------------- kernel bridge
@@ -71,14 +77,18 @@ class KernelBridge(QtCore.QObject):
         """Drain soon: call after sending, as a send may eat the descriptor's edge."""
         QtCore.QTimer.singleShot(0, self.drain)
 
+    batch = 8           # messages taken per poll
+    budget = 0.025      # s of handling per turn of the event loop, then yield
+
     def drain(self, *_):
         if self._draining or self.client is None:
             return
         self._draining = True
+        deadline = time.monotonic() + self.budget
         try:
             while True:
                 try:
-                    msgs = self.client.poll(0)
+                    msgs = self._poll()
                 except Exception:  # noqa: BLE001 - a closed client must not kill the loop
                     log.debug("poll failed", exc_info=True)
                     return
@@ -89,8 +99,20 @@ class KernelBridge(QtCore.QObject):
                         self.message.emit(channel, msg)
                     except Exception:  # noqa: BLE001
                         log.exception("handling a %s message failed", msg.get("msg_type"))
+                if self.client is None:
+                    return
+                if len(msgs) >= self.batch and time.monotonic() > deadline:
+                    # a flood: let the loop breathe, and come back (the edge is spent)
+                    QtCore.QTimer.singleShot(0, self.drain)
+                    return
         finally:
             self._draining = False
+
+    def _poll(self):
+        try:
+            return self.client.poll(0, limit=self.batch)
+        except TypeError:  # a client whose poll() takes no limit
+            return self.client.poll(0)
 
     def stop(self):
         self.timer.stop()
@@ -344,11 +366,15 @@ class CallTip(QtWidgets.QLabel):
         # Drop the "Signature:" label: the tip IS about the signature
         shown = []
         for ln in lines:
-            for label in ("Signature:", "Init signature:", "Docstring:", "Type:"):
-                if ln.startswith(label):
-                    ln = ln[len(label):].strip() if label.endswith("signature:") or \
-                        label == "Signature:" else ln
             if ln.startswith(("Type:", "File:", "String form:")):
+                continue
+            for label in ("Signature:", "Init signature:", "Docstring:", "Init docstring:"):
+                if ln.startswith(label):   # the tip shows what it is about: no labels
+                    ln = ln[len(label):].strip()
+                    break
+            else:
+                label = None
+            if label and not ln:
                 continue
             shown.append(ln)
         if len(shown) > self.max_lines:
@@ -477,11 +503,30 @@ class InputEdit(QtWidgets.QPlainTextEdit):
 class OutputView(QtWidgets.QTextBrowser):
     """The scrollback. Read-only; copying strips prompts; fold links save text."""
 
+    console = None   # set by the console: keys for the input go there
+
     def keyPressEvent(self, event):
-        if event.matches(QtGui.QKeySequence.Copy):
-            self.copy()
-        else:
-            super().keyPressEvent(event)
+        con = self.console
+        ctrl = bool(event.modifiers() & QtCore.Qt.ControlModifier)
+        if event.matches(QtGui.QKeySequence.Copy) or (
+                ctrl and event.key() == QtCore.Qt.Key_C):
+            if self.textCursor().hasSelection() or con is None:
+                self.copy()
+            else:        # as in the input: Ctrl-C without a selection interrupts
+                con.interrupt_kernel()
+            return
+        typing = event.key() in (QtCore.Qt.Key_Return, QtCore.Qt.Key_Enter) or (
+            event.text() and event.text().isprintable() and not ctrl and
+            not event.modifiers() & QtCore.Qt.AltModifier)
+        if con is not None and (typing or (ctrl and event.key() in (
+                QtCore.Qt.Key_Period, QtCore.Qt.Key_L, QtCore.Qt.Key_R))):
+            # The scrollback is only looked at: what is typed goes to the input.
+            con.editor.setFocus()
+            QtWidgets.QApplication.sendEvent(con.editor, QtGui.QKeyEvent(
+                event.type(), event.key(), event.modifiers(), event.text(),
+                event.isAutoRepeat(), event.count()))
+            return
+        super().keyPressEvent(event)
 
     def copy(self):
         text = self.textCursor().selection().toPlainText()
@@ -614,13 +659,76 @@ def escape(text):
     return html.escape(text, quote=False)
 
 
+def ansi_html(text, base, fg):
+    """HTML for ANSI-coloured text, in a <pre> (``base``: the plain QTextCharFormat)."""
+    out = []
+    for piece, fmt in AnsiState(base).split(text):
+        color = fmt.foreground().color().name() if fmt.hasProperty(
+            QtGui.QTextFormat.ForegroundBrush) else fg
+        weight = "bold" if fmt.fontWeight() > QtGui.QFont.Normal else "normal"
+        out.append(f'<span style="color:{color};font-weight:{weight}">{escape(piece)}</span>')
+    return "<pre>" + "".join(out) + "</pre>"
+
+
+def image_names(doc):
+    """The names of the images ``doc`` shows."""
+    used = set()
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fmt = it.fragment().charFormat()
+            if fmt.isImageFormat():
+                used.add(fmt.toImageFormat().name())
+            it += 1
+        block = block.next()
+    return used
+
+
+def document_html(doc, images, bg):
+    """``doc`` as a standalone HTML page: ``images`` ({resource name: PNG bytes})
+    embedded as data URLs, the background ``bg`` kept."""
+    def embed(m):
+        data = images.get(m.group(1))
+        if data is None:
+            return m.group(0)
+        return 'src="data:image/png;base64,' + base64.b64encode(data).decode() + '"'
+    page = re.sub(r'src="(ipylite-img:\d+)"', embed, doc.toHtml())
+    return page.replace("<body ", f'<body bgcolor="{bg}" ', 1)
+
+
+def print_document(doc, path, bg, images=()):
+    """Print ``doc`` to a PDF at ``path`` on pages of colour ``bg`` (light text on
+    white paper would be unreadable in the dark style)."""
+    from PyQt5 import QtPrintSupport
+    printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.HighResolution)
+    printer.setOutputFormat(QtPrintSupport.QPrinter.PdfFormat)
+    printer.setOutputFileName(path)
+    copy = doc.clone()
+    try:
+        frame = copy.rootFrame().frameFormat()
+        frame.setBackground(QtGui.QColor(bg))
+        copy.rootFrame().setFrameFormat(frame)
+        for name in images:   # (resources are not cloned)
+            url = QtCore.QUrl(name)
+            copy.addResource(QtGui.QTextDocument.ImageResource, url,
+                             doc.resource(QtGui.QTextDocument.ImageResource, url))
+        copy.print_(printer)
+    finally:
+        copy.deleteLater()
+
+
 # ---------------------------------------------------------------- the window
 
 class ConsoleWindow(QtWidgets.QMainWindow):
     """Tabs of consoles with a menu of every action. ``make_console`` builds a
-    console on a new kernel (called for the first tab and File > New tab)."""
+    console on a new kernel (called for the first tab and File > New tab).
+
+    Shortcuts the consoles handle themselves (they depend on the focus: Ctrl+C
+    copies or interrupts) are shown in the menu but bound to the window alone."""
 
     closed = QtCore.pyqtSignal()
+    confirm_close = True    # ask before closing a console whose cell is running
 
     def __init__(self, make_console, style="light", font_size=None):
         super().__init__()
@@ -631,22 +739,27 @@ class ConsoleWindow(QtWidgets.QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.setCentralWidget(self.tabs)
+        self._forwarding = False
         self._build_menu()
         self.resize(820, 640)
 
-    def _action(self, menu, text, slot, shortcut=None):
+    def _action(self, menu, text, slot, shortcut=None, shown_only=False):
         act = QtWidgets.QAction(text, self)
         if shortcut:
             act.setShortcut(QtGui.QKeySequence(shortcut))
+            if shown_only:   # the console's widgets handle the key
+                act.setShortcutContext(QtCore.Qt.WidgetShortcut)
         act.triggered.connect(lambda _=False: slot())
         menu.addAction(act)
         return act
 
     def _build_menu(self):
         bar = self.menuBar()
+        con = self._console
         f = bar.addMenu("&File")
         self._action(f, "New tab with a new kernel", self.new_tab, "Ctrl+T")
         self._action(f, "New tab on the same kernel", self.new_tab_same_kernel, "Ctrl+Shift+T")
+        self._action(f, "Connect to an existing kernel...", self.connect_existing, "Ctrl+Shift+O")
         f.addSeparator()
         self._action(f, "Save as HTML...", self.save_html, "Ctrl+S")
         self._action(f, "Print to PDF...", self.save_pdf, "Ctrl+P")
@@ -654,21 +767,61 @@ class ConsoleWindow(QtWidgets.QMainWindow):
         self._action(f, "Close tab", lambda: self.close_tab(self.tabs.currentIndex()), "Ctrl+W")
         self._action(f, "Quit", self.close, "Ctrl+Q")
         e = bar.addMenu("&Edit")
-        self._action(e, "Copy (Ctrl+C with a selection)", self._copy)
-        self._action(e, "Paste (prompts stripped)", lambda: self._console().editor.paste())
-        self._action(e, "Clear scrollback", lambda: self._console().clear(), "Ctrl+L")
-        self._action(e, "Search history (Ctrl+R)", lambda: self._console()._start_search())
+        self._action(e, "Undo", lambda: con().editor.undo(), "Ctrl+Z", True)
+        self._action(e, "Redo", lambda: con().editor.redo(), "Ctrl+Shift+Z", True)
+        e.addSeparator()
+        self._action(e, "Copy (with a selection)", self._copy, "Ctrl+C", True)
+        self._action(e, "Paste (prompts stripped)", lambda: con().editor.paste(), "Ctrl+V", True)
+        self._action(e, "Select all", lambda: con().editor.selectAll(), "Ctrl+A", True)
+        e.addSeparator()
+        self._action(e, "Search history", lambda: con()._start_search(), "Ctrl+R", True)
+        self._action(e, "Clear scrollback", lambda: con().clear(), "Ctrl+L", True)
         v = bar.addMenu("&View")
-        self._action(v, "Zoom in", lambda: self._console().zoom(1), "Ctrl++")
-        self._action(v, "Zoom out", lambda: self._console().zoom(-1), "Ctrl+-")
-        self._action(v, "Close pager (Esc)", lambda: self._console().close_pager())
+        self._action(v, "Zoom in", lambda: con().zoom(1), "Ctrl++")
+        self._action(v, "Zoom out", lambda: con().zoom(-1), "Ctrl+-")
+        self._action(v, "Reset zoom", lambda: con().reset_zoom(), "Ctrl+0")
+        v.addSeparator()
+        self._action(v, "Next tab", lambda: self._step_tab(1), "Ctrl+PgDown")
+        self._action(v, "Previous tab", lambda: self._step_tab(-1), "Ctrl+PgUp")
+        self._action(v, "Close pager", lambda: con().close_pager(), "Esc", True)
         k = bar.addMenu("&Kernel")
-        self._action(k, "Interrupt (Ctrl+C without a selection)",
-                     lambda: self._console().interrupt_kernel())
-        self._action(k, "Restart... (Ctrl+.)", lambda: self._console().restart_kernel())
+        self._action(k, "Interrupt (without a selection)", lambda: con().interrupt_kernel(),
+                     "Ctrl+C", True)
+        self._action(k, "Restart...", lambda: con().restart_kernel(), "Ctrl+.", True)
+        self._action(k, "Shut down kernel", self.shutdown_kernel)
+        h = bar.addMenu("&Help")
+        self._action(h, "Keyboard shortcuts", self.show_shortcuts, "F1")
+
+    def shortcuts_text(self):
+        """Every menu action with a shortcut, and the console's own keys."""
+        rows = []
+        for menu_action in self.menuBar().actions():
+            for act in menu_action.menu().actions():
+                if not act.shortcut().isEmpty():
+                    rows.append((act.shortcut().toString(QtGui.QKeySequence.NativeText),
+                                 act.text().rstrip(".")))
+        rows += [("Enter", "Run the cell when complete (else a new line)"),
+                 ("Shift+Enter", "Run the cell"), ("Ctrl+Enter", "Add a line"),
+                 ("Tab", "Complete (a popup: arrows, Enter, Esc)"),
+                 ("Up / Down", "History, by the typed prefix"),
+                 ("Esc", "Close the calltip, popup or pager")]
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k.ljust(width)}  {t}" for k, t in rows)
+
+    def show_shortcuts(self):
+        box = QtWidgets.QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText("<pre>" + html.escape(self.shortcuts_text()) + "</pre>")
+        box.open()
+        return box
 
     def _console(self):
         return self.tabs.currentWidget()
+
+    def _step_tab(self, step):
+        if self.tabs.count():
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
+            self._console().setFocus()
 
     def _copy(self):
         c = self._console()
@@ -677,10 +830,36 @@ class ConsoleWindow(QtWidgets.QMainWindow):
     def add_console(self, console, title=None):
         i = self.tabs.addTab(console, title or f"Console {self.tabs.count() + 1}")
         self.tabs.setCurrentIndex(i)
-        console.kernel_event.connect(lambda what, c=console: what == "exit" and
-                                     self.close_tab(self.tabs.indexOf(c)))
+        console.kernel_event.connect(lambda what, c=console: self._kernel_event(c, what))
         console.setFocus()
         return console
+
+    @staticmethod
+    def same_kernel(a, b):
+        if a.manager is not None and a.manager is b.manager:
+            return True
+        info = getattr(a.client, "info", None)
+        return bool(info) and info == getattr(b.client, "info", None)
+
+    def _peers(self, console):
+        return [w for w in (self.tabs.widget(i) for i in range(self.tabs.count()))
+                if w is not console and self.same_kernel(console, w)]
+
+    def _kernel_event(self, console, what):
+        if what == "exit":
+            self.close_tab(self.tabs.indexOf(console), ask=False)
+            return
+        if self._forwarding:
+            return
+        self._forwarding = True   # tabs on the same kernel hear of its life too
+        try:
+            for peer in self._peers(console):
+                if what == "restart":
+                    peer._kernel_replaced("Kernel restarted (from another tab)")
+                elif what in ("died", "restarted", "dead"):
+                    peer._on_restarter_event(what)
+        finally:
+            self._forwarding = False
 
     def new_tab(self):
         try:
@@ -705,21 +884,60 @@ class ConsoleWindow(QtWidgets.QMainWindow):
         title = self.tabs.tabText(self.tabs.currentIndex()) + " (2)"
         return self.add_console(type(cur)(client=kc, manager=cur.manager,
                                           style=cur.style_name, font_size=cur.font_size,
-                                          banner=False), title)
+                                          banner=False, paging=cur.paging,
+                                          scrollback=cur.scrollback), title)
 
-    def close_tab(self, index):
+    def connect_existing(self, path=None):
+        """A tab on a running kernel, chosen from the runtime folder's connection files."""
+        from .protocol import jupyter_runtime_dir
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self, "Connect to a kernel", jupyter_runtime_dir(), "Kernels (kernel-*.json)")
+        if not path:
+            return None
+        cur = self._console()
+        if cur is not None:
+            cls, kw = type(cur), dict(style=cur.style_name, font_size=cur.font_size,
+                                      paging=cur.paging, scrollback=cur.scrollback)
+        else:
+            from .qtconsole import ConsoleWidget as cls
+            kw = {}
+        try:
+            return self.add_console(cls.on_existing(path, **kw), "existing")
+        except Exception as e:  # noqa: BLE001 - one clear line, the window stays
+            QtWidgets.QMessageBox.warning(self, "Connect", f"Could not connect: {e}")
+
+    def shutdown_kernel(self):
+        c = self._console()
+        if c is not None and QtWidgets.QMessageBox.question(
+                self, "Shut down kernel", "Shut the kernel down and close this tab?") == \
+                QtWidgets.QMessageBox.Yes:
+            c.shutdown_kernel()
+
+    def _may_close(self, consoles):
+        running = [c for c in consoles if c.executing]
+        if not running or not self.confirm_close:
+            return True
+        return QtWidgets.QMessageBox.question(
+            self, "A cell is running", "A cell is still running. Close anyway?") == \
+            QtWidgets.QMessageBox.Yes
+
+    def close_tab(self, index, ask=True):
         w = self.tabs.widget(index)
-        if w is None:
-            return
-        shared = [self.tabs.widget(i) for i in range(self.tabs.count())
-                  if i != index and self.tabs.widget(i).manager is w.manager]
+        if w is None or (ask and not self._may_close([w])):
+            return False
+        shared = self._peers(w)
         if shared and w.owns_kernel:  # another tab still uses this kernel: hand it over
             shared[0].owns_kernel, w.owns_kernel = True, False
+            if hasattr(w.manager, "stop_restarter"):
+                w.manager.stop_restarter()
+                w.manager.start_restarter(shared[0]._restarter_event.emit)
         self.tabs.removeTab(index)
         w.shutdown()
         w.deleteLater()
         if self.tabs.count() == 0:
             self.close()
+        return True
 
     def save_html(self):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save as HTML", "session.html",
@@ -734,6 +952,10 @@ class ConsoleWindow(QtWidgets.QMainWindow):
             self._console().save_pdf(path)
 
     def closeEvent(self, event):
+        consoles = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        if not self._may_close(consoles):
+            event.ignore()
+            return
         while self.tabs.count():
             w = self.tabs.widget(0)
             self.tabs.removeTab(0)
@@ -742,4 +964,108 @@ class ConsoleWindow(QtWidgets.QMainWindow):
         self.closed.emit()
 
 
-# ---------------------------------------------------------------- main
+# ---------------------------------------------------------------- the command line
+
+MIN_SCROLLBACK = 10
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="python -m ipylite.qtconsole",
+                                description="The ipylite Qt console.")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--kernel", default="ipylite", help="kernelspec to start (ipylite)")
+    which.add_argument("--existing", nargs="?", const="", default=None, metavar="FILE",
+                       help="connect to a running kernel (the newest if FILE is omitted)")
+    which.add_argument("--in-process", action="store_true",
+                       help="run the kernel inside this process")
+    p.add_argument("--style", choices=sorted(STYLES), default="light")
+    p.add_argument("--font-size", type=int, default=None)
+    p.add_argument("--profile", default=None, help="ipylite profile for the kernel")
+    p.add_argument("--paging", choices=("vsplit", "hsplit", "inline"), default="vsplit")
+    p.add_argument("--scrollback", type=int, default=None, help="lines of output kept")
+    p.add_argument("--debug", action="store_true")
+    return p
+
+
+def run_app(argv, console_cls, prestarted=None):
+    """The command line's application: parse ``argv``, open the window, run Qt's
+    loop. ``prestarted``: a KernelManager started while PyQt5 loaded (or None)."""
+    ConsoleWidget = console_cls
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="[ipylite.qtconsole %(levelname)s] %(message)s")
+    if args.font_size is not None and not 4 <= args.font_size <= 96:
+        print(f"error: --font-size {args.font_size} is out of range (4-96)", file=sys.stderr)
+        return 2
+    if args.scrollback is not None and args.scrollback < MIN_SCROLLBACK:
+        print(f"error: --scrollback {args.scrollback} is too small (at least "
+              f"{MIN_SCROLLBACK} lines)", file=sys.stderr)
+        return 2
+    from .protocol import find_connection_file, find_kernel_specs, _zmq
+    if not args.in_process:
+        try:
+            _zmq()
+        except ImportError as e:
+            print(f"error: a console on a kernel needs {e} (or use --in-process)",
+                  file=sys.stderr)
+            return 1
+    env, search = None, None
+    if args.profile:
+        from .config import profile_path
+        folder = profile_path(args.profile)
+        if not os.path.isdir(folder):
+            print(f"error: no profile named {args.profile!r} (create it with: python -m "
+                  f"ipylite profile create {args.profile})", file=sys.stderr)
+            return 2
+        # The kernel learns its profile from the environment; --existing also looks in
+        # the profile's security folder.
+        env = {"IPYLITE_PROFILE": args.profile}
+        search = os.path.join(folder, "security")
+    kw = dict(style=args.style, font_size=args.font_size, paging=args.paging,
+              scrollback=args.scrollback)
+    if args.existing is not None:
+        try:
+            try:
+                path = find_connection_file(args.existing or None)
+            except FileNotFoundError:
+                if not search:
+                    raise
+                path = find_connection_file(args.existing or None, path=search)
+        except FileNotFoundError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+
+        def make():
+            return ConsoleWidget.on_existing(path, **kw)
+    elif args.in_process:
+        def make():
+            return ConsoleWidget.in_process(**kw)
+    else:
+        if args.kernel not in find_kernel_specs() and args.kernel != "ipylite":
+            known = ", ".join(sorted(find_kernel_specs())) or "none"
+            print(f"error: no kernelspec named {args.kernel!r} (installed: {known})",
+                  file=sys.stderr)
+            return 2
+
+        def make():
+            return ConsoleWidget.on_new_kernel(args.kernel, env=env, **kw)
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("ipylite-qtconsole")
+    win = ConsoleWindow(make, style=args.style)
+    km = prestarted
+    try:
+        if km is not None and args.existing is None and not args.in_process \
+                and km.kernel_name == args.kernel and env is None:
+            km._used = True     # the kernel started while PyQt5 loaded
+            kc = km.client()
+            kc.start_channels()
+            first = ConsoleWidget(client=kc, manager=km, owns_kernel=True, **kw)
+        else:
+            first = make()
+        win.add_console(first, args.kernel if args.existing is None else "existing")
+    except Exception as e:  # noqa: BLE001 - one clear line
+        print(f"error: could not start the console: {e}", file=sys.stderr)
+        return 1
+    win.closed.connect(app.quit)
+    win.show()
+    return app.exec_()

@@ -214,6 +214,7 @@ def test_calltip_after_open_paren(console):
     wait_for(console.calltip.isVisible, what="the calltip")
     text = console.calltip.text()
     assert "tipfunc(alpha, beta=2)" in text and "Adds the things up." in text
+    assert "Docstring" not in text and "Signature" not in text
     type_keys(console, "1, (2)")
     assert console.calltip.isVisible()  # the inner parentheses do not close it
     type_keys(console, ")")
@@ -466,6 +467,8 @@ def test_a_kernel_that_stops_answering_heartbeats_is_reported(qapp):
         finally:
             os.kill(pid, signal.SIGCONT)
         assert "The kernel is not answering heartbeats." in c.output_text()
+        wait_for(lambda: "heartbeat" in events, 15, "the heartbeats to come back")
+        assert "The kernel is answering heartbeats again." in c.output_text()
         assert run(c, "'still here'")["status"] == "ok"
     finally:
         c.shutdown()
@@ -584,7 +587,7 @@ def test_main_window_tabs_on_new_and_same_kernel(qapp):
     assert main(["--style", "dark", "--font-size", "11"]) == 0
     assert "shared kernel" in seen["same"]
     assert seen["other"] == "NameError" and seen["tabs"] == 3
-    assert seen["menus"] == ["&File", "&Edit", "&View", "&Kernel"]
+    assert seen["menus"] == ["&File", "&Edit", "&View", "&Kernel", "&Help"]
 
 
 def test_in_process_flag_runs_the_kernel_in_this_process(qapp):
@@ -611,8 +614,439 @@ def test_in_process_flag_runs_the_kernel_in_this_process(qapp):
     (["--kernel", "no-such-kernel"], "no kernelspec named 'no-such-kernel'"),
     (["--existing", "no-such-file.json"], "no connection file matching"),
     (["--font-size", "500"], "--font-size 500 is out of range"),
+    (["--scrollback", "-5"], "--scrollback -5 is too small"),
+    (["--scrollback", "0"], "--scrollback 0 is too small"),
 ])
 def test_command_line_mistakes_are_one_clear_line(qapp, capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+# ---------------------------------------------------------------- audit fixes (issue 8)
+
+def _png_b64(color=Qt.red, size=12):
+    img = QtGui.QImage(size, size, QtGui.QImage.Format_RGB32)
+    img.fill(color)
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.WriteOnly)
+    img.save(buf, "PNG")
+    import base64
+    return base64.b64encode(bytes(buf.data())).decode()
+
+
+def _block_of(c, text):
+    """The last block of the scrollback whose text is ``text``."""
+    c.flush_output()
+    block, found = c.output.document().begin(), None
+    while block.isValid():
+        if block.text() == text:
+            found = block
+        block = block.next()
+    assert found is not None, text
+    return found
+
+
+def test_html_and_markdown_output_do_not_leak_formats(console):
+    run(console, "from ipylite.display import display, HTML, Markdown")
+    run(console, "display(Markdown('* md one\\n* md two'))")
+    run(console, "print('after the markdown list')")
+    run(console, "display(HTML('<ul><li>html item</li></ul><h1>Heading</h1>'))")
+    run(console, "print('after the html list')")
+    run(console, "display(HTML('<table border=1><tr><td>cell</td></tr></table>"
+                 "<p>para <code>x</code></p>'))")
+    run(console, "print('after the table')")
+    assert _block_of(console, "md one").textList() is not None   # the list is a list
+    for text in ("after the markdown list", "after the html list", "after the table"):
+        block = _block_of(console, text)
+        fmt = block.blockFormat()
+        assert block.textList() is None, text
+        assert fmt.headingLevel() == 0 and fmt.topMargin() == 0 and fmt.bottomMargin() == 0
+        assert fmt.indent() == 0
+        echo = block.previous()       # the echo of the print is plain too
+        assert echo.textList() is None and echo.blockFormat().topMargin() == 0
+
+
+def test_replaced_cleared_and_trimmed_images_are_freed(console):
+    console.clear()      # (earlier tests showed images)
+    png = _png_b64()
+    run(console, f"import base64\nfrom ipylite.display import display, clear_output, Image\n"
+                 f"png = base64.b64decode({png!r})")
+    run(console, "h = display(Image(data=png), display_id='anim_img')\n"
+                 "for i in range(30):\n    h.update(Image(data=png))")
+    assert len(console._images) == 1
+    name = next(iter(console._images))
+    assert int(name.rsplit(":", 1)[1]) >= 30     # 30 frames were shown, one is kept
+    doc = console.output.document()
+    gone = QtCore.QUrl(name.rsplit(":", 1)[0] + ":" + str(int(name.rsplit(":", 1)[1]) - 1))
+    assert doc.resource(QtGui.QTextDocument.ImageResource, gone) in (None, QtGui.QImage())
+    run(console, "for i in range(20):\n    clear_output(wait=True)\n    display(Image(data=png))")
+    assert len(console._images) == 2     # the animation's last frame and this one
+    # trimmed by the scrollback limit
+    console.output.document().setMaximumBlockCount(30)
+    try:
+        run(console, "for i in range(40):\n    display(Image(data=png))\n    print('\\n' * 40)")
+        assert len(console._images) <= 12
+    finally:
+        console.output.document().setMaximumBlockCount(console.scrollback)
+    QTest.keyClick(console.editor, Qt.Key_L, Qt.ControlModifier)
+    assert console._images == {}
+
+
+def test_update_display_updates_every_copy(console):
+    run(console, "from ipylite.display import display, update_display, HTML")
+    run(console, "display(HTML('first A'), display_id='twice'); "
+                 "display(HTML('second A'), display_id='twice'); "
+                 "display(HTML('neighbour'), display_id='next_to_it'); None")
+    run(console, "update_display(HTML('new B'), display_id='twice')")
+    run(console, "update_display(HTML('newer C'), display_id='twice')")
+    text = console.output_text()
+    assert "\nfirst A\n" not in text and "\nsecond A\n" not in text
+    assert "\nnew B\n" not in text
+    assert re.search(r"None\nnewer C\nnewer C\nneighbour\n", text), text[-300:]
+
+
+def test_keys_typed_in_the_scrollback_go_to_the_input(console):
+    run(console, "print('some output to click')")
+    console.input_buffer = ""
+    console.activateWindow()
+    QTest.qWaitForWindowActive(console)
+    QTest.mouseClick(console.output.viewport(), Qt.LeftButton, Qt.NoModifier,
+                     QtCore.QPoint(20, 10))
+    assert console.output.hasFocus()
+    QTest.keyClicks(console.output, "6 * 7")
+    assert console.input_buffer == "6 * 7" and console.editor.hasFocus()
+    done = []
+    console.executed.connect(done.append)
+    try:
+        console.execute("import time\nwhile True:\n    time.sleep(0.02)")
+        wait_for(lambda: console.executing, what="the loop to start")
+        QTest.qWait(200)
+        QTest.mouseClick(console.output.viewport(), Qt.LeftButton, Qt.NoModifier,
+                         QtCore.QPoint(20, 10))
+        QTest.keyClick(console.output, Qt.Key_C, Qt.ControlModifier)  # no selection
+        wait_for(lambda: done, 10, "the interrupt from the scrollback")
+        assert done[0]["ename"] == "KeyboardInterrupt"
+        wait_for(lambda: console.input_buffer == "6 * 7", what="the queued cell to stay")
+    finally:
+        console.executed.disconnect(done.append)
+    console.input_buffer = ""
+
+
+def test_pager_closes_with_esc_or_q_when_it_has_focus(console):
+    for key in (Qt.Key_Escape, Qt.Key_Q):
+        run(console, "len?")
+        wait_for(console.pager.isVisible, what="the pager")
+        console.activateWindow()
+        QTest.qWaitForWindowActive(console)
+        QTest.mouseClick(console.pager.viewport(), Qt.LeftButton, Qt.NoModifier,
+                         QtCore.QPoint(10, 10))
+        assert console.pager.hasFocus()
+        QTest.keyClick(console.pager, key)
+        assert not console.pager.isVisible() and console.editor.hasFocus()
+    assert QtGui.QFontInfo(console.pager.document().defaultFont()).fixedPitch()
+    run(console, "from ipylite.display import display, HTML\n"
+                 "display(HTML('<pre>in a pre</pre>'))")
+    fmt = _block_of(console, "in a pre").begin().fragment().charFormat()
+    assert QtGui.QFontInfo(fmt.font()).fixedPitch()
+
+
+def test_ctrl_c_or_esc_in_the_input_field_interrupts(console):
+    for key, mods in ((Qt.Key_C, Qt.ControlModifier), (Qt.Key_Escape, Qt.NoModifier)):
+        done = []
+        console.executed.connect(done.append)
+        try:
+            console.input_buffer = "answer = input('value: ')"
+            QTest.keyClick(console.editor, Qt.Key_Return, Qt.ShiftModifier)
+            wait_for(console.stdin_row.isVisible, what="the input field")
+            QTest.keyClick(console.stdin_edit, key, mods)
+            wait_for(lambda: done, 10, "the interrupted input()")
+            assert done[0]["ename"] == "KeyboardInterrupt"
+            assert not console.stdin_row.isVisible()
+        finally:
+            console.executed.disconnect(done.append)
+
+
+def test_a_kernel_that_keeps_dying_is_reported_once_and_keeps_the_input(qapp):
+    import sys
+    c = ConsoleWidget.on_new_kernel(argv=[sys.executable, "-c",
+                                          "import time; time.sleep(0.3); raise SystemExit(3)"])
+    try:
+        c.show()
+        events = []
+        c.kernel_event.connect(events.append)
+        wait_for(lambda: "dead" in events, 60, "the kernel to be given up")
+        assert events.count("restarted") > 1
+        type_keys(c, "1 + 1")
+        QTest.keyClick(c.editor, Qt.Key_Return)
+        text = c.output_text()
+        assert c.input_buffer == "1 + 1" and c._queued == []
+        assert "The kernel is dead: restart it with Ctrl-." in text
+        assert text.count("Kernel restarted after it died") == 1
+        assert text.count("Kernel died, restarting") == 1
+        assert "and was not restarted" in text
+        assert "heartbeats" not in text
+    finally:
+        c.shutdown()
+
+
+HIDPI_SCRIPT = r"""
+import os, sys, time
+from PyQt5 import QtWidgets
+from PyQt5.QtTest import QTest
+app = QtWidgets.QApplication([])
+from ipylite.qtconsole import ConsoleWidget
+c = ConsoleWidget.on_new_kernel(sys.argv[1])
+c.show()
+try:
+    end = time.monotonic() + 60
+    while not c.is_ready and time.monotonic() < end:
+        QTest.qWait(20)
+    done = []
+    c.executed.connect(done.append)
+    c.execute(sys.argv[2])
+    while not done and time.monotonic() < end:
+        QTest.qWait(20)
+    c.flush_output()
+    print("DPR", c.devicePixelRatioF())
+    print(c.output_text())
+finally:
+    c.shutdown()
+"""
+
+
+def test_hidpi_screens_ask_the_kernel_for_sharper_figures(qapp, tmp_path):
+    import subprocess
+    import sys
+    script = tmp_path / "hidpi.py"
+    script.write_text(HIDPI_SCRIPT)
+
+    def console_at(scale, kernel, code):
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale)
+        return subprocess.run([sys.executable, str(script), kernel, code], text=True,
+                              capture_output=True, timeout=120, env=env).stdout
+    ours = "print('scale', getattr(get_ipython(), 'figure_scale', None))"
+    out = console_at("2", "ipylite", ours)
+    assert "DPR 2.0" in out and "scale 2.0" in out, out
+    out = console_at("1", "ipylite", ours)
+    assert "DPR 1.0" in out and re.search(r"\nscale (None|1)\n", out), out   # not asked
+    out = console_at("2", "python3", "from matplotlib_inline.backend_inline import "
+                     "InlineBackend\nprint('formats', InlineBackend.instance().figure_formats)")
+    assert "DPR 2.0" in out and "formats {'retina'}" in out, out
+
+
+def test_prompt_numbers_come_from_the_kernel_on_a_shared_kernel(qapp):
+    from ipylite.protocol import KernelManager
+    km = KernelManager("ipylite")
+    km.start_kernel()
+    a = b = None
+    try:
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=30)
+        for code in ("x = 1", "x + 1", "x + 2"):
+            kc.execute_interactive(code, timeout=30)
+        kc.stop_channels()
+        a = ConsoleWidget.on_existing(km.connection_file)
+        a.show()
+        wait_for(lambda: a.is_ready and a.editor.prompt_number == 4, 30, "In [4] in tab a")
+        run(a, "x * 10")
+        assert "In [4]: x * 10\nOut[4]: 10" in a.output_text()
+        b = ConsoleWidget.on_existing(km.connection_file)
+        b.show()
+        wait_for(lambda: b.is_ready and b.editor.prompt_number == 5, 30, "In [5] in tab b")
+        run(b, "x * 20")
+        wait_for(lambda: a.editor.prompt_number == 6, 10, "tab a to see tab b's cell")
+        run(a, "x * 30")
+        assert "In [6]: x * 30\nOut[6]: 30" in a.output_text()
+        assert "In [5]: x * 20\nOut[5]: 20" in b.output_text()
+    finally:
+        for c in (a, b):
+            if c is not None:
+                c.shutdown()
+        km.shutdown_kernel(now=True)
+
+
+def test_scrollback_is_clamped_in_the_widget(qapp):
+    for bad in (-5, 0):
+        w = ConsoleWidget(scrollback=bad)
+        assert w.scrollback == 10 and w.output.document().maximumBlockCount() == 10
+        w.shutdown()
+        w.deleteLater()
+
+
+def test_print_to_pdf_in_dark_style_keeps_the_dark_background(qapp, tmp_path):
+    import subprocess
+    c = make_console(style="dark")
+    try:
+        run(c, "print('dark text ' * 5)")
+        c.save_pdf(str(tmp_path / "dark.pdf"))
+    finally:
+        c.shutdown()
+    subprocess.run(["pdftoppm", "-r", "30", "-png", "-singlefile", str(tmp_path / "dark.pdf"),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    page = QtGui.QImage(str(tmp_path / "page.png"))
+    assert page.pixelColor(page.width() // 2, page.height() // 2).lightness() < 60
+    assert count_pixels(page, (0xdc, 0xdc, 0xdc), 120) > 0     # and the light text on it
+
+
+
+def test_history_walk_restarts_from_what_was_typed(console):
+    run(console, "alpha_h = 1")
+    run(console, "beta_h = 2")
+    run(console, "gamma_h = 3")
+    console.input_buffer = ""
+    QTest.keyClick(console.editor, Qt.Key_Up)
+    assert console.input_buffer == "gamma_h = 3"
+    QTest.keyClick(console.editor, Qt.Key_A, Qt.ControlModifier)   # clear, type a prefix
+    QTest.keyClick(console.editor, Qt.Key_Backspace)
+    type_keys(console, "alpha_")
+    QTest.keyClick(console.editor, Qt.Key_Up)
+    assert console.input_buffer == "alpha_h = 1"
+    console.input_buffer = ""
+    QTest.keyClick(console.editor, Qt.Key_Up)
+    type_keys(console, " + 100")                    # edit a recalled entry
+    QTest.keyClick(console.editor, Qt.Key_Up)
+    QTest.keyClick(console.editor, Qt.Key_Down)
+    assert console.input_buffer == "gamma_h = 3 + 100"
+    console.input_buffer = ""
+    QTest.keyClick(console.editor, Qt.Key_R, Qt.ControlModifier)
+    QTest.keyClicks(console.search_edit, "no such thing anywhere")
+    assert "failing" in console.search_label.text()
+    QTest.keyClick(console.search_edit, Qt.Key_Escape)
+    QTest.keyClick(console.editor, Qt.Key_R, Qt.ControlModifier)
+    QTest.keyClicks(console.search_edit, "beta_h")
+    assert "failing" not in console.search_label.text()
+    QTest.keyClick(console.search_edit, Qt.Key_Escape)
+    console.input_buffer = ""
+
+
+def test_dark_style_links_are_light(qapp):
+    w = ConsoleWidget(style="dark")
+    try:
+        assert QtGui.QColor(w.output.palette().color(QtGui.QPalette.Link)).lightness() > 150
+        cur = QtGui.QTextCursor(w.output.document())
+        cur.insertHtml('<a href="https://example.org">a link</a>')
+        fmt = w.output.document().begin().begin().fragment().charFormat()
+        assert fmt.isAnchor() and fmt.foreground().color().lightness() > 150
+    finally:
+        w.shutdown()
+        w.deleteLater()
+
+
+def test_exit_on_a_kernel_it_did_not_start_shuts_that_kernel_down(qapp):
+    from ipylite.protocol import KernelManager
+    for code, keeps in (("exit(keep_kernel=True)", True), ("exit", False)):
+        km = KernelManager("ipylite")
+        km.start_kernel()
+        c = None
+        try:
+            c = ConsoleWidget.on_existing(km.connection_file)
+            c.show()
+            wait_for(lambda: c.is_ready, 30, "the existing kernel")
+            events = []
+            c.kernel_event.connect(events.append)
+            type_keys(c, code)
+            QTest.keyClick(c.editor, Qt.Key_Return)
+            wait_for(lambda: "exit" in events, 15, "the console to close")
+            if keeps:
+                QTest.qWait(300)
+                assert km.is_alive()
+            else:
+                wait_for(lambda: not km.is_alive(), 15, "the kernel to shut down")
+        finally:
+            if c is not None:
+                c.shutdown()
+            km.shutdown_kernel(now=True)
+
+
+def test_window_tabs_on_one_kernel_share_restarts_deaths_and_flags(qapp):
+    made = []
+
+    def make():
+        made.append(make_console(paging="inline", scrollback=200))
+        return made[-1]
+    win = ConsoleWindow(make)
+    win.confirm_close = False
+    try:
+        one = win.add_console(make(), "k")
+        win.show()
+        run(one, "v = 1")
+        two = win.new_tab_same_kernel()
+        wait_for(lambda: two.is_ready, 30, "the second tab")
+        assert (two.paging, two.scrollback) == ("inline", 200)
+        assert two.output.document().maximumBlockCount() == 200
+        two.confirm_restart = False
+        two.restart_kernel()
+        wait_for(lambda: two.is_ready and one.is_ready, 30, "both tabs after the restart")
+        assert "Kernel restarted (from another tab)." in one.output_text()
+        assert run(one, "'v' in dir()")["status"] == "ok"
+        assert "Out[1]: False" in one.output_text()
+        os.kill(one.manager.kernel.pid, signal.SIGKILL)
+        wait_for(lambda: "Kernel died, restarting" in two.output_text(), 30, "tab two told")
+        wait_for(lambda: one.is_ready and two.is_ready, 30, "both tabs after the death")
+        assert run(two, "'tab two after the kill'")["status"] == "ok"
+        three = win.connect_existing(one.manager.connection_file)
+        wait_for(lambda: three.is_ready, 30, "a tab connected to the running kernel")
+        assert run(three, "'v' in dir()")["status"] == "ok" and win.tabs.count() == 3
+        assert (three.paging, three.scrollback) == ("inline", 200)
+        win.close_tab(2)
+        # next / previous tab, reset zoom, the shortcut list
+        win.tabs.setCurrentIndex(0)
+        one.setFocus()
+        QTest.keyClick(one.editor, Qt.Key_PageDown, Qt.ControlModifier)
+        assert win.tabs.currentIndex() == 1
+        QTest.keyClick(two.editor, Qt.Key_PageUp, Qt.ControlModifier)
+        assert win.tabs.currentIndex() == 0
+        size = one.font_size
+        QTest.keyClick(one.editor, Qt.Key_Plus, Qt.ControlModifier)
+        QTest.keyClick(one.editor, Qt.Key_Plus, Qt.ControlModifier)
+        assert one.font_size == size + 2
+        QTest.keyClick(one.editor, Qt.Key_0, Qt.ControlModifier)
+        assert one.font_size == size
+        shortcuts = {a.text(): a.shortcut().toString() for m in win.menuBar().actions()
+                     for a in m.menu().actions()}
+        for text, key in (("Reset zoom", "Ctrl+0"), ("Select all", "Ctrl+A"),
+                          ("Undo", "Ctrl+Z"), ("Redo", "Ctrl+Shift+Z"),
+                          ("Next tab", "Ctrl+PgDown"), ("Previous tab", "Ctrl+PgUp"),
+                          ("Restart...", "Ctrl+."), ("Keyboard shortcuts", "F1")):
+            assert shortcuts[text] == key
+        assert "Shut down kernel" in shortcuts and "Connect to an existing kernel..." in shortcuts
+        assert "Ctrl+0" in win.shortcuts_text() and "Shift+Enter" in win.shortcuts_text()
+    finally:
+        win.close()
+    for c in made:
+        c.shutdown()
+    assert not made[0].manager.is_alive()
+
+
+def test_closing_a_busy_tab_asks_and_a_closed_console_saves_its_history(qapp):
+    first = make_console()
+    win = ConsoleWindow(make_console)
+    win.add_console(first)
+    win.show()
+    marker = "closing_marker_%d = 1" % os.getpid()
+    try:
+        run(first, marker)
+        first.execute("import time\ntime.sleep(30)")
+        wait_for(lambda: first.executing, what="the cell to run")
+        answers = []
+
+        def answer_no():
+            box = QtWidgets.QApplication.activeModalWidget()
+            answers.append(box.text() if box is not None else None)
+            if box is not None:
+                box.reject()
+        QtCore.QTimer.singleShot(300, answer_no)
+        assert win.close_tab(0) is False and win.tabs.count() == 1
+        assert answers and "still running" in answers[0]
+        first.interrupt_kernel()
+        wait_for(lambda: not first.executing, 15, "the interrupt")
+        assert win.close_tab(0) is True      # nothing running: no question
+    finally:
+        win.close()
+    again = make_console()      # the closed console's kernel wrote its history
+    try:
+        wait_for(lambda: marker in again.history, 15, "the last session's cell")
+    finally:
+        again.shutdown()
