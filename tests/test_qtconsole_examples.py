@@ -62,6 +62,15 @@ def test_app_embeds_a_kernel_and_its_event_loop_keeps_running():
         assert int(value("ticks.value")) > first
         assert value("label.text()") == "'waiting for a console'"
         value("label.setText('changed from the console'); label.text()")
+        # the app's button opens ipylite's Qt console on this kernel: once attached, the
+        # console sets the kernel's traceback colours to its light style's
+        assert value("get_ipython().colors") == "'Linux'"
+        value("button.click() or 'clicked'")
+        deadline = time.monotonic() + 60
+        while value("get_ipython().colors") != "'LightBG'":
+            assert time.monotonic() < deadline, "the console never attached"
+            assert value("repr(consoles[-1].poll())") == "'None'", "the console exited"
+            time.sleep(0.2)
         kc.shutdown()
         kc.stop_channels()
         rest = proc.stdout.read()
