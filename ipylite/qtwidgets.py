@@ -77,7 +77,7 @@ class KernelBridge(QtCore.QObject):
         """Drain soon: call after sending, as a send may eat the descriptor's edge."""
         QtCore.QTimer.singleShot(0, self.drain)
 
-    batch = 8           # messages taken per poll
+    batch = 4           # messages taken per poll (a stream message is up to 1 MiB)
     budget = 0.025      # s of handling per turn of the event loop, then yield
 
     def drain(self, *_):
