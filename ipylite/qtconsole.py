@@ -1334,7 +1334,13 @@ class ConsoleWidget(QtWidgets.QWidget):
             if not cursor.atBlockStart():
                 cursor.insertBlock(QtGui.QTextBlockFormat(), self.fmt_plain)
             self._plain_block(cursor)
+            pos = cursor.position()
             cursor.insertHtml(value)
+            first = cursor.document().findBlock(pos)
+            gap = first if first.textList() is None else first.previous()
+            if not gap.text() and gap.next().textList() is not None \
+                    and gap.previous().isValid():  # Qt left an empty line above a list
+                QtGui.QTextCursor(gap).deletePreviousChar()  # (joins it to the line above)
             # Self-contained: what follows starts in a plain block, outside any list,
             # heading or paragraph margins the HTML left behind.
             cursor.insertBlock(QtGui.QTextBlockFormat(), self.fmt_plain)

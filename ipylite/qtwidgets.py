@@ -633,7 +633,7 @@ def render_bundle(data, metadata=None, dpr=1.0, color="black"):
             elif mime == "text/markdown":
                 doc = QtGui.QTextDocument()
                 doc.setMarkdown(_text(value))
-                return ("html", doc.toHtml(), mime)
+                return ("html", _markdown_lists(doc.toHtml()), mime)
             else:
                 return ("text", _text(value), mime)
         except (ValueError, TypeError, base64.binascii.Error):
@@ -642,6 +642,20 @@ def render_bundle(data, metadata=None, dpr=1.0, color="black"):
         if img is not None:
             return ("image", img, mime)
     return ("text", "", "text/plain")
+
+
+_UL_RE = re.compile(r'<ul type="\w+"([^>]*-qt-list-indent: (\d+);)')
+
+
+def _markdown_lists(html_text):
+    """Qt picks a bullet by the marker (* gives circles); Markdown renderers pick it by
+    depth (disc, circle, square), and keep list items tight."""
+    def bullet(m):
+        kind = ("disc", "circle", "square")[min(int(m[2]), 3) - 1]
+        return f'<ul type="{kind}"{m[1]}'
+    html_text = _UL_RE.sub(bullet, html_text)
+    return html_text.replace("<li style=\" margin-top:8px; margin-bottom:8px;",
+                             "<li style=\" margin-top:2px; margin-bottom:2px;")
 
 
 def _scale_for_metadata(img, md, dpr):

@@ -656,7 +656,11 @@ def test_html_and_markdown_output_do_not_leak_formats(console):
     run(console, "display(HTML('<table border=1><tr><td>cell</td></tr></table>"
                  "<p>para <code>x</code></p>'))")
     run(console, "print('after the table')")
-    assert _block_of(console, "md one").textList() is not None   # the list is a list
+    md_list = _block_of(console, "md one")
+    assert md_list.textList() is not None                         # the list is a list
+    # ... with Markdown's bullets (a disc at the first level, though the marker is *)
+    assert md_list.textList().format().style() == QtGui.QTextListFormat.ListDisc
+    assert "display(Markdown(" in md_list.previous().text()      # no blank line above
     for text in ("after the markdown list", "after the html list", "after the table"):
         block = _block_of(console, text)
         fmt = block.blockFormat()
