@@ -1311,8 +1311,12 @@ def _visible_frames(tb, exc=None):
     if start == len(frames):
         start = 0           # nothing but ipylite: show it all, it is our bug
     elif isinstance(exc, KeyboardInterrupt):
-        while len(frames) > start + 1 and _internal(frames[-1][0]):
-            frames.pop()
+        # from the user's last frame on, what was interrupted is our machinery (and
+        # what it called: zmq waiting for an input() reply, say)
+        for i in range(start + 1, len(frames)):
+            if _internal(frames[i][0]):
+                del frames[i:]
+                break
     return [(f, n) for f, n in frames[start:]
             if f.f_code.co_name == '<module>' or '__tracebackhide__' not in f.f_locals]
 

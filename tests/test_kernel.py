@@ -464,7 +464,10 @@ def test_interrupt_by_signal_and_by_message(kind):
         msg_id = kc.execute("input('wait: ')", allow_stdin=True)
         kc.get_stdin_msg(timeout=TIMEOUT)
         km.interrupt_kernel()
-        assert kc._reply_to(msg_id, timeout=TIMEOUT)["content"]["ename"] == "KeyboardInterrupt"
+        reply = kc._reply_to(msg_id, timeout=TIMEOUT)["content"]
+        assert reply["ename"] == "KeyboardInterrupt"
+        tb = "\n".join(reply["traceback"])   # the user's line, not our wait for the reply
+        assert "input('wait: ')" in tb and "kernel.py" not in tb and "zmq" not in tb, tb
     finally:
         kc.stop_channels()
         km.shutdown_kernel()
