@@ -560,6 +560,46 @@ class _PrettyPrinter:
         return self.group()
 
 
+# ---------------------------------------------------------- IPython.display
+
+_IPYTHON_DISPLAY = 'IPython.core.display_functions'
+
+
+def _use_ours(module):
+    module.display, module.update_display = display, update_display
+    module.clear_output, module.DisplayHandle = clear_output, DisplayHandle
+
+
+class _IPythonDisplayFinder:
+    """Imports IPython's display functions and points them at ours (see below)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != _IPYTHON_DISPLAY:
+            return None
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            _use_ours(module)
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def route_ipython_display():
+    """Notebooks written for Jupyter say ``from IPython.display import display, HTML``.
+    Outside an IPython shell IPython's display() only prints the object's repr; in an
+    ipylite kernel it shows through ipylite instead (IPython's HTML, Markdown, Image...
+    objects have the usual _repr_*_ methods). IPython itself stays optional."""
+    if _IPYTHON_DISPLAY in sys.modules:
+        _use_ours(sys.modules[_IPYTHON_DISPLAY])   # (names already imported keep theirs)
+    elif not any(isinstance(f, _IPythonDisplayFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _IPythonDisplayFinder())
+
+
 # ---------------------------------------------------------- matplotlib inline
 
 def enable_matplotlib_inline(shell):

@@ -560,6 +560,26 @@ def test_a_kernel_process_draws_inline_without_the_magic():
         km.shutdown_kernel()
 
 
+def test_ipython_display_shows_through_the_kernel():
+    # notebooks written for Jupyter: IPython's display() would only print a repr here
+    km, kc = new_kernel("subprocess")
+    try:
+        c, out = run(kc, "from IPython.display import display, HTML, Markdown\n"
+                         "display(HTML('<b>bold</b>'))\n"
+                         "h = display(Markdown('*one*'), display_id=True)\n"
+                         "h.update(Markdown('*two*'))")
+        assert c["status"] == "ok", c
+        kinds = [(m["msg_type"], sorted(m["content"]["data"])) for m in out
+                 if m["msg_type"] in ("display_data", "update_display_data")]
+        assert kinds == [("display_data", ["text/html", "text/plain"]),
+                         ("display_data", ["text/markdown", "text/plain"]),
+                         ("update_display_data", ["text/markdown", "text/plain"])]
+        assert "IPython.core.display.HTML object" not in text_of(out)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel()
+
+
 def test_matplotlib_inline_figure(kc):
     c, out = run(kc, "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
                      "plt.plot([1, 2, 3], [1, 4, 9])\nNone")
