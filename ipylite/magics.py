@@ -118,9 +118,11 @@ def install(shell):
     """Give a new Shell the built-in magics (the Shell calls this when built)."""
     from . import sysmagics
     state = shell.magics_state = MagicState(shell)
+    shell.user_ns['_dh'] = state.dir_history
     for cls in (BasicMagics, ExtensionMagics, WorkflowMagics, ExecutionMagics,
                 NamespaceMagics, IntrospectionMagics, HistoryMagics,
-                sysmagics.DisplayMagics, sysmagics.OSMagics, sysmagics.LoggingMagics):
+                sysmagics.DisplayMagics, sysmagics.OSMagics, sysmagics.LoggingMagics,
+                sysmagics.RunMagics):
         register_magics(shell, cls(shell))
     sysmagics.install_default_aliases(shell)
     state.hidden = set(shell.user_ns)
@@ -597,93 +599,8 @@ BUILTIN_EXTENSIONS = {'autoreload': _Autoreload()}
 # -------------------------------------------------------------------- workflow
 
 class WorkflowMagics(Magics):
-    """%run, %load, %save, %edit, %%writefile, %macro, %recall, %rerun, %store."""
-
-    def line_run(self, line):
-        """%run [-i] [-e] [-t] [-p [prun options]] [-d] [-n] script.py [args...]
-        %run -m module [args...]
-
-        Runs the script as a program (__name__ == '__main__', sys.argv = script
-        and args), then puts its names into the namespace. -i runs it in the
-        namespace itself, -e ignores its sys.exit(), -t times it, -p profiles it,
-        -d runs it under pdb, -n leaves __name__ as the file's stem."""
-        __tracebackhide__ = True  # noqa: F841
-        shell = self.shell
-        opts, rest = parse_options('run', line, 'ietdnpm:s:l:r:T:D:q', stop_after='m')
-        if 'm' in opts:
-            module, args = opts['m'], _split('run', rest)
-            filename = None
-        else:
-            words = _split('run', rest)
-            if not words:
-                raise UsageError('%run: missing file name')
-            filename, args = os.path.expanduser(words[0]), words[1:]
-            if not os.path.isfile(filename):
-                if os.path.isfile(filename + '.py'):
-                    filename += '.py'
-                else:
-                    raise UsageError('%%run: no file named %r' % words[0])
-        if 'm' in opts:
-            import importlib.util
-            try:
-                spec = importlib.util.find_spec(module)
-            except (ImportError, ValueError):
-                spec = None
-            if spec is None or not spec.origin or not os.path.isfile(spec.origin):
-                raise UsageError('%%run: no module named %r' % module)
-            if spec.submodule_search_locations:
-                spec = importlib.util.find_spec(module + '.__main__')
-            filename = spec.origin
-        with open(filename, encoding='utf-8') as f:
-            source = f.read()
-        if filename.endswith('.ipy'):
-            source = shell.transform_cell(source)
-        code = compile(source, filename, 'exec', dont_inherit=True)
-        if 'i' in opts:
-            ns = shell.user_ns
-        else:
-            stem = os.path.splitext(os.path.basename(filename))[0]
-            ns = {'__name__': stem if 'n' in opts else '__main__', '__builtins__': __builtins__,
-                  '__doc__': None}
-        ns['__file__'] = filename
-        import types
-        main_mod = types.ModuleType('__main__')
-        main_mod.__dict__.update(ns)
-        if ns is not shell.user_ns:
-            ns = main_mod.__dict__
-        saved = sys.argv, sys.modules.get('__main__'), list(sys.path)
-        sys.argv = [filename if 'm' not in opts else module] + args
-        sys.path.insert(0, os.path.dirname(os.path.abspath(filename)))
-        if ns is not shell.user_ns:
-            sys.modules['__main__'] = main_mod
-        t0, c0 = time.perf_counter(), os.times()
-        try:
-            if 'd' in opts:
-                import pdb
-                debugger = pdb.Pdb()
-                print('Running %s under the debugger; "c" continues, "q" quits.' % filename)
-                debugger.run(code, ns, ns)
-            elif 'p' in opts:
-                _profile(shell, 'run', opts, code, ns, ns)
-            else:
-                exec(code, ns, ns)
-        except SystemExit as e:
-            if not ('e' in opts or e.code in (None, 0)):
-                raise
-        finally:
-            sys.argv, main, sys.path[:] = saved
-            if main is not None:
-                sys.modules['__main__'] = main
-            if ns is not shell.user_ns:
-                ns.pop('__builtins__', None)
-                shell.user_ns.update(ns)
-                shell.user_ns['__name__'] = '__main__'
-                shell.user_ns.pop('__file__', None)
-        if 't' in opts:
-            c1 = os.times()
-            print('\nIPython CPU timings (estimated):\n  User   : %10.2f s.\n'
-                  '  System : %10.2f s.\nWall time: %10.2f s.' % (
-                      c1.user - c0.user, c1.system - c0.system, time.perf_counter() - t0))
+    """%load, %save, %edit, %%writefile, %macro, %recall, %rerun, %store (%run is in
+    sysmagics.py)."""
 
     def line_load(self, line):
         """%load [-r range] [-s symbol] source: put a file's, a history range's or an
@@ -708,8 +625,6 @@ class WorkflowMagics(Magics):
                 picked.extend(lines[start - 1:(stop - 1) if stop else None])
             text = ''.join(picked)
         self.shell.set_next_input('# %load ' + line.strip() + '\n' + text, replace=True)
-        if not self.shell.pager_payload:
-            print(text, end='' if text.endswith('\n') else '\n')
 
     def line_save(self, line):
         """%save [-a] [-f] file ranges...: write history lines (or a macro) to file."""
@@ -782,7 +697,7 @@ class WorkflowMagics(Magics):
         exists = os.path.exists(filename)
         try:
             with open(filename, 'a' if append else 'w', encoding='utf-8') as f:
-                f.write(cell)
+                f.write(cell if cell.endswith('\n') or not cell else cell + '\n')
         except OSError as e:
             raise UsageError('%%%%writefile: cannot write %s: %s' % (filename, e.strerror)) \
                 from None
@@ -814,8 +729,6 @@ class WorkflowMagics(Magics):
         else:
             text = _source_for(shell, 'recall', arg).rstrip('\n')
         shell.set_next_input(text)
-        if not shell.pager_payload:
-            print(text)
 
     line_rep = line_recall
 
@@ -1101,6 +1014,9 @@ class ExecutionMagics(Magics):
             code = compile(shell.transform_cell(stmt), '<string>', 'exec')
             if 'breakpoint' in opts:
                 where, _, lineno = opts['breakpoint'].rpartition(':')
+                if not lineno.isdigit():
+                    raise UsageError('%%debug: --breakpoint takes file:line, not %r'
+                                     % opts['breakpoint'])
                 debugger.set_break(where, int(lineno))
             debugger.run(code, shell.user_global_ns, shell.user_ns)
             return

@@ -407,7 +407,8 @@ class Shell:
                 self._exception_line(e)])
         except BaseException as e:
             result.error_in_exec = e
-            self.showtraceback()
+            if not getattr(e, '_ipylite_shown', False):     # %run showed it already
+                self.showtraceback()
         finally:
             if main is not None:
                 sys.modules['__main__'] = main
@@ -490,6 +491,9 @@ class Shell:
         brackets or continuations are left alone."""
         lines = _strip_prompts(cell.splitlines(True))
         first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if first is not None and lines[first][:1] in (' ', '\t'):    # a common indent goes
+            pad = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
+            lines = [line[len(pad):] if line.startswith(pad) else line for line in lines]
         if first is not None and lines[first].startswith('%%'):
             name, arg = (lines[first][2:].split(None, 1) + [''])[:2]
             body = ''.join(lines[first + 1:])
@@ -521,7 +525,7 @@ class Shell:
         if name in self.user_ns or name in self.user_global_ns:
             value = self.user_ns.get(name, self.user_global_ns.get(name))
             if type(value).__name__ == 'Macro' and not arg:
-                return indent + 'get_ipython().run_cell(%s)%s' % (name, line[len(text):])
+                return indent + 'get_ipython()._run_macro(%s)%s' % (name, line[len(text):])
             return None
         if name not in self.magics['line'] or name in builtins.__dict__:
             return None
@@ -535,6 +539,14 @@ class Shell:
             return None
         return indent + 'get_ipython().run_line_magic(%r, %r)%s' % (
             name, arg, line[len(text):])
+
+    def _run_macro(self, macro):
+        """A macro's lines run as part of the current cell: no number of their own."""
+        keep = self._store_history
+        try:
+            self.run_cell(str(macro), store_history=False)
+        finally:
+            self._store_history = keep
 
     def register_magic_function(self, func, magic_kind='line', magic_name=None):
         """Make func a magic: line magics are called func(line), cell magics
@@ -1119,6 +1131,8 @@ class Shell:
         last = source.rstrip().splitlines()[-1]
         if re.sub(r'#[^\'"]*$', '', last).rstrip().endswith(':'):
             indent += '    '
+        elif re.match(r'\s*(return|pass|raise|break|continue)\b', last):
+            indent = indent[:-4]
         import ast
         import codeop
         compiler = codeop.CommandCompiler()

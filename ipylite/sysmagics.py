@@ -1,13 +1,13 @@
 """Built-in magics that reach outside the interpreter: display cell magics, %%capture
 and %gui; shell commands, aliases, directories and the environment; %logstart.
 
-Registered on every Shell by magics.install(); see magics.py for the machinery.
+Also %run. Registered on every Shell by magics.install(); see magics.py for the machinery.
 """
 
 import os
 import sys
 
-from .magics import Magics, _split, parse_options
+from .magics import Magics, _int_opt, _split, parse_options
 from .shell import UsageError
 
 POSIX_ALIASES = {
@@ -265,7 +265,6 @@ class OSMagics(Magics):
         """%rehashx: make an alias for every executable on $PATH."""
         import builtins
         shell = self.shell
-        count = 0
         for folder in os.environ.get('PATH', '').split(os.pathsep):
             try:
                 entries = os.listdir(folder or '.')
@@ -279,8 +278,6 @@ class OSMagics(Magics):
                 if os.access(path, os.X_OK) and os.path.isfile(path) and \
                         name not in shell.magics_state.aliases:
                     define_alias(shell, name, name)
-                    count += 1
-        return count
 
     # -- directories
     def _chdir(self, path):
@@ -351,7 +348,10 @@ class OSMagics(Magics):
     def line_dhist(self, line):
         """%dhist [n | n1 n2]: the directories visited (%cd -N goes back to one)."""
         hist = self.shell.magics_state.dir_history
-        args = [int(a) for a in line.split()] if line.strip() else []
+        if not all(a.isdigit() for a in line.split()) or len(line.split()) > 2:
+            raise UsageError('%%dhist: expected [n] or [n1 n2] (numbers), not %r'
+                             % line.strip())
+        args = [int(a) for a in line.split()]
         first, last = (0, len(hist)) if not args else \
             ((max(0, len(hist) - args[0]), len(hist)) if len(args) == 1 else args[:2])
         print('Directory history (kept in _dh)')
@@ -512,3 +512,131 @@ class LoggingMagics(Magics):
         if log is None:
             raise UsageError('Logging has not been started: use %logstart first')
         log['on'] = on
+
+
+# ------------------------------------------------------------------------ %run
+
+def _glob_args(args):
+    """Arguments with wildcards become the files they match, as a shell would do;
+    a pattern that matches nothing stays as it is."""
+    import glob
+    out = []
+    for arg in args:
+        matches = sorted(glob.glob(arg)) if any(c in arg for c in '*?[') else []
+        out.extend(matches or [arg])
+    return out
+
+
+class RunMagics(Magics):
+    """%run."""
+
+    def line_run(self, line):
+        """%run [-i] [-e] [-t] [-p [prun options]] [-d [-b N]] [-n] [-G] script.py [args...]
+        %run -m module [args...]
+
+        Runs the script as a program (__name__ == '__main__', sys.argv = script
+        and args), then puts its names into the namespace. -i runs it in the
+        namespace itself, -e ignores its sys.exit(), -t times it, -p profiles it,
+        -d runs it under pdb (-b N: with a breakpoint at line N), -n leaves __name__
+        as the file's stem. Arguments with * ? [ are expanded as file names unless -G."""
+        __tracebackhide__ = True  # noqa: F841
+        import time
+        from .magics import _profile
+        shell = self.shell
+        opts, rest = parse_options('run', line, 'ietdnpGm:s:l:r:T:D:qb:', stop_after='m')
+        if 'm' in opts:
+            module, args = opts['m'], _split('run', rest)
+            filename = None
+        else:
+            words = _split('run', rest)
+            if not words:
+                raise UsageError('%run: missing file name')
+            filename, args = os.path.expanduser(words[0]), words[1:]
+            if 'G' not in opts:
+                args = _glob_args(args)
+            if not os.path.isfile(filename):
+                if os.path.isfile(filename + '.py'):
+                    filename += '.py'
+                else:
+                    raise UsageError('%%run: no file named %r' % words[0])
+        if 'm' in opts:
+            import importlib.util
+            try:
+                spec = importlib.util.find_spec(module)
+            except (ImportError, ValueError):
+                spec = None
+            if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+                raise UsageError('%%run: no module named %r' % module)
+            if spec.submodule_search_locations:
+                spec = importlib.util.find_spec(module + '.__main__')
+            filename = spec.origin
+        with open(filename, encoding='utf-8') as f:
+            source = f.read()
+        if filename.endswith('.ipy'):
+            source = shell.transform_cell(source)
+        path = os.path.abspath(filename)      # tracebacks name the file in full
+        code = compile(source, path, 'exec', dont_inherit=True)
+        if 'i' in opts:
+            ns = shell.user_ns
+        else:
+            stem = os.path.splitext(os.path.basename(filename))[0]
+            ns = {'__name__': stem if 'n' in opts else '__main__', '__builtins__': __builtins__,
+                  '__doc__': None}
+        ns['__file__'] = filename
+        import types
+        main_mod = types.ModuleType('__main__')
+        main_mod.__dict__.update(ns)
+        if ns is not shell.user_ns:
+            ns = main_mod.__dict__
+        saved = sys.argv, sys.modules.get('__main__'), list(sys.path)
+        sys.argv = [filename if 'm' not in opts else module] + args
+        sys.path.insert(0, os.path.dirname(os.path.abspath(filename)))
+        if ns is not shell.user_ns:
+            sys.modules['__main__'] = main_mod
+        t0, c0 = time.perf_counter(), os.times()
+        try:
+            if 'd' in opts:
+                import pdb
+                debugger = pdb.Pdb()
+                if 'b' in opts:
+                    lineno = _int_opt('run', opts, 'b', 1)
+                    error = debugger.set_break(path, lineno)
+                    if error:
+                        raise UsageError('%%run -b: %s' % error)
+                    print('Breakpoint %d at %s:%d' % (debugger.get_breaks(path, lineno)[-1]
+                                                      .number, path, lineno))
+                print('Running %s under the debugger; "c" continues, "q" quits.' % filename)
+                debugger.run(code, ns, ns)
+            elif 'p' in opts:
+                _profile(shell, 'run', opts, code, ns, ns)
+            else:
+                exec(code, ns, ns)
+        except SystemExit as e:
+            if not ('e' in opts or e.code in (None, 0)):
+                raise
+        except BaseException as e:     # the traceback starts in the script, not at %run
+            tb = e.__traceback__
+            while tb is not None and tb.tb_frame.f_code.co_filename != path:
+                tb = tb.tb_next
+            if tb is None or isinstance(e, KeyboardInterrupt):
+                raise
+            shell.showtraceback((type(e), e, tb))
+            try:
+                e._ipylite_shown = True
+            except AttributeError:
+                pass
+            raise
+        finally:
+            sys.argv, main, sys.path[:] = saved
+            if main is not None:
+                sys.modules['__main__'] = main
+            if ns is not shell.user_ns:
+                ns.pop('__builtins__', None)
+                shell.user_ns.update(ns)
+                shell.user_ns['__name__'] = '__main__'
+                shell.user_ns.pop('__file__', None)
+        if 't' in opts:
+            c1 = os.times()
+            print('\nIPython CPU timings (estimated):\n  User   : %10.2f s.\n'
+                  '  System : %10.2f s.\nWall time: %10.2f s.' % (
+                      c1.user - c0.user, c1.system - c0.system, time.perf_counter() - t0))

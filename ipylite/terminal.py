@@ -186,7 +186,12 @@ class Terminal:
                 reply = {"matches": [], "cursor_start": end}
             # readline replaces only `text` (from get_begidx): trim what precedes it
             skip = rl.get_begidx() - reply["cursor_start"]
-            self._matches = [m[skip:] if skip > 0 else m for m in reply["matches"]]
+            matches = reply["matches"]
+            word = line[reply["cursor_start"]:end]
+            if word.startswith("%") and not word.startswith("%%"):
+                # a line magic prefix: %%cell magics would cut the common prefix to %
+                matches = [m for m in matches if not m.startswith("%%")]
+            self._matches = [m[skip:] if skip > 0 else m for m in matches]
         return self._matches[state] if state < len(self._matches) else None
 
     # -- the loop
@@ -211,7 +216,9 @@ class Terminal:
         return text
 
     def _read_prefilled(self, prompt, text):
-        """Read a line with ``text`` already typed (readline), or shown (no readline)."""
+        """Read with ``text`` already typed: the whole (multi-line) block sits in
+        readline's buffer, so one Enter takes it. Without readline it is shown
+        and taken as it is."""
         if not text:
             return self.read_line(prompt)
         if self.readline:
@@ -221,33 +228,79 @@ class Terminal:
                 return self.read_line(prompt)
             finally:
                 rl.set_pre_input_hook(None)
-        return text + self.read_line(prompt + text)
+        sys.stdout.write(prompt + text.replace("\n", "\n" + " " * 5) + "\n")
+        return text
 
     def read_cell(self):
+        """One cell; readline's history gets it once, as a whole, not line by line."""
+        rl = self.readline
+        mark = rl.get_current_history_length() if rl else 0
+        code = None
+        try:
+            code = self._read_cell()
+            return code
+        finally:
+            if rl:
+                for pos in range(rl.get_current_history_length() - 1, mark - 1, -1):
+                    rl.remove_history_item(pos)
+                if code and code.strip():
+                    rl.add_history(code.rstrip("\n"))
+
+    def _read_cell(self):
         first, cont = self.prompts()
-        prefill = (self.take_next_input() or "").splitlines()
-        lines = [self._read_prefilled(first, prefill.pop(0) if prefill else "")]
+        prefill = (self.take_next_input() or "").rstrip("\n")
+        lines = [self._read_prefilled(first, prefill)]
         while True:
             code = "\n".join(lines)
             status = self.is_complete(code)
-            if status["status"] != "incomplete" and not prefill:
+            if status["status"] != "incomplete":
                 return code
-            line = self._read_prefilled(cont, prefill.pop(0) if prefill
-                                        else status.get("indent", ""))
-            if not line.strip() and not prefill:
+            if "\n" in lines[-1] and self.is_complete(code + "\n\n")["status"] != "incomplete":
+                return code + "\n"     # a whole block recalled or loaded: Enter runs it
+            line = self._read_prefilled(cont, status.get("indent", ""))
+            if not line.strip():
                 return code
             lines.append(line)
 
     def ask_exit(self):
         if not self.confirm_exit:
             return True
+        rl = self.readline
+        mark = rl.get_current_history_length() if rl else 0
         try:
             answer = self.read_line("\nDo you really want to exit ([y]/n)? ")
         except (EOFError, KeyboardInterrupt):
             return True
+        finally:
+            while rl and rl.get_current_history_length() > mark:
+                rl.remove_history_item(mark)
         return answer.strip().lower() in ("", "y", "yes")
 
+    def _on_signal(self, signum, frame):
+        """SIGHUP or SIGTERM: save the history still pending, then die of it."""
+        import signal
+        try:
+            self.close()
+        finally:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
     def interact(self, banner=None):
+        import signal
+        import threading
+        caught = {}
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGHUP", "SIGTERM"):
+                signum = getattr(signal, name, None)
+                if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
+                    caught[signum] = signal.signal(signum, self._on_signal)
+        try:
+            self._interact(banner)
+        finally:
+            for signum, handler in caught.items():
+                signal.signal(signum, handler)
+
+    def _interact(self, banner):
         if self.readline is None:
             self.setup_readline()
         if banner:
@@ -347,6 +400,9 @@ class KernelTerminal(Terminal):
                                        output_hook=lambda m: None)
         self._count = reply["content"].get("execution_count", 0) + 1
         if km is not None:
+            import logging        # we tell of a dead kernel ourselves, once
+            logging.getLogger("ipylite.protocol").addFilter(
+                lambda record: not record.getMessage().startswith("kernel died"))
             km.start_restarter(self._on_restart)
 
     def _on_restart(self, what):
@@ -468,7 +524,11 @@ class KernelTerminal(Terminal):
         elif kind in ("display_data", "update_display_data"):
             render_data(c.get("data", {}), sys.stdout.write)
         elif kind == "error":
-            sys.stderr.write("\n".join(c.get("traceback", [])) + "\n")
+            text = "\n".join(c.get("traceback", [])) + "\n"
+            if not SCHEMES[self.colors]:        # NoColor: the kernel's colours go too
+                import re
+                text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+            sys.stderr.write(text)
         sys.stdout.flush()
 
     def close(self):
@@ -588,7 +648,10 @@ def main(argv=None):
             sys.stderr.write(f"error: cannot read {a.script}: {e.strerror}\n")
             return 2
         shell.user_ns["__file__"] = a.script
-        ok = shell.run_cell(source, silent=True).success
+        status = run_script(shell, os.path.abspath(a.script), source)
+        if status is not None and not a.interactive:
+            return status
+        ok = status is None
     if (a.code is None and not a.module and not a.script) or a.interactive:
         banner = None
         if not a.no_banner and a.code is None and not a.script and not a.module:
@@ -598,6 +661,26 @@ def main(argv=None):
     if shell.history is not None:
         shell.history.close()
     return 0 if ok else 1
+
+
+def run_script(shell, path, source):
+    """Run a script's source as python would: frames named by its path, and
+    sys.exit(n) gives exit status n silently. None if it ran to the end."""
+    try:
+        exec(compile(source, path, "exec", dont_inherit=True), shell.user_global_ns,
+             shell.user_ns)
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            return e.code or 0
+        sys.stderr.write(f"{e.code}\n")
+        return 1
+    except SyntaxError:
+        shell.showsyntaxerror()
+        return 1
+    except BaseException:
+        shell.showtraceback()
+        return 1
+    return None
 
 
 def console_main(a):

@@ -587,7 +587,8 @@ def test_aliases_posix_and_rehashx(shell, tmp_path, capfd):
     capfd.readouterr()
     os.environ['PATH'] = str(bindir) + os.pathsep + os.environ['PATH']
     try:
-        assert run(shell, '%rehashx') >= 1
+        assert run(shell, '%rehashx') is None          # no Out[n]: 917
+        assert 'mytool_zz' in shell.magics_state.aliases
         run(shell, 'mytool_zz 1 2')
         assert capfd.readouterr().out == 'tool 1 2\n'
     finally:
@@ -898,3 +899,84 @@ def test_names_bound_in_the_same_cell_are_not_magics(shell):
     assert shell.transform_cell('import time\ntime\n') == 'import time\ntime\n'
     assert shell.transform_cell('x = 1\ntime\n') == \
         "x = 1\nget_ipython().run_line_magic('time', '')\n"
+
+
+# -------------------------------------------------- terminal audit (issues 4 and 5)
+
+def test_macro_runs_in_the_current_cell_with_no_out(shell):
+    run(shell, 'n = 0')
+    count = shell.execution_count
+    run(shell, 'n += 1')
+    run(shell, '%%macro -q inc %d' % count)
+    before, results = shell.execution_count, len(shell.display_pub.results)
+    assert run(shell, 'inc') is None
+    assert shell.user_ns['n'] == 2
+    assert shell.execution_count == before + 1          # one number for the cell
+    assert len(shell.display_pub.results) == results    # no Out[n]: <ExecutionResult ...>
+
+
+def test_load_and_recall_do_not_print_the_text(shell, tmp_path, capsys):
+    (tmp_path / 'three.py').write_text('print("one")\nprint("two")\nprint("three")\n')
+    run(shell, '%load three.py')
+    assert shell.next_input == '# %load three.py\nprint("one")\nprint("two")\nprint("three")\n'
+    run(shell, 'a = 1')
+    run(shell, '%recall 2')
+    assert shell.next_input == 'a = 1'
+    assert capsys.readouterr().out == ''
+
+
+def test_writefile_keeps_the_final_newline(shell, tmp_path):
+    run(shell, '%%writefile wf.txt\nfirst\nlast')     # as a terminal hands the cell over
+    assert (tmp_path / 'wf.txt').read_text() == 'first\nlast\n'
+    run(shell, '%%writefile -a wf.txt\nmore\n')
+    assert (tmp_path / 'wf.txt').read_text() == 'first\nlast\nmore\n'
+
+
+def test_dhist_and_debug_arguments_are_checked(shell):
+    assert 'dhist' in usage_error(shell, '%dhist x')
+    assert 'dhist' in usage_error(shell, '%dhist 1 2 3')
+    assert 'breakpoint' in usage_error(shell, '%debug --breakpoint f.py:x pass')
+
+
+def test_dh_holds_the_starting_directory(shell, tmp_path):
+    assert shell.user_ns['_dh'] == [str(tmp_path)]
+    (tmp_path / 'sub').mkdir()
+    run(shell, '%cd -q sub')
+    assert shell.user_ns['_dh'] == [str(tmp_path), str(tmp_path / 'sub')]
+    assert 'dhist' not in shell.user_ns and '_dh' not in run(shell, '%who_ls')
+
+
+def test_run_traceback_starts_in_the_script_with_its_full_path(shell, tmp_path, capsys):
+    (tmp_path / 'bad.py').write_text('def g(a):\n    return 1/a\ng(0)\n')
+    result = shell.run_cell('%run bad.py')
+    assert isinstance(result.error_in_exec, ZeroDivisionError)
+    tb = '\n'.join(shell.display_pub.errors[-1]['traceback'])
+    assert 'File %s:3' % (tmp_path / 'bad.py') in tb
+    assert 'File %s:2, in g' % (tmp_path / 'bad.py') in tb
+    assert 'run_line_magic' not in tb and 'Cell In' not in tb
+    assert len(shell.display_pub.errors) == 1                # shown once
+
+
+def test_run_expands_wildcards_unless_G(shell, tmp_path, capsys):
+    (tmp_path / 'a.txt').write_text('')
+    (tmp_path / 'b.txt').write_text('')
+    (tmp_path / 'args.py').write_text('import sys\nprint(sys.argv[1:])\n')
+    capsys.readouterr()
+    run(shell, '%run args.py *.txt none*.q')
+    assert capsys.readouterr().out == "['a.txt', 'b.txt', 'none*.q']\n"
+    run(shell, '%run -G args.py *.txt')
+    assert capsys.readouterr().out == "['*.txt']\n"
+
+
+def test_run_d_b_stops_at_the_breakpoint(shell, tmp_path, capsys, monkeypatch):
+    import io
+    (tmp_path / 'steps.py').write_text('a = 1\nb = a + 1\nc = b + 1\n')
+    monkeypatch.setattr(sys, 'stdin', io.StringIO('c\np a * 100\nc\n'))
+    run(shell, '%run -d -b 3 steps.py')
+    out = capsys.readouterr().out
+    assert 'Breakpoint 1 at %s:3' % (tmp_path / 'steps.py') in out
+    assert '\n100\n' in out.replace('(Pdb) ', '\n')      # stopped after line 2 had run
+    assert shell.user_ns['c'] == 3
+    monkeypatch.setattr(sys, 'stdin', io.StringIO('c\n'))
+    assert 'steps.py:9 does not exist' in usage_error(shell, '%run -d -b 9 steps.py')
+    assert 'number' in usage_error(shell, '%run -d -b x steps.py')

@@ -684,3 +684,19 @@ def test_exceptions_may_render_their_own_traceback(shell):
                    "raise Remote()")
     assert shell.last_error['traceback'] == ['[engine 3] ValueError: far away']
     assert shell.last_error['ename'] == 'Remote'
+
+
+def test_a_common_leading_indent_is_stripped(shell):
+    assert shell.is_complete('  x = 1') == {'status': 'complete'}
+    result = shell.run_cell('  x = 1\n  y = x + 1\n')
+    assert result.success and shell.user_ns['y'] == 2
+    assert shell.run_cell('  if True:\n      z = 3\n').success and shell.user_ns['z'] == 3
+
+
+def test_auto_indent_dedents_after_return_pass_raise_break_continue(shell):
+    assert shell.is_complete('def f():\n    return 1')['indent'] == ''
+    assert shell.is_complete('class C:\n    pass')['indent'] == ''
+    assert shell.is_complete('def f():\n    raise ValueError')['indent'] == ''
+    assert shell.is_complete('for i in x:\n    if i:\n        break')['indent'] == '    '
+    assert shell.is_complete('for i in x:\n    continue')['indent'] == ''
+    assert shell.is_complete('def f():\n    returned = 1')['indent'] == '    '

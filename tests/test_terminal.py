@@ -254,10 +254,11 @@ def test_load_puts_the_code_at_the_next_prompt(tmp_path, profile):
         child.expect(PROMPT)
         child.sendline("%load snippet.py")
         child.expect("# %load snippet.py")      # typed for us, ready to edit or run
-        child.sendline("")
-        child.sendline("")
-        child.sendline("")
+        child.sendline("")                      # one Enter runs the whole block
         child.expect("ran 42")
+        child.expect(PROMPT)
+        child.sendline("print('ty' + 'ped')")   # typed text is a new cell, not glued on
+        child.expect("typed")
         finish(child)
     finally:
         child.close(force=True)
@@ -324,6 +325,144 @@ def test_ctrl_r_searches_history(profile):
         child.expect(PROMPT)
         child.sendline("searched_marker")
         child.expect(r"Out\[\d+\]: 42")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+# ---------------------------------------------- terminal audit (issues 4 and 5)
+
+def test_up_recalls_whole_cells_and_runs_them_with_one_enter(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("hits = []")
+        child.expect(PROMPT)
+        child.sendline("for i in range(2):")
+        child.expect(r"\.\.\.: ")
+        child.sendline("hits.append(i)")
+        child.expect(r"\.\.\.: ")
+        child.sendline("")
+        child.expect(PROMPT)
+        child.sendline("print('hits', len(hits) + 0)")
+        child.expect("hits 2")
+        child.expect(PROMPT)
+        child.send("\x1b[A\x1b[A")        # Up, Up: the whole for loop, not its last line
+        child.expect("range")
+        child.sendline("")
+        child.expect(PROMPT)
+        child.sendline("print('hits', len(hits) + 0)")
+        child.expect("hits 4")
+        finish(child)
+    finally:
+        child.close(force=True)
+    child = spawn(env=profile)              # the next session has the cells whole too
+    try:
+        child.expect(PROMPT)
+        child.sendline("hits = []")
+        child.expect(PROMPT)
+        child.send("\x1b[A\x1b[A\x1b[A\x1b[A")   # hits = [], exit, print(...), the loop
+        child.expect("range")
+        child.sendline("")
+        child.expect(PROMPT)
+        child.sendline("print('rows', len(hits) + 0)")
+        child.expect("rows 2")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_tab_after_a_line_magic_prefix_keeps_it(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.send("%tim\t")                # %time and %timeit, not %%time: "%time" stays
+        child.send("it -n1 -r1 pass\r")
+        child.expect("loop each")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_leading_spaces_and_dedent_after_return(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("  sp = 'sp' + 'aces'")
+        child.expect(PROMPT)
+        child.sendline("def f(x):")
+        child.sendline("return x + 1")      # auto-indented
+        child.sendline("g = 5")             # after return: back to column 0, ends the def
+        child.sendline("")
+        child.expect(PROMPT)
+        child.sendline("print(sp, f(g) * 10)")
+        child.expect("spaces 60")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_script_exit_code_and_traceback_names_the_file(tmp_path, profile):
+    env = dict(os.environ, **profile)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "ipylite", "--colors", "NoColor", *a],
+                                    env=env, capture_output=True, text=True, timeout=60,
+                                    cwd=tmp_path)
+    (tmp_path / "ex.py").write_text("import sys\nprint('bye')\nsys.exit(4)\n")
+    out = run("ex.py")
+    assert (out.returncode, out.stdout, out.stderr) == (4, "bye\n", "")
+    (tmp_path / "ex2.py").write_text("import sys\nsys.exit('bad thing')\n")
+    out = run("ex2.py")
+    assert (out.returncode, out.stderr) == (1, "bad thing\n")
+    (tmp_path / "tb.py").write_text("def f():\n    return 1/0\nf()\n")
+    out = run("tb.py")
+    text = out.stdout + out.stderr
+    assert out.returncode == 1
+    assert "File %s:3" % (tmp_path / "tb.py") in text and "Cell In" not in text
+
+
+@pytest.mark.parametrize("signame", ["SIGHUP", "SIGTERM"])
+def test_history_is_saved_on_hangup_and_terminate(profile, signame):
+    import signal
+    import sqlite3
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline(f"marker_{signame} = 'hu' + 'p'")
+        child.expect(PROMPT)
+        child.kill(getattr(signal, signame))
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.signalstatus == getattr(signal, signame)   # died of it, as python would
+    finally:
+        child.close(force=True)
+    db = sqlite3.connect(os.path.join(profile["IPYLITE_DIR"], "profile_default",
+                                      "history.sqlite"))
+    try:
+        rows = db.execute("select source_raw from history").fetchall()
+    finally:
+        db.close()
+    assert (f"marker_{signame} = 'hu' + 'p'",) in rows
+
+
+def test_console_no_color_and_one_death_message(profile):
+    child = spawn(["--kernel", "python3"], env=profile)
+    try:
+        child.expect(PROMPT, timeout=60)
+        child.sendline("1/0")
+        child.expect("ZeroDivisionError")
+        child.expect(PROMPT)
+        assert "\x1b[" not in child.before
+        finish(child)
+    finally:
+        child.close(force=True)
+    child = spawn(["--kernel", "ipylite"], env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("import os; os._exit(1)")
+        child.expect("The kernel died; starting a new one.")
+        assert "kernel died (exit code" not in child.before
+        child.expect(PROMPT)
+        assert "kernel died" not in child.before
         finish(child)
     finally:
         child.close(force=True)
