@@ -144,22 +144,20 @@ class OutStream(io.TextIOBase):
     message per burst. The first write after a quiet spell goes out within
     ``first_delay``; within a burst, at most every ``interval`` seconds.
 
-    write() is the hot path of a printing loop. The first write of a burst (this
-    method) schedules a flush and then points the instance's ``write`` at the buffer's
-    own C ``write`` (an io.StringIO: it checks the type and counts, as a file must), so
-    the rest of the burst runs no Python code of ours; flush() points it back."""
+    write() is the hot path of a printing loop: it appends to a deque (safe from any
+    thread without a lock) and takes the lock only to schedule a flush."""
 
     first_delay = 0.002
     interval = 0.05
+    max_parts = 1 << 16       # pieces buffered before an early flush
     max_message = 1 << 20     # characters per stream message
 
     def __init__(self, kernel, name):
         self.kernel, self.name = kernel, name
-        self._sio = io.StringIO()
+        self._buf = collections.deque()
         self._lock = threading.Lock()
         self.deadline = None
         self._last_flush = 0.0
-        self._prev = None     # (buffer, length taken) of the last flush: see flush()
 
     encoding = "utf-8"
     errors = "strict"
@@ -176,30 +174,32 @@ class OutStream(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if text:
+            self._buf.append(text)
+            if self.deadline is None or len(self._buf) > self.max_parts:
+                self._schedule()
+        return len(text)
+
+    def _schedule(self):
         with self._lock:
-            n = self._sio.write(text)
-            if not text or self.deadline is not None:
-                return n
             now = time.monotonic()
-            self.deadline = max(now + self.first_delay, self._last_flush + self.interval)
-            self.__dict__["write"] = self._sio.write   # the fast path, until flush()
+            if len(self._buf) > self.max_parts:
+                self.deadline = now
+            elif self.deadline is None:
+                self.deadline = max(now + self.first_delay, self._last_flush + self.interval)
+            else:
+                return
         self.kernel.iopub.wake()
-        return n
 
     def flush(self):
         """Queue what is buffered as stream messages (from any thread)."""
         with self._lock:
-            self.deadline = None  # a write after this schedules anew
-            self.__dict__.pop("write", None)
-            sio, self._sio = self._sio, io.StringIO()
-            text = sio.getvalue()
-            prev, self._prev = self._prev, (sio, len(text))
-            if prev is not None and prev[0].tell() > prev[1]:
-                # a writer fetched the old fast path just before the last flush and
-                # wrote after it: that text came before everything in this buffer
-                text = prev[0].getvalue()[prev[1]:] + text
-            if not text:
+            self.deadline = None  # before counting: a write after this schedules anew
+            buf = self._buf
+            n = len(buf)
+            if not n:
                 return
+            text = "".join([buf.popleft() for _ in range(n)])
             self._last_flush = time.monotonic()
             step = self.max_message  # slices keep a client's event loop responsive
             for i in range(0, len(text), step):
@@ -833,7 +833,10 @@ class _ThreadRouter:
         self._host, self._kernel_side, self._host_threads = host, kernel_side, host_threads
 
     def _target(self):
-        return self._host if threading.get_ident() in self._host_threads else self._kernel_side
+        # (by Thread object, not ident: a thread the cell starts may get the ident of a
+        # host thread that has ended since, and must not write to the host's stdout)
+        return self._host if threading.current_thread() in self._host_threads \
+            else self._kernel_side
 
     def __call__(self, *args, **kwargs):
         return self._target()(*args, **kwargs)
@@ -905,15 +908,14 @@ class InProcessKernel(Kernel):
 
     def _enter_cell(self):
         import getpass
-        me = threading.get_ident()
-        host = {t.ident for t in threading.enumerate()} - {me}
+        host = set(threading.enumerate()) - {threading.current_thread()}
         self._saved_io = (sys.stdout, sys.stderr, sys.displayhook, builtins.input,
                           getpass.getpass)
         sys.stdout = _ThreadRouter(sys.stdout, self.stdout, host)
         sys.stderr = _ThreadRouter(sys.stderr, self.stderr, host)
         builtins.input = _ThreadRouter(builtins.input, self._input, host)
         getpass.getpass = _ThreadRouter(getpass.getpass, self._getpass, host)
-        self._in_cell = me
+        self._in_cell = threading.get_ident()
 
     def _leave_cell(self):
         import getpass
