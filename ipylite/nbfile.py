@@ -74,7 +74,7 @@ def validate(nb):
     if not isinstance(nb, dict):
         raise NotebookError("not a notebook: the JSON is not an object")
     if nb.get("nbformat") != 4:
-        raise NotebookError("not a notebook: nbformat is %r, only 4 is supported"
+        raise NotebookError("not a notebook: nbformat is %r, only 3 and 4 are supported"
                             % nb.get("nbformat"))
     if not isinstance(nb.get("cells"), list):
         raise NotebookError("not a notebook: no 'cells' list")
@@ -117,11 +117,70 @@ def upgrade(nb):
     return nb
 
 
+_V3_MIME = {"text": "text/plain", "html": "text/html", "svg": "image/svg+xml", "png": "image/png",
+            "jpeg": "image/jpeg", "latex": "text/latex", "json": "application/json",
+            "javascript": "application/javascript", "pdf": "application/pdf", "markdown": "text/markdown"}
+
+
+def _v3_output(out):
+    t = out.get("output_type")
+    if t == "stream":
+        return {"output_type": "stream", "name": out.get("stream", "stdout"), "text": _join(out.get("text", ""))}
+    if t == "pyerr" or t == "error":
+        return {"output_type": "error", "ename": out.get("ename", ""), "evalue": out.get("evalue", ""),
+                "traceback": out.get("traceback", [])}
+    new = {"output_type": "execute_result" if t == "pyout" else "display_data", "data": {},
+           "metadata": {_V3_MIME.get(k, k): v for k, v in (out.get("metadata") or {}).items()}}
+    for k, v in out.items():
+        if k in ("output_type", "metadata", "prompt_number"):
+            continue
+        mime = _V3_MIME.get(k, k if "/" in k else None)
+        if mime is None:
+            continue
+        if mime == "application/json" and isinstance(v, str):
+            try:
+                v = json.loads(v)
+            except ValueError:
+                pass
+        new["data"][mime] = _join(v) if mime != "application/json" else v
+    if t == "pyout":
+        new["execution_count"] = out.get("prompt_number")
+    return new
+
+
+def upgrade_v3(nb):
+    """An nbformat 3 notebook (worksheets) as nbformat 4, as nbformat.convert does."""
+    meta = dict(nb.get("metadata") or {})
+    meta.pop("name", None)
+    meta.pop("signature", None)
+    cells = []
+    for ws in nb.get("worksheets") or []:
+        for c in ws.get("cells") or []:
+            md = dict(c.get("metadata") or {})
+            t = c.get("cell_type")
+            if t == "code":
+                if "collapsed" in c:
+                    md["collapsed"] = c["collapsed"]
+                cells.append({"cell_type": "code", "metadata": md, "source": _join(c.get("input", "")),
+                              "execution_count": c.get("prompt_number"),
+                              "outputs": [_v3_output(o) for o in c.get("outputs") or []]})
+            elif t == "heading":
+                cells.append({"cell_type": "markdown", "metadata": md,
+                              "source": "#" * int(c.get("level", 1) or 1) + " " + _join(c.get("source", ""))})
+            elif t in ("markdown", "raw"):
+                cells.append({"cell_type": t, "metadata": md, "source": _join(c.get("source", ""))})
+            else:
+                raise NotebookError("not a notebook: an nbformat 3 cell has type %r" % t)
+    return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
+
+
 def reads(text):
     try:
         nb = json.loads(text)
     except (ValueError, UnicodeDecodeError) as e:
         raise NotebookError("not a notebook: the file is not valid JSON (%s)" % e) from None
+    if isinstance(nb, dict) and nb.get("nbformat") == 3:
+        nb = upgrade_v3(nb)
     return upgrade(validate(nb))
 
 

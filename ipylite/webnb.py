@@ -40,6 +40,7 @@ import mimetypes
 import os
 import secrets
 import shutil
+import socket
 import socketserver
 import struct
 import sys
@@ -179,6 +180,86 @@ class WebSocket:
             self.closed = True
 
 
+STREAM_KEEP = 1 << 20     # chars of one cell's stream kept for a waiting page / for replay
+OUTLET_MAX = 5000         # queued messages per page before outputs are dropped
+
+
+def _merge_stream(last, obj):
+    """Append stream message ``obj`` to ``last`` (a private copy) if both are the same
+    stream of the same request; keep the last STREAM_KEEP chars and count the lines
+    dropped in ``content["ipylite_hidden"]``. True if merged."""
+    if not (isinstance(last, dict) and isinstance(obj, dict)
+            and obj.get("msg_type") == "stream" == last.get("msg_type")
+            and obj.get("channel") == last.get("channel")
+            and obj["parent_header"].get("msg_id") == last["parent_header"].get("msg_id")
+            and obj["content"].get("name") == last["content"].get("name")):
+        return False
+    c = last["content"]
+    text = c.get("text", "") + obj["content"].get("text", "")
+    hidden = c.get("ipylite_hidden", 0) + obj["content"].get("ipylite_hidden", 0)
+    if len(text) > STREAM_KEEP:
+        cut = len(text) - STREAM_KEEP
+        hidden += text.count("\n", 0, cut)
+        text = text[cut:]
+        c["ipylite_hidden"] = hidden
+    elif hidden:
+        c["ipylite_hidden"] = hidden
+    c["text"] = text
+    return True
+
+
+def _private(obj):
+    """A copy of a stream message whose content may be changed by _merge_stream."""
+    return dict(obj, content=dict(obj["content"])) if isinstance(obj, dict) and obj.get("msg_type") == "stream" else obj
+
+
+class Outlet:
+    """One page's WebSocket, written by its own thread so a slow browser never holds up
+    the kernel bridge: stream messages waiting for it are merged (bounded by
+    STREAM_KEEP), and past OUTLET_MAX waiting messages new outputs are dropped, while
+    status, replies and input requests always get through."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.queue = []
+        self.cv = threading.Condition()
+        self.dropped = 0
+        threading.Thread(target=self._run, daemon=True, name="webnb-outlet").start()
+
+    def put(self, obj):
+        with self.cv:
+            if self.ws.closed:
+                raise ConnectionError("websocket closed")
+            if not _merge_stream(self.queue[-1] if self.queue else None, obj):
+                if (len(self.queue) >= OUTLET_MAX and isinstance(obj, dict) and obj.get("channel") == "iopub"
+                        and obj.get("msg_type") in ("stream", "display_data", "execute_result",
+                                                    "update_display_data", "execute_input")):
+                    self.dropped += 1
+                    return
+                self.queue.append(_private(obj))
+            self.cv.notify()
+
+    def _run(self):
+        while True:
+            with self.cv:
+                while not self.queue and not self.ws.closed:
+                    self.cv.wait()
+                if self.ws.closed:
+                    return
+                obj = self.queue.pop(0)
+            try:
+                self.ws.send(obj if isinstance(obj, str) else json.dumps(obj, default=str))
+            except (OSError, ConnectionError, ValueError):
+                self.close()
+                return
+
+    def close(self, code=1000):
+        self.ws.close(code)
+        with self.cv:
+            self.ws.closed = True
+            self.cv.notify()
+
+
 def _unmask(data, mask):
     n = len(data)
     m = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
@@ -300,19 +381,19 @@ class KernelBridge:
             cell = self.parents.get(parent)
             if cell is not None and cell in self.cells and self.cells[cell]["msg_id"] == parent:
                 msgs = self.cells[cell]["msgs"]
-                if len(msgs) < self.max_msgs_per_cell:
-                    msgs.append(dict(_wire(msg), channel=channel))
+                wired = dict(_wire(msg), channel=channel)
+                if not _merge_stream(msgs[-1] if msgs else None, wired) and len(msgs) < self.max_msgs_per_cell:
+                    msgs.append(_private(wired))
             if channel == "stdin" and t == "input_request":
                 self.pending_input = dict(_wire(msg), channel=channel)
         self._broadcast(dict(_wire(msg), channel=channel))
 
     def _broadcast(self, obj):
-        text = json.dumps(obj, default=str)
-        for ws in list(self.sockets):
+        for out in list(self.sockets):
             try:
-                ws.send(text)
+                out.put(obj)
             except (OSError, ConnectionError, ValueError):
-                self.sockets.discard(ws)
+                self.sockets.discard(out)
 
     # -- from the pages
     def send(self, channel, msg):
@@ -339,7 +420,7 @@ class KernelBridge:
 
     def replay(self):
         with self.lock:
-            cells = [{"cell_id": k, "msg_id": v["msg_id"], "msgs": list(v["msgs"])}
+            cells = [{"cell_id": k, "msg_id": v["msg_id"], "msgs": [_private(m) for m in v["msgs"]]}
                      for k, v in self.cells.items()]
             return {"channel": "ipylite", "msg_type": "replay", "header": {"msg_type": "replay"},
                     "parent_header": {}, "metadata": {}, "buffers": [],
@@ -471,12 +552,24 @@ class App:
         return full
 
     def api_path(self, full):
-        return os.path.relpath(full, self.root).replace(os.sep, "/").lstrip(".") if full != self.root else ""
+        rel = os.path.relpath(full, self.root).replace(os.sep, "/")
+        return "" if rel == "." else rel
 
     # -- kernels and sessions
+    def default_kernel(self):
+        """The configured kernel if its kernelspec exists, else python3, else any."""
+        from .protocol import find_kernel_specs, get_kernel_spec
+        for n in [self.kernel_name, "python3"] + sorted(find_kernel_specs()):
+            try:
+                get_kernel_spec(n)
+                return n
+            except Exception:
+                continue
+        return self.kernel_name
+
     def start_kernel(self, name=None, cwd=None):
         from .protocol import get_kernel_spec
-        name = name or self.kernel_name
+        name = name or self.default_kernel()
         try:
             get_kernel_spec(name)
         except Exception:
@@ -939,7 +1032,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if rest not in specs:
                 raise HTTPError(404, "no kernelspec %r" % rest)
             return self.send_json(200, specs[rest])
-        default = self.app.kernel_name if self.app.kernel_name in specs else next(iter(specs), None)
+        default = self.app.default_kernel() if specs else None
         self.send_json(200, {"default": default, "kernelspecs": specs})
 
     def api_contents(self, method, rest):
@@ -982,7 +1075,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise HTTPError(400, "type must be notebook, directory or file")
             dest = untitled(app, full, kind, model.get("ext"))
             if kind == "notebook":
-                nb = nbfile.new_notebook(app.kernel_name)
+                kname = app.default_kernel()
+                try:
+                    from .protocol import get_kernel_spec
+                    dname = get_kernel_spec(kname).get("display_name") or kname
+                except Exception:
+                    dname = kname
+                nb = nbfile.new_notebook(kname, dname)
                 nbfile.write(nb, dest)
             elif kind == "directory":
                 os.mkdir(dest)
@@ -999,10 +1098,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if os.path.lexists(new):
                 raise HTTPError(409, "%s already exists" % model["path"])
             os.rename(full, new)
-            with app.lock:
+            old_cp, new_cp = _checkpoint_path(full), _checkpoint_path(new)
+            if os.path.isfile(old_cp) and not os.path.lexists(new_cp):
+                os.makedirs(os.path.dirname(new_cp), exist_ok=True)
+                os.rename(old_cp, new_cp)
+            with app.lock:       # open notebooks follow (a folder rename moves those inside)
+                old_api, new_api = app.api_path(full), app.api_path(new)
                 for s in app.sessions.values():
-                    if s["path"] == rest:
-                        s["path"], s["name"] = app.api_path(new), os.path.basename(new)
+                    if s["path"] == old_api or s["path"].startswith(old_api + "/"):
+                        s["path"] = new_api + s["path"][len(old_api):]
+                        s["name"] = os.path.basename(s["path"])
             return self.send_json(200, contents_model(app, new, content=False))
         if method == "DELETE":
             if full == app.root:
@@ -1010,6 +1115,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not os.path.lexists(full):
                 raise HTTPError(404, "no such file or folder: %s" % rest)
             if os.path.isdir(full) and not os.path.islink(full):
+                inside = [n for n in os.listdir(full) if n != ".ipynb_checkpoints"]
+                if inside:     # as Jupyter without a trash: never remove a tree silently
+                    raise HTTPError(409, "folder %s is not empty (%d item%s): delete what is inside first"
+                                    % (rest, len(inside), "" if len(inside) == 1 else "s"))
                 shutil.rmtree(full)
             else:
                 os.remove(full)
@@ -1126,10 +1235,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
         self.close_connection = True
+        # little room in flight: output waiting for a slow page stays in the Outlet,
+        # where it is merged and bounded, not in kernel socket buffers
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 256 * 1024)
         ws = WebSocket(self.rfile, self.wfile)
+        outlet = Outlet(ws)
         if self.query.get("replay"):
-            ws.send(json.dumps(k.replay(), default=str))
-        k.sockets.add(ws)
+            outlet.put(json.dumps(k.replay(), default=str))
+        k.sockets.add(outlet)
         try:
             while True:
                 text = ws.recv()
@@ -1149,8 +1262,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (ConnectionError, OSError):
             pass
         finally:
-            k.sockets.discard(ws)
-            ws.closed = True
+            k.sockets.discard(outlet)
+            outlet.close()
 
 
 # ----------------------------------------------------------------------- server

@@ -72,7 +72,13 @@ def page(browser, server):
     pg = ctx.new_page()
     pg.set_default_timeout(30000)
     pg.dialog_answer = []
-    pg.on("dialog", lambda d: d.accept(*pg.dialog_answer))
+    pg.dismiss_dialogs = False
+    pg.dialogs = []
+
+    def on_dialog(d):
+        pg.dialogs.append(d.message)
+        d.dismiss() if pg.dismiss_dialogs else d.accept(*pg.dialog_answer)
+    pg.on("dialog", on_dialog)
     errors = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(server["url"] + "/tree?token=" + TOKEN)   # logs in: the cookie is set
@@ -522,3 +528,225 @@ def test_drag_a_cell_to_reorder(page, server):
     page.drag_and_drop(".cell[data-cell-id=c0] .prompt", ".cell[data-cell-id=c2] .editor",
                        target_position={"x": 20, "y": 18})
     assert sources(page) == ["second", "third", "first"]
+
+
+# ------------------------------------------------------------------ audit fixes
+
+MXSS = ('<math><mtext><table><mglyph><style><img id="mx%s" src="data:,x" '
+        'onerror="window.PWNED=(window.PWNED||[]).concat(\'%s\')">')
+
+
+def test_untrusted_mutation_xss_style_and_foreign_content_never_run(page, server):
+    evil = [MXSS % ("1", "md"),
+            '<svg><foreignObject><img src="data:,x" onerror="window.PWNED=[\'svg\']"></foreignObject></svg>',
+            '<a id="jsl" href=" java\tscript:alert(1)">l</a><form id="fm"><input></form>'
+            '<iframe srcdoc="<script>parent.PWNED=[1]</script>"></iframe>',
+            '<style>body{display:none}</style>styled']
+    html_out = {"output_type": "display_data", "metadata": {},
+                "data": {"text/html": MXSS % ("2", "html"), "text/plain": "p"}}
+    plain_out = {"output_type": "display_data", "metadata": {},
+                 "data": {"text/html": "<style>body{visibility:hidden}</style>"
+                                       "<p id='kept' style='color: red'>kept</p>", "text/plain": "p"}}
+    md_out = {"output_type": "display_data", "metadata": {},
+              "data": {"text/markdown": MXSS % ("3", "mdout"), "text/plain": "p"}}
+    cells = [{"cell_type": "markdown", "source": "hello " + e} for e in evil]
+    cells.append({"cell_type": "code", "source": "", "outputs": [html_out, plain_out, md_out], "execution_count": 1})
+    write_nb(server, "mxss.ipynb", cells)
+    open_nb(page, server, "mxss.ipynb")
+    page.wait_for_function("document.querySelectorAll('img').length >= 0")
+    page.evaluate("() => new Promise(r => setTimeout(r, 300))")   # let any image error fire
+    assert page.evaluate("window.PWNED || null") is None
+    assert page.evaluate("getComputedStyle(document.body).display") != "none"
+    assert page.evaluate("getComputedStyle(document.body).visibility") == "visible"
+    assert page.locator("style:not(head style)").count() == 0 or \
+        page.evaluate("[...document.querySelectorAll('style')].every(s => s.closest('head'))")
+    assert page.locator("iframe, form, svg, .cell mglyph").count() == 0
+    assert page.get_attribute("#jsl", "href") is None
+    assert page.locator("#kept").text_content() == "kept"            # ordinary HTML survives
+    assert "styled" in page.locator(".cell").nth(3).text_content()
+    # the sanitiser hands back nodes, never a string to be parsed again
+    assert page.evaluate("IPL.sanitize('<b>x</b>') instanceof DocumentFragment")
+    # math made by our own renderer still shows
+    assert page.evaluate("""(() => { const d = document.createElement('div');
+        IPL.renderMarkdown(d, 'a $\\\\frac{1}{2}$', false); return d.querySelectorAll('math mfrac').length; })()""") == 1
+
+
+def test_carriage_return_and_backspace_like_jupyter(page, server):
+    write_nb(server, "cr.ipynb", [""])
+    open_nb(page, server, "cr.ipynb")
+    f = lambda s: page.evaluate("s => IPL.fixOverwrite(s)", s)
+    assert f("hello world\r\n") == "hello world\n"
+    assert f("abc\rX") == "X"
+    assert f("10%\r20%\r30%\nnext") == "30%\nnext"
+    assert f("working\r") == "working"
+    assert f("abcd\x08\x08X") == "abX"
+    assert f("\x08x") == "x"
+    out = run_code(page, "import sys\nprint('abc\\rX')\nfor i in range(5):\n"
+                         "    sys.stdout.write('\\rprogress %d' % i); sys.stdout.flush()\nprint()\nprint('ok\\r\\n', end='')")
+    assert out.locator(".output-stdout").text_content() == "X\nprogress 4\nok\n"
+
+
+def test_aborted_cells_get_no_count_and_interrupted_input_box_goes(page, server):
+    write_nb(server, "abort.ipynb", ["1", "import time\ntime.sleep(0.5)\n1/0", "2"])
+    open_nb(page, server, "abort.ipynb")
+    page.evaluate("IPL.nbActions['run-all']()")      # all three requests queued at once
+    page.locator(".cell").nth(1).locator(".cell-output >> text=ZeroDivisionError").first.wait_for()
+    page.wait_for_function("document.querySelectorAll('.cell.busy').length === 0")
+    prompts = page.eval_on_selector_all(".cell .prompt:not(.out-prompt)", "els => els.map(e => e.textContent)")
+    assert prompts[:3] == ["[1]:", "[2]:", "[ ]:"]
+    # input() interrupted: the box must go away with the reply
+    out = run_code(page, "")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("input('say: ')")
+    page.keyboard.press("Control+Enter")
+    page.locator(".stdin-input").wait_for()
+    page.evaluate("IPL.nbActions['interrupt']()")
+    page.locator(".cell-output >> text=KeyboardInterrupt").first.wait_for()
+    page.wait_for_function("document.querySelectorAll('.cell.busy').length === 0")
+    assert page.locator(".stdin-input").count() == 0
+
+
+def test_ansi_256_truecolour_underline_autolinks_and_escaped_dollar(page, server):
+    write_nb(server, "ansi.ipynb", [{"cell_type": "markdown",
+                                     "source": "see <https://auto.link/x> and costs \\$5 or \\$6"}])
+    open_nb(page, server, "ansi.ipynb")
+    html = page.evaluate("s => IPL.ansi(s)", "\x1b[38;5;196mR\x1b[0m\x1b[48;2;1;2;3mB\x1b[0m\x1b[4mU\x1b[24m\x1b[38;5;2mG")
+    assert 'style="color:rgb(255,0,0)"' in html and ">R<" in html
+    assert 'background-color:rgb(1,2,3)' in html
+    assert 'ansi-underline' in html and "ansi-green-fg" in html
+    md = page.locator(".cell .md-rendered")
+    assert md.locator("a[href='https://auto.link/x']").text_content() == "https://auto.link/x"
+    assert "costs $5 or $6" in md.text_content() and "\\" not in md.text_content()
+    assert md.locator("math").count() == 0
+
+
+def test_flooding_output_is_limited_and_interrupt_shows_at_once(page, server):
+    write_nb(server, "flood.ipynb", [""])
+    open_nb(page, server, "flood.ipynb")
+    out = run_code(page, "for i in range(20000):\n    print('line', i)")
+    text = out.locator(".output-stdout pre").text_content()
+    assert text.startswith("line 15000\n") and text.endswith("line 19999\n")
+    assert out.locator(".output-truncated").text_content() == "output truncated; 15000 lines hidden"
+    saved = page.evaluate("JSON.stringify(IPL.nbCells()[IPL.nbCells().length - 1].toJSON())")
+    assert "_hidden" not in saved and "line 14999" not in saved      # live output is bounded
+    # a notebook saved elsewhere with a long output is shown truncated but kept whole
+    long = {"output_type": "stream", "name": "stdout", "text": "".join("n%d\n" % i for i in range(6000))}
+    write_nb(server, "long.ipynb", [{"cell_type": "code", "source": "", "outputs": [long], "execution_count": 1}])
+    open_nb(page, server, "long.ipynb")
+    assert page.locator(".output-truncated").text_content() == "output truncated; 1000 lines hidden"
+    assert page.evaluate("IPL.nbCells()[0].toJSON().outputs[0].text") == long["text"]
+    # an endless printing loop: interrupt reaches the page; the output stays bounded
+    page.keyboard.press("Escape")
+    page.evaluate("IPL.nbSelect(IPL.nbCells().length - 1)")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("i = 0\nwhile True:\n    i += 1\n    print('flood', i)")
+    page.keyboard.press("Control+Enter")
+    page.locator(".cell.selected .output-truncated").wait_for()
+    page.evaluate("IPL.nbActions['interrupt']()")
+    page.locator(".cell.selected .cell-output >> text=KeyboardInterrupt").first.wait_for()
+    page.wait_for_function("document.querySelectorAll('.cell.busy').length === 0")
+    n = page.evaluate("document.querySelector('.cell.selected .output-stdout pre').textContent.split('\\n').length")
+    assert n <= 5001
+
+
+def test_markdown_attachment_images_resolve(page, server):
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    write_nb(server, "attach.ipynb", [{"cell_type": "markdown", "source": "![pic](attachment:p.png) ![gone](attachment:q.png)",
+                                       "attachments": {"p.png": {"image/png": png}}}])
+    open_nb(page, server, "attach.ipynb")
+    img = page.locator(".md-rendered img[alt=pic]")
+    assert img.get_attribute("src") == "data:image/png;base64," + png
+    page.wait_for_function("document.querySelector('.md-rendered img[alt=pic]').naturalWidth === 1")
+    assert page.locator(".md-rendered img[alt=gone]").get_attribute("src") is None
+
+
+def api(server, method, path, body=None):
+    import urllib.request
+    req = urllib.request.Request(server["url"] + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Authorization": "token " + TOKEN, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        data = r.read()
+    return json.loads(data) if data else None
+
+
+def test_renaming_an_open_notebook_its_tab_follows_and_saves_there(page, server):
+    nb = write_nb(server, "ren.ipynb", ["x = 1"])
+    data = json.loads(nb.read_text())
+    data["metadata"]["kernelspec"] = {"name": "no-such-kernel", "display_name": "gone", "language": "python"}
+    nb.write_text(json.dumps(data))
+    open_nb(page, server, "ren.ipynb")                 # unknown kernel: the default one is used
+    assert page.text_content("#kernel-name") == "ipylite"
+    (server["root"] / "rdir").mkdir()
+    api(server, "PATCH", "/api/contents/ren.ipynb", {"path": "rdir/ren2.ipynb"})
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("y = 2")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("body[data-saved]")
+    assert page.text_content("#nb-name") == "ren2.ipynb"
+    assert page.evaluate("location.pathname") == "/notebooks/rdir/ren2.ipynb"
+    assert not nb.exists()
+    saved = nbfile.read(str(server["root"] / "rdir" / "ren2.ipynb"))
+    assert [nbfile._join(c["source"]) for c in saved["cells"]] == ["x = 1", "y = 2"]
+    assert saved["metadata"]["kernelspec"]["name"] == "ipylite"
+
+
+def test_tree_refuses_non_empty_folders_and_asks_before_overwriting(page, server):
+    root = server["root"]
+    (root / "full").mkdir()
+    (root / "full" / "keep.txt").write_text("keep")
+    (root / "same.txt").write_text("old")
+    page.goto(server["url"] + "/tree")
+    page.wait_for_selector("body[data-loaded=true]")
+    page.check("input[value='full']")
+    page.click("#delete")
+    page.locator("#nb-notice >> text=not empty (1 item)").wait_for()
+    assert (root / "full" / "keep.txt").read_text() == "keep"
+    page.dismiss_dialogs = True
+    page.dialogs.clear()
+    try:
+        page.set_input_files("#upload", files=[{"name": "same.txt", "mimeType": "text/plain", "buffer": b"new"}])
+        page.locator("#nb-notice >> text=upload of same.txt cancelled").wait_for()
+    finally:
+        page.dismiss_dialogs = False
+    assert page.dialogs == ["same.txt already exists here. Replace it?"]
+    assert (root / "same.txt").read_text() == "old"
+    page.set_input_files("#upload", files=[{"name": "same.txt", "mimeType": "text/plain", "buffer": b"new"}])
+    page.locator("#nb-notice >> text=uploaded same.txt").wait_for()
+    assert (root / "same.txt").read_text() == "new"
+
+
+def test_moving_up_keeps_the_cell_below_the_sticky_bars_and_narrow_header_fits(browser, server):
+    write_nb(server, "a_rather_long_notebook_name_for_a_real_project_analysis_2026.ipynb",
+             ["print(%d)" % i for i in range(40)])
+    for width, height in ((1200, 700), (600, 500)):
+        ctx = browser.new_context(viewport={"width": width, "height": height})
+        try:
+            pg = ctx.new_page()
+            pg.set_default_timeout(30000)
+            pg.goto(server["url"] + "/tree?token=" + TOKEN)
+            open_nb(pg, server, "a_rather_long_notebook_name_for_a_real_project_analysis_2026.ipynb")
+            for _ in range(30):
+                pg.keyboard.press("j")
+            for _ in range(20):
+                pg.keyboard.press("k")
+                r = pg.evaluate("""(() => { const c = document.querySelector('.cell.selected').getBoundingClientRect();
+                    const t = document.querySelector('.toolbar').getBoundingClientRect();
+                    return [c.top, c.bottom, t.bottom, innerHeight]; })()""")
+                assert r[0] >= r[2] and r[1] <= r[3], r
+            for _ in range(20):
+                pg.keyboard.press("ArrowDown")
+                r = pg.evaluate("(() => { const c = document.querySelector('.cell.selected').getBoundingClientRect();"
+                                " return [c.top, c.bottom, innerHeight]; })()")
+                assert r[1] <= r[2], r
+            badge = pg.evaluate("document.getElementById('kernel-status').getBoundingClientRect().right")
+            assert badge <= width and pg.evaluate("document.documentElement.scrollWidth") <= width
+            top = pg.evaluate("document.querySelector('.topbar').getBoundingClientRect().bottom")
+            tool = pg.evaluate("document.querySelector('.toolbar').getBoundingClientRect().top")
+            assert abs(top - tool) < 1.5          # the toolbar sits right under the top bar
+            pg.screenshot(path=str(server["root"] / ("bars%d.png" % width)))
+        finally:
+            ctx.close()

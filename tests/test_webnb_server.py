@@ -69,8 +69,12 @@ def jget(port, path, **kw):
 class WS:
     """A small RFC 6455 client for tests."""
 
-    def __init__(self, port, path, headers=None, token=TOKEN):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    def __init__(self, port, path, headers=None, token=TOKEN, rcvbuf=None):
+        self.sock = socket.socket()
+        if rcvbuf:     # a slow page: little room in flight
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(30)
+        self.sock.connect(("127.0.0.1", port))
         key = base64.b64encode(os.urandom(16)).decode()
         h = {"Host": "127.0.0.1:%d" % port, "Upgrade": "websocket", "Connection": "Upgrade",
              "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13"}
@@ -661,3 +665,137 @@ def test_websocket_frames_round_trip_and_limits():
     with pytest.raises(ConnectionError):
         ws.recv()
     assert WebSocket.accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_flood_to_a_page_that_does_not_read_is_merged_and_bounded(server, tmp_path):
+    """A printing loop while the page reads nothing: the server merges the waiting stream
+    messages (keeping the last STREAM_KEEP chars), so after an interrupt the reply and
+    idle arrive behind a bounded amount of output."""
+    from ipylite.webnb import STREAM_KEEP
+    p = server["port"]
+    st, _, body = http(p, "POST", "/api/sessions", {"path": "flood.ipynb", "type": "notebook",
+                                                    "kernel": {"name": "ipylite"}})
+    kid = json.loads(body)["kernel"]["id"]
+    counter = tmp_path / "count"
+    try:
+        ws = WS(p, "/api/kernels/%s/channels" % kid, rcvbuf=65536)
+        code = ("i = 0\nwhile True:\n    i += 1\n    print('flooding line', i)\n"
+                "    if i %% 20000 == 0: open(%r, 'w').write(str(i))" % str(counter))
+        m = msg("execute_request", {"code": code, "silent": False, "allow_stdin": False,
+                                    "store_history": True, "user_expressions": {}, "stop_on_error": True},
+                metadata={"cellId": "flood"})
+        ws.send(m)
+        deadline = time.monotonic() + 60
+        while not (counter.exists() and int(counter.read_text() or 0) >= 400000):   # ~10 MB printed
+            assert time.monotonic() < deadline, "the loop did not print"
+            time.sleep(0.1)
+        assert http(p, "POST", "/api/kernels/%s/interrupt" % kid)[0] == 204
+        got = collect(ws, m["header"]["msg_id"], timeout=60)
+        streams = [g for g in got if g["msg_type"] == "stream"]
+        received = sum(len(g["content"]["text"]) for g in streams)
+        assert received < 4 * STREAM_KEEP       # about 10 MB was printed
+        assert sum(g["content"].get("ipylite_hidden", 0) for g in streams) > 0
+        assert streams[-1]["content"]["text"].rstrip().split("\n")[-1].startswith("flooding line")
+        assert any(g["msg_type"] == "error" and g["content"]["ename"] == "KeyboardInterrupt" for g in got)
+        ws.close()
+        # the replay record is bounded too
+        ws = WS(p, "/api/kernels/%s/channels?replay=1" % kid)
+        rep = ws.recv()
+        cell = [c for c in rep["content"]["cells"] if c["cell_id"] == "flood"][0]
+        assert sum(len(x["content"].get("text", "")) for x in cell["msgs"] if x["msg_type"] == "stream") <= 2 * STREAM_KEEP
+        ws.close()
+    finally:
+        http(p, "DELETE", "/api/kernels/" + kid)
+
+
+def test_without_the_ipylite_kernelspec_the_default_kernel_is_used(tmp_path):
+    """A fresh machine with only ipykernel's python3: new notebooks, sessions without a
+    kernel name and /api/kernelspecs all agree on python3."""
+    import ipykernel  # noqa: F401  (its python3 kernelspec lives under sys.prefix)
+    root = tmp_path / "root"
+    root.mkdir()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               JUPYTER_PATH=str(empty), JUPYTER_DATA_DIR=str(empty), IPYLITE_DIR=str(tmp_path / "ipy"))
+    proc = subprocess.Popen([sys.executable, "-m", "ipylite.webnb", str(root), "--port", str(port),
+                             "--no-browser", "--token", TOKEN], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.05)
+        specs = jget(port, "/api/kernelspecs")[1]
+        assert "ipylite" not in specs["kernelspecs"] and specs["default"] == "python3"
+        st, _, body = http(port, "POST", "/api/contents", {"type": "notebook"})
+        assert st == 201
+        nb = jget(port, "/api/contents/" + json.loads(body)["path"])[1]["content"]
+        assert nb["metadata"]["kernelspec"]["name"] == "python3"
+        st, _, body = http(port, "POST", "/api/sessions", {"path": "a.ipynb", "type": "notebook",
+                                                           "kernel": {"name": "ipylite"}})
+        assert st == 404 and "ipylite" in json.loads(body)["message"]
+        st, _, body = http(port, "POST", "/api/sessions", {"path": "a.ipynb", "type": "notebook", "kernel": {}})
+        assert st == 201 and json.loads(body)["kernel"]["name"] == "python3"
+        http(port, "DELETE", "/api/sessions/" + json.loads(body)["id"])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_deleting_a_non_empty_folder_is_refused(server):
+    p = server["port"]
+    full = server["root"] / "fulldir"
+    (full / "inner").mkdir(parents=True)
+    (full / "inner" / "a.txt").write_text("a")
+    (full / "b.txt").write_text("b")
+    st, _, body = http(p, "DELETE", "/api/contents/fulldir")
+    assert st == 409 and json.loads(body)["message"] == \
+        "folder fulldir is not empty (2 items): delete what is inside first"
+    assert (full / "inner" / "a.txt").exists()
+    only_cp = server["root"] / "cpdir" / ".ipynb_checkpoints"
+    only_cp.mkdir(parents=True)
+    (only_cp / "x-checkpoint.ipynb").write_text("{}")
+    assert http(p, "DELETE", "/api/contents/cpdir")[0] == 204      # checkpoints alone do not count
+    assert not only_cp.exists()
+
+
+def test_nbformat_3_notebook_opens_upgraded_like_nbformat_does(server):
+    import nbformat
+    from nbformat import v3
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    cells = [v3.new_heading_cell("Title", level=2), v3.new_text_cell("markdown", source="some *text*"),
+             v3.new_code_cell(input="print('hi')\n1+1", prompt_number=3, outputs=[
+                 v3.new_output("stream", output_text="hi\n", stream="stdout"),
+                 v3.new_output("pyout", output_text="2", output_html="<b>2</b>", output_png=png, prompt_number=3),
+                 v3.new_output("pyerr", ename="ValueError", evalue="bad", traceback=["tb"])]),
+             v3.new_text_cell("raw", source="raw text")]
+    old = v3.new_notebook(name="old", worksheets=[v3.new_worksheet(cells=cells)])
+    path = server["root"] / "v3.ipynb"
+    path.write_text(v3.writes_json(old))
+    assert json.loads(path.read_text())["nbformat"] == 3
+    st, m = jget(server["port"], "/api/contents/v3.ipynb")
+    assert st == 200
+    got = m["content"]
+    want = nbformat.read(str(path), as_version=4)
+    assert got["nbformat"] == 4
+    assert [c["cell_type"] for c in got["cells"]] == [c["cell_type"] for c in want.cells]
+    assert [nbfile._join(c["source"]) for c in got["cells"]] == [c.source for c in want.cells]
+    code, wcode = got["cells"][2], want.cells[2]
+    assert code["execution_count"] == wcode.execution_count == 3
+    assert [o["output_type"] for o in code["outputs"]] == [o.output_type for o in wcode.outputs]
+    assert code["outputs"][0]["name"] == "stdout" and code["outputs"][0]["text"] == "hi\n"
+    res = code["outputs"][1]
+    assert set(res["data"]) == set(wcode.outputs[1].data) == {"text/plain", "text/html", "image/png"}
+    assert res["execution_count"] == 3 and res["data"]["text/html"] == "<b>2</b>"
+    assert code["outputs"][2]["ename"] == "ValueError"
+    nbformat.validate(nbformat.from_dict(got))          # a valid v4 notebook

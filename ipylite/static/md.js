@@ -208,9 +208,10 @@ IPL.tex = function (src, display) {
 
 /* Replace math in text with placeholders; returns [text, list of MathML]. */
 function stashMath(text, store) {
-  return text.replace(/\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\begin\{([a-z]+\*?)\}([\s\S]+?)\\end\{\3\}|\\\(([\s\S]+?)\\\)|\$((?:[^$\\\n]|\\.)+?)\$/g,
+  return text.replace(/\\\$|\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\begin\{([a-z]+\*?)\}([\s\S]+?)\\end\{\3\}|\\\(([\s\S]+?)\\\)|\$((?:[^$\\\n]|\\.)+?)\$/g,
     function (all, dd, br, env, envBody, paren, single) {
       var mml;
+      if (all === "\\$") return all;          // an escaped dollar is text
       if (dd !== undefined) mml = IPL.tex(dd, true);
       else if (br !== undefined) mml = IPL.tex(br, true);
       else if (env !== undefined) mml = IPL.tex(/^(equation|displaymath)\*?$/.test(env) ? envBody : all, true);
@@ -237,14 +238,15 @@ function inline(text, store) {
     return "\u0000C" + (codes.length - 1) + "\u0000";
   });
   var escapes = [];
-  text = text.replace(/\\([\\`*_{}\[\]()#+\-.!|<>~])/g, function (_, ch) {
+  text = text.replace(/\\([\\`*_{}\[\]()#+\-.!|<>~$])/g, function (_, ch) {
     escapes.push(esc(ch));
     return "\u0000E" + (escapes.length - 1) + "\u0000";
   });
   // keep inline HTML tags, escape the rest
   var tags = [];
   text = text.replace(/<\/?[a-zA-Z][^<>]*>|<!--[\s\S]*?-->/g, function (t) {
-    tags.push(t);
+    var auto = /^<((?:https?|ftp):\/\/[^\s<>]+|mailto:[^\s<>]+)>$/.exec(t);   // <https://...> autolink
+    tags.push(auto ? '<a href="' + esc(auto[1]) + '">' + esc(auto[1].replace(/^mailto:/, "")) + "</a>" : t);
     return "\u0000T" + (tags.length - 1) + "\u0000";
   });
   text = esc(text);
@@ -376,7 +378,7 @@ function blocks(lines, store) {
   return out.join("\n");
 }
 
-/* Markdown to HTML. Untrusted callers get the result sanitised. */
+/* Markdown to HTML text, NOT sanitised: show it with IPL.renderMarkdown. */
 IPL.markdown = function (src, trusted) {
   var store = [];
   store.raw = [];
@@ -391,7 +393,7 @@ IPL.markdown = function (src, trusted) {
     return t;
   }).join("");
   var html = blocks(text.replace(/\r\n?/g, "\n").split("\n"), store);
-  return trusted ? html : IPL.sanitize(html);
+  return html;
 };
 
 })(window.IPL);

@@ -106,7 +106,7 @@ Cell.prototype.refresh = function () {
   cl.toggle("rendered", !!this.rendered);
   this.paintSource();
   this.setPrompt();
-  if (this.type === "markdown" && this.rendered) this.mdEl.innerHTML = IPL.markdown(this.source || "*Empty markdown cell: double-click to edit*", false);
+  if (this.type === "markdown" && this.rendered) IPL.renderMarkdown(this.mdEl, this.source || "*Empty markdown cell: double-click to edit*", false, this.data.attachments);
   if (this.type === "code") this.renderOutputs(); else this.outEl.innerHTML = "";
 };
 Cell.prototype.paintSource = function (marks) {
@@ -132,10 +132,14 @@ Cell.prototype.addOutput = function (out, displayId) {
   if (this.clearWait) { this.clearWait = false; this.outputs = []; this.outEl.innerHTML = ""; }
   var last = this.outputs[this.outputs.length - 1];
   if (out.output_type === "stream" && last && last.output_type === "stream" && last.name === out.name) {
+    // stream text is merged at once but drawn at most once per frame
     last.text = IPL.join(last.text) + out.text;
-    var lastEl = this.outEl.lastElementChild;
-    if (lastEl) { lastEl.replaceWith(IPL.renderOutput(last, this.trusted)); this.checkScroll(); return; }
+    IPL.hideLines(last, out._hidden || 0);
+    if (last.text.length > 2 * IPL.STREAM_MAX_CHARS) IPL.limitStream(last);
+    this.drawStreamSoon();
+    return;
   }
+  if (out.output_type === "stream") IPL.limitStream(out);
   this.outputs.push(out);
   var node = IPL.renderOutput(out, this.trusted);
   if (displayId) {
@@ -144,6 +148,19 @@ Cell.prototype.addOutput = function (out, displayId) {
   }
   this.outEl.appendChild(node);
   this.checkScroll();
+};
+Cell.prototype.drawStreamSoon = function () {
+  var self = this;
+  if (self._streamFrame) return;
+  self._streamFrame = requestAnimationFrame(function () {
+    self._streamFrame = null;
+    var last = self.outputs[self.outputs.length - 1], node = self.outEl.lastElementChild;
+    while (node && !node.classList.contains("output-item")) node = node.previousElementSibling;
+    if (!last || last.output_type !== "stream" || !node || !node.classList.contains("output-stream")) return;
+    IPL.limitStream(last);
+    node.replaceWith(IPL.renderOutput(last, self.trusted));
+    self.checkScroll();
+  });
 };
 Cell.prototype.clearOutputs = function () {
   this.outputs = [];
@@ -333,9 +350,22 @@ function setMode(m) {
   if (m === "edit" && cur()) cur().el.classList.add("editing");
   if (m === "command") { if (document.activeElement && document.activeElement.classList.contains("cell-input")) document.activeElement.blur(); }
 }
+/* Bottom edge of the sticky top bars (their real height: they wrap when narrow). */
+function barsBottom() {
+  var b = 0;
+  Array.prototype.forEach.call(document.querySelectorAll(".topbar, .toolbar"), function (e) {
+    b = Math.max(b, e.getBoundingClientRect().bottom);
+  });
+  return b;
+}
+function placeBars() {
+  var top = document.querySelector(".topbar"), tool = document.querySelector(".toolbar");
+  if (top && tool) tool.style.top = top.offsetHeight + "px";
+}
 function scrollTo(cell) {
-  var r = cell.el.getBoundingClientRect();
-  if (r.top < 60 || r.bottom > window.innerHeight) cell.el.scrollIntoView({ block: r.height > window.innerHeight ? "start" : "nearest" });
+  var r = cell.el.getBoundingClientRect(), top = barsBottom() + 4, h = window.innerHeight;
+  if (r.top < top) window.scrollBy(0, r.top - top);
+  else if (r.bottom > h) window.scrollBy(0, Math.min(r.bottom - h + 4, r.top - top));
 }
 function enterEdit() { var c = cur(); if (c) { setMode("edit"); c.edit(); c.el.classList.add("editing"); } }
 
@@ -541,7 +571,9 @@ function handle(msg) {
   if (msg.channel === "shell") {
     if (callbacks[parent]) { var cb = callbacks[parent]; delete callbacks[parent]; cb(msg); return; }
     if (type === "execute_reply" && cell) {
-      cell.execution_count = msg.content.execution_count;
+      // a cell skipped after an earlier error ("aborted") never ran: no count
+      cell.execution_count = msg.content.status === "aborted" ? null : msg.content.execution_count;
+      dropInput(cell);
       if (cell.idleSeen) finished(cell, parent);
       (msg.content.payload || []).forEach(function (p) {
         if (p.source === "page") showPager(p.data || {});
@@ -556,8 +588,14 @@ function handle(msg) {
   }
 }
 
+/* The kernel answered or went idle: a pending input() is dead, remove its box. */
+function dropInput(cell) {
+  Array.prototype.forEach.call(cell.outEl.querySelectorAll(".stdin-prompt"), function (b) { b.remove(); });
+}
+
 function finished(cell, parent) {
   delete NB.pending[parent];
+  dropInput(cell);
   if (cell.msgId === parent) cell.setPrompt(false);
 }
 
@@ -628,7 +666,7 @@ function kernelAction(what) {
   if (what === "interrupt") return IPL.api("POST", "/api/kernels/" + NB.kernel.id + "/interrupt");
   setStatus("starting");
   return IPL.api("POST", "/api/kernels/" + NB.kernel.id + "/restart").then(function () {
-    NB.cells.forEach(function (c) { if (c.el.classList.contains("busy")) c.setPrompt(false); });
+    NB.cells.forEach(function (c) { if (c.el.classList.contains("busy")) { c.setPrompt(false); dropInput(c); } });
     NB.pending = {};
     note("kernel restarted");
   });
@@ -637,7 +675,8 @@ function kernelAction(what) {
 /* ---------------------------------------------------------------- pager/help */
 function showPager(data) {
   var p = $("#pager"), body = $("#pager-body");
-  body.innerHTML = data["text/html"] ? IPL.sanitize(data["text/html"]) : "<pre>" + IPL.ansi(data["text/plain"] || "") + "</pre>";
+  if (data["text/html"]) IPL.setSafeHTML(body, data["text/html"]);
+  else body.innerHTML = "<pre>" + IPL.ansi(data["text/plain"] || "") + "</pre>";
   p.hidden = false;
 }
 var SHORTCUTS = [
@@ -708,9 +747,25 @@ function toJSON() {
   return nb;
 }
 function url() { return "/api/contents/" + apiPath(NB.path); }
+/* Renamed or moved elsewhere (the file browser updates our session): follow it. */
+function followRename() {
+  if (!NB.sid) return Promise.resolve();
+  return IPL.api("GET", "/api/sessions/" + NB.sid).then(function (s) {
+    if (!s || !s.path || s.path === NB.path) return;
+    NB.path = s.path;
+    NB.name = s.path.split("/").pop();
+    document.title = (NB.dirty ? "*" : "") + NB.name;
+    $("#nb-name").textContent = NB.name;
+    history.replaceState(null, "", "/notebooks/" + apiPath(NB.path));
+    note("renamed to " + NB.path);
+  }, function () {});
+}
 function save(checkpoint, force) {
   if (NB.broken) { note("this file could not be read as a notebook; it will not be saved", "warn"); return Promise.resolve(); }
   if (NB.cells.some(function (c) { return c.ta && c.ta.value !== c.source; })) NB.cells.forEach(function (c) { if (c.ta) c.source = c.ta.value; });
+  return followRename().then(function () { return saveNow(checkpoint, force); });
+}
+function saveNow(checkpoint, force) {
   var check = force ? Promise.resolve(null) : IPL.api("GET", url() + "?content=0");
   return check.then(function (m) {
     if (m && NB.lastModified && m.last_modified !== NB.lastModified) {
@@ -764,11 +819,24 @@ function load() {
       .catch(function (e) {
         if (e.status === 404) return IPL.api("POST", "/api/sessions", { path: NB.path, type: "notebook", name: NB.name, kernel: {} });
         throw e;
-      });
-  }).then(function (s) {
+      }).catch(function (e) { e.kernel = true; throw e; });
+  }).then(null, function (e) { if (!e.kernel) e.reading = true; throw e; }).then(function (s) {
     NB.kernel = s.kernel;
+    NB.sid = s.id;
     $("#kernel-name").textContent = s.kernel.name;
+    var ks = NB.model.metadata && NB.model.metadata.kernelspec;
+    if (ks && ks.name && ks.name !== s.kernel.name) {       // fell back to the server's default
+      NB.model.metadata.kernelspec = { name: s.kernel.name, display_name: s.kernel.name, language: ks.language || "python" };
+      note("no kernel " + ks.name + ": using " + s.kernel.name, "warn");
+    }
     connect(true);
+  }, function (e) {
+    if (e.reading) throw e;
+    // the notebook itself is fine: it can be edited and saved without a kernel
+    var err = $("#nb-error");
+    err.hidden = false;
+    err.textContent = "No kernel for " + NB.path + ": " + e.message;
+    setStatus("dead");
   }).catch(function (e) {
     NB.broken = true;
     var err = $("#nb-error");
@@ -814,6 +882,8 @@ IPL.nbActions = ACTIONS;
 function wire() {
   main = $("#notebook");
   statusEl = $("#kernel-status");
+  placeBars();
+  window.addEventListener("resize", placeBars);
   document.addEventListener("keydown", commandKey);
   document.addEventListener("click", function (e) {
     var a = e.target.closest("[data-action]");
@@ -877,6 +947,7 @@ function wire() {
   });
   $("#download-ipynb").href = "/files/" + apiPath(NB.path) + "?download=1";
   setInterval(function () { if (NB.dirty && !NB.broken) save(false); }, 120000);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) followRename(); });
   window.addEventListener("beforeunload", function (e) { NB.closing = true; if (NB.dirty) { e.preventDefault(); e.returnValue = ""; } });
   load();
 }

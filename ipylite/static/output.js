@@ -14,12 +14,43 @@ function pickMime(data, trusted) {
   return null;
 }
 
+/* A stream output keeps at most its last STREAM_MAX_LINES lines / STREAM_MAX_CHARS
+   chars (as Jupyter limits output); the lines cut are counted in a non-saved
+   `_hidden` property and shown as a note. */
+IPL.STREAM_MAX_LINES = 5000;
+IPL.STREAM_MAX_CHARS = 1 << 20;
+function countLines(s) { var n = 0, i = -1; while ((i = s.indexOf("\n", i + 1)) >= 0) n++; return n; }
+IPL.hideLines = function (out, n) {
+  if (!n) return;
+  Object.defineProperty(out, "_hidden", { value: (out._hidden || 0) + n, writable: true, configurable: true, enumerable: false });
+};
+IPL.limitStream = function (out) {
+  var text = IPL.join(out.text), cut = 0;
+  if (text.length > IPL.STREAM_MAX_CHARS) cut = text.length - IPL.STREAM_MAX_CHARS;
+  var pos = text.length - (text[text.length - 1] === "\n" ? 1 : 0), n = 0;
+  while (pos > cut && n < IPL.STREAM_MAX_LINES) { pos = text.lastIndexOf("\n", pos - 1); if (pos < 0) break; n++; }
+  if (n >= IPL.STREAM_MAX_LINES && pos + 1 > cut) cut = pos + 1;
+  if (cut > 0) {
+    var nl = text.indexOf("\n", cut - 1);               // cut at a line start
+    if (nl >= 0 && nl - cut < 4096) cut = nl + 1;
+    IPL.hideLines(out, countLines(text.slice(0, cut)));
+    out.text = text.slice(cut);
+  }
+  return out;
+};
+
 /* One output model -> a DOM element (div.output-item). */
 IPL.renderOutput = function (out, trusted) {
   var div = document.createElement("div");
   div.className = "output-item output-" + out.output_type;
   if (out.output_type === "stream") {
     div.className += " output-" + out.name;
+    if (out._hidden) {
+      var note = document.createElement("div");
+      note.className = "output-truncated";
+      note.textContent = "output truncated; " + out._hidden + " line" + (out._hidden === 1 ? "" : "s") + " hidden";
+      div.appendChild(note);
+    }
     var pre = document.createElement("pre");
     pre.innerHTML = IPL.ansi(IPL.fixOverwrite(IPL.join(out.text)));
     div.appendChild(pre);
@@ -46,7 +77,7 @@ IPL.renderOutput = function (out, trusted) {
     case "text/html":
       var h = document.createElement("div");
       h.className = "output-html";
-      if (trusted) IPL.setTrustedHTML(h, value); else h.innerHTML = IPL.sanitize(value);
+      if (trusted) IPL.setTrustedHTML(h, value); else IPL.setSafeHTML(h, value);
       div.appendChild(h);
       break;
     case "image/svg+xml":
@@ -54,7 +85,7 @@ IPL.renderOutput = function (out, trusted) {
       if (trusted) {
         var sv = document.createElement("div");
         sv.className = "output-svg";
-        sv.innerHTML = IPL.sanitize(value);
+        sv.innerHTML = value;   // trusted: shown inline as Jupyter does
         div.appendChild(sv);
       } else {
         svgImg.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(value);
@@ -77,7 +108,7 @@ IPL.renderOutput = function (out, trusted) {
     case "text/markdown":
       var m = document.createElement("div");
       m.className = "output-markdown md-rendered";
-      m.innerHTML = IPL.markdown(value, trusted);
+      IPL.renderMarkdown(m, value, trusted);
       div.appendChild(m);
       break;
     case "application/json":
@@ -99,17 +130,27 @@ IPL.renderOutputs = function (el, outputs, trusted) {
   var merged = [];
   outputs.forEach(function (o) {
     var last = merged[merged.length - 1];
-    if (o.output_type === "stream" && last && last.output_type === "stream" && last.name === o.name)
-      merged[merged.length - 1] = { output_type: "stream", name: o.name, text: IPL.join(last.text) + IPL.join(o.text) };
-    else merged.push(o);
+    if (o.output_type === "stream" && last && last.output_type === "stream" && last.name === o.name) {
+      var m = merged[merged.length - 1] = { output_type: "stream", name: o.name, text: IPL.join(last.text) + IPL.join(o.text) };
+      IPL.hideLines(m, (last._hidden || 0) + (o._hidden || 0));
+    } else if (o.output_type === "stream") {      // a copy: the saved text stays whole
+      var c = { output_type: "stream", name: o.name, text: o.text };
+      IPL.hideLines(c, o._hidden || 0);
+      merged.push(c);
+    } else merged.push(o);
   });
+  merged.forEach(function (o) { if (o.output_type === "stream") IPL.limitStream(o); });
   merged.forEach(function (o) { el.appendChild(IPL.renderOutput(o, trusted)); });
 };
 
 /* An iopub message -> nbformat output (or null). */
 IPL.msgToOutput = function (msg) {
   var c = msg.content, t = msg.msg_type || msg.header.msg_type;
-  if (t === "stream") return { output_type: "stream", name: c.name, text: c.text };
+  if (t === "stream") {
+    var s = { output_type: "stream", name: c.name, text: c.text };
+    IPL.hideLines(s, c.ipylite_hidden || 0);     // lines the server already dropped
+    return s;
+  }
   if (t === "display_data" || t === "update_display_data")
     return { output_type: "display_data", data: c.data || {}, metadata: c.metadata || {} };
   if (t === "execute_result")

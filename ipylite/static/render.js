@@ -12,73 +12,156 @@ IPL.join = function (v) { return Array.isArray(v) ? v.join("") : (v == null ? ""
 
 /* --- ANSI SGR colours to spans ------------------------------------------------ */
 var ANSI_NAMES = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"];
+function ansi256(n) {
+  if (n < 16) return null;                               // caller maps to a class
+  if (n >= 232) { var g = 8 + (n - 232) * 10; return "rgb(" + g + "," + g + "," + g + ")"; }
+  n -= 16;
+  var lv = [0, 95, 135, 175, 215, 255];
+  return "rgb(" + lv[Math.floor(n / 36)] + "," + lv[Math.floor(n / 6) % 6] + "," + lv[n % 6] + ")";
+}
 IPL.ansi = function (text) {
-  var out = "", fg = null, bg = null, bold = false, open = false;
+  var out = "", fg = null, bg = null, fgc = null, bgc = null, bold = false, under = false, ital = false;
   var re = /\x1b\[([0-9;]*)m/g, last = 0, m;
   function chunk(t) {
     if (!t) return;
-    var cls = [];
+    var cls = [], st = [];
     if (fg) cls.push("ansi-" + fg + "-fg");
     if (bg) cls.push("ansi-" + bg + "-bg");
     if (bold) cls.push("ansi-bold");
-    out += cls.length ? '<span class="' + cls.join(" ") + '">' + IPL.esc(t) + "</span>" : IPL.esc(t);
+    if (under) cls.push("ansi-underline");
+    if (ital) cls.push("ansi-italic");
+    if (fgc) st.push("color:" + fgc);
+    if (bgc) st.push("background-color:" + bgc);
+    out += cls.length || st.length ? "<span" + (cls.length ? ' class="' + cls.join(" ") + '"' : "") +
+      (st.length ? ' style="' + st.join(";") + '"' : "") + ">" + IPL.esc(t) + "</span>" : IPL.esc(t);
   }
-  text = String(text).replace(/\x1b\[[0-9;]*[A-HJKSTf]/g, "");
+  function extended(codes, i, isFg) {     // 38;5;n or 38;2;r;g;b -> [colour, class, skip]
+    var name = null, col = null, skip = 0;
+    if (codes[i + 1] === 5 && codes[i + 2] >= 0 && codes[i + 2] <= 255) {
+      var n = codes[i + 2];
+      skip = 2;
+      if (n < 8) name = ANSI_NAMES[n]; else if (n < 16) name = "bright-" + ANSI_NAMES[n - 8]; else col = ansi256(n);
+    } else if (codes[i + 1] === 2 && codes.length > i + 4) {
+      var rgb = codes.slice(i + 2, i + 5).map(function (v) { return Math.max(0, Math.min(255, v | 0)); });
+      col = "rgb(" + rgb.join(",") + ")";
+      skip = 4;
+    } else skip = codes.length;
+    if (isFg) { fg = name; fgc = col; } else { bg = name; bgc = col; }
+    return skip;
+  }
+  text = String(text).replace(/\x1b\[[0-9;?]*[A-HJKSTfhlsu]/g, "").replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "");
   while ((m = re.exec(text))) {
     chunk(text.slice(last, m.index));
     last = re.lastIndex;
     var codes = m[1] ? m[1].split(";").map(Number) : [0];
     for (var i = 0; i < codes.length; i++) {
       var c = codes[i];
-      if (c === 0) { fg = bg = null; bold = false; }
+      if (c === 0) { fg = bg = fgc = bgc = null; bold = under = ital = false; }
       else if (c === 1) bold = true;
       else if (c === 22) bold = false;
-      else if (c >= 30 && c <= 37) fg = ANSI_NAMES[c - 30];
-      else if (c >= 90 && c <= 97) fg = "bright-" + ANSI_NAMES[c - 90];
-      else if (c === 39) fg = null;
-      else if (c >= 40 && c <= 47) bg = ANSI_NAMES[c - 40];
-      else if (c === 49) bg = null;
-      else if (c === 38 || c === 48) { i += codes[i + 1] === 5 ? 2 : 4; }
+      else if (c === 3) ital = true;
+      else if (c === 23) ital = false;
+      else if (c === 4) under = true;
+      else if (c === 24) under = false;
+      else if (c >= 30 && c <= 37) { fg = ANSI_NAMES[c - 30]; fgc = null; }
+      else if (c >= 90 && c <= 97) { fg = "bright-" + ANSI_NAMES[c - 90]; fgc = null; }
+      else if (c === 39) fg = fgc = null;
+      else if (c >= 40 && c <= 47) { bg = ANSI_NAMES[c - 40]; bgc = null; }
+      else if (c >= 100 && c <= 107) { bg = "bright-" + ANSI_NAMES[c - 100]; bgc = null; }
+      else if (c === 49) bg = bgc = null;
+      else if (c === 38 || c === 48) i += extended(codes, i, c === 38);
     }
   }
   chunk(text.slice(last));
   return out;
 };
 
-/* Carriage returns and backspaces as a terminal shows them. */
+/* Carriage returns and backspaces as Jupyter shows them: "\r\n" is a newline,
+   a line keeps the text after its last "\r" (a trailing "\r" waits for more), and
+   "\x08" rubs out the character before it. */
 IPL.fixOverwrite = function (text) {
-  if (text.indexOf("\r") < 0 && text.indexOf("\b") < 0) return text;
-  return text.split("\n").map(function (line) {
-    var parts = line.split("\r"), cur = "";
-    parts.forEach(function (p, i) {
-      if (i === parts.length - 1 && p === "" && i > 0) return;
-      cur = p + cur.slice(p.length);
-    });
-    while (/[^\b]\b/.test(cur)) cur = cur.replace(/[^\b]\b/, "");
-    return cur.replace(/\b/g, "");
+  text = String(text);
+  if (text.indexOf("\r") < 0 && text.indexOf("\x08") < 0) return text;
+  return text.replace(/\r+\n/g, "\n").split("\n").map(function (line) {
+    var parts = line.split("\r");
+    while (parts.length > 1 && parts[parts.length - 1] === "") parts.pop();
+    line = parts[parts.length - 1];
+    if (line.indexOf("\x08") < 0) return line;
+    var out = [];
+    for (var i = 0; i < line.length; i++) {
+      if (line[i] === "\x08") out.pop(); else out.push(line[i]);
+    }
+    return out.join("");
   }).join("\n");
 };
 
 /* --- sanitising untrusted HTML ------------------------------------------------- */
-var BAD_TAGS = /^(script|iframe|object|embed|link|meta|base|form|frame|frameset|applet)$/i;
+/* The text is parsed ONCE into an inert template, cleaned there, and the cleaned
+   nodes themselves are inserted: never serialised and parsed again (that round
+   trip is what mutation XSS exploits). */
+var BAD_TAGS = /^(script|style|iframe|frame|frameset|object|embed|applet|link|meta|base|form|input|button|textarea|select|option|optgroup|datalist|keygen|noscript|noembed|noframes|xmp|plaintext|template|svg|portal|slot|dialog)$/i;
+var MATHML = {};
+("math semantics annotation mrow mi mo mn ms mtext mspace mfrac msqrt mroot msub msup msubsup " +
+ "munder mover munderover mtable mtr mtd mlabeledtr mstyle mpadded mphantom menclose merror " +
+ "mmultiscripts mprescripts none").split(" ").forEach(function (k) { MATHML[k] = 1; });
+var HTML_NS = "http://www.w3.org/1999/xhtml", MATH_NS = "http://www.w3.org/1998/Math/MathML";
+var URL_ATTRS = /^(href|src|action|formaction|xlink:href|background|poster|cite|longdesc|data|codebase|srcset|ping|lowsrc|dynsrc)$/;
+
+function cleanUrl(v) {
+  var u = String(v).replace(/[\u0000-\u0020\u007f-\u00a0]+/g, "").toLowerCase();
+  return !(/^(javascript|vbscript|livescript|mocha):/.test(u) ||
+           (/^data:/.test(u) && !/^data:image\/(png|jpe?g|gif|webp|bmp)[;,]/.test(u)));
+}
+function cleanElement(el) {
+  var name = el.localName;
+  if (el.namespaceURI === MATH_NS) {
+    if (!MATHML[name]) return false;
+  } else if (el.namespaceURI !== HTML_NS || BAD_TAGS.test(name)) return false;
+  else if (el.parentNode && el.parentNode.namespaceURI === MATH_NS) return false;
+  Array.prototype.slice.call(el.attributes).forEach(function (a) {
+    var n = a.name.toLowerCase();
+    if (/^on/.test(n) || n === "srcdoc" || n === "is" || n === "formaction" || n.indexOf(":") > 0 && n !== "xml:lang" ||
+        (URL_ATTRS.test(n) && !cleanUrl(a.value)) || (n === "style" && /expression\s*\(|url\s*\(\s*['"]?\s*javascript:|-moz-binding|behavior\s*:/i.test(a.value)) ||
+        (el.namespaceURI === MATH_NS && (n === "href" || n === "src")) || /^(javascript|vbscript):/i.test(a.value.replace(/[\u0000-\u0020]+/g, "")))
+      el.removeAttribute(a.name);
+  });
+  if (name === "a" && el.getAttribute("target")) el.setAttribute("rel", "noopener noreferrer");
+  return true;
+}
+/* Untrusted HTML text -> a DocumentFragment of cleaned nodes (no script can run). */
 IPL.sanitize = function (htmlText) {
   var tpl = document.createElement("template");
-  tpl.innerHTML = htmlText;
+  tpl.innerHTML = String(htmlText == null ? "" : htmlText);
   (function walk(node) {
-    Array.prototype.slice.call(node.children || []).forEach(function (el) {
-      if (BAD_TAGS.test(el.tagName)) { el.remove(); return; }
-      Array.prototype.slice.call(el.attributes).forEach(function (a) {
-        var n = a.name.toLowerCase(), v = a.value.replace(/\s+/g, "").toLowerCase();
-        if (n.indexOf("on") === 0 || n === "srcdoc" || n === "formaction" ||
-            ((n === "href" || n === "src" || n === "xlink:href" || n === "action") &&
-             (v.indexOf("javascript:") === 0 || v.indexOf("vbscript:") === 0 ||
-              (v.indexOf("data:") === 0 && v.indexOf("data:image/") !== 0))))
-          el.removeAttribute(a.name);
-      });
-      walk(el.content || el);
+    Array.prototype.slice.call(node.childNodes).forEach(function (ch) {
+      if (ch.nodeType === 1) {
+        if (!cleanElement(ch)) { ch.remove(); return; }
+        walk(ch);
+      } else if (ch.nodeType !== 3) ch.remove();      // comments, processing instructions
     });
   })(tpl.content);
-  return tpl.innerHTML;
+  return document.importNode(tpl.content, true);
+};
+/* Replace el's children with the cleaned nodes of untrusted HTML. */
+IPL.setSafeHTML = function (el, htmlText) {
+  el.textContent = "";
+  el.appendChild(IPL.sanitize(htmlText));
+};
+
+/* Markdown into `el`: sanitised unless trusted; ![x](attachment:name) resolved
+   from the cell's attachments. */
+IPL.renderMarkdown = function (el, src, trusted, attachments) {
+  if (trusted) el.innerHTML = IPL.markdown(src, true);
+  else IPL.setSafeHTML(el, IPL.markdown(src, true));
+  Array.prototype.forEach.call(el.querySelectorAll("img[src^='attachment:']"), function (img) {
+    var name = decodeURIComponent(img.getAttribute("src").slice(11));
+    var bundle = (attachments || {})[name] || {};
+    var mime = Object.keys(bundle).filter(function (m) { return /^image\/(png|jpeg|gif|webp|bmp|svg\+xml)$/.test(m); })[0];
+    if (!mime) { img.removeAttribute("src"); img.alt = img.alt || name; img.title = "missing attachment " + name; return; }
+    var data = IPL.join(bundle[mime]);
+    img.src = mime === "image/svg+xml" ? "data:image/svg+xml;charset=utf-8," + encodeURIComponent(data)
+                                       : "data:" + mime + ";base64," + data.replace(/\s/g, "");
+  });
 };
 
 /* Insert trusted HTML and run its scripts (innerHTML alone does not). */
@@ -144,7 +227,7 @@ IPL.renderStatic = function (container, nb) {
     if (cell.cell_type === "markdown") {
       var md = document.createElement("div");
       md.className = "md-rendered";
-      md.innerHTML = IPL.markdown(src, false);   // Markdown HTML is always sanitised
+      IPL.renderMarkdown(md, src, false, cell.attachments);   // Markdown HTML is always sanitised
       div.appendChild(md);
     } else {
       var row = document.createElement("div");

@@ -128,7 +128,11 @@ document.getElementById("upload").addEventListener("change", function (e) {
         try { model = { type: "notebook", format: "json", content: JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), function (ch) { return ch.charCodeAt(0); }))) }; }
         catch (err) { note(f.name + " is not a notebook (not JSON)"); return; }
       }
-      api("PUT", "/api/contents/" + enc(join(dir, f.name)), model).then(function () { note("uploaded " + f.name); list(); }, fail);
+      var target = "/api/contents/" + enc(join(dir, f.name));
+      fetch(target + "?content=0", { credentials: "same-origin" }).then(function (r) {
+        if (r.ok && !confirm(f.name + " already exists here. Replace it?")) { note("upload of " + f.name + " cancelled"); return; }
+        return api("PUT", target, model).then(function () { note("uploaded " + f.name); list(); });
+      }).catch(fail);
     };
     r.readAsDataURL(f);
   });
