@@ -148,6 +148,19 @@ def collect(ws, msg_id, until="execute_reply", timeout=30):
 
 # ------------------------------------------------------------------ fixtures
 
+def wait_listening(proc, port, why=lambda: ""):
+    """Wait until the server ``proc`` accepts connections on ``port``."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start: " + why())
+            time.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
@@ -165,16 +178,7 @@ def server(tmp_path_factory):
                              "--no-browser", "--token", TOKEN, "--max-upload", "200000"] + (["--debug"] if os.environ.get("WEBNB_DEBUG") else []),
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError("server did not start: %s" % log.read())
-                time.sleep(0.05)
+        wait_listening(proc, port, lambda: (log.seek(0), log.read())[1])
         yield {"port": port, "root": root, "outside": outside, "proc": proc}
     finally:
         proc.terminate()
@@ -723,14 +727,7 @@ def test_without_the_ipylite_kernelspec_the_default_kernel_is_used(tmp_path):
                              "--no-browser", "--token", TOKEN], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-                time.sleep(0.05)
+        wait_listening(proc, port)
         specs = jget(port, "/api/kernelspecs")[1]
         assert "ipylite" not in specs["kernelspecs"] and specs["default"] == "python3"
         st, _, body = http(port, "POST", "/api/contents", {"type": "notebook"})
