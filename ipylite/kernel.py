@@ -25,7 +25,7 @@ import time
 
 from . import __version__
 from .protocol import Session, ProtocolError, PROTOCOL_VERSION, ClientAPI, \
-    read_connection_file, write_connection_file, install_kernel_spec, _zmq
+    read_connection_file, write_connection_file, install_kernel_spec, take_pending, _zmq
 from .display import DisplayPublisher
 
 log = logging.getLogger("ipylite.kernel")
@@ -803,10 +803,7 @@ class _InProcessIOPub:
         for client in list(self.kernel.clients):
             client._deliver("iopub", msg)
 
-    outputs = 0
-
-    def sync(self, timeout=None):
-        pass  # send() delivers at once
+    outputs = 0   # (never changes: send() delivers at once, there is nothing to sync)
 
     def wake(self):
         with self._lock:
@@ -1040,12 +1037,8 @@ class InProcessKernelClient(ClientAPI):
                 pass
         except BlockingIOError:
             pass
-        out = []
         with self._cond:
-            for c, q in self._pending.items():
-                while q and (limit is None or len(out) < limit):
-                    out.append((c, q.popleft()))
-        return out
+            return take_pending(self._pending, limit)
 
 
 class InProcessKernelManager:

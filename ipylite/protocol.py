@@ -373,10 +373,32 @@ def install_kernel_spec(name="ipylite", user=False, prefix=None, display_name=No
 
 # ------------------------------------------------------------------------- client
 
+def _quick_reconnect(s):
+    """No linger, and reconnect every 10 ms backing off to 1 s: a kernel just started
+    has not bound its ports yet, and zmq's flat 100 ms retry would be what the first
+    prompt waits for."""
+    zmq = _zmq()
+    s.linger = 0
+    s.setsockopt(zmq.RECONNECT_IVL, 10)
+    s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+
+
+def take_pending(pending, limit=None, channels=None):
+    """[(channel, msg)] taken from ``pending`` ({channel: deque}), in ``channels`` order:
+    all of them, or at most ``limit``."""
+    out = []
+    for c in channels or list(pending):
+        q = pending[c]
+        while q and (limit is None or len(out) < limit):
+            out.append((c, q.popleft()))
+    return out
+
+
 class ClientAPI:
     """The request methods and conveniences every kernel client shares. A transport
     subclass provides ``_send(channel, msg_type, content)``, ``_recv(channel,
-    timeout)`` (raising queue.Empty) and ``poll(timeout)``."""
+    timeout)`` (raising queue.Empty) and ``poll(timeout, limit=None)`` (which may take
+    its queued messages with :func:`take_pending`)."""
 
     has_iopub = has_stdin = True
 
@@ -593,12 +615,7 @@ class KernelClient(ClientAPI):
             if not on or name in self.sockets:
                 continue
             s = self.context.socket(zmq.SUB if name == "iopub" else zmq.DEALER)
-            s.linger = 0
-            # A kernel just started has not bound its ports yet: retry the connection
-            # every 10 ms, backing off to 1 s, not zmq's flat 100 ms, so the first
-            # prompt waits for the kernel and not for the retry timer.
-            s.setsockopt(zmq.RECONNECT_IVL, 10)
-            s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+            _quick_reconnect(s)
             if name == "iopub":
                 s.setsockopt(zmq.SUBSCRIBE, b"")
             else:
@@ -656,11 +673,7 @@ class KernelClient(ClientAPI):
         must not stall on a flood asks for a few at a time; then, as the descriptors
         are edge-triggered, it must call again until it gets fewer than it asked for)."""
         zmq = _zmq()
-        out = []
-        for c in CHANNELS:
-            pending = self._pending[c]
-            while pending and (limit is None or len(out) < limit):
-                out.append((c, pending.popleft()))
+        out = take_pending(self._pending, limit, CHANNELS)
         if out:
             return out
         poller = zmq.Poller()
@@ -712,9 +725,7 @@ class Heartbeat(threading.Thread):
     def _socket(self):
         zmq = _zmq()
         s = self.context.socket(zmq.REQ)
-        s.linger = 0
-        s.setsockopt(zmq.RECONNECT_IVL, 10)
-        s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+        _quick_reconnect(s)
         s.connect(self.url)
         return s
 

@@ -88,7 +88,7 @@ class KernelBridge(QtCore.QObject):
         try:
             while True:
                 try:
-                    msgs = self._poll()
+                    msgs = self.client.poll(0, limit=self.batch)
                 except Exception:  # noqa: BLE001 - a closed client must not kill the loop
                     log.debug("poll failed", exc_info=True)
                     return
@@ -107,12 +107,6 @@ class KernelBridge(QtCore.QObject):
                     return
         finally:
             self._draining = False
-
-    def _poll(self):
-        try:
-            return self.client.poll(0, limit=self.batch)
-        except TypeError:  # a client whose poll() takes no limit
-            return self.client.poll(0)
 
     def stop(self):
         self.timer.stop()
