@@ -41,6 +41,14 @@ class StdinNotImplementedError(RuntimeError):
     """input() was called but the frontend does not accept input requests."""
 
 
+def _block_sigint():
+    """For the kernel's own threads: leave SIGINT to the main thread. A process-directed
+    signal goes to any thread that does not block it, and one that lands elsewhere wakes
+    neither a main thread blocked in C (input's poll, time.sleep) nor the cell."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 # ------------------------------------------------------------------------- iopub
 
 class IOPubThread(threading.Thread):
@@ -84,6 +92,7 @@ class IOPubThread(threading.Thread):
         done.wait(timeout)
 
     def run(self):
+        _block_sigint()
         zmq = _zmq()
         poller = zmq.Poller()
         poller.register(self.socket, zmq.POLLIN)
@@ -495,6 +504,7 @@ class Kernel:
     @staticmethod
     def _pump_fd(fd, stream):
         import codecs
+        _block_sigint()
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         while True:
             try:
@@ -507,6 +517,7 @@ class Kernel:
 
     def _heartbeat(self):
         """Echo every ping back to its sender."""
+        _block_sigint()
         sock = self.sockets["hb"]
         while not self._exiting:
             if sock.poll(500):
@@ -684,6 +695,7 @@ class Kernel:
 
     # -- control requests
     def _control_loop(self):
+        _block_sigint()
         zmq = _zmq()
         sock = self.sockets["control"]
         parent = int(os.environ.get("JPY_PARENT_PID") or 0)
@@ -705,7 +717,7 @@ class Kernel:
                 self.dispatch("control", CONTROL_HANDLERS, idents, msg)
 
     def interrupt_request(self, channel, idents, msg):
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
         self.reply(channel, "interrupt_reply", {"status": "ok"}, msg, idents)
 
     def shutdown_request(self, channel, idents, msg):
@@ -774,7 +786,11 @@ class Kernel:
         self.session.send(sock, "input_request", {"prompt": prompt, "password": password},
                           self.parent, ident=self._parent_idents)
         while True:
-            sock.poll()  # KeyboardInterrupt (from an interrupt) escapes here, as it should
+            # KeyboardInterrupt (from an interrupt) escapes here, as it should; the
+            # timeout returns to Python now and then in case the signal reached a thread
+            # the kernel did not start (its handler runs only on the main thread)
+            if not sock.poll(100):
+                continue
             try:
                 _, reply = self.session.recv(sock, zmq.NOBLOCK)
             except ProtocolError as e:

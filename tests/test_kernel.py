@@ -474,6 +474,36 @@ def test_interrupt_by_signal_and_by_message(kind):
     assert not km.is_alive()
 
 
+def test_kernel_threads_leave_sigint_to_the_main_thread(zkc):
+    # A process-directed SIGINT goes to any thread that does not block it; the kernel's
+    # own threads block it, so an interrupt always wakes the main thread's cell.
+    c, out = run(zkc, "import threading\n"
+                      "for t in threading.enumerate():\n"
+                      "    if t.name.startswith('ipylite-'):\n"
+                      "        status = open(f'/proc/self/task/{t.native_id}/status').read()\n"
+                      "        mask = int(status.split('SigBlk:')[1].split()[0], 16)\n"
+                      "        print(t.name, bool(mask & 2))")
+    lines = sorted(text_of(out).splitlines())
+    assert {"ipylite-iopub", "ipylite-hb", "ipylite-control"} <= {l.split()[0] for l in lines}
+    assert all(l.endswith("True") for l in lines), lines
+
+
+def test_interrupt_of_input_when_the_signal_lands_on_a_user_thread(zkc):
+    # A user's thread does not block SIGINT; the signal's Python handler still runs on the
+    # main thread, which must come back from waiting for the input reply to run it.
+    msg_id = zkc.execute("import signal, threading, time\n"
+                         "t = threading.Thread(target=time.sleep, args=(2,), daemon=True)\n"
+                         "t.start()\n"
+                         "threading.Timer(0.3, signal.pthread_kill,"
+                         " (t.ident, signal.SIGINT)).start()\n"
+                         "input('wait: ')", allow_stdin=True)
+    zkc.get_stdin_msg(timeout=TIMEOUT)
+    reply = zkc._reply_to(msg_id, timeout=TIMEOUT)["content"]
+    assert reply["ename"] == "KeyboardInterrupt"
+    zkc.flush_iopub()
+    assert run(zkc, "1 + 1")[0]["status"] == "ok"
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_shutdown_and_restart(kind):
     km, kc = new_kernel(kind)
