@@ -474,6 +474,39 @@ def test_interrupt_by_signal_and_by_message(kind):
     assert not km.is_alive()
 
 
+def test_a_cells_output_is_sent_before_its_reply(zkc):
+    # The protocol orders nothing across channels, but Jupyter's qtconsole shows the next
+    # prompt on the reply and output that comes after it takes its slow path (minutes for
+    # a big burst). Like ipykernel, the kernel hands all of a cell's output to ZeroMQ
+    # before it starts to send the reply. Recorded inside the kernel, on its session.
+    run(zkc, "from ipylite.kernel import Kernel\n"
+             "_k, _log = Kernel.instance, []\n"
+             "_send = _k.session.send\n"
+             "def _logged(sock, m, *a, **kw):\n"
+             "    parent = (m['parent_header'] if isinstance(m, dict)\n"
+             "              else kw.get('parent') or (a[1] if len(a) > 1 else None) or {})\n"
+             "    kind = m['msg_type'] if isinstance(m, dict) else m\n"
+             "    _log.append(('start', kind, parent.get('msg_id')))\n"
+             "    out = _send(sock, m, *a, **kw)\n"
+             "    _log.append(('end', kind, parent.get('msg_id')))\n"
+             "    return out\n"
+             "_k.session.send = _logged")
+    try:
+        c, out = run(zkc, "import sys\ntext = ''.join(f'{i}\\n' for i in range(100000))\n"
+                          "for j in range(0, len(text), 262144):\n"
+                          "    sys.stdout.write(text[j:j + 262144]); sys.stdout.flush()")
+        assert text_of(out).endswith("\n99999\n")
+        burst = out[0]["parent_header"]["msg_id"]
+    finally:
+        c, out = run(zkc, "_k.session.send = _send\nprint(repr(_log))")
+    import ast
+    log = [(when, kind) for when, kind, parent in ast.literal_eval(text_of(out))
+           if parent == burst]
+    reply = log.index(("start", "execute_reply"))
+    streams = [i for i, entry in enumerate(log) if entry == ("end", "stream")]
+    assert len(streams) >= 3 and max(streams) < reply, log
+
+
 def test_kernel_threads_leave_sigint_to_the_main_thread(zkc):
     # A process-directed SIGINT goes to any thread that does not block it; the kernel's
     # own threads block it, so an interrupt always wakes the main thread's cell.
