@@ -243,7 +243,9 @@ class Engine:
 
     @staticmethod
     def _echo(sock, capture=None):
+        import signal
         import zmq
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C is the task's
         try:
             zmq.proxy(sock, sock, capture)
         except zmq.ZMQError:
