@@ -243,6 +243,17 @@ def test_markdown_cell_with_math_renders(page, server):
     assert page.locator(".cell").first.locator(".md-rendered h2").text_content() == "More"
 
 
+def test_a_finished_cell_shows_all_of_its_text_at_once(page, server):
+    # Stream text is drawn at most once a frame while a cell runs; when the cell is done
+    # its text is all there, however late the next frame is (a loaded machine)
+    write_nb(server, "frames.ipynb", [""])
+    open_nb(page, server, "frames.ipynb")
+    page.evaluate("window.requestAnimationFrame = f => setTimeout(f, 60000);"
+                  "window.cancelAnimationFrame = t => clearTimeout(t);")
+    out = run_code(page, "print('a'); print('b', flush=True); print('c')")
+    assert out.locator(".output-stdout").text_content() == "a\nb\nc\n"
+
+
 def test_outputs_by_mime_streams_errors_and_display_updates(page, server):
     write_nb(server, "outputs.ipynb", [""])
     open_nb(page, server, "outputs.ipynb")

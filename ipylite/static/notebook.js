@@ -152,15 +152,22 @@ Cell.prototype.addOutput = function (out, displayId) {
 Cell.prototype.drawStreamSoon = function () {
   var self = this;
   if (self._streamFrame) return;
-  self._streamFrame = requestAnimationFrame(function () {
-    self._streamFrame = null;
-    var last = self.outputs[self.outputs.length - 1], node = self.outEl.lastElementChild;
-    while (node && !node.classList.contains("output-item")) node = node.previousElementSibling;
-    if (!last || last.output_type !== "stream" || !node || !node.classList.contains("output-stream")) return;
-    IPL.limitStream(last);
-    node.replaceWith(IPL.renderOutput(last, self.trusted));
-    self.checkScroll();
-  });
+  self._streamFrame = requestAnimationFrame(function () { self._streamFrame = null; self.drawStream(); });
+};
+/* A finished cell shows all of its text at once, not a frame later. */
+Cell.prototype.drawStreamNow = function () {
+  if (!this._streamFrame) return;
+  cancelAnimationFrame(this._streamFrame);
+  this._streamFrame = null;
+  this.drawStream();
+};
+Cell.prototype.drawStream = function () {
+  var last = this.outputs[this.outputs.length - 1], node = this.outEl.lastElementChild;
+  while (node && !node.classList.contains("output-item")) node = node.previousElementSibling;
+  if (!last || last.output_type !== "stream" || !node || !node.classList.contains("output-stream")) return;
+  IPL.limitStream(last);
+  node.replaceWith(IPL.renderOutput(last, this.trusted));
+  this.checkScroll();
 };
 Cell.prototype.clearOutputs = function () {
   this.outputs = [];
@@ -596,6 +603,7 @@ function dropInput(cell) {
 function finished(cell, parent) {
   delete NB.pending[parent];
   dropInput(cell);
+  cell.drawStreamNow();
   if (cell.msgId === parent) cell.setPrompt(false);
 }
 
