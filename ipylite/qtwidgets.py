@@ -706,23 +706,46 @@ def document_html(doc, images, bg):
 
 
 def print_document(doc, path, bg, images=()):
-    """Print ``doc`` to a PDF at ``path`` on pages of colour ``bg`` (light text on
-    white paper would be unreadable in the dark style)."""
+    """Print ``doc`` to a PDF at ``path`` on pages of colour ``bg`` to their edges (light
+    text on white paper would be unreadable in the dark style), 2 cm margins."""
     from PyQt5 import QtPrintSupport
     printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.HighResolution)
     printer.setOutputFormat(QtPrintSupport.QPrinter.PdfFormat)
     printer.setOutputFileName(path)
+    printer.setFullPage(True)     # we paint the margins too
     copy = doc.clone()
+    painter = None
     try:
-        frame = copy.rootFrame().frameFormat()
-        frame.setBackground(QtGui.QColor(bg))
-        copy.rootFrame().setFrameFormat(frame)
         for name in images:   # (resources are not cloned)
             url = QtCore.QUrl(name)
             copy.addResource(QtGui.QTextDocument.ImageResource, url,
                              doc.resource(QtGui.QTextDocument.ImageResource, url))
-        copy.print_(printer)
+        frame = copy.rootFrame().frameFormat()
+        frame.setMargin(0)
+        copy.rootFrame().setFrameFormat(frame)
+        # lay the copy out in screen pixels on pages the paper's size, then scale
+        screen = QtWidgets.QApplication.primaryScreen()
+        scale = printer.resolution() / (screen.logicalDotsPerInch() if screen else 96.0)
+        paper = printer.paperRect()
+        margin = 2 / 2.54 * printer.resolution() / scale
+        page = QtCore.QSizeF(paper.width() / scale - 2 * margin,
+                             paper.height() / scale - 2 * margin)
+        copy.setPageSize(page)
+        painter = QtGui.QPainter(printer)
+        for i in range(copy.pageCount()):
+            if i:
+                printer.newPage()
+            painter.fillRect(QtCore.QRect(0, 0, paper.width(), paper.height()),
+                             QtGui.QColor(bg))
+            painter.save()
+            painter.scale(scale, scale)
+            painter.translate(margin, margin - i * page.height())
+            copy.drawContents(painter, QtCore.QRectF(0, i * page.height(),
+                                                     page.width(), page.height()))
+            painter.restore()
     finally:
+        if painter is not None:
+            painter.end()
         copy.deleteLater()
 
 

@@ -889,10 +889,12 @@ def test_print_to_pdf_in_dark_style_keeps_the_dark_background(qapp, tmp_path):
         c.save_pdf(str(tmp_path / "dark.pdf"))
     finally:
         c.shutdown()
-    subprocess.run(["pdftoppm", "-r", "30", "-png", "-singlefile", str(tmp_path / "dark.pdf"),
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(tmp_path / "dark.pdf"),
                     str(tmp_path / "page")], check=True, timeout=60)
     page = QtGui.QImage(str(tmp_path / "page.png"))
     assert page.pixelColor(page.width() // 2, page.height() // 2).lightness() < 60
+    assert page.pixelColor(1, 1).lightness() < 60          # to the paper's edges
+    assert page.pixelColor(page.width() - 2, page.height() - 2).lightness() < 60
     assert count_pixels(page, (0xdc, 0xdc, 0xdc), 120) > 0     # and the light text on it
 
 
