@@ -640,13 +640,15 @@ class ConsoleWidget(QtWidgets.QWidget):
         self.stdin_edit.setFocus()
         self._stdin_password = bool(content.get("password"))
 
-    def _send_input(self):
-        value = self.stdin_edit.text()
+    def _send_input(self, eof=False):
+        """Answer input(); ``eof`` (Ctrl-D in an empty field) sends the EOF character,
+        which the kernel turns into EOFError (ipykernel does too)."""
+        value = "\x04" if eof else self.stdin_edit.text()
         prompt = self.stdin_label.text()
         self.stdin_row.hide()
         self.editor.setFocus()
-        self._queue.append(("stream", "stdout",
-                            prompt + ("" if self._stdin_password else value) + "\n"))
+        self._queue.append(("stream", "stdout", prompt + (
+            "^D" if eof else "" if self._stdin_password else value) + "\n"))
         self._schedule()
         self.client.input(value)
         if self.bridge:
@@ -725,6 +727,9 @@ class ConsoleWidget(QtWidgets.QWidget):
     def _kernel_replaced(self, text):
         if text:
             self._info(f"{text}.\n")
+        # a new kernel gets a heartbeat's time to dead before it is judged (the echoes
+        # its predecessor missed are not its own)
+        self._hb_judge_after = time.monotonic() + 4.0
         self._dead = False
         self._exec = None
         self._queued = []
@@ -741,8 +746,10 @@ class ConsoleWidget(QtWidgets.QWidget):
         self._probe()
         self._probe_timer.start()
 
+    _hb_judge_after = 0.0
+
     def _watch_heartbeat(self):
-        if self._dead:
+        if self._dead or time.monotonic() < self._hb_judge_after:
             return
         alive = getattr(self.client, "is_alive", lambda: True)()
         if not alive and not self._hb_reported:
@@ -1013,8 +1020,11 @@ class ConsoleWidget(QtWidgets.QWidget):
             return super().eventFilter(obj, event)
         if event.type() == QtCore.QEvent.KeyPress and obj in (self.stdin_edit, self.pager):
             key, ctrl = event.key(), bool(event.modifiers() & QtCore.Qt.ControlModifier)
-            if obj is self.stdin_edit and (key == QtCore.Qt.Key_Escape or ctrl and key in (
-                    QtCore.Qt.Key_C, QtCore.Qt.Key_D)) and not obj.hasSelectedText():
+            if obj is self.stdin_edit and ctrl and key == QtCore.Qt.Key_D and not obj.text():
+                self._send_input(eof=True)   # input() raises EOFError, as in a terminal
+                return True
+            if obj is self.stdin_edit and (key == QtCore.Qt.Key_Escape or ctrl and
+                                           key == QtCore.Qt.Key_C) and not obj.hasSelectedText():
                 self.interrupt_kernel()   # input() gets KeyboardInterrupt: the cell ends
                 return True
             if obj is self.pager and (key == QtCore.Qt.Key_Escape or (

@@ -773,6 +773,23 @@ def test_ctrl_c_or_esc_in_the_input_field_interrupts(console):
             console.executed.disconnect(done.append)
 
 
+def test_ctrl_d_in_an_empty_input_field_is_end_of_file(console):
+    done = []
+    console.executed.connect(done.append)
+    try:
+        console.input_buffer = ("try:\n    input('value: ')\nexcept EOFError:\n"
+                                "    print('got EOF')")
+        QTest.keyClick(console.editor, Qt.Key_Return, Qt.ShiftModifier)
+        wait_for(console.stdin_row.isVisible, what="the input field")
+        QTest.keyClick(console.stdin_edit, Qt.Key_D, Qt.ControlModifier)
+        wait_for(lambda: done, 10, "the cell to end")
+        assert done[0]["status"] == "ok" and not console.stdin_row.isVisible()
+        wait_for(lambda: "got EOF" in console.output_text(), 10, "the EOFError handled")
+        assert "value: ^D\n" in console.output_text()
+    finally:
+        console.executed.disconnect(done.append)
+
+
 def test_a_kernel_that_keeps_dying_is_reported_once_and_keeps_the_input(qapp):
     import sys
     c = ConsoleWidget.on_new_kernel(argv=[sys.executable, "-c",
