@@ -835,7 +835,8 @@ class ConsoleWindow(QtWidgets.QMainWindow):
                  ("Shift+Enter", "Run the cell"), ("Ctrl+Enter", "Add a line"),
                  ("Tab", "Complete (a popup: arrows, Enter, Esc)"),
                  ("Up / Down", "History, by the typed prefix"),
-                 ("Esc", "Close the calltip, popup or pager")]
+                 ("Esc", "Close the calltip, popup or pager"),
+                 ("Ctrl+D", "In an empty input() field: end of file")]
         width = max(len(k) for k, _ in rows)
         return "\n".join(f"{k.ljust(width)}  {t}" for k, t in rows)
 
