@@ -54,7 +54,15 @@ def _block_sigint():
 class IOPubThread(threading.Thread):
     """Owns the iopub socket. ``send(msg)`` from any thread queues a message; the
     thread serializes and sends it. Streams registered here are flushed when their
-    deadline passes. On an XPUB socket, each new subscriber gets an iopub_welcome."""
+    deadline passes. On an XPUB socket, each new subscriber gets an iopub_welcome.
+
+    Until the first subscriber arrives (for up to HOLD_SECONDS after start, and at most
+    HOLD_BYTES) messages are held, then sent to it: a client that shows its prompt once
+    the shell channel answers (jupyter console) would otherwise lose a first cell's
+    output and its idle status to its SUB socket's reconnect timer, and wait forever."""
+
+    HOLD_SECONDS = 10.0
+    HOLD_BYTES = 16 << 20
 
     def __init__(self, context, session, url):
         super().__init__(daemon=True, name="ipylite-iopub")
@@ -70,6 +78,8 @@ class IOPubThread(threading.Thread):
         self.streams = []
         self.outputs = 0
         self._stopping = False
+        self._held, self._held_bytes = collections.deque(), 0
+        self._hold_until = time.monotonic() + self.HOLD_SECONDS
 
     def send(self, msg):
         if isinstance(msg, dict) and msg["msg_type"] not in ("status", "execute_input"):
@@ -126,10 +136,33 @@ class IOPubThread(threading.Thread):
             if isinstance(msg, threading.Event):  # see sync()
                 msg.set()
                 continue
-            try:
-                self.session.send(self.socket, msg)
-            except Exception:
-                log.exception("could not send %s on iopub", msg.get("msg_type"))
+            if self._hold_until:
+                if time.monotonic() < self._hold_until:
+                    self._hold(msg)
+                    continue
+                self._release(send=False)   # nobody came: stop holding
+            self._send(msg)
+
+    def _send(self, msg):
+        try:
+            self.session.send(self.socket, msg)
+        except Exception:
+            log.exception("could not send %s on iopub", msg.get("msg_type"))
+
+    def _hold(self, msg):
+        content = msg.get("content") or {}
+        size = 256 + sum(len(v) for v in (content.get("text"), *(content.get("data") or
+                         {}).values()) if isinstance(v, (str, bytes)))
+        self._held.append((msg, size))
+        self._held_bytes += size
+        while self._held_bytes > self.HOLD_BYTES and len(self._held) > 1:
+            self._held_bytes -= self._held.popleft()[1]
+
+    def _release(self, send=True):
+        self._hold_until = 0
+        held, self._held, self._held_bytes = self._held, collections.deque(), 0
+        for msg, _ in held if send else ():
+            self._send(msg)
 
     def _subscriptions(self):
         zmq = _zmq()
@@ -141,6 +174,8 @@ class IOPubThread(threading.Thread):
             if frame[:1] == b"\x01":  # a new subscriber: welcome it before anything else
                 topic = frame[1:].decode("utf8", "replace")
                 self.session.send(self.socket, "iopub_welcome", {"subscription": topic})
+                if self._hold_until:
+                    self._release()
 
     def stop(self, timeout=2.0):
         self._stopping = True

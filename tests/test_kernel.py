@@ -507,6 +507,32 @@ def test_a_cells_output_is_sent_before_its_reply(zkc):
     assert len(streams) >= 3 and max(streams) < reply, log
 
 
+def test_output_from_before_the_first_subscriber_reaches_it():
+    # A client whose iopub socket connects late (jupyter console shows its prompt once
+    # the shell answers) still gets the first cell's output and idle status.
+    km = KernelManager("ipylite")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels(iopub=False)
+    try:
+        msg_id = kc.execute("print('early bird')")
+        assert kc._reply_to(msg_id, timeout=TIMEOUT)["content"]["status"] == "ok"
+        kc.start_channels()
+        seen = []
+        while not (seen and seen[-1]["msg_type"] == "status"
+                   and seen[-1]["content"]["execution_state"] == "idle"
+                   and seen[-1]["parent_header"].get("msg_id") == msg_id):
+            seen.append(kc.get_iopub_msg(timeout=TIMEOUT))
+        assert text_of([m for m in seen if m["parent_header"].get("msg_id") == msg_id]) \
+            == "early bird\n"
+        # and once someone listens, nothing is held back any more
+        c, out = run(kc, "print('later')")
+        assert c["status"] == "ok" and text_of(out) == "later\n"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel()
+
+
 def test_kernel_threads_leave_sigint_to_the_main_thread(zkc):
     # A process-directed SIGINT goes to any thread that does not block it; the kernel's
     # own threads block it, so an interrupt always wakes the main thread's cell.
