@@ -480,6 +480,7 @@ class Kernel:
     _fd_pipes = ()
 
     _in_user_code = False
+    _cell_requested = False
     _sigint_swapped = False
 
     def _enter_cell(self):
@@ -493,7 +494,8 @@ class Kernel:
             self._sigint_swapped = True
 
     def _leave_cell(self):
-        self._in_user_code = False
+        self._in_user_code = self._cell_requested = False
+        self.shell._pending_interrupt = False   # (one that came after the code is dropped)
         if self._sigint_swapped:  # (unless the cell installed a handler of its own)
             self._sigint_swapped = False
             if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
@@ -510,6 +512,9 @@ class Kernel:
         (and must not break the handling of a request)."""
         if self._in_user_code:
             raise KeyboardInterrupt
+        if self._cell_requested:   # the cell is about to start: it starts interrupted
+            self.shell._pending_interrupt = True
+            return
         log.debug("interrupt between cells ignored")
 
     def _install_io(self):
@@ -588,6 +593,8 @@ class Kernel:
         shell_req = channel == "shell"
         if shell_req:
             self.parent, self._parent_idents = msg, idents
+        if handler == self.execute_request:
+            self._cell_requested = True   # an interrupt from now on is this cell's
         self._status("busy", msg)
         try:
             handler(channel, idents, msg)
@@ -595,6 +602,7 @@ class Kernel:
             log.exception("error handling %s", msg_type)
         finally:
             if shell_req:
+                self._cell_requested = False
                 self.flush_streams()
             self._status("idle", msg)
 
@@ -631,7 +639,13 @@ class Kernel:
         shell.payload = []
         outputs = self.iopub.outputs
         try:
-            result = shell.run_cell(code, store_history=store_history, silent=silent)
+            try:
+                result = shell.run_cell(code, store_history=store_history, silent=silent)
+            except KeyboardInterrupt as e:   # it landed in the shell's code, not the cell's
+                from .shell import ExecutionInfo, ExecutionResult
+                result = ExecutionResult(ExecutionInfo(code, store_history, silent))
+                result.error_in_exec = e
+                shell._publish_error("KeyboardInterrupt", e, ["KeyboardInterrupt"])
         finally:
             self._leave_cell()
             self.flush_streams()

@@ -388,7 +388,14 @@ class Shell:
             self.compile_flags |= code.co_flags & _future_flags()
         return codes
 
+    _pending_interrupt = False   # set by a kernel whose interrupt came before the code ran
+
     def _execute(self, codes, result):
+        if self._pending_interrupt:      # interrupted before its code could start
+            self._pending_interrupt = False
+            result.error_in_exec = e = KeyboardInterrupt()
+            self._publish_error('KeyboardInterrupt', e, [self._exception_line(e)])
+            return
         main = sys.modules.get('__main__')
         sys.modules['__main__'] = self.user_module      # so pickle finds cell classes
         try:

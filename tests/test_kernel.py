@@ -533,6 +533,37 @@ def test_output_from_before_the_first_subscriber_reaches_it():
         km.shutdown_kernel()
 
 
+def test_an_interrupt_before_the_cells_code_starts_interrupts_it(zkc):
+    # The client saw "busy" and interrupted: the signal lands while the kernel is still
+    # announcing the cell, before its code runs. The cell starts interrupted (it used
+    # to be dropped as "between cells", and the cell ran on).
+    run(zkc, "import os, signal, threading\nfrom ipylite.kernel import Kernel\n"
+             "_k = Kernel.instance\n_publish = _k.publish\n"
+             "def _interrupting(msg_type, *a, **kw):\n"
+             "    if msg_type == 'execute_input':\n"
+             "        _k.publish = _publish\n"
+             "        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)\n"
+             "    return _publish(msg_type, *a, **kw)\n"
+             "_k.publish = _interrupting")
+    c, out = run(zkc, "print('the cell ran')")
+    assert c["status"] == "error" and c["ename"] == "KeyboardInterrupt", c
+    assert "the cell ran" not in text_of(out)
+    zkc.flush_iopub()
+    c, out = run(zkc, "print('next')")
+    assert c["status"] == "ok" and text_of(out) == "next\n"
+
+
+def test_an_interrupt_in_the_shells_own_code_still_gets_a_reply(zkc):
+    run(zkc, "def _stop(info):\n"
+             "    get_ipython().events.unregister('pre_run_cell', _stop)\n"
+             "    raise KeyboardInterrupt\n"
+             "get_ipython().events.register('pre_run_cell', _stop)")
+    c, _ = run(zkc, "1 + 1")
+    assert c["status"] == "error" and c["ename"] == "KeyboardInterrupt", c
+    zkc.flush_iopub()
+    assert run(zkc, "2 + 2")[0]["status"] == "ok"
+
+
 def test_kernel_threads_leave_sigint_to_the_main_thread(zkc):
     # A process-directed SIGINT goes to any thread that does not block it; the kernel's
     # own threads block it, so an interrupt always wakes the main thread's cell.
