@@ -235,6 +235,23 @@ class Controller:
                 self.wire.send(self.sockets["engines"], {"t": "abort", "ids": mids}, ident=e.ident)
         return {"t": "aborted"}
 
+    def client_signal(self, head):
+        """Send a signal (SIGINT: interrupt the running task) to engines on this host."""
+        sig, targets = int(head.get("sig", signal.SIGINT)), head.get("targets")
+        sent, elsewhere = [], []
+        for e in sorted(self.engines.values(), key=lambda e: e.id):
+            if targets is not None and e.id not in targets:
+                continue
+            if not (e.local and e.pid):
+                elsewhere.append(e.id)
+                continue
+            try:
+                os.kill(e.pid, sig)
+                sent.append(e.id)
+            except OSError as err:
+                log.warning("could not signal engine %s (pid %s): %s", e.id, e.pid, err)
+        return {"t": "signal_reply", "sent": sent, "elsewhere": elsewhere}
+
     def client_shutdown(self, head):
         targets = head.get("targets")
         for e in list(self.engines.values()):

@@ -101,23 +101,29 @@ def _import(names):
 class Capture(io.StringIO):
     """sys.stdout / sys.stderr during a task. Everything written is in the reply's
     metadata; text written while a task runs longer than ``live_after`` seconds is also
-    sent at once (at most every ``live_every`` seconds) as a stream message."""
+    sent at once (at most every ``live_every`` seconds) as a stream message, and the
+    engine's flusher thread sends what is left unsent (a print before a long
+    computation) every ``live_every`` seconds. Every send holds ``lock``, which the
+    engine also holds while it ends a task, so the task's socket is used by one thread
+    at a time and never after the task's result."""
     live_after = 0.5
     live_every = 0.2
 
-    def __init__(self, name, send):
+    def __init__(self, name, send, lock=None):
         super().__init__()
         self.name = name
         self.send = send            # send(name, text), or None
+        self.lock = lock or threading.RLock()
         self.start = self.last = time.monotonic()
         self.sent = 0
-        self.main = threading.get_ident()
+        self.active = True
 
     def isatty(self):
         return False
 
     def write(self, text):
-        n = super().write(text)
+        with self.lock:
+            n = super().write(text)
         if self.send is not None and "\n" in text:
             now = time.monotonic()
             if now - self.start > self.live_after and now - self.last > self.live_every:
@@ -129,15 +135,21 @@ class Capture(io.StringIO):
             self.flush_live()
 
     def flush_live(self, now=None, lines=False):
-        if threading.get_ident() != self.main:
-            return                  # the socket belongs to the main thread
-        text = self.getvalue()[self.sent:]
-        if lines:
-            text = text[:text.rfind("\n") + 1]
-        if text:
-            self.sent += len(text)
-            self.last = now or time.monotonic()
-            self.send(self.name, text)
+        with self.lock:
+            if not self.active or self.send is None:
+                return
+            text = self.getvalue()[self.sent:]
+            if lines:
+                text = text[:text.rfind("\n") + 1]
+            if text:
+                self.sent += len(text)
+                self.last = now or time.monotonic()
+                self.send(self.name, text)
+
+    def close_live(self):
+        """The task is over: nothing more goes out as a stream message."""
+        with self.lock:
+            self.active = False
 
 
 class EnginePublisher:
@@ -192,6 +204,9 @@ class Engine:
         self.aborted = set()
         self.exiting = False
         self.pub = EnginePublisher()
+        self.send_lock = threading.RLock()  # a running task's socket, see Capture
+        self.in_task = False                # SIGINT interrupts tasks only
+        self.captures = ()
         self.shell = Shell(display_pub=self.pub)
         set_namespace(self.shell.user_ns)
 
@@ -239,6 +254,8 @@ class Engine:
         self.hb_timeout = float(self.info.get("hb_timeout") or 10)
         threading.Thread(target=self._echo, args=(hb, cap), daemon=True,
                          name="ipylite-engine-hb").start()
+        threading.Thread(target=self._flusher, daemon=True,
+                         name="ipylite-engine-output").start()
         log.info("engine %s registered (direct socket %s)", self.id, self.url)
 
     @staticmethod
@@ -250,6 +267,25 @@ class Engine:
             zmq.proxy(sock, sock, capture)
         except zmq.ZMQError:
             pass
+
+    def _on_sigint(self, signum, frame):
+        """Ctrl-C / Client.send_signal(SIGINT): interrupt the running task (it fails
+        with KeyboardInterrupt); between tasks it is ignored, so the engine lives."""
+        if self.in_task:
+            raise KeyboardInterrupt
+        log.info("engine %s: SIGINT between tasks ignored", self.id)
+
+    def _flusher(self):
+        """Send a running task's output that waits for no more writes (a print
+        followed by a long computation), as ipyparallel's engines do."""
+        import signal
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C is the task's
+        while True:
+            time.sleep(Capture.live_every)
+            with self.send_lock:
+                for c in self.captures:
+                    if time.monotonic() - c.start > c.live_after:
+                        c.flush_live()
 
     def _heard_controller(self):
         """Drain the captured pings; False once none came for hb_timeout seconds."""
@@ -345,12 +381,16 @@ class Engine:
             def live(name, text):
                 self.wire.send(sock, {"t": "stream", "id": msg_id, "name": name,
                                       "text": text, "eid": self.id}, ident=ident)
-            sys.stdout = out = Capture("stdout", live)
-            sys.stderr = err = Capture("stderr", live)
+            out = Capture("stdout", live, self.send_lock)
+            err = Capture("stderr", live, self.send_lock)
+            with self.send_lock:
+                self.captures = (out, err)
+            sys.stdout, sys.stderr = out, err
             pub = self.pub
             pub.outputs = []
             pub.result = None
             try:
+                self.in_task = True
                 if head["t"] == "apply":
                     f, args, kwargs = loads(payload, bufs)
                     value = f(*args, **kwargs)
@@ -370,7 +410,12 @@ class Engine:
             except BaseException:
                 error = _error(*sys.exc_info())
             finally:
+                self.in_task = False
                 sys.stdout, sys.stderr = saved
+                with self.send_lock:
+                    self.captures = ()
+                    out.close_live()
+                    err.close_live()
             if pub.outputs:
                 md["outputs"] = pub.outputs
             if pub.result is not None:
@@ -468,11 +513,18 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
     engine = Engine(info, engine_id)
     engine.shell.user_ns.update(ns)
     engine.connect()
+    import signal
+    try:
+        previous = signal.signal(signal.SIGINT, engine._on_sigint)
+    except ValueError:              # serve() called from a thread: no handler
+        previous = None
     try:
         engine.run()
     except KeyboardInterrupt:
         pass
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         engine.ctx.destroy(linger=500)
         _RUNNING = False
     return engine.shell.user_ns

@@ -5,15 +5,18 @@ Public API::
     Cluster(n=4)                  start a controller and n local engines; a context
                                   manager: ``with Cluster(n=4) as rc: ...``
     Client(url_file=None, profile="default", cluster_id="")
-        rc.ids, rc.wait_for_engines(n, timeout), rc[:], rc[0], rc.direct_view(),
-        rc.load_balanced_view(), rc.abort(), rc.shutdown(), rc.close()
+        rc.ids, rc.wait_for_engines(n, timeout), rc[:], rc[0], rc[-1], rc.direct_view(),
+        rc.load_balanced_view(), rc.wait(jobs, timeout), rc.outstanding, rc.abort(),
+        rc.send_signal(SIGINT, targets), rc.queue_status(), rc.shutdown(), rc.close()
     DirectView                    apply / apply_sync / apply_async, map / map_sync /
                                   map_async / imap, execute, run, push, pull, view["x"],
                                   scatter, gather, sync_imports, remote, parallel, activate
     LoadBalancedView              the same calls, plus retries, timeout, chunksize, after,
                                   follow (dependencies)
     AsyncResult                   get, wait, ready, successful, metadata, stdout,
-                                  wall_time, serial_time, wait_interactive
+                                  wall_time, serial_time, elapsed, wait_interactive,
+                                  display_outputs, get_dict, ar[i], and Future's
+                                  result / done / exception / add_done_callback
     RemoteError, CompositeError, EngineError, TaskTimeout, TaskAborted
 
 Command line (ipcluster.py)::
@@ -124,6 +127,17 @@ class CompositeError(RemoteError):
 
 # ==================================================================== AsyncResult
 
+class Metadata(dict):
+    """A task's metadata: a dict whose keys are also attributes (md.engine_id)."""
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"task metadata has no {key!r} "
+                                 f"(keys: {', '.join(sorted(map(str, self)))})") from None
+
+
 class AsyncResult:
     """The future of one or many tasks."""
 
@@ -141,6 +155,7 @@ class AsyncResult:
         self._submitted = {}
         self._arrival = []
         self._live = {}             # msg_id -> stdout/stderr so far of running tasks
+        self._callbacks = []
         self.echo = False           # print running tasks' output as it arrives
 
     # -- filled in by the client
@@ -155,6 +170,16 @@ class AsyncResult:
     def _deliver(self, head, payload, buffers):
         self._raw[head["id"]] = (head, payload, buffers)
         self._arrival.append(head["id"])
+        if self._callbacks and len(self._raw) == len(self.msg_ids):
+            callbacks, self._callbacks = self._callbacks, []
+            for fn in callbacks:
+                self._call(fn)
+
+    def _call(self, fn):
+        try:
+            fn(self)
+        except Exception:
+            log.exception("a done-callback of %r failed", self)
 
     def _decode(self, msg_id):
         if msg_id not in self._values:
@@ -196,8 +221,6 @@ class AsyncResult:
         if errors:
             if self._single or len(self.msg_ids) == 1 and not self._mapped:
                 raise errors[0]
-            if len(errors) == 1 and self._mapped:
-                raise errors[0]
             raise CompositeError(f"{len(errors)} of {len(self.msg_ids)} tasks failed", errors)
         values = [v for _, v in outcomes]
         if self._mapped:
@@ -234,6 +257,76 @@ class AsyncResult:
     def __len__(self):
         return len(self.msg_ids)
 
+    def get_dict(self, timeout=None):
+        """{engine id: result} of an apply or execute on several engines."""
+        if self._mapped:
+            raise ValueError("get_dict() is for one result per engine (apply, execute, "
+                             "pull), not for a map: use get()")
+        self.get(timeout)
+        eids = [self._raw[m][0].get("eid") for m in self.msg_ids]
+        if len(set(eids)) < len(eids):
+            raise ValueError(f"several results came from one engine ({eids}): use get()")
+        return {e: self._decode(m)[1] for e, m in zip(eids, self.msg_ids)}
+
+    def __getitem__(self, key):
+        """ar[i]: the i-th result (of a map: the i-th element); waits for all."""
+        values = self.get()
+        if self._single:
+            raise TypeError("a single result cannot be indexed: use get()")
+        return values[key]
+
+    @property
+    def r(self):
+        return self.get()
+
+    # -- concurrent.futures.Future's API (callbacks run in whichever call of
+    #    this client receives the last result: get, wait, ready, spin, ...)
+    def result(self, timeout=None):
+        return self.get(timeout)
+
+    def done(self):
+        return self.ready()
+
+    def exception(self, timeout=None):
+        """The error get() would raise (None if every task succeeded)."""
+        try:
+            self.get(timeout)
+        except TimeoutError:
+            if not self.ready():
+                raise
+        except RemoteError as e:
+            return e
+        return None
+
+    def add_done_callback(self, fn):
+        """fn(ar) once every task is done (at once if they already are)."""
+        if len(self._raw) == len(self.msg_ids):
+            self._call(fn)
+        else:
+            self._callbacks.append(fn)
+
+    def cancel(self):
+        return False
+
+    def cancelled(self):
+        return False
+
+    def running(self):
+        return not self.ready()
+
+    @property
+    def sent(self):
+        return True                 # sends happen in the call that made the result
+
+    @property
+    def elapsed(self):
+        """Seconds since the first task was submitted (wall_time once done)."""
+        if self.ready():
+            return self.wall_time
+        if not self._submitted:
+            return 0.0
+        return time.time() - min(self._submitted.values())
+
     def abort(self):
         self._client.abort(self)
 
@@ -243,9 +336,10 @@ class AsyncResult:
         mds = []
         for m in self.msg_ids:
             raw = self._raw.get(m)
-            md = dict(raw[0].get("md") or {}) if raw else dict(self._live.get(m, {}))
+            md = Metadata(raw[0].get("md") or {}) if raw else Metadata(self._live.get(m, {}))
             md["msg_id"] = m
             md["submitted"] = self._submitted.get(m)
+            md["status"] = None if not raw else "error" if raw[0].get("err") else "ok"
             if raw and raw[0].get("err"):
                 md["error"] = raw[0]["err"]
             mds.append(md)
@@ -309,23 +403,33 @@ class AsyncResult:
         file.write(f"\rdone: {self.progress}/{len(self.msg_ids)} tasks, "
                    f"{time.monotonic() - start:.1f} s\n")
 
-    def display_outputs(self):
-        """Print each engine's stdout, stderr and text displays, labelled."""
-        for md in self._mds():
+    def display_outputs(self, groupby="engine", _skip_streamed=False):
+        """Print each engine's stdout, stderr, text displays and value, labelled:
+        groupby "engine" (or "order"): all of one engine's, then the next's; "type":
+        every engine's stdout, then every stderr, displays, values."""
+        if groupby not in ("engine", "type", "order"):
+            raise ValueError(f"groupby must be 'engine', 'type' or 'order', not {groupby!r}")
+        items = []                      # (engine index, kind, file, text)
+        for i, md in enumerate(self._mds()):
             eid = md.get("engine_id")
-            if md.get("stdout"):
-                print(f"[stdout:{eid}] " + md["stdout"], end="" if md["stdout"].endswith(
-                    "\n") else "\n")
-            if md.get("stderr"):
-                print(f"[stderr:{eid}] " + md["stderr"], end="" if md["stderr"].endswith(
-                    "\n") else "\n", file=sys.stderr)
+            live = self._live.get(md["msg_id"], {}) if _skip_streamed else {}
+            for kind, (name, file) in enumerate((("stdout", sys.stdout),
+                                                 ("stderr", sys.stderr))):
+                text = md.get(name, "")[len(live.get(name, "")):]
+                if text:
+                    items.append((i, kind, file, f"[{name}:{eid}] " + text.rstrip("\n")))
             for out in md.get("outputs", []):
                 text = out["data"].get("text/plain")
                 if text is not None:
-                    print(f"[output:{eid}] {text}")
+                    items.append((i, 2, sys.stdout, f"[output:{eid}] {text}"))
             er = md.get("execute_result")
             if er:
-                print(f"Out[{eid}:{er['execution_count']}]: {er['data'].get('text/plain', '')}")
+                items.append((i, 3, sys.stdout, f"Out[{eid}:{er['execution_count']}]: "
+                                                f"{er['data'].get('text/plain', '')}"))
+        if groupby == "type":
+            items.sort(key=lambda x: (x[1], x[0]))
+        for _, _, file, text in items:
+            print(text, file=file)
 
     def __repr__(self):
         state = "finished" if len(self._raw) == len(self.msg_ids) else "pending"
@@ -576,8 +680,11 @@ class Client:
     # -- views
     def __getitem__(self, key):
         if isinstance(key, int):
-            if key not in self.ids:
-                raise IndexError(f"no engine with id {key} (engines: {self.ids})")
+            ids = self.ids
+            if key < 0 and -key <= len(ids):
+                key = ids[key]              # rc[-1]: the last engine, as in a list
+            if key not in ids:
+                raise IndexError(f"no engine with id {key} (engines: {ids})")
             return DirectView(self, key)
         if isinstance(key, slice):
             return DirectView(self, self.ids[key])
@@ -594,8 +701,63 @@ class Client:
     def load_balanced_view(self, targets=None):
         return LoadBalancedView(self, targets)
 
-    def queue_status(self):
-        return self._request({"t": "queue_status"})
+    @property
+    def outstanding(self):
+        """The msg ids of tasks sent by this client and not yet finished."""
+        self.spin(0)
+        return set(self._pending)
+
+    def wait(self, jobs=None, timeout=-1):
+        """Wait for jobs (AsyncResults or msg ids; default: everything outstanding),
+        at most timeout seconds (-1 or None: no limit). True if all are done."""
+        if timeout is not None and timeout < 0:
+            timeout = None
+        if jobs is None:
+            ids = set(self._pending)
+        else:
+            ids = set(_ids(jobs))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while ids & self._pending.keys():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                self.spin(0)
+                return not ids & self._pending.keys()
+            self.spin(1.0 if left is None else min(left, 1.0))
+        return True
+
+    def send_signal(self, sig=None, targets=None, block=None):
+        """Send a signal (default SIGINT: interrupt the running task, which then fails
+        with KeyboardInterrupt; idle engines ignore it) to engines (default: all).
+        The controller sends it, so it reaches engines on the controller's host;
+        returns the ids it was sent to."""
+        import signal
+        sig = signal.SIGINT if sig is None else int(sig)
+        tl = None if targets in (None, "all") else (
+            [targets] if isinstance(targets, int) else list(targets))
+        if tl is not None:
+            missing = [t for t in tl if t not in self.ids]
+            if missing:
+                raise ValueError(f"no engine with id {missing[0]!r} (engines: {self.ids})")
+        reply = self._request({"t": "signal", "sig": sig, "targets": tl})
+        if reply.get("elsewhere"):
+            log.warning("engines %s run on other hosts and were not signalled",
+                        reply["elsewhere"])
+        return reply["sent"]
+
+    def use_cloudpickle(self):
+        """Accepted for ipyparallel scripts (closures already travel by value)."""
+        return self.direct_view().use_cloudpickle()
+
+    use_dill = use_pickle = use_cloudpickle
+
+    def queue_status(self, targets=None, verbose=False):
+        """{engine id: {"queue": tasks waiting or running there, "tasks": the same},
+        "unassigned": load-balanced tasks not yet given to an engine}"""
+        reply = self._request({"t": "queue_status"})
+        status = {"unassigned": reply["unassigned"], "engines": reply["engines"]}
+        for eid, n in reply["engines"].items():
+            status[eid] = {"queue": n, "tasks": n}
+        return status
 
     def abort(self, jobs=None, targets=None):
         """Abort tasks not yet started: an AsyncResult, msg ids, or (default) all pending."""
@@ -738,9 +900,20 @@ class View:
     def abort(self, jobs=None):
         self.client.abort(jobs)
 
+    # ipyparallel's serializer switches: functions, lambdas and closures already
+    # travel by value here, so these only check that the engines answer
+    def use_cloudpickle(self):
+        return self.apply_async(_true)
+
+    use_dill = use_pickle = use_cloudpickle
+
     def wait(self, jobs=None, timeout=None):
         jobs = [jobs] if isinstance(jobs, AsyncResult) else (jobs or [])
         return all(j.wait(timeout) for j in jobs)
+
+
+def _true():
+    return True
 
 
 def _partition(seq, n):
@@ -755,14 +928,46 @@ def _partition(seq, n):
     return out
 
 
+def _is_array(x):
+    return hasattr(x, "__array__") and hasattr(x, "shape")
+
+
+def _seq(s):
+    """s as something with len() and slicing (generators and sets become lists)."""
+    if _is_array(s) or isinstance(s, (list, tuple, range, str, bytes)):
+        return s
+    return list(s)
+
+
 def _concat(parts):
-    if parts and all(hasattr(p, "__array__") and hasattr(p, "shape") for p in parts):
+    """Join per-engine parts as ipyparallel does: arrays concatenated, lists and tuples
+    chained, anything else (scalars) returned as a list with one item per engine."""
+    if parts and all(_is_array(p) for p in parts):
         import numpy
         return numpy.concatenate(parts)
-    out = []
-    for p in parts:
-        out.extend(p)
-    return out
+    if parts and isinstance(parts[0], (list, tuple)):
+        out = []
+        for p in parts:
+            out.extend(p)
+        return out
+    return list(parts)
+
+
+def _interleave(parts):
+    """The inverse of round-robin partitioning (part i holds items i, i+n, ...)."""
+    if parts and all(_is_array(p) for p in parts):
+        import numpy
+        first = numpy.asarray(parts[0])
+        out = numpy.empty((sum(len(p) for p in parts),) + first.shape[1:], first.dtype)
+        for i, p in enumerate(parts):
+            out[i::len(parts)] = p
+        return out
+    if parts and isinstance(parts[0], (list, tuple)):
+        out = []
+        for i in range(max((len(p) for p in parts), default=0)):
+            out.extend(p[i] for p in parts if len(p) > i)
+        return out
+    return list(parts)
 
 
 class DirectView(View):
@@ -802,6 +1007,7 @@ class DirectView(View):
         tl = self._target_list(targets)
         if not tl:
             raise RuntimeError("no engines to run on: start some, or wait_for_engines()")
+        seqs = [_seq(s) for s in seqs]
         length = min(len(s) for s in seqs)
         seqs = [s[:length] if len(s) > length else s for s in seqs]
         parts = [_partition(s, len(tl)) for s in seqs]
@@ -813,6 +1019,48 @@ class DirectView(View):
             payload, bufs = dumps((_map, (f, *chunk), {}))
             self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         return ar
+
+    def parallel(self, dist="b", block=None):
+        """Decorator, as ipyparallel's: calling the function with sequences splits
+        them over the engines (dist "b": contiguous blocks, "r": round robin), calls it
+        ONCE per engine with that engine's part, and joins the parts' results (arrays
+        concatenated, lists chained, scalars listed). ``f.map(seq)`` instead calls it
+        on each element."""
+        if dist not in ("b", "r"):
+            raise ValueError(f"dist must be 'b' (blocks) or 'r' (round robin), not {dist!r}")
+
+        def deco(f):
+            def call(*seqs):
+                seqs = [_seq(s) for s in seqs]
+                lengths = [len(s) for s in seqs]
+                if len(set(lengths)) > 1:
+                    raise ValueError(f"all sequences must have equal length, but have "
+                                     f"{lengths}")
+                if not seqs or not lengths[0]:
+                    return []
+                tl = self._target_list()
+                if not tl:
+                    raise RuntimeError("no engines to run on: start some, or "
+                                       "wait_for_engines()")
+                n = len(tl)
+                parts = [_partition(s, n) if dist == "b" else [s[i::n] for i in range(n)]
+                         for s in seqs]
+                ar = AsyncResult(self.client, [], getattr(f, "__name__", "parallel"),
+                                 gather=_concat if dist == "b" else _interleave)
+                for i, eid in enumerate(tl):
+                    chunk = [p[i] for p in parts]
+                    if len(chunk[0]) == 0:
+                        continue
+                    payload, bufs = dumps((f, chunk, {}))
+                    self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
+                return ar.get() if self._block(block) else ar
+
+            def map(*seqs):
+                return self.map(f, *seqs, block=block)
+            call.__name__, call.__doc__, call.__wrapped__ = f.__name__, f.__doc__, f
+            call.map = map
+            return call
+        return deco
 
     def execute(self, code, silent=True, targets=None, block=None):
         """Run code in the engines' namespaces, as at their prompt."""
@@ -980,15 +1228,19 @@ def _parse_px(line):
     targets = None
     if args.targets:
         t = args.targets
-        if t == "all":
-            targets = "all"
-        elif ":" in t:
-            a, _, b = t.partition(":")
-            targets = slice(int(a) if a else None, int(b) if b else None)
-        elif "," in t:
-            targets = [int(x) for x in t.split(",") if x]
-        else:
-            targets = int(t)
+        try:
+            if t == "all":
+                targets = "all"
+            elif ":" in t and t.count(":") <= 2:
+                targets = slice(*[int(x) if x else None for x in t.split(":")])
+            elif "," in t:
+                targets = [int(x) for x in t.split(",") if x]
+            else:
+                targets = int(t)
+        except ValueError:
+            from .shell import UsageError
+            raise UsageError(f"%px --targets {t}: give an engine id (0), a list (0,2), a "
+                             f"slice (1:3, ::2) or all") from None
     return args, targets, code
 
 
@@ -1008,8 +1260,20 @@ def register_magics(shell, view, suffix=""):
         ar = v.execute(code, silent=False, block=False)
         state["last"] = ar
         if block:
-            ar.wait()
-            ar.display_outputs()
+            ar.echo = True              # output as it comes, as ipyparallel's %px does
+            try:
+                ar.wait()
+            except KeyboardInterrupt:   # Ctrl-C: interrupt the engines' code too
+                mine = set(ar.msg_ids)
+                running = sorted(e for e, ids in view.client._on_engine.items()
+                                 if ids & mine) or v._target_list()
+                print(f"interrupting engine(s) {running}", file=sys.stderr)
+                view.client.send_signal(None, running)
+                ar.wait(10)
+                raise
+            finally:
+                ar.echo = False
+            ar.display_outputs(_skip_streamed=True)
             ar.get()
         return None if block else ar
 
@@ -1038,11 +1302,18 @@ def register_magics(shell, view, suffix=""):
                 return original(raw_cell, store_history, silent)
             from .shell import ExecutionInfo, ExecutionResult
             result = ExecutionResult(ExecutionInfo(raw_cell, store_history, silent))
+            result.execution_count = shell.execution_count
+            numbered = store_history and not silent and raw_cell.strip()
+            if numbered:                # numbered and kept in history, as at the prompt
+                shell._store_input(shell.execution_count, raw_cell, raw_cell)
             try:
                 _run(raw_cell, None, True)
             except RemoteError as e:
                 result.error_in_exec = e
                 print(e, file=sys.stderr)
+            finally:
+                if numbered:
+                    shell.execution_count += 1
             return result
         state["run_cell"] = original
         shell.run_cell = run_cell
@@ -1140,6 +1411,11 @@ class Cluster:
         self.proc = None
 
     def __enter__(self):
+        return self.start_and_connect_sync()
+
+    # ipyparallel 7's names
+    def start_and_connect_sync(self):
+        """Start the cluster, connect, wait for its engines; returns the Client."""
         self.start()
         try:
             self.connect_client()
@@ -1148,6 +1424,10 @@ class Cluster:
             self.stop()
             raise
         return self.client
+
+    start_cluster_sync = start
+    connect_client_sync = connect_client
+    stop_cluster_sync = stop
 
     def __exit__(self, *exc):
         self.stop()
