@@ -743,6 +743,14 @@ def print_document(doc, path, bg, images=()):
             copy.drawContents(painter, QtCore.QRectF(0, i * page.height(),
                                                      page.width(), page.height()))
             painter.restore()
+            # the page number, bottom right in the margin (a font in points is sized
+            # for the printer itself, so this is drawn unscaled, in printer pixels)
+            dark = QtGui.QColor(bg).lightness() < 128
+            painter.setPen(QtGui.QColor("#aaaaaa" if dark else "#555555"))
+            painter.setFont(QtGui.QFont("Sans", 9))
+            painter.drawText(QtCore.QRectF(margin * scale, (margin + page.height()) * scale,
+                                           page.width() * scale, margin * scale / 2),
+                             int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter), str(i + 1))
     finally:
         if painter is not None:
             painter.end()

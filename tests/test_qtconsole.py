@@ -902,10 +902,15 @@ def test_print_to_pdf_in_dark_style_keeps_the_dark_background(qapp, tmp_path):
     import subprocess
     c = make_console(style="dark")
     try:
-        run(c, "print('dark text ' * 5)")
+        run(c, "print('dark text ' * 5)\nfor i in range(120): print('line', i)")
         c.save_pdf(str(tmp_path / "dark.pdf"))
     finally:
         c.shutdown()
+    text = subprocess.run(["pdftotext", str(tmp_path / "dark.pdf"), "-"], check=True,
+                          timeout=60, capture_output=True, text=True).stdout
+    lines = text.splitlines()
+    assert "line 0" in lines and "line 119" in lines          # nothing lost between pages
+    assert "1" in lines and "2" in lines                      # numbered pages
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(tmp_path / "dark.pdf"),
                     str(tmp_path / "page")], check=True, timeout=60)
     page = QtGui.QImage(str(tmp_path / "page.png"))
