@@ -404,12 +404,17 @@ class AsyncResult:
                    f"{time.monotonic() - start:.1f} s\n")
 
     def display_outputs(self, groupby="engine", _skip_streamed=False):
-        """Print each engine's stdout, stderr, text displays and value, labelled:
+        """Print each engine's stdout, stderr, displays and value, labelled:
         groupby "engine" (or "order"): all of one engine's, then the next's; "type":
-        every engine's stdout, then every stderr, displays, values."""
+        every engine's stdout, then every stderr, displays, values. In a notebook or
+        console (a kernel's shell) rich displays (figures, HTML) are shown as such,
+        with "engine" in their metadata, as ipyparallel does; elsewhere as text."""
         if groupby not in ("engine", "type", "order"):
             raise ValueError(f"groupby must be 'engine', 'type' or 'order', not {groupby!r}")
-        items = []                      # (engine index, kind, file, text)
+        from .display import _shell, publish_display_data
+        shell = _shell()
+        rich = shell is not None and getattr(shell, "kernel", None) is not None
+        items = []                      # (engine index, kind, file, text or bundle)
         for i, md in enumerate(self._mds()):
             eid = md.get("engine_id")
             live = self._live.get(md["msg_id"], {}) if _skip_streamed else {}
@@ -420,7 +425,9 @@ class AsyncResult:
                     items.append((i, kind, file, f"[{name}:{eid}] " + text.rstrip("\n")))
             for out in md.get("outputs", []):
                 text = out["data"].get("text/plain")
-                if text is not None:
+                if rich and set(out["data"]) - {"text/plain"}:
+                    items.append((i, 2, sys.stdout, (f"[output:{eid}]", out, eid)))
+                elif text is not None:
                     items.append((i, 2, sys.stdout, f"[output:{eid}] {text}"))
             er = md.get("execute_result")
             if er:
@@ -429,7 +436,14 @@ class AsyncResult:
         if groupby == "type":
             items.sort(key=lambda x: (x[1], x[0]))
         for _, _, file, text in items:
-            print(text, file=file)
+            if isinstance(text, tuple):
+                label, out, eid = text
+                print(label, file=file)
+                file.flush()            # (the label before the display it names)
+                publish_display_data(out["data"], dict(out.get("metadata") or {},
+                                                       engine=eid))
+            else:
+                print(text, file=file)
 
     def __repr__(self):
         state = "finished" if len(self._raw) == len(self.msg_ids) else "pending"

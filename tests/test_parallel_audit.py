@@ -305,3 +305,29 @@ def test_ctrl_c_in_px_interrupts_the_engines(rc):
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
+
+
+def test_px_in_a_kernel_shows_engines_rich_displays_as_displays(rc):
+    # In a notebook or console, %px's figures and HTML from the engines are shown as
+    # displays (with the engine in their metadata), as ipyparallel republishes them
+    from ipylite.protocol import KernelManager
+    km = KernelManager("ipylite")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=30)
+        out = []
+        reply = kc.execute_interactive(
+            f"from ipylite.parallel import Client\nrc = Client(url_file={rc.url_file!r})\n"
+            "%px from ipylite.display import display, HTML; display(HTML(f'<b>from {engine_id}</b>'))",
+            timeout=60, output_hook=out.append)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        shown = [m["content"] for m in out if m["msg_type"] == "display_data"]
+        assert sorted(c["data"]["text/html"] for c in shown) == ["<b>from 0</b>", "<b>from 1</b>"]
+        assert sorted(c["metadata"]["engine"] for c in shown) == [0, 1]
+        labels = "".join(m["content"]["text"] for m in out if m["msg_type"] == "stream")
+        assert "[output:0]" in labels and "[output:1]" in labels
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel()
