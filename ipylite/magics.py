@@ -116,13 +116,13 @@ def register_magics(shell, obj):
 
 def install(shell):
     """Give a new Shell the built-in magics (the Shell calls this when built)."""
-    from . import sysmagics
+    from . import moremagics, sysmagics
     state = shell.magics_state = MagicState(shell)
     shell.user_ns['_dh'] = state.dir_history
     for cls in (BasicMagics, ExtensionMagics, WorkflowMagics, ExecutionMagics,
                 NamespaceMagics, IntrospectionMagics, HistoryMagics,
                 sysmagics.DisplayMagics, sysmagics.OSMagics, sysmagics.LoggingMagics,
-                sysmagics.RunMagics):
+                sysmagics.RunMagics) + moremagics.CLASSES:
         register_magics(shell, cls(shell))
     sysmagics.install_default_aliases(shell)
     state.hidden = set(shell.user_ns)

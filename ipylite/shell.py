@@ -184,6 +184,8 @@ class Shell:
     system_stdin = None
     builtin_magics = True           # False: a bare shell with only its own few magics
     figure_scale = 1                # inline figures' pixels per logical pixel (HiDPI: 2)
+    autoawait = True                # top-level `await` in cells (%autoawait)
+    autocall = 0                    # `f x` runs f(x): 0 off, 1 smart, 2 full (%autocall)
     _current = None
 
     def __init__(self, user_ns=None, user_module=None, display_pub=None, history=None,
@@ -345,7 +347,7 @@ class Shell:
         self._store_history = store_history
         try:
             try:
-                cell = self.transform_cell(raw_cell)
+                cell = self.transform_cell(raw_cell, run=True)
             except Exception as e:
                 self.showtraceback()
                 result.error_before_exec = e
@@ -372,7 +374,7 @@ class Shell:
     def _compile(self, cell, filename, silent):
         """Code objects for the cell: [(code, is_last_expression)]."""
         import ast
-        flags = self.compile_flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        flags = self.compile_flags | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if self.autoawait else 0)
         tree = compile(cell, filename, 'exec', flags | ast.PyCF_ONLY_AST, dont_inherit=True)
         body, last = tree.body, None
         if (body and isinstance(body[-1], ast.Expr) and not silent
@@ -492,7 +494,7 @@ class Shell:
 
     # -- input transforms --------------------------------------------------
 
-    def transform_cell(self, cell):
+    def transform_cell(self, cell, run=False):
         """IPython syntax to Python: pasted prompts, %%cell and %line magics,
         !shell commands (x = !cmd too), obj? / obj?? help.  Lines inside strings,
         brackets or continuations are left alone."""
@@ -501,7 +503,8 @@ class Shell:
         if first is not None and lines[first][:1] in (' ', '\t'):    # a common indent goes
             pad = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
             lines = [line[len(pad):] if line.startswith(pad) else line for line in lines]
-        if first is not None and lines[first].startswith('%%'):
+        if first is not None and lines[first].startswith('%%') and (     # not %%name?
+                len(lines) > first + 1 or not lines[first].rstrip().endswith('?')):
             name, arg = (lines[first][2:].split(None, 1) + [''])[:2]
             body = ''.join(lines[first + 1:])
             return 'get_ipython().run_cell_magic(%r, %r, %r)\n' % (name, arg.rstrip(), body)
@@ -511,6 +514,9 @@ class Shell:
                 new = _transform_line(line)
                 if new is None and self.automagic:
                     new = self._automagic(line, cell)
+                if new is None and self.autocall and len(lines) == 1:
+                    from .moremagics import autocall_line
+                    new = autocall_line(self, line, echo=run)
                 if new is not None:
                     out.append(new)
                     continue

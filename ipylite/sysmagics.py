@@ -189,43 +189,12 @@ class OSMagics(Magics):
     line_sx = line_system
 
     def _script(self, prog, line, cell):
-        import subprocess
-        if prog is None:
-            prog, _, line = line.strip().partition(' ')
-            if not prog:
-                raise UsageError('%%script: missing program (e.g. %%script python3)')
-        opts, rest = parse_options('script', line, '', ('out=', 'err=', 'bg', 'proc='))
-        words = [prog] + _split('script', rest)
-        try:
-            proc = subprocess.Popen(words, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE)
-        except OSError as e:
-            raise UsageError('%%%%script: cannot run %r: %s' % (words[0], e.strerror)) from None
-        if 'bg' in opts:
-            proc.stdin.write(cell.encode())
-            proc.stdin.close()
-            if 'proc' in opts:
-                self.shell.user_ns[opts['proc']] = proc
-            print('Started %s in the background (pid %d)' % (words[0], proc.pid))
-            return
-        try:
-            out, err = proc.communicate(cell.encode())
-        except KeyboardInterrupt:
-            proc.terminate()
-            proc.wait()
-            raise
-        out, err = out.decode(errors='replace'), err.decode(errors='replace')
-        if 'out' in opts:
-            self.shell.user_ns[opts['out']] = out
-        else:
-            sys.stdout.write(out)
-        if 'err' in opts:
-            self.shell.user_ns[opts['err']] = err
-        else:
-            sys.stderr.write(err)
-        self.shell.user_ns['_exit_code'] = proc.returncode
-        if proc.returncode:
-            sys.stderr.write('%s exited with status %d\n' % (words[0], proc.returncode))
+        run_script(self.shell, prog, line, cell)
+
+    def line_killbgscripts(self, line):
+        """%killbgscripts: kill the processes %%script --bg (and %%bash --bg...) started."""
+        kill_bg_scripts(self.shell)
+        print('All background processes were killed.')
 
     def cell_script(self, line, cell):
         """%%script prog [--out var] [--err var] [--bg]: run the cell with prog."""
@@ -429,6 +398,81 @@ class OSMagics(Magics):
 
 
 # ------------------------------------------------------------------------ logging
+
+
+# ---------------------------------------------------------------------- %%script
+
+def run_script(shell, prog, line, cell, magic='script'):
+    """Run cell as the stdin of prog (None: the first word of line), for %%script,
+    %%bash, %%python, %%perl... Options: --out/--err VAR keep the output in VAR
+    (with --bg, VAR is the process's pipe), --bg leaves it running (see
+    %killbgscripts; its output goes straight to the terminal unless --out, --err or
+    --proc ask for pipes), --proc VAR keeps the Popen object."""
+    import subprocess
+    if prog is None:
+        prog, _, line = line.strip().partition(' ')
+        if not prog:
+            raise UsageError('%%script: missing program (e.g. %%script python3)')
+    opts, rest = parse_options(magic, line, '', ('out=', 'err=', 'bg', 'proc='))
+    words = [prog] + _split(magic, rest)
+    bg = 'bg' in opts
+    pipe = subprocess.PIPE        # in the background, a pipe only when someone can read it
+    try:
+        proc = subprocess.Popen(words, stdin=pipe,
+                                stdout=pipe if not bg or {'out', 'proc'} & set(opts) else None,
+                                stderr=pipe if not bg or {'err', 'proc'} & set(opts) else None)
+    except OSError as e:
+        raise UsageError('%%%%%s: cannot run %r: %s' % (magic, words[0], e.strerror)) from None
+    if 'proc' in opts:
+        shell.user_ns[opts['proc']] = proc
+    if bg:
+        proc.stdin.write(cell.encode())
+        proc.stdin.close()
+        for key, stream in (('out', proc.stdout), ('err', proc.stderr)):
+            if key in opts:
+                shell.user_ns[opts[key]] = stream
+        procs = shell.magics_state.__dict__.setdefault('bg_processes', [])
+        procs[:] = [p for p in procs if p.poll() is None] + [proc]
+        print('Started %s in the background (pid %d)' % (words[0], proc.pid))
+        return
+    try:
+        out, err = proc.communicate(cell.encode())
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        raise
+    out, err = out.decode(errors='replace'), err.decode(errors='replace')
+    if 'out' in opts:
+        shell.user_ns[opts['out']] = out
+    else:
+        sys.stdout.write(out)
+    if 'err' in opts:
+        shell.user_ns[opts['err']] = err
+    else:
+        sys.stderr.write(err)
+    shell.user_ns['_exit_code'] = proc.returncode
+    if proc.returncode:
+        sys.stderr.write('%s exited with status %d\n' % (words[0], proc.returncode))
+
+
+def kill_bg_scripts(shell):
+    """Stop the --bg processes: SIGINT, then SIGTERM, then SIGKILL, a moment apart."""
+    import signal
+    import subprocess
+    procs = [p for p in shell.magics_state.__dict__.get('bg_processes', ())
+             if p.poll() is None]
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(sig)
+        for p in procs:
+            try:
+                p.wait(0.2)
+            except subprocess.TimeoutExpired:
+                pass
+        procs = [p for p in procs if p.poll() is None]
+    shell.magics_state.__dict__['bg_processes'] = []
+
 
 class LoggingMagics(Magics):
     """%logstart, %logstop, %logstate, %logon, %logoff."""

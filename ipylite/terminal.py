@@ -143,6 +143,9 @@ class Terminal:
 
     # -- output
     def show_result(self, n, data):
+        if getattr(self.shell, "doctest_mode", False):     # %doctest_mode: no Out[n]
+            sys.stdout.write(data.get("text/plain", "") + "\n")
+            return
         scheme = SCHEMES[self.colors]
         prompt = self.prompt_out.format(n=n)
         if scheme:
@@ -199,6 +202,8 @@ class Terminal:
         return input(prompt)
 
     def prompts(self):
+        if getattr(self.shell, "doctest_mode", False):     # %doctest_mode: Python's own
+            return ">>> ", "... "
         n = self.execution_count
         plain = self.prompt_in.format(n=n)
         dots = " " * (len(plain) - 5) + "...: "
