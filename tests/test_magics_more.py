@@ -10,28 +10,14 @@ import nbformat
 import pexpect
 import pytest
 
-from ipylite.display import DisplayPublisher
 from ipylite.history import HistoryManager
-from ipylite.shell import Shell, UsageError
+from ipylite.shell import Shell
+from test_magics import Recorder, run, usage_error   # (tests/ is on sys.path)
 
 NEW_LINE = ('pip', 'pprint', 'autoawait', 'autocall', 'alias_magic', 'doctest_mode',
             'notebook', 'pycat', 'less', 'more', 'clear', 'loadpy', 'killbgscripts')
 NEW_CELL = ('file', 'python', 'python3', 'pypy', 'perl', 'ruby', 'HTML', 'SVG', '!', 'sx',
             'system', 'debug')
-
-
-class Recorder(DisplayPublisher):
-    def __init__(self):
-        self.displays, self.results, self.errors = [], [], []
-
-    def publish(self, data, metadata=None, transient=None, update=False):
-        self.displays.append(data)
-
-    def execute_result(self, execution_count, data, metadata):
-        self.results.append((execution_count, data))
-
-    def error(self, content):
-        self.errors.append(content)
 
 
 @pytest.fixture
@@ -41,20 +27,6 @@ def shell(tmp_path, monkeypatch):
     sh = Shell(display_pub=Recorder(), history=hm)
     yield sh
     hm.close()
-
-
-def run(shell, code):
-    result = shell.run_cell(code)
-    result.raise_error()
-    return result.result
-
-
-def usage_error(shell, code):
-    result = shell.run_cell(code)
-    assert isinstance(result.error_in_exec, UsageError), result
-    err = shell.display_pub.errors[-1]
-    assert err['traceback'] == ['UsageError: ' + err['evalue']]      # one line
-    return err['evalue']
 
 
 def last_plain(shell):
