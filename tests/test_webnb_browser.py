@@ -252,6 +252,11 @@ def test_a_finished_cell_shows_all_of_its_text_at_once(page, server):
                   "window.cancelAnimationFrame = t => clearTimeout(t);")
     out = run_code(page, "print('a'); print('b', flush=True); print('c')")
     assert out.locator(".output-stdout").text_content() == "a\nb\nc\n"
+    # and text merged into one output is drawn before another output follows it
+    out = run_code(page, "import sys, time\nprint('a', flush=True); time.sleep(0.5)\n"
+                         "print('b'); print('err', file=sys.stderr)")
+    assert out.locator(".output-stdout").text_content() == "a\nb\n"
+    assert out.locator(".output-stderr").text_content() == "err\n"
 
 
 def test_outputs_by_mime_streams_errors_and_display_updates(page, server):

@@ -139,6 +139,7 @@ Cell.prototype.addOutput = function (out, displayId) {
     this.drawStreamSoon();
     return;
   }
+  this.drawStreamNow();   // the text merged into the last output, before one follows it
   if (out.output_type === "stream") IPL.limitStream(out);
   this.outputs.push(out);
   var node = IPL.renderOutput(out, this.trusted);
