@@ -227,7 +227,7 @@ class AsyncResult:
             out = []
             for v in values:
                 out.extend(v)
-            return out
+            return out if self._gather is None else self._gather(out)
         if self._gather is not None:
             return self._gather(values)
         return values[0] if self._single else values
@@ -1227,6 +1227,35 @@ class LoadBalancedView(View):
 
     def imap(self, f, *seqs, ordered=True, chunksize=None):
         return iter(self._map(f, seqs, chunksize=chunksize, ordered=ordered))
+
+    def parallel(self, dist="b", block=None, chunksize=None):
+        """Decorator, as ipyparallel's: calling the function with sequences cuts them
+        into chunks of ``chunksize`` items (default the view's, 1), calls it ONCE per
+        chunk on whichever engine is free, and joins the chunks' results (arrays
+        concatenated, lists chained). ``f.map(seq)`` instead calls it on each element."""
+        def deco(f):
+            def call(*seqs):
+                seqs = [_seq(s) for s in seqs]
+                lengths = [len(s) for s in seqs]
+                if len(set(lengths)) > 1:
+                    raise ValueError(f"all sequences must have equal length, but have "
+                                     f"{lengths}")
+                if not seqs or not lengths[0]:
+                    return []
+                cs = max(1, int(chunksize or self.chunksize or 1))
+                chunks = [[s[i:i + cs] if _is_array(s) or isinstance(s, list)
+                           else list(s[i:i + cs]) for i in range(0, lengths[0], cs)]
+                          for s in seqs]
+                ar = self._map(f, chunks, chunksize=1)
+                ar._gather = _concat
+                return ar.get() if self._block(block) else ar
+
+            def map(*seqs):
+                return self.map(f, *seqs, block=block)
+            call.__name__, call.__doc__, call.__wrapped__ = f.__name__, f.__doc__, f
+            call.map = map
+            return call
+        return deco
 
 
 # ========================================================================= magics

@@ -189,11 +189,18 @@ def test_map_imap_decorators_and_sync_imports(rc):
 
     assert where() == [0, 1]
 
+    @lb.parallel(block=True, chunksize=2)
+    def sums(chunk):          # as in ipyparallel: once per chunk, the results joined
+        return [sum(chunk)]
+
+    assert sums(range(6)) == [1, 5, 9]
+
     @lb.parallel(block=True)
     def double(x):
         return 2 * x
 
-    assert double(range(4)) == [0, 2, 4, 6]
+    assert double.map(range(4)) == [0, 2, 4, 6]
+    assert double([1, 2]) == [1, 1, 2, 2]       # each call gets a 1-item chunk, as there
     with dv.sync_imports(quiet=True):
         import json  # noqa: F401
         from os.path import join as _unused, basename  # noqa: F401
