@@ -901,13 +901,32 @@ class View:
             return call
         return deco
 
-    def parallel(self, dist="b", block=None):
-        """Decorator: calling the function with sequences maps it over them."""
+    def parallel(self, dist="b", block=None, chunksize=None):
+        """Decorator, as ipyparallel's: calling the function with equal-length sequences
+        splits them (a direct view: one part per engine, dist "b" contiguous blocks or
+        "r" round robin; a load-balanced view: chunks of ``chunksize`` items, default
+        the view's, 1), calls it ONCE per part, and joins the parts' results (arrays
+        concatenated, lists chained, scalars listed). ``f.map(seq)`` instead calls it
+        on each element."""
+        if dist not in ("b", "r"):
+            raise ValueError(f"dist must be 'b' (blocks) or 'r' (round robin), not {dist!r}")
+
         def deco(f):
-            def call(*seqs, **kw):
-                return self.map(f, *seqs, block=block, **kw)
+            def call(*seqs):
+                seqs = [_seq(s) for s in seqs]
+                lengths = [len(s) for s in seqs]
+                if len(set(lengths)) > 1:
+                    raise ValueError(f"all sequences must have equal length, but have "
+                                     f"{lengths}")
+                if not seqs or not lengths[0]:
+                    return []
+                ar = self._parallel_parts(f, seqs, lengths[0], dist, chunksize)
+                return ar.get() if self._block(block) else ar
+
+            def map(*seqs):
+                return self.map(f, *seqs, block=block)
             call.__name__, call.__doc__, call.__wrapped__ = f.__name__, f.__doc__, f
-            call.map = call
+            call.map = map
             return call
         return deco
 
@@ -1034,47 +1053,23 @@ class DirectView(View):
             self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         return ar
 
-    def parallel(self, dist="b", block=None):
-        """Decorator, as ipyparallel's: calling the function with sequences splits
-        them over the engines (dist "b": contiguous blocks, "r": round robin), calls it
-        ONCE per engine with that engine's part, and joins the parts' results (arrays
-        concatenated, lists chained, scalars listed). ``f.map(seq)`` instead calls it
-        on each element."""
-        if dist not in ("b", "r"):
-            raise ValueError(f"dist must be 'b' (blocks) or 'r' (round robin), not {dist!r}")
-
-        def deco(f):
-            def call(*seqs):
-                seqs = [_seq(s) for s in seqs]
-                lengths = [len(s) for s in seqs]
-                if len(set(lengths)) > 1:
-                    raise ValueError(f"all sequences must have equal length, but have "
-                                     f"{lengths}")
-                if not seqs or not lengths[0]:
-                    return []
-                tl = self._target_list()
-                if not tl:
-                    raise RuntimeError("no engines to run on: start some, or "
-                                       "wait_for_engines()")
-                n = len(tl)
-                parts = [_partition(s, n) if dist == "b" else [s[i::n] for i in range(n)]
-                         for s in seqs]
-                ar = AsyncResult(self.client, [], getattr(f, "__name__", "parallel"),
-                                 gather=_concat if dist == "b" else _interleave)
-                for i, eid in enumerate(tl):
-                    chunk = [p[i] for p in parts]
-                    if len(chunk[0]) == 0:
-                        continue
-                    payload, bufs = dumps((f, chunk, {}))
-                    self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
-                return ar.get() if self._block(block) else ar
-
-            def map(*seqs):
-                return self.map(f, *seqs, block=block)
-            call.__name__, call.__doc__, call.__wrapped__ = f.__name__, f.__doc__, f
-            call.map = map
-            return call
-        return deco
+    def _parallel_parts(self, f, seqs, length, dist, chunksize):
+        """@parallel on engines: f once per engine on its part (see View.parallel)."""
+        tl = self._target_list()
+        if not tl:
+            raise RuntimeError("no engines to run on: start some, or wait_for_engines()")
+        n = len(tl)
+        parts = [_partition(s, n) if dist == "b" else [s[i::n] for i in range(n)]
+                 for s in seqs]
+        ar = AsyncResult(self.client, [], getattr(f, "__name__", "parallel"),
+                         gather=_concat if dist == "b" else _interleave)
+        for i, eid in enumerate(tl):
+            chunk = [p[i] for p in parts]
+            if len(chunk[0]) == 0:
+                continue
+            payload, bufs = dumps((f, chunk, {}))
+            self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
+        return ar
 
     def execute(self, code, silent=True, targets=None, block=None):
         """Run code in the engines' namespaces, as at their prompt."""
@@ -1228,34 +1223,14 @@ class LoadBalancedView(View):
     def imap(self, f, *seqs, ordered=True, chunksize=None):
         return iter(self._map(f, seqs, chunksize=chunksize, ordered=ordered))
 
-    def parallel(self, dist="b", block=None, chunksize=None):
-        """Decorator, as ipyparallel's: calling the function with sequences cuts them
-        into chunks of ``chunksize`` items (default the view's, 1), calls it ONCE per
-        chunk on whichever engine is free, and joins the chunks' results (arrays
-        concatenated, lists chained). ``f.map(seq)`` instead calls it on each element."""
-        def deco(f):
-            def call(*seqs):
-                seqs = [_seq(s) for s in seqs]
-                lengths = [len(s) for s in seqs]
-                if len(set(lengths)) > 1:
-                    raise ValueError(f"all sequences must have equal length, but have "
-                                     f"{lengths}")
-                if not seqs or not lengths[0]:
-                    return []
-                cs = max(1, int(chunksize or self.chunksize or 1))
-                chunks = [[s[i:i + cs] if _is_array(s) or isinstance(s, list)
-                           else list(s[i:i + cs]) for i in range(0, lengths[0], cs)]
-                          for s in seqs]
-                ar = self._map(f, chunks, chunksize=1)
-                ar._gather = _concat
-                return ar.get() if self._block(block) else ar
-
-            def map(*seqs):
-                return self.map(f, *seqs, block=block)
-            call.__name__, call.__doc__, call.__wrapped__ = f.__name__, f.__doc__, f
-            call.map = map
-            return call
-        return deco
+    def _parallel_parts(self, f, seqs, length, dist, chunksize):
+        """@parallel load-balanced: f once per chunk of ``chunksize`` items."""
+        cs = max(1, int(chunksize or self.chunksize or 1))
+        chunks = [[s[i:i + cs] if _is_array(s) or isinstance(s, list) else list(s[i:i + cs])
+                   for i in range(0, length, cs)] for s in seqs]
+        ar = self._map(f, chunks, chunksize=1)
+        ar._gather = _concat
+        return ar
 
 
 # ========================================================================= magics

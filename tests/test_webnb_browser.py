@@ -4,7 +4,6 @@ Playwright: one server and one browser for the module."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -12,19 +11,12 @@ import time
 import pytest
 
 from ipylite import nbfile
+from test_webnb_server import free_port, stop, wait_listening   # (tests/ is on sys.path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "browser-token"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture(scope="module")
@@ -36,22 +28,10 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "ipylite.webnb", str(root), "--port", str(port),
                              "--no-browser", "--token", TOKEN], stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-                time.sleep(0.05)
+        wait_listening(proc, port, lambda: (log.seek(0), log.read())[1])
         yield {"port": port, "root": root, "url": "http://127.0.0.1:%d" % port}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
@@ -611,7 +591,7 @@ def test_aborted_cells_get_no_count_and_interrupted_input_box_goes(page, server)
     prompts = page.eval_on_selector_all(".cell .prompt:not(.out-prompt)", "els => els.map(e => e.textContent)")
     assert prompts[:3] == ["[1]:", "[2]:", "[ ]:"]
     # input() interrupted: the box must go away with the reply
-    out = run_code(page, "")
+    run_code(page, "")
     page.keyboard.press("Enter")
     page.keyboard.insert_text("input('say: ')")
     page.keyboard.press("Control+Enter")

@@ -148,6 +148,16 @@ def collect(ws, msg_id, until="execute_reply", timeout=30):
 
 # ------------------------------------------------------------------ fixtures
 
+def stop(proc):
+    """Ask the server ``proc`` to stop; kill it if it takes over 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_listening(proc, port, why=lambda: ""):
     """Wait until the server ``proc`` accepts connections on ``port``."""
     deadline = time.monotonic() + 30
@@ -181,12 +191,7 @@ def server(tmp_path_factory):
         wait_listening(proc, port, lambda: (log.seek(0), log.read())[1])
         yield {"port": port, "root": root, "outside": outside, "proc": proc}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
@@ -741,12 +746,7 @@ def test_without_the_ipylite_kernelspec_the_default_kernel_is_used(tmp_path):
         assert st == 201 and json.loads(body)["kernel"]["name"] == "python3"
         http(port, "DELETE", "/api/sessions/" + json.loads(body)["id"])
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def test_deleting_a_non_empty_folder_is_refused(server):
