@@ -59,10 +59,17 @@ class IOPubThread(threading.Thread):
     Until the first subscriber arrives (for up to HOLD_SECONDS after start, and at most
     HOLD_BYTES) messages are held, then sent to it: a client that shows its prompt once
     the shell channel answers (jupyter console) would otherwise lose a first cell's
-    output and its idle status to its SUB socket's reconnect timer, and wait forever."""
+    output and its idle status to its SUB socket's reconnect timer, and wait forever.
+
+    Memory stays bounded whoever publishes and whoever reads: a thread that queues
+    more than MAX_QUEUED bytes waits for this thread to catch up (nothing is lost), and
+    the socket keeps at most SNDHWM messages for a subscriber that reads slowly or not
+    at all, then drops what it cannot take (ZeroMQ's PUB contract, as with ipykernel)."""
 
     HOLD_SECONDS = 10.0
     HOLD_BYTES = 16 << 20
+    MAX_QUEUED = 32 << 20
+    SNDHWM = 1000
 
     def __init__(self, context, session, url):
         super().__init__(daemon=True, name="ipylite-iopub")
@@ -70,9 +77,12 @@ class IOPubThread(threading.Thread):
         self.session = session
         self.socket = context.socket(zmq.XPUB)
         self.socket.linger = 1000
+        self.socket.sndhwm = self.SNDHWM
         self.socket.setsockopt(zmq.XPUB_VERBOSE, 1)
         self.port = bind(self.socket, url)
-        self._queue = collections.deque()
+        self._queue = collections.deque()   # (msg, size)
+        self._queued = 0                    # their sizes' sum, under _room
+        self._room = threading.Condition()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         self.streams = []
@@ -82,10 +92,21 @@ class IOPubThread(threading.Thread):
         self._hold_until = time.monotonic() + self.HOLD_SECONDS
 
     def send(self, msg):
-        if isinstance(msg, dict) and msg["msg_type"] not in ("status", "execute_input"):
-            self.outputs += 1   # (a count that only needs to change: see sync())
-        self._queue.append(msg)
+        size = 0
+        if isinstance(msg, dict):
+            size = message_size(msg)
+            if msg["msg_type"] not in ("status", "execute_input"):
+                self.outputs += 1   # (a count that only needs to change: see sync())
+        with self._room:
+            self._queue.append((msg, size))
+            self._queued += size
+            full = self._queued > self.MAX_QUEUED and threading.current_thread() is not self
         os.write(self._wake_w, b".")
+        if full:   # publishing faster than we send: wait, as a writer to a full pipe does
+            with self._room:
+                while self._queued > self.MAX_QUEUED and self.is_alive() and \
+                        not self._stopping:
+                    self._room.wait(0.1)
 
     def wake(self):
         os.write(self._wake_w, b".")
@@ -124,7 +145,7 @@ class IOPubThread(threading.Thread):
             now = time.monotonic()
             for s in self.streams:
                 if s.deadline and s.deadline <= now:
-                    s.flush()
+                    s.flush(wait=False)   # (a writer flushing it may wait for _drain)
             self._drain()
             if self._stopping:
                 return
@@ -132,7 +153,12 @@ class IOPubThread(threading.Thread):
     def _drain(self):
         q = self._queue
         while q:
-            msg = q.popleft()
+            msg, size = q.popleft()
+            if size:
+                with self._room:
+                    self._queued -= size
+                    if self._queued <= self.MAX_QUEUED:
+                        self._room.notify_all()
             if isinstance(msg, threading.Event):  # see sync()
                 msg.set()
                 continue
@@ -150,9 +176,7 @@ class IOPubThread(threading.Thread):
             log.exception("could not send %s on iopub", msg.get("msg_type"))
 
     def _hold(self, msg):
-        content = msg.get("content") or {}
-        size = 256 + sum(len(v) for v in (content.get("text"), *(content.get("data") or
-                         {}).values()) if isinstance(v, (str, bytes)))
+        size = message_size(msg)
         self._held.append((msg, size))
         self._held_bytes += size
         while self._held_bytes > self.HOLD_BYTES and len(self._held) > 1:
@@ -183,22 +207,50 @@ class IOPubThread(threading.Thread):
         self.join(timeout)
 
 
+def message_size(msg):
+    """About how many bytes ``msg`` holds: its text, its data's strings, its buffers."""
+    content = msg.get("content")
+    size = 256
+    if isinstance(content, dict):
+        data = content.get("data")
+        for v in (content.get("text"), *(data.values() if isinstance(data, dict) else ())):
+            if isinstance(v, (str, bytes)):
+                size += len(v)
+    for b in msg.get("buffers") or ():
+        try:
+            size += memoryview(b).nbytes
+        except TypeError:
+            pass
+    return size
+
+
 class OutStream(io.TextIOBase):
     """sys.stdout / sys.stderr of the kernel: text is gathered and sent as one stream
     message per burst. The first write after a quiet spell goes out within
     ``first_delay``; within a burst, at most every ``interval`` seconds.
 
     write() is the hot path of a printing loop: it appends to a deque (safe from any
-    thread without a lock) and takes the lock only to schedule a flush."""
+    thread without a lock) and takes the lock only to schedule a flush.
+
+    Bounded: between two flushes the stream holds at most ``max_buffer`` characters
+    (and ``8 * max_parts`` pieces). A flood beyond that (``yes`` in a child process
+    writes hundreds of MB/s) is dropped, and the next message says how much was: a
+    stream sends at most ``max_buffer`` characters per ``interval`` (about 20 M a
+    second), merged into messages of up to ``max_message``. One write of
+    ``max_buffer`` or more (``print(huge_string)``) is sent whole, from the writer's
+    thread, which waits if the iopub queue is full."""
 
     first_delay = 0.002
     interval = 0.05
     max_parts = 1 << 16       # pieces buffered before an early flush
-    max_message = 1 << 20     # characters per stream message
+    max_buffer = 1 << 20      # characters held between flushes; beyond, dropped
+    max_message = 1 << 16     # characters per stream message
 
     def __init__(self, kernel, name):
         self.kernel, self.name = kernel, name
         self._buf = collections.deque()
+        self._size = 0            # characters in _buf (recounted at each flush)
+        self._dropped = 0         # characters dropped since the last flush
         self._lock = threading.Lock()
         self.deadline = None
         self._last_flush = 0.0
@@ -218,11 +270,22 @@ class OutStream(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if text:
+        n = len(text)
+        if not n:
+            return 0
+        if n >= self.max_buffer:
+            self._send_now(text)
+        elif self._size >= self.max_buffer or len(self._buf) >= 8 * self.max_parts:
+            with self._lock:     # written faster than sent: drop, and say so later
+                self._dropped += n
+            if self.deadline is None:
+                self._schedule()
+        else:
             self._buf.append(text)
+            self._size += n
             if self.deadline is None or len(self._buf) > self.max_parts:
                 self._schedule()
-        return len(text)
+        return n
 
     def _schedule(self):
         with self._lock:
@@ -235,19 +298,38 @@ class OutStream(io.TextIOBase):
                 return
         self.kernel.iopub.wake()
 
-    def flush(self):
-        """Queue what is buffered as stream messages (from any thread)."""
+    def flush(self, wait=True):
+        """Queue what is buffered as stream messages (from any thread; with
+        ``wait=False`` not if another thread is at it)."""
+        if not self._lock.acquire(wait):
+            return
+        try:
+            self._flush_locked()
+        finally:
+            self._lock.release()
+
+    def _send_now(self, text):
         with self._lock:
-            self.deadline = None  # before counting: a write after this schedules anew
-            buf = self._buf
-            n = len(buf)
-            if not n:
-                return
-            text = "".join([buf.popleft() for _ in range(n)])
-            self._last_flush = time.monotonic()
-            step = self.max_message  # slices keep a client's event loop responsive
-            for i in range(0, len(text), step):
-                self.kernel.publish("stream", {"name": self.name, "text": text[i:i + step]})
+            self._flush_locked(text)
+
+    def _flush_locked(self, extra=""):
+        self.deadline = None  # before counting: a write after this schedules anew
+        buf = self._buf
+        n = len(buf)
+        if not (n or extra or self._dropped):
+            return
+        text = "".join([buf.popleft() for _ in range(n)])
+        self._size = sum(map(len, buf))   # what was written meanwhile
+        if self._dropped:
+            text += (f"\n[ipylite: {self._dropped:,} characters of {self.name} dropped: "
+                     f"written faster than the kernel sends output]\n")
+            self._dropped = 0
+        text += extra
+        self._last_flush = time.monotonic()
+        # slices keep a client's event loop responsive and the socket's queue small
+        step = self.max_message if text.isascii() else self.max_message // 4
+        for i in range(0, len(text), step):
+            self.kernel.publish("stream", {"name": self.name, "text": text[i:i + step]})
 
 
 class KernelDisplayPublisher(DisplayPublisher):
