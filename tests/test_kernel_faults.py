@@ -53,6 +53,7 @@ def answers(kc, code="6 * 7", timeout=TIMEOUT):
 FLOODS = {
     "child": "import subprocess\nsubprocess.run(['sh', '-c', 'yes x 1>&2'])",
     "python": "import sys\nwhile True:\n    sys.stderr.write('y' * 100000 + '\\n')",
+    "flushing": "while True:\n    print('z' * 100000, flush=True)",
 }
 BOUND_MB = 300
 
@@ -112,4 +113,5 @@ def test_a_slow_reader_gets_a_note_for_what_was_dropped(kernel):
     assert notes, "dropped output must be announced"
     assert "characters of stderr dropped" in notes[0]
     assert answers(kc) == "ok"
+
 
