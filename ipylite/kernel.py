@@ -746,13 +746,14 @@ class Kernel:
             reply["payload"].append({"source": "ask_exit",
                                      "keepkernel": getattr(shell, "keepkernel", False)})
             shell.exit_now = False
-        self.reply(channel, "execute_reply", reply, msg, idents,
-                   metadata={"status": reply["status"], "started": msg["header"].get("date")})
         if not result.success and c.get("stop_on_error", True):
             # Requests the client sent before it could see this failure are answered
-            # "aborted" rather than run on top of it; their header dates tell which.
-            self._abort_until = time.monotonic() + self.stop_on_error_timeout
+            # "aborted" rather than run on top of it; their header dates tell which
+            # (so the time is taken before the reply leaves).
             self._abort_before = datetime.datetime.now(datetime.timezone.utc)
+            self._abort_until = time.monotonic() + self.stop_on_error_timeout
+        self.reply(channel, "execute_reply", reply, msg, idents,
+                   metadata={"status": reply["status"], "started": msg["header"].get("date")})
 
     def _user_expressions(self, expressions):
         out = {}

@@ -115,3 +115,15 @@ def test_a_slow_reader_gets_a_note_for_what_was_dropped(kernel):
     assert answers(kc) == "ok"
 
 
+
+
+def test_a_request_sent_after_a_failures_reply_is_never_aborted(kernel):
+    # stop_on_error aborts what was sent before the client could see the failure; the
+    # kernel must note the failure's time before its reply leaves, or a client quick
+    # to send the next cell (as a flood's interrupt made us) gets "aborted" for it
+    km, kc = kernel
+    statuses = []
+    for _ in range(300):
+        reply_to(kc, kc.execute("1/0"))
+        statuses.append(reply_to(kc, kc.execute("1"))["content"]["status"])
+    assert statuses.count("aborted") == 0, statuses.count("aborted")
