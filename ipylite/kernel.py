@@ -25,7 +25,8 @@ import time
 
 from . import __version__
 from .protocol import Session, ProtocolError, PROTOCOL_VERSION, ClientAPI, \
-    read_connection_file, write_connection_file, install_kernel_spec, take_pending, _zmq
+    read_connection_file, write_connection_file, install_kernel_spec, take_pending, \
+    request_problem, _zmq
 from .display import DisplayPublisher
 
 log = logging.getLogger("ipylite.kernel")
@@ -474,6 +475,7 @@ class Kernel:
         self._allow_stdin = False
         self._exiting = False
         self._done = threading.Event()
+        self._replied = set()     # id() of the requests being handled that have a reply
 
     def _init_transport(self, info):
         """Bind the sockets named in ``info`` (ports of 0 are chosen here)."""
@@ -508,6 +510,7 @@ class Kernel:
         self.publish("status", {"execution_state": state}, parent=parent)
 
     def reply(self, channel, msg_type, content, parent, idents, metadata=None):
+        self._replied.add(id(parent))
         return self.session.send(self.sockets[channel], msg_type, content, parent, ident=idents,
                                  metadata=metadata)
 
@@ -538,6 +541,8 @@ class Kernel:
                     gui_poll(0)
             except KeyboardInterrupt:
                 log.debug("interrupt while idle")
+            except Exception:   # whatever a message does, the kernel lives on
+                log.exception("error on the shell channel")
         self._cleanup()
         self._done.set()
 
@@ -652,19 +657,33 @@ class Kernel:
             try:
                 idents, msg = self.session.recv(sock, zmq.NOBLOCK)
             except ProtocolError as e:
-                log.warning("dropped a bad message on shell: %s", e)
+                self._bad_message("shell", SHELL_HANDLERS, e)
                 continue
             if msg is None:
                 return
             self.dispatch("shell", SHELL_HANDLERS, idents, msg)
 
-    def dispatch(self, channel, allowed, idents, msg):
+    def _bad_message(self, channel, allowed, error):
+        """A message we could not read: answered with an error when it was signed and
+        its header says what it asks (else there is no one to answer)."""
+        if error.header is None:
+            log.warning("dropped a bad message on %s: %s", channel, error)
+            return
+        header = error.header
+        msg = {"header": header, "msg_id": header.get("msg_id"), "msg_type": header["msg_type"],
+               "parent_header": {}, "metadata": {}, "content": None, "buffers": []}
+        self.dispatch(channel, allowed, error.idents, msg, problem=str(error))
+
+    def dispatch(self, channel, allowed, idents, msg, problem=None):
         msg_type = msg["msg_type"]
         if msg_type not in allowed:
             log.warning("unknown message type %r on %s; ignored", msg_type,
                         channel)
             return
-        if msg_type in ("comm_open", "comm_msg", "comm_close"):
+        problem = problem or request_problem(msg)
+        if problem:
+            handler = lambda channel, idents, msg: self._refuse(channel, idents, msg, problem)
+        elif msg_type in ("comm_open", "comm_msg", "comm_close"):
             comm_handler = getattr(self.comm_manager, msg_type)
             handler = lambda channel, idents, msg: comm_handler(msg)
         elif (msg_type == "execute_request" and time.monotonic() < self._abort_until
@@ -680,13 +699,29 @@ class Kernel:
         self._status("busy", msg)
         try:
             handler(channel, idents, msg)
-        except Exception:
+        except Exception as e:
             log.exception("error handling %s", msg_type)
+            if id(msg) not in self._replied:
+                self._refuse(channel, idents, msg, f"{type(e).__name__}: {e}")
         finally:
+            self._replied.discard(id(msg))
             if shell_req:
                 self._cell_requested = False
                 self.flush_streams()
             self._status("idle", msg)
+
+    def _refuse(self, channel, idents, msg, problem):
+        """The error reply to a request that could not be handled."""
+        msg_type = msg["msg_type"]
+        log.warning("bad %s on %s: %s", msg_type, channel, problem)
+        if not msg_type.endswith("_request"):   # comm messages have no reply
+            return
+        content = {"status": "error", "ename": "BadRequest",
+                   "evalue": f"bad {msg_type}: {problem}", "traceback": []}
+        if msg_type == "execute_request":
+            content["execution_count"] = self.shell.execution_count
+        self.reply(channel, msg_type[:-len("_request")] + "_reply", content, msg, idents,
+                   metadata={"status": "error"})
 
     # -- shell requests
     def kernel_info_request(self, channel, idents, msg):
@@ -840,13 +875,17 @@ class Kernel:
                         self._stop()
                     continue
                 idents, msg = self.session.recv(sock, zmq.NOBLOCK)
+                if msg is not None:
+                    self.dispatch("control", CONTROL_HANDLERS, idents, msg)
             except ProtocolError as e:
-                log.warning("dropped a bad message on control: %s", e)
-                continue
+                try:
+                    self._bad_message("control", CONTROL_HANDLERS, e)
+                except Exception:
+                    log.exception("error on the control channel")
             except zmq.ZMQError:
                 return
-            if msg is not None:
-                self.dispatch("control", CONTROL_HANDLERS, idents, msg)
+            except Exception:   # the control thread must outlive whatever a message does
+                log.exception("error on the control channel")
 
     def interrupt_request(self, channel, idents, msg):
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
@@ -1017,6 +1056,7 @@ class InProcessKernel(Kernel):
         self.iopub = _InProcessIOPub(self)
 
     def reply(self, channel, msg_type, content, parent, idents, metadata=None):
+        self._replied.add(id(parent))
         msg = self.session.msg(msg_type, content, parent, metadata=metadata)
         idents._deliver(channel, msg)   # idents: the client that asked
         return msg
