@@ -8,8 +8,14 @@ Rows are ``(session, line, source)``, or ``(session, line, (source, output))`` w
 ``output=True``. Session numbers are real (>= 1); in requests 0 means this session and
 a negative number counts back from it. Several processes may share one database: each
 gets its own session number, writes in short transactions and waits (busy timeout)
-rather than failing when another holds the lock. A corrupt file is moved aside and a
-fresh one made; an unwritable one falls back to memory. Either way a one-line warning.
+rather than failing when another holds the lock.
+
+Faults: only a file SQLite itself calls damaged (SQLITE_CORRUPT, SQLITE_NOTADB), at
+start or later, is moved aside (``history.sqlite-corrupt-<time>``) and a new one
+started. Anything else (a read-only file, no permission, a full disk, an I/O error)
+never touches the file: history goes on in memory. Either way one one-line warning,
+and this session's lines carry over. The file is created mode 0600, and an existing
+one (with its -wal and -shm) loses any group and other permissions.
 """
 
 import atexit
@@ -40,12 +46,15 @@ class HistoryManager:
     def __init__(self, path=":memory:", enabled=True):
         self.path = path if enabled else ":memory:"
         self._session_number = None
+        self._session_start = None
         self._input_queue, self._output_queue = [], []
         self._lock = threading.RLock()
         self._timer = None
         self._closed = False
+        self._busy_warned = False
         self.db = None
         self.input_hist = {}  # line -> (source, source_raw), this session's, in memory
+        self.output_hist = {}  # line -> output text, this session's
 
     # -- opening
     def _connect(self, path):
@@ -64,58 +73,82 @@ class HistoryManager:
                     db.execute("PRAGMA synchronous = NORMAL")
                 db.executescript(SCHEMA)
                 return db
-            except sqlite3.OperationalError as e:
+            except sqlite3.Error as e:
                 db.close()
-                if "locked" not in str(e) or time.monotonic() > deadline:
+                if _kind(e) != "busy" or time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
 
     def _open(self):
-        if self.db is not None:
-            return
-        path = self.path
-        try:
-            if path != ":memory:":
-                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            self.db = self._connect(path)
-        except sqlite3.DatabaseError as e:
-            if path != ":memory:" and os.path.exists(path) and "locked" not in str(e):
-                stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-                aside = f"{path}-corrupt-{stamp}"
-                os.replace(path, aside)
-                for extra in ("-wal", "-shm"):
-                    if os.path.exists(path + extra):
-                        os.remove(path + extra)
-                log.warning("history database %s is corrupt (%s); moved it to %s and "
-                            "started a new one", path, e, aside)
+        with self._lock:
+            if self.db is not None:
+                return
+            if self.path != ":memory:":
                 try:
-                    self.db = self._connect(path)
-                except sqlite3.Error as e2:
-                    self._memory(f"cannot create {path}: {e2}")
-            else:
-                self._memory(f"cannot open {path}: {e}")
-        except OSError as e:
-            self._memory(f"cannot create {os.path.dirname(path)}: {e.strerror}")
-        if self._session_number is None:
-            self._new_session()
+                    _private_file(self.path)
+                except OSError as e:
+                    self._memory(f"cannot create {self.path}: {e.strerror}")
+            try:
+                if self.db is None:
+                    self.db = self._connect(self.path)
+                self._start_session()
+            except sqlite3.Error as e:
+                self._fault(e)
+
+    def _fault(self, error):
+        """SQLite failed on the file. Damaged: move it aside and start a new one;
+        anything else: keep history in memory. One warning; this session carries over."""
+        path = self.path
+        if self.db is not None:
+            try:
+                self.db.close()
+            except sqlite3.Error:
+                pass
+            self.db = None
+        if path == ":memory:":
+            raise error
+        if _kind(error) == "corrupt":
+            try:
+                aside = _move_aside(path)
+                self.db = self._connect(path)
+                log.warning("history database %s is corrupt (%s); moved it to %s and "
+                            "started a new one", path, error, aside)
+            except (OSError, sqlite3.Error) as e:
+                self.db = None
+                self._memory(f"{path} is corrupt ({error}) and cannot be replaced: "
+                             f"{getattr(e, 'strerror', None) or e}")
+        else:
+            self._memory(f"cannot use {path}: {error}")
+        try:
+            self._start_session(carry_over=True)
+        except sqlite3.Error as e:   # the new file failed at once: memory, then
+            self.db.close()
+            self._memory(f"cannot write {path}: {e}")
+            self._start_session(carry_over=True)
 
     def _memory(self, why):
         log.warning("history kept in memory only: %s", why)
         self.path = ":memory:"
         self.db = self._connect(":memory:")
 
-    def _new_session(self):
+    def _start_session(self, carry_over=False):
+        """Register this session in the open database: a new one, or (after a fault)
+        the one already running, with its lines so far."""
         with self._lock:
-            try:
+            if self._session_number is None:
+                self._session_start = datetime.datetime.now().isoformat(" ")
                 cur = self.db.execute("INSERT INTO sessions VALUES (NULL, ?, NULL, NULL, '')",
-                                      (datetime.datetime.now().isoformat(" "),))
-            except sqlite3.OperationalError as e:  # read-only file, full disk
-                self.db.close()
-                self._memory(f"cannot write {self.path}: {e}")
-                cur = self.db.execute("INSERT INTO sessions VALUES (NULL, ?, NULL, NULL, '')",
-                                      (datetime.datetime.now().isoformat(" "),))
-            self._session_number = cur.lastrowid
-            atexit.register(self.close)
+                                      (self._session_start,))
+                self._session_number = cur.lastrowid
+                atexit.register(self.close)
+            elif carry_over:
+                s = self._session_number
+                self.db.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, NULL, NULL, '')",
+                                (s, self._session_start))
+                self.db.executemany("INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?)",
+                                    [(s, n, *row) for n, row in self.input_hist.items()])
+                self.db.executemany("INSERT OR REPLACE INTO output_history VALUES (?, ?, ?)",
+                                    [(s, n, out) for n, out in self.output_hist.items()])
 
     @property
     def session_number(self):
@@ -126,10 +159,17 @@ class HistoryManager:
     def new_session(self):
         """End this session and start another (after %reset)."""
         self.end_session()
-        self._closed = False
-        self._session_number = None
-        self.input_hist = {}
-        self._open()
+        with self._lock:
+            self._closed = False
+            self._session_number = None
+            self.input_hist, self.output_hist = {}, {}
+            if self.db is None:
+                self._open()
+                return
+            try:
+                self._start_session()
+            except sqlite3.Error as e:
+                self._fault(e)
 
     # -- writing
     def store_input(self, line, source, source_raw=None):
@@ -141,6 +181,7 @@ class HistoryManager:
 
     def store_output(self, line, output):
         with self._lock:
+            self.output_hist[line] = output
             self._output_queue.append((line, output))
             self._schedule()
 
@@ -166,19 +207,34 @@ class HistoryManager:
             self._open()
             inputs, outputs = self._input_queue, self._output_queue
             self._input_queue, self._output_queue = [], []
-            s = self.session_number
             try:
-                self.db.execute("BEGIN IMMEDIATE")
-                self.db.executemany("INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?)",
-                                    [(s, *row) for row in inputs])
-                self.db.executemany("INSERT OR REPLACE INTO output_history VALUES (?, ?, ?)",
-                                    [(s, *row) for row in outputs])
-                self.db.execute("COMMIT")
+                self._write(inputs, outputs)
             except sqlite3.Error as e:
+                if _kind(e) == "busy":   # another process holds it: retry later
+                    self._input_queue[:0], self._output_queue[:0] = inputs, outputs
+                    if not self._busy_warned:
+                        log.warning("could not write history (%s); will retry", e)
+                    self._busy_warned = True
+                    return
+                self._fault(e)        # (the rows carry over from input_hist)
+            self._busy_warned = False
+
+    def _write(self, inputs, outputs):
+        s = self.session_number
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?)",
+                                [(s, *row) for row in inputs])
+            self.db.executemany("INSERT OR REPLACE INTO output_history VALUES (?, ?, ?)",
+                                [(s, *row) for row in outputs])
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            try:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
-                self._input_queue[:0], self._output_queue[:0] = inputs, outputs
-                log.warning("could not write history (%s); will retry", e)
+            except sqlite3.Error:
+                pass
+            raise
 
     def end_session(self):
         with self._lock:
@@ -194,7 +250,10 @@ class HistoryManager:
                                 (datetime.datetime.now().isoformat(" "),
                                  len(self.input_hist), self.session_number))
             except sqlite3.Error as e:
-                log.warning("could not close history session: %s", e)
+                if self.path != ":memory:" and _kind(e) != "busy":
+                    self._fault(e)
+                else:
+                    log.warning("could not close history session: %s", e)
             self._closed = True
 
     def close(self):
@@ -214,11 +273,21 @@ class HistoryManager:
                    "FROM history LEFT JOIN output_history USING (session, line) " + sql)
         else:
             sql = f"SELECT session, line, {src} FROM history " + sql
-        with self._lock:
-            rows = self.db.execute(sql, params).fetchall()
+        rows = self._read(sql, params)
         if output:
             return [(s, n, (src_, out)) for s, n, src_, out in rows]
         return rows
+
+    def _read(self, sql, params=()):
+        """Rows of a query; a file that fails to read is handled as a fault (moved
+        aside if damaged, else left) and the query answered from what replaces it."""
+        with self._lock:
+            self._open()
+            try:
+                return self.db.execute(sql, params).fetchall()
+            except sqlite3.Error as e:
+                self._fault(e)
+                return self.db.execute(sql, params).fetchall()
 
     def _session(self, session):
         self._open()
@@ -258,9 +327,7 @@ class HistoryManager:
 
     def sessions(self):
         self.flush()
-        self._open()
-        with self._lock:
-            return self.db.execute("SELECT * FROM sessions ORDER BY session").fetchall()
+        return self._read("SELECT * FROM sessions ORDER BY session")
 
     # -- ranges as %history, %save, %load and %rerun take them
     def get_range_by_str(self, spec, raw=True, output=False):
@@ -270,6 +337,55 @@ class HistoryManager:
         for session, start, stop in parse_ranges(spec):
             rows.extend(self.get_range(session, start, stop, raw=raw, output=output))
         return rows
+
+
+def _kind(error):
+    """What SQLite says went wrong: "corrupt" (the file is damaged or not a
+    database), "busy" (another connection holds a lock) or "other" (I/O, permission,
+    read-only, full disk, ...)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        text = str(error).lower()
+        return "busy" if "locked" in text or "busy" in text else "other"
+    code &= 0xFF   # the primary result code
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return "corrupt"
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return "busy"
+    return "other"
+
+
+def _private_file(path):
+    """Make ``path``'s folder, and the file itself empty with mode 0600 if missing;
+    take group and other permissions off an existing one (and its -wal and -shm)
+    that is ours."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except PermissionError:
+        return        # a folder we cannot write: SQLite opens the file read-only, if any
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            st = os.stat(name)
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                os.chmod(name, st.st_mode & 0o700)
+        except OSError:
+            pass
+
+
+def _move_aside(path):
+    """Rename a damaged database (and its WAL, which belongs with it) out of the way;
+    returns the new name."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = f"{path}-corrupt-{stamp}"
+    os.replace(path, aside)
+    if os.path.exists(path + "-wal"):
+        os.replace(path + "-wal", aside + "-wal")
+    if os.path.exists(path + "-shm"):
+        os.remove(path + "-shm")
+    return aside
 
 
 def parse_ranges(spec):

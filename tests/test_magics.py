@@ -706,30 +706,34 @@ def test_history_survives_corrupt_database_at_shell_level(tmp_path, caplog):
     sh.history.close()
 
 
-def test_history_read_only_file_falls_back_to_memory_at_shell_level(tmp_path, caplog):
-    import sqlite3
-    db = tmp_path / 'ro.sqlite'
-    HistoryManager(str(db)).close()
-    con = sqlite3.connect(str(db))
-    con.execute('PRAGMA journal_mode = DELETE')
-    con.close()
-    uri = str(db)
-    os.chmod(uri, 0o444)
-    hm = HistoryManager(uri)
-    hm._connect_orig = hm._connect
-
-    def read_only(path):        # root ignores file modes: open it read-only for real
-        if path == ':memory:':
-            return hm._connect_orig(path)
-        import sqlite3 as s
-        return s.connect('file:%s?mode=ro' % path, uri=True, isolation_level=None)
-    hm._connect = read_only
-    sh = Shell(display_pub=Recorder(), history=hm)
-    assert sh.run_cell('w = 5').success
-    sh.run_cell('%history')
-    assert 'history kept in memory only' in caplog.text
-    assert [r[2] for r in hm.get_range()] == ['w = 5', '%history']
-    hm.close()
+def test_history_read_only_file_falls_back_to_memory_at_shell_level(unprivileged):
+    # the terminal's own start-up on a read-only profile history, run by a user whom
+    # file modes bind (root ignores them): one warning, the cells' history in memory
+    import shutil
+    home = unprivileged.folder()
+    try:
+        profile = os.path.join(home, 'profile_default')
+        os.mkdir(profile)
+        db = os.path.join(profile, 'history.sqlite')
+        hm = HistoryManager(db)
+        hm.store_input(1, 'older = 1')
+        hm.close()
+        for sub in ('security', 'startup'):
+            os.mkdir(os.path.join(profile, sub))
+            unprivileged.chown(os.path.join(profile, sub))
+        unprivileged.chown(profile, db)
+        os.chmod(db, 0o444)
+        os.chmod(profile, 0o555)    # a read-only profile: nothing may be moved aside
+        env = unprivileged.env(IPYLITE_DIR=home, HOME=home)
+        r = unprivileged.run([unprivileged.python, '-m', 'ipylite', '--no-banner', '-c',
+                              'w = 5\n%history'], env=env, cwd=home)
+        assert r.returncode == 0, r.stderr
+        assert len(r.stderr.splitlines()) == 1, r.stderr
+        assert 'history kept in memory only' in r.stderr
+        assert r.stdout == 'w = 5\n%history\n'
+        assert not [p for p in os.listdir(profile) if 'corrupt' in p]
+    finally:
+        shutil.rmtree(home)
 
 
 # ------------------------------------------------------------------------ logging
