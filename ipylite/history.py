@@ -110,6 +110,7 @@ class HistoryManager:
         if _kind(error) == "corrupt":
             try:
                 aside = _move_aside(path)
+                _private_file(path)
                 self.db = self._connect(path)
                 log.warning("history database %s is corrupt (%s); moved it to %s and "
                             "started a new one", path, error, aside)

@@ -184,6 +184,7 @@ def test_damaged_pages_behind_a_valid_header_at_start(tmp_home):
     assert len(r.stderr.splitlines()) == 1 and "is corrupt" in r.stderr, r.stderr
     aside = [p for p in os.listdir(folder) if "-corrupt-" in p]
     assert len(aside) == 1 and (folder / aside[0]).read_bytes() == damaged
+    assert os.stat(db).st_mode & 0o777 == 0o600    # the new one is private too
     r = subprocess.run(cmd + ["%history -l 2"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert r.stdout == "y = 1\n"
