@@ -179,15 +179,32 @@ def test_damaged_pages_behind_a_valid_header_at_start(tmp_home):
     a_big_history(db)
     damaged = damage(db)
     cmd = [sys.executable, "-m", "ipylite", "--no-banner", "-c"]
-    r = subprocess.run(cmd + ["y = 1"], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(cmd + ["y = 1\n%history"], capture_output=True, text=True,
+                       timeout=60)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert r.stdout == "y = 1\n%history\n"
     assert len(r.stderr.splitlines()) == 1 and "is corrupt" in r.stderr, r.stderr
     aside = [p for p in os.listdir(folder) if "-corrupt-" in p]
     assert len(aside) == 1 and (folder / aside[0]).read_bytes() == damaged
     assert os.stat(db).st_mode & 0o777 == 0o600    # the new one is private too
-    r = subprocess.run(cmd + ["%history -l 2"], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(cmd + ["%history -l 1"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stderr == "", r.stderr
-    assert r.stdout == "y = 1\n"
+    assert r.stdout == "y = 1\n%history\n"
+
+
+def test_history_magic_in_a_shell_on_damaged_pages(tmp_path, capsys, caplog):
+    db = str(tmp_path / "h.sqlite")
+    a_big_history(db)
+    damage(db)
+    sh = Shell(history=HistoryManager(db))
+    with caplog.at_level(logging.WARNING, logger="ipylite.history"):
+        assert sh.run_cell("a = 1").success
+        assert sh.run_cell("%history").success     # (was a DatabaseError, and then
+        assert sh.run_cell("%history -n").success  # a TypeError: no session number)
+    assert capsys.readouterr().out == ("a = 1\n%history\n"
+                                       "   1: a = 1\n   2: %history\n   3: %history -n\n")
+    assert len(caplog.records) == 1 and "is corrupt" in caplog.text
+    sh.history.close()
 
 
 def test_damage_found_by_a_later_query_moves_the_file_aside_and_keeps_the_session(
