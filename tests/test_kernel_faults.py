@@ -205,7 +205,7 @@ def test_a_slow_reader_gets_a_note_for_what_was_dropped(kernel):
             return
         if m["msg_type"] == "stream":
             texts.append(m["content"]["text"])
-        time.sleep(0.02)
+        time.sleep(0.005)   # (reads ~100 a second; the flood makes ~300)
 
     peak = flood(km, kc, FLOODS["child"], 5, reader=read_slowly)
     assert peak < BOUND_MB, f"kernel grew to {peak:.0f} MB"
