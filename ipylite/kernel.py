@@ -875,16 +875,16 @@ class Kernel:
                         self._stop()
                     continue
                 idents, msg = self.session.recv(sock, zmq.NOBLOCK)
-                if msg is not None:
-                    self.dispatch("control", CONTROL_HANDLERS, idents, msg)
             except ProtocolError as e:
-                try:
-                    self._bad_message("control", CONTROL_HANDLERS, e)
-                except Exception:
-                    log.exception("error on the control channel")
+                idents, msg = e.idents, e
             except zmq.ZMQError:
                 return
-            except Exception:   # the control thread must outlive whatever a message does
+            try:   # the control thread must outlive whatever a message does
+                if isinstance(msg, ProtocolError):
+                    self._bad_message("control", CONTROL_HANDLERS, msg)
+                elif msg is not None:
+                    self.dispatch("control", CONTROL_HANDLERS, idents, msg)
+            except Exception:
                 log.exception("error on the control channel")
 
     def interrupt_request(self, channel, idents, msg):
