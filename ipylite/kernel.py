@@ -1151,12 +1151,17 @@ class InProcessKernel(Kernel):
 class InProcessKernelClient(ClientAPI):
     """protocol.KernelClient's API for an in-process kernel. For event loops,
     ``fds()`` gives a pipe that becomes readable when messages arrive; drain with
-    ``poll(0)``."""
+    ``poll(0)``. As a SUB socket's high-water mark does, at most ``max_iopub`` iopub
+    messages wait to be read (the oldest go first): a host that never reads iopub
+    does not grow without bound."""
+
+    max_iopub = 1000
 
     def __init__(self, manager):
         self.manager = manager
         self.session = Session(key=b"")
-        self._pending = {c: collections.deque() for c in ("shell", "control", "iopub", "stdin")}
+        self._pending = {c: collections.deque() for c in ("shell", "control", "stdin")}
+        self._pending["iopub"] = collections.deque(maxlen=self.max_iopub)
         self._cond = threading.Condition()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)

@@ -228,3 +228,31 @@ def test_a_request_sent_after_a_failures_reply_is_never_aborted(kernel):
         reply_to(kc, kc.execute("1/0"))
         statuses.append(reply_to(kc, kc.execute("1"))["content"]["status"])
     assert statuses.count("aborted") == 0, statuses.count("aborted")
+
+
+def test_an_in_process_kernel_flooding_a_host_that_never_reads_iopub_stays_bounded():
+    import os
+    from ipylite.kernel import InProcessKernelManager
+    km = InProcessKernelManager()
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        start = rss_mb(os.getpid())
+        msg_id = kc.execute(FLOODS["python"])
+        deadline = time.monotonic() + 6
+        peak = start
+        while time.monotonic() < deadline and peak - start < BOUND_MB:
+            time.sleep(0.1)
+            peak = max(peak, rss_mb(os.getpid()))
+        km.interrupt_kernel()
+        assert reply_to(kc, msg_id)["content"]["ename"] == "KeyboardInterrupt"
+        waiting = [m for channel, m in kc.poll(0) if channel == "iopub"]
+        # what the host did not read is capped; the newest (the interrupt's) is kept
+        assert len(waiting) <= 1000 and peak - start < BOUND_MB
+        assert waiting[-1]["msg_type"] == "status"
+        assert any(m["msg_type"] == "error" for m in waiting[-5:])
+        assert answers(kc) == "ok"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel()
