@@ -50,6 +50,21 @@ def _block_sigint():
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
+def _pump_fd(fd, stream):
+    """Copy what arrives on the pipe ``fd`` to the kernel stream ``stream``."""
+    import codecs
+    _block_sigint()
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            return
+        if not data:
+            return
+        stream.write(decoder.decode(data))
+
+
 # ------------------------------------------------------------------------- iopub
 
 class IOPubThread(threading.Thread):
@@ -438,6 +453,22 @@ class CommManager:
 
 # ------------------------------------------------------------------------ kernel
 
+def kernel_info():
+    """The content of our kernel_info_reply."""
+    v = sys.version_info
+    return {"status": "ok", "protocol_version": PROTOCOL_VERSION,
+            "implementation": "ipylite", "implementation_version": __version__,
+            "language_info": {
+                "name": "python", "version": "%d.%d.%d" % v[:3],
+                "mimetype": "text/x-python", "file_extension": ".py",
+                "pygments_lexer": "ipython3", "codemirror_mode":
+                    {"name": "ipython", "version": 3},
+                "nbconvert_exporter": "python"},
+            "banner": f"ipylite {__version__} on Python {sys.version.split()[0]}",
+            "help_links": [{"text": "Python", "url": "https://docs.python.org/3/"}],
+            "debugger": False}
+
+
 def bind(sock, url):
     """Bind to ``url``; a tcp port of 0 picks a free one. Returns the port."""
     if url.startswith("tcp://") and url.endswith(":0"):
@@ -451,6 +482,7 @@ class Kernel:
 
     instance = None
     implementation = "ipylite"
+    kernel_info = staticmethod(kernel_info)
     stop_on_error_timeout = 1.0
     _abort_until = 0.0
 
@@ -621,26 +653,12 @@ class Kernel:
             self._fd_pipes.append(r)
             os.dup2(w, fd)
             os.close(w)
-            threading.Thread(target=self._pump_fd, args=(r, stream), daemon=True,
+            threading.Thread(target=_pump_fd, args=(r, stream), daemon=True,
                              name=f"ipylite-fd{fd}").start()
         log_stream = os.fdopen(original_err, "w", buffering=1)
         for handler in logging.getLogger().handlers:
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(log_stream)
-
-    @staticmethod
-    def _pump_fd(fd, stream):
-        import codecs
-        _block_sigint()
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        while True:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            stream.write(decoder.decode(data))
 
     def _heartbeat(self):
         """Echo every ping back to its sender."""
@@ -725,22 +743,7 @@ class Kernel:
 
     # -- shell requests
     def kernel_info_request(self, channel, idents, msg):
-        self.reply(channel, "kernel_info_reply", self.kernel_info(), msg, idents)
-
-    @staticmethod
-    def kernel_info():
-        v = sys.version_info
-        return {"status": "ok", "protocol_version": PROTOCOL_VERSION,
-                "implementation": "ipylite", "implementation_version": __version__,
-                "language_info": {
-                    "name": "python", "version": "%d.%d.%d" % v[:3],
-                    "mimetype": "text/x-python", "file_extension": ".py",
-                    "pygments_lexer": "ipython3", "codemirror_mode":
-                        {"name": "ipython", "version": 3},
-                    "nbconvert_exporter": "python"},
-                "banner": f"ipylite {__version__} on Python {sys.version.split()[0]}",
-                "help_links": [{"text": "Python", "url": "https://docs.python.org/3/"}],
-                "debugger": False}
+        self.reply(channel, "kernel_info_reply", kernel_info(), msg, idents)
 
     def execute_request(self, channel, idents, msg):
         c = msg["content"]
