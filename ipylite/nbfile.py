@@ -364,9 +364,11 @@ def to_markdown(nb):
     return "\n\n".join(parts).rstrip() + "\n"
 
 
-def to_html(nb, title="Notebook"):
+def to_html(nb, title="Notebook", trusted=False):
     """A standalone page: our CSS and renderers inlined, images as data URLs. The
-    same JavaScript that draws the notebook page draws the cells, read-only."""
+    same JavaScript that draws the notebook page draws the cells, read-only; an
+    untrusted notebook's HTML is sanitised and its JavaScript outputs are not run,
+    exactly as on the live page."""
     data = json.dumps(nb, ensure_ascii=True).replace("</", "<\\/")
     return """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>%s</title>
@@ -375,10 +377,10 @@ def to_html(nb, title="Notebook"):
 <script>%s</script>
 <script>%s</script>
 <script>%s</script>
-<script>IPL.renderStatic(document.getElementById("notebook"), %s);</script>
+<script>IPL.renderStatic(document.getElementById("notebook"), %s, %s);</script>
 </body></html>
 """ % (html.escape(title), _static("nb.css"), _static("render.js"), _static("md.js"),
-       _static("output.js"), data)
+       _static("output.js"), data, "true" if trusted else "false")
 
 
 def find_chromium():
@@ -398,7 +400,9 @@ def html_to_pdf(html_text, timeout=60):
         with open(src, "w", encoding="utf-8") as f:
             f.write(html_text)
         if chromium:
-            cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+            # Chromium's sandbox stays on unless it cannot: as root it refuses to start
+            cmd = [chromium, "--headless"] + (["--no-sandbox"] if os.geteuid() == 0 else []) + [
+                   "--disable-gpu",
                    "--disable-background-networking", "--disable-component-update",
                    "--disable-sync", "--no-first-run", "--user-data-dir=" + os.path.join(d, "p"),
                    "--no-pdf-header-footer", "--virtual-time-budget=5000",
@@ -449,17 +453,18 @@ def to_qt_html(nb):
     return "<html><body>%s</body></html>" % "".join(parts)
 
 
-def export(nb, to, title="Notebook"):
-    """Bytes of ``nb`` exported to ``to`` (html, pdf, py, md)."""
+def export(nb, to, title="Notebook", trusted=False):
+    """Bytes of ``nb`` exported to ``to`` (html, pdf, py, md); ``trusted`` lets the
+    HTML and PDF run the notebook's own HTML and JavaScript outputs unsanitised."""
     if to == "html":
-        return to_html(nb, title).encode()
+        return to_html(nb, title, trusted).encode()
     if to == "py":
         return to_python(nb).encode()
     if to == "md":
         return to_markdown(nb).encode()
     if to == "pdf":
         if find_chromium():
-            return html_to_pdf(to_html(nb, title))
+            return html_to_pdf(to_html(nb, title, trusted))
         return html_to_pdf(to_qt_html(nb))
     raise NotebookError("unknown export format %r: use html, pdf, py or md" % to)
 

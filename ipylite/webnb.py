@@ -33,7 +33,6 @@ import hashlib
 import hmac
 import html
 import http.cookies
-import http.server
 import json
 import logging
 import mimetypes
@@ -41,7 +40,6 @@ import os
 import secrets
 import shutil
 import socket
-import socketserver
 import struct
 import sys
 import threading
@@ -51,6 +49,7 @@ import uuid
 import webbrowser
 
 from . import nbfile
+from .webserver import GuardedHandler, GuardedServer
 
 log = logging.getLogger("ipylite.webnb")
 
@@ -492,13 +491,15 @@ class App:
 
     def __init__(self, root, token=None, password_hash=None, ip="127.0.0.1", port=8888,
                  profile="default", max_upload=100 * 1024 * 1024, allow_hosts=(),
-                 kernel_name="ipylite", quiet_kernels=True):
+                 kernel_name="ipylite", quiet_kernels=True, max_connections=256,
+                 request_timeout=30.0):
         self.root = os.path.realpath(root)
         self.token = secrets.token_hex(24) if token is None else token
         self.password_hash = password_hash
         self.ip, self.port = ip, port
         self.profile = profile
         self.max_upload = max_upload
+        self.max_connections, self.request_timeout = max_connections, request_timeout
         self.allow_hosts = set(allow_hosts) | LOCAL_HOSTS | {ip}
         self.kernel_name = kernel_name
         self.quiet_kernels = quiet_kernels
@@ -717,7 +718,11 @@ def untitled(app, full_dir, kind, ext):
 
 # ---------------------------------------------------------------------- handler
 
-class Handler(http.server.BaseHTTPRequestHandler):
+PREAUTH_BODY = 8192      # bytes a request may send before it has proved who it is
+SANDBOX = ("Content-Security-Policy", "sandbox allow-scripts; frame-ancestors 'self'")
+
+
+class Handler(GuardedHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ipylite-webnb"
     app = None  # set per server
@@ -775,17 +780,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return {k: m.value for k, m in c.items()}
 
     def body(self):
-        try:
-            n = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            raise HTTPError(400, "bad Content-Length") from None
-        if n > self.app.max_upload:
+        """The request body: its length must be given (no chunked bodies), and is
+        capped at --max-upload, or at PREAUTH_BODY before the request is authenticated."""
+        self.body_read = True
+        if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
-            raise HTTPError(413, "request body of %d bytes is over the %d byte limit" % (n, self.app.max_upload))
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            raise HTTPError(411, "send a Content-Length (Transfer-Encoding is not supported)")
+        raw = self.headers.get("Content-Length")
+        if raw is None or not raw.strip().isdigit():
             self.close_connection = True
-            raise HTTPError(411, "send a Content-Length")
-        return self.rfile.read(n) if n else b""
+            raise HTTPError(400, "a Content-Length header is needed" if raw is None else
+                            "bad Content-Length %r: give the body's size in bytes" % raw[:40])
+        n = int(raw)
+        limit = self.app.max_upload if self.authenticated else min(PREAUTH_BODY, self.app.max_upload)
+        if n > limit:
+            self.close_connection = True
+            raise HTTPError(413, "request body of %d bytes is over the %d byte limit%s" % (
+                n, limit, "" if self.authenticated else " before logging in"))
+        data = self.rfile.read(n) if n else b""
+        if len(data) < n:
+            self.close_connection = True
+            raise ConnectionError("the client sent %d of %d body bytes" % (len(data), n))
+        return data
 
     def json_body(self):
         data = self.body()
@@ -882,6 +898,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def dispatch(self, method):
         self._cookies = {}
         self.method = method
+        self.authenticated = self.body_read = False
+        try:
+            self.route(method)
+        finally:
+            if not self.body_read and (self.headers.get("Content-Length", "0").strip() not in ("0", "")
+                                       or self.headers.get("Transfer-Encoding")):
+                self.close_connection = True   # an unread body must not be read as the next request
+
+    def route(self, method):
         try:
             self.check_host()
             url = urllib.parse.urlsplit(self.path)
@@ -899,6 +924,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if path.startswith("/api/") or method != "GET":
                     raise HTTPError(403, "Forbidden: a token is needed (log in or pass ?token=)")
                 return self.redirect("/login?next=" + urllib.parse.quote(self.path))
+            self.authenticated = True
+            self.mark_busy()
             if method != "GET":
                 self.check_origin()
                 self.check_xsrf("open_api" if how == "open" and path.startswith("/api/") else how)
@@ -987,7 +1014,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ctype = mimetypes.guess_type(full)[0] or "application/octet-stream"
         with open(full, "rb") as f:
             data = f.read()
-        headers = [("Content-Security-Policy", "sandbox allow-scripts")] if "html" in ctype or "svg" in ctype else []
+        headers = [SANDBOX]     # whatever its type: an XHTML or XML file can run script too
         if self.query.get("download"):
             headers.append(("Content-Disposition", 'attachment; filename="%s"' % os.path.basename(full)))
         self.send(200, data, ctype, headers=headers)
@@ -999,8 +1026,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         full = self.app.resolve(path, must_exist=True)
         nb = nbfile.read(full)
         title = os.path.splitext(os.path.basename(full))[0]
-        data = nbfile.export(nb, fmt, title=title)
-        headers = []
+        data = nbfile.export(nb, fmt, title=title, trusted=self.app.notary.check_signature(nb))
+        headers = [SANDBOX]     # an export is the notebook's content: never the server's origin
         if self.query.get("download"):
             headers.append(("Content-Disposition", 'attachment; filename="%s%s"' % (title, nbfile.EXTENSIONS[fmt])))
         self.send(200, data, nbfile.MIMETYPES[fmt] + ("; charset=utf-8" if fmt != "pdf" else ""), headers=headers)
@@ -1238,7 +1265,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # little room in flight: output waiting for a slow page stays in the Outlet,
         # where it is merged and bounded, not in kernel socket buffers
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 256 * 1024)
+        self.no_timeout()
         ws = WebSocket(self.rfile, self.wfile)
+        ws.max_message = min(WebSocket.max_message, self.app.max_upload)
         outlet = Outlet(ws)
         if self.query.get("replay"):
             outlet.put(json.dumps(k.replay(), default=str))
@@ -1268,19 +1297,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 # ----------------------------------------------------------------------- server
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return  # a browser went away
-        log.exception("error serving %s", client_address)
-
+class Server(GuardedServer):
     def __init__(self, app, address=None):
         handler = type("BoundHandler", (Handler,), {"app": app})
-        super().__init__(address or (app.ip, app.port), handler)
+        super().__init__(address or (app.ip, app.port), handler,
+                         max_connections=app.max_connections, request_timeout=app.request_timeout)
         app.port = self.server_address[1]
         self.app = app
 
@@ -1320,7 +1341,9 @@ def cmd_export(args):
         if args.execute:
             nbfile.execute(nb, cwd=os.path.dirname(os.path.abspath(args.notebook)))
         title = os.path.splitext(os.path.basename(args.notebook))[0]
-        data = nbfile.export(nb, args.to, title=title)
+        # outputs this run made are the user's own; others count only if signed
+        trusted = args.execute or nbfile.Notary(args.profile).check_signature(nb)
+        data = nbfile.export(nb, args.to, title=title, trusted=trusted)
     except nbfile.NotebookError as e:
         print("error: %s" % e, file=sys.stderr)
         return 1
@@ -1388,7 +1411,8 @@ def cmd_serve(args):
         token = ""  # a password replaces the random token
     app = App(root, token=token, password_hash=pw, ip=args.ip, port=args.port, profile=args.profile,
               max_upload=args.max_upload, allow_hosts=args.allow_host, kernel_name=args.kernel,
-              quiet_kernels=not args.debug)
+              quiet_kernels=not args.debug, max_connections=args.max_connections,
+              request_timeout=args.request_timeout)
     if not app.token and not app.password_hash:
         log.warning("no token and no password: anyone who can reach the port can run code")
     try:
@@ -1420,6 +1444,7 @@ def main(argv=None):
         p.add_argument("--to", required=True, choices=sorted(nbfile.EXTENSIONS))
         p.add_argument("--execute", action="store_true", help="run the notebook first")
         p.add_argument("-o", "--output", help="output file (- for stdout)")
+        p.add_argument("--profile", default="default", help="whose trust signatures to check")
         return cmd_export(p.parse_args(argv[1:]))
     if argv and argv[0] == "trust":
         p = argparse.ArgumentParser(prog="python -m ipylite.webnb trust")
@@ -1441,6 +1466,10 @@ def main(argv=None):
     p.add_argument("--kernel", default="ipylite", help="kernelspec for new notebooks")
     p.add_argument("--allow-host", action="append", default=[], help="extra allowed Host name")
     p.add_argument("--max-upload", type=int, default=100 * 1024 * 1024, help="bytes")
+    p.add_argument("--max-connections", type=int, default=256,
+                   help="connections served at once (the longest idle is dropped for a new one)")
+    p.add_argument("--request-timeout", type=float, default=30.0,
+                   help="seconds a connection may take to send a request, or sit idle")
     p.add_argument("--debug", action="store_true")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,

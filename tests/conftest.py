@@ -28,3 +28,66 @@ def tmp_home(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("IPYLITE_DIR", str(tmp_path / ".ipylite"))
     return tmp_path
+
+
+# ---------------------------------------------------------------- a real non-root user
+
+NONROOT = "ipylite-test"
+
+
+class NonRoot:
+    """Runs commands as a real unprivileged user: root ignores file modes (and runs
+    Chromium without its sandbox), so those cases need someone else. The package is
+    copied where that user can read it, and run by an interpreter it may execute."""
+
+    def __init__(self, base):
+        import pwd
+        import shutil
+        import subprocess
+        try:
+            self.pw = pwd.getpwnam(NONROOT)
+        except KeyError:
+            subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", NONROOT], check=True)
+            self.pw = pwd.getpwnam(NONROOT)
+        self.dir = base
+        os.chmod(base, 0o777)
+        shutil.copytree(os.path.join(ROOT, "ipylite"), os.path.join(base, "pkg", "ipylite"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for d, _, files in os.walk(os.path.join(base, "pkg")):
+            os.chmod(d, 0o755)
+            for f in files:
+                os.chmod(os.path.join(d, f), 0o644)
+        ok = subprocess.run(["runuser", "-u", NONROOT, "--", sys.executable, "-c", "import sqlite3"],
+                            capture_output=True).returncode == 0
+        self.python = sys.executable if ok else shutil.which("python3", path="/usr/bin:/bin")
+        assert self.python, "no Python interpreter the user %s may run" % NONROOT
+        self.uid, self.gid = self.pw.pw_uid, self.pw.pw_gid
+
+    def env(self, **extra):
+        env = dict(os.environ, PYTHONPATH=os.path.join(self.dir, "pkg"), HOME=self.dir)
+        env.update(extra)
+        return env
+
+    def run(self, args, **kw):
+        """``subprocess.run(["runuser", -u, user, --] + args)``; a leading "python" in
+        ``args`` is the user's interpreter."""
+        import subprocess
+        args = [self.python if a == "python" and i == 0 else a for i, a in enumerate(args)]
+        kw.setdefault("env", self.env())
+        return subprocess.run(["runuser", "-u", NONROOT, "--"] + args, **kw)
+
+    def own(self, path):
+        os.chown(path, self.uid, self.gid)
+
+
+@pytest.fixture
+def nonroot():
+    """A real non-root user and a folder it owns (see NonRoot)."""
+    import shutil
+    base = tempfile.mkdtemp(prefix="ipylite-nonroot-")
+    try:
+        user = NonRoot(base)
+        user.own(base)
+        yield user
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

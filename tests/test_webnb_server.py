@@ -96,7 +96,8 @@ class WS:
         data = json.dumps(obj).encode()
         mask = os.urandom(4)
         n = len(data)
-        head = struct.pack(">BB", 0x81, 0x80 | n) if n < 126 else struct.pack(">BBH", 0x81, 0x80 | 126, n)
+        head = (struct.pack(">BB", 0x81, 0x80 | n) if n < 126 else struct.pack(">BBH", 0x81, 0x80 | 126, n)
+                if n < 65536 else struct.pack(">BBQ", 0x81, 0x80 | 127, n))
         self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
 
     def _read(self, n):
@@ -591,7 +592,7 @@ def test_export_py_md_and_bad_format(tmp_path):
 def test_export_html_and_pdf_with_figure_and_math(tmp_path):
     html_path = _export(tmp_path, "html", "--execute")
     text = html_path.read_text()
-    nb = json.loads(text.split('IPL.renderStatic(document.getElementById("notebook"), ')[1].rsplit(");</script>", 1)[0])
+    nb = json.loads(text.split('IPL.renderStatic(document.getElementById("notebook"), ')[1].rsplit(", true);</script>", 1)[0])
     outs = nb["cells"][1]["outputs"]
     assert any("image/png" in o.get("data", {}) for o in outs)   # the figure is embedded
     assert any("done" in "".join(o.get("text", "")) for o in outs)

@@ -217,8 +217,8 @@ IPL.highlight = function (src, marks) {
 };
 
 /* --- a read-only notebook (HTML export) ----------------------------------------- */
-IPL.renderStatic = function (container, nb) {
-  var trusted = true;  // exported by the user from their own notebook
+IPL.renderStatic = function (container, nb, trusted) {
+  trusted = trusted === true;   // only a notebook whose signature checks out
   (nb.cells || []).forEach(function (cell) {
     var div = document.createElement("div");
     div.className = "cell " + cell.cell_type + "-cell" + (cell.cell_type === "markdown" ? " rendered" : "");
