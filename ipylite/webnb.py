@@ -492,7 +492,7 @@ class App:
     def __init__(self, root, token=None, password_hash=None, ip="127.0.0.1", port=8888,
                  profile="default", max_upload=100 * 1024 * 1024, allow_hosts=(),
                  kernel_name="ipylite", quiet_kernels=True, max_connections=256,
-                 request_timeout=30.0):
+                 request_timeout=30.0, allow_hidden=False):
         self.root = os.path.realpath(root)
         self.token = secrets.token_hex(24) if token is None else token
         self.password_hash = password_hash
@@ -504,6 +504,8 @@ class App:
         self.kernel_name = kernel_name
         self.quiet_kernels = quiet_kernels
         self.cookie_secret = secrets.token_bytes(32)
+        self.logins = set()           # ids of login cookies not yet logged out
+        self.allow_hidden = allow_hidden
         self.kernels = {}
         self.sessions = {}
         self.lock = threading.RLock()
@@ -521,14 +523,21 @@ class App:
         return "ipylite-login-%s" % self.port
 
     def login_cookie(self):
+        """A new login: a signed random id that stays valid until its logout."""
         value = secrets.token_hex(16)
+        with self.lock:
+            self.logins.add(value)
         sig = hmac.new(self.cookie_secret, value.encode(), hashlib.sha256).hexdigest()
         return value + "." + sig
 
     def cookie_ok(self, cookie):
         value, _, sig = (cookie or "").partition(".")
         good = hmac.new(self.cookie_secret, value.encode(), hashlib.sha256).hexdigest()
-        return bool(value) and hmac.compare_digest(good, sig)
+        return bool(value) and hmac.compare_digest(good, sig) and value in self.logins
+
+    def logout(self, cookie):
+        with self.lock:
+            self.logins.discard((cookie or "").partition(".")[0])
 
     def token_ok(self, token):
         return bool(self.token) and bool(token) and hmac.compare_digest(self.token, token)
@@ -544,6 +553,8 @@ class App:
         parts = [p for p in path.split("/") if p not in ("", ".")]
         if ".." in parts:
             raise HTTPError(404, "paths with '..' are refused")
+        if not self.allow_hidden and any(p.startswith(".") for p in parts):
+            raise HTTPError(404, "hidden files and folders are not served (start with --allow-hidden)")
         full = os.path.join(self.root, *parts)
         real = os.path.realpath(full)
         if real != self.root and not real.startswith(self.root + os.sep):
@@ -699,8 +710,7 @@ def save_contents(app, full, model):
                 raise HTTPError(400, "content is not base64") from None
         else:
             data = content.encode("utf-8")
-        with open(full, "wb") as f:
-            f.write(data)
+        nbfile.atomic_write(full, data)
     else:
         raise HTTPError(400, "model type must be notebook, file or directory")
     return contents_model(app, full, content=False)
@@ -717,6 +727,37 @@ def untitled(app, full_dir, kind, ext):
 
 
 # ---------------------------------------------------------------------- handler
+
+def os_error(e, what):
+    """(status, one line) for an OSError met serving ``what``; a failed save has left
+    the file as it was (nbfile.atomic_write)."""
+    import errno
+    status = {errno.ENOSPC: 507, errno.EDQUOT: 507, errno.EACCES: 403, errno.EPERM: 403,
+              errno.EROFS: 403, errno.ENOENT: 404, errno.EEXIST: 409, errno.ENOTEMPTY: 409,
+              errno.EISDIR: 400, errno.ENOTDIR: 400, errno.ENAMETOOLONG: 400}.get(e.errno, 500)
+    line = "%s: %s" % (e.strerror or e, what)
+    if status in (507, 403) and what.startswith(("/api/contents", "/api/contents/")):
+        line += " (nothing was changed on disk)"
+    return status, line
+
+
+def safe_filename_header(name):
+    """A Content-Disposition for a download: RFC 6266's filename* for the real name,
+    and a plain ASCII fallback (no quotes, backslashes or control characters)."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name) or "download"
+    return "attachment; filename=\"%s\"; filename*=UTF-8''%s" % (fallback, urllib.parse.quote(name, safe=""))
+
+
+def safe_next(nxt):
+    """A local path to go to after login; anything that could leave the site is /tree."""
+    if not isinstance(nxt, str) or not nxt.startswith("/") or any(c in nxt for c in "\\\r\n\t") \
+            or nxt.startswith("//") or any(ord(c) < 32 for c in nxt):
+        return "/tree"
+    u = urllib.parse.urlsplit(nxt)
+    if u.scheme or u.netloc:
+        return "/tree"
+    return nxt
+
 
 PREAUTH_BODY = 8192      # bytes a request may send before it has proved who it is
 SANDBOX = ("Content-Security-Policy", "sandbox allow-scripts; frame-ancestors 'self'")
@@ -917,6 +958,7 @@ class Handler(GuardedHandler):
             if path == "/login":
                 return self.page_login(method)
             if path == "/logout":
+                self.app.logout(self.cookies().get(self.app.cookie_name))
                 self.set_cookie(self.app.cookie_name, "")
                 return self.redirect("/login")
             how = self.authenticate()
@@ -949,7 +991,7 @@ class Handler(GuardedHandler):
         except (ConnectionError, BrokenPipeError):
             self.close_connection = True
         except OSError as e:
-            self.error(500 if e.errno is None else 400, "%s: %s" % (e.strerror or e, getattr(e, "filename", "")))
+            self.error(*os_error(e, urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)))
         except Exception as e:
             log.exception("%s %s", method, self.path)
             self.error(500, "internal error: %s" % e)
@@ -978,9 +1020,7 @@ class Handler(GuardedHandler):
 
     def page_login(self, method):
         app = self.app
-        nxt = self.query.get("next", "/tree")
-        if not nxt.startswith("/") or nxt.startswith("//"):
-            nxt = "/tree"
+        nxt = safe_next(self.query.get("next", "/tree"))
         if method == "POST":
             form = urllib.parse.parse_qs(self.body().decode("utf-8", "replace"))
             given = (form.get("password") or [""])[0]
@@ -1016,7 +1056,7 @@ class Handler(GuardedHandler):
             data = f.read()
         headers = [SANDBOX]     # whatever its type: an XHTML or XML file can run script too
         if self.query.get("download"):
-            headers.append(("Content-Disposition", 'attachment; filename="%s"' % os.path.basename(full)))
+            headers.append(("Content-Disposition", safe_filename_header(os.path.basename(full))))
         self.send(200, data, ctype, headers=headers)
 
     def page_nbconvert(self, method, rest):
@@ -1029,7 +1069,7 @@ class Handler(GuardedHandler):
         data = nbfile.export(nb, fmt, title=title, trusted=self.app.notary.check_signature(nb))
         headers = [SANDBOX]     # an export is the notebook's content: never the server's origin
         if self.query.get("download"):
-            headers.append(("Content-Disposition", 'attachment; filename="%s%s"' % (title, nbfile.EXTENSIONS[fmt])))
+            headers.append(("Content-Disposition", safe_filename_header(title + nbfile.EXTENSIONS[fmt])))
         self.send(200, data, nbfile.MIMETYPES[fmt] + ("; charset=utf-8" if fmt != "pdf" else ""), headers=headers)
 
     # -- API
@@ -1081,7 +1121,10 @@ class Handler(GuardedHandler):
                 raise HTTPError(400, "no model type given")
             if model.get("copy_from"):
                 src = app.resolve(model["copy_from"], must_exist=True)
-                shutil.copyfile(src, full)
+                if existed:
+                    raise HTTPError(409, "%s already exists: copying over it is refused" % rest)
+                with open(src, "rb") as f:
+                    nbfile.atomic_write(full, f.read())
                 return self.send_json(201, contents_model(app, full, content=False))
             return self.send_json(200 if existed else 201, save_contents(app, full, model))
         if method == "POST":
@@ -1412,7 +1455,7 @@ def cmd_serve(args):
     app = App(root, token=token, password_hash=pw, ip=args.ip, port=args.port, profile=args.profile,
               max_upload=args.max_upload, allow_hosts=args.allow_host, kernel_name=args.kernel,
               quiet_kernels=not args.debug, max_connections=args.max_connections,
-              request_timeout=args.request_timeout)
+              request_timeout=args.request_timeout, allow_hidden=args.allow_hidden)
     if not app.token and not app.password_hash:
         log.warning("no token and no password: anyone who can reach the port can run code")
     try:
@@ -1468,6 +1511,8 @@ def main(argv=None):
     p.add_argument("--max-upload", type=int, default=100 * 1024 * 1024, help="bytes")
     p.add_argument("--max-connections", type=int, default=256,
                    help="connections served at once (the longest idle is dropped for a new one)")
+    p.add_argument("--allow-hidden", action="store_true",
+                   help="serve files and folders whose names start with a dot")
     p.add_argument("--request-timeout", type=float, default=30.0,
                    help="seconds a connection may take to send a request, or sit idle")
     p.add_argument("--debug", action="store_true")

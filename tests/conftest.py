@@ -40,7 +40,7 @@ class NonRoot:
     Chromium without its sandbox), so those cases need someone else. The package is
     copied where that user can read it, and run by an interpreter it may execute."""
 
-    def __init__(self, base):
+    def __init__(self, base, packages=()):
         import pwd
         import shutil
         import subprocess
@@ -53,6 +53,12 @@ class NonRoot:
         os.chmod(base, 0o777)
         shutil.copytree(os.path.join(ROOT, "ipylite"), os.path.join(base, "pkg", "ipylite"),
                         ignore=shutil.ignore_patterns("__pycache__"))
+        import importlib.util
+        for name in packages:      # e.g. zmq, with the shared libraries beside it
+            where = os.path.dirname(list(importlib.util.find_spec(name).submodule_search_locations)[0])
+            for entry in os.listdir(where):
+                if entry == name or entry.startswith(("py" + name + ".libs", name + ".libs")):
+                    shutil.copytree(os.path.join(where, entry), os.path.join(base, "pkg", entry))
         for d, _, files in os.walk(os.path.join(base, "pkg")):
             os.chmod(d, 0o755)
             for f in files:
@@ -67,6 +73,12 @@ class NonRoot:
         env = dict(os.environ, PYTHONPATH=os.path.join(self.dir, "pkg"), HOME=self.dir)
         env.update(extra)
         return env
+
+    def popen(self, args, **kw):
+        import subprocess
+        args = [self.python if a == "python" and i == 0 else a for i, a in enumerate(args)]
+        kw.setdefault("env", self.env())
+        return subprocess.Popen(["runuser", "-u", NONROOT, "--"] + args, **kw)
 
     def run(self, args, **kw):
         """``subprocess.run(["runuser", -u, user, --] + args)``; a leading "python" in
@@ -86,7 +98,7 @@ def nonroot():
     import shutil
     base = tempfile.mkdtemp(prefix="ipylite-nonroot-")
     try:
-        user = NonRoot(base)
+        user = NonRoot(base, packages=("zmq",))
         user.own(base)
         yield user
     finally:

@@ -369,3 +369,253 @@ def test_a_slow_client_is_cut_off_at_the_request_timeout(tmp_path):
     finally:
         stop(proc)
         log.close()
+
+
+# ------------------------------------------------------------------ saving
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 1 MiB filesystem (tmpfs) to fill up."""
+    d = tmp_path / "disk"
+    d.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(d)], check=True)
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", "-l", str(d)], check=False)
+
+
+def fill(disk):
+    """Take every free byte of ``disk``."""
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def temps(folder):
+    return [n for n in os.listdir(folder) if n.startswith(".~")]
+
+
+def test_a_save_on_a_full_disk_keeps_the_old_file(small_disk, tmp_path):
+    old_text = "keep me\n" * 30000                          # ~240 KB
+    (small_disk / "notes.txt").write_text(old_text)
+    nb = nbfile.new_notebook()
+    nb["cells"] = [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": "old"}]
+    (small_disk / "nb.ipynb").write_text(nbfile.writes(nb))
+    old_nb = (small_disk / "nb.ipynb").read_text()
+    fill(small_disk)
+    proc, port, log = start_server(small_disk, tmp_path, "--max-upload", str(8 << 20))
+    try:
+        st, _, body = http(port, "PUT", "/api/contents/notes.txt",
+                           body={"type": "file", "format": "text", "content": "new\n" * 100000})
+        assert st == 507, body
+        assert b"No space left on device: /api/contents/notes.txt" in body and b"None" not in body
+        assert (small_disk / "notes.txt").read_text() == old_text
+        nb["cells"][0]["source"] = "x" * 300000
+        st, _, body = http(port, "PUT", "/api/contents/nb.ipynb", body={"type": "notebook", "content": nb})
+        assert st == 507, body
+        assert (small_disk / "nb.ipynb").read_text() == old_nb
+        assert temps(small_disk) == []
+    finally:
+        stop(proc)
+        log.close()
+
+
+def test_a_save_killed_midway_leaves_a_whole_file_and_its_temp_is_cleaned(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    old = "o" * (30 << 20)
+    new = "n" * (30 << 20)
+    target = root / "big.txt"
+    for attempt in range(8):
+        target.write_text(old)
+        proc, port, log = start_server(root, tmp_path, "--max-upload", str(64 << 20))
+        body = json.dumps({"type": "file", "format": "text", "content": new}).encode()
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(("PUT /api/contents/big.txt HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: token %s\r\n"
+                   "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (port, TOKEN, len(body))).encode()
+                  + body)
+        size0, deadline = target.stat().st_size, time.monotonic() + 30
+        while time.monotonic() < deadline:     # the moment the save starts writing, kill -9
+            if temps(root) or target.stat().st_size != size0:
+                break
+        proc.kill()
+        proc.wait()
+        s.close()
+        log.close()
+        text = target.read_text()
+        assert text in (old, new), "a killed save left %d bytes of a mix" % len(text)
+        if temps(root):
+            break
+    assert temps(root), "never caught the save in the middle of its write"
+    proc, port, log = start_server(root, tmp_path)
+    try:
+        st, _, _ = http(port, "PUT", "/api/contents/big.txt", body={"type": "file", "format": "text", "content": "fresh"})
+        assert st == 200 and target.read_text() == "fresh"
+        assert temps(root) == []                # what the killed save left is gone
+    finally:
+        stop(proc)
+        log.close()
+
+
+def test_a_read_only_notebook_is_refused_not_replaced(nonroot, tmp_path):
+    root = os.path.join(nonroot.dir, "served")
+    os.mkdir(root)
+    nonroot.own(root)
+    nb = nbfile.new_notebook()
+    nb["cells"] = [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": "original"}]
+    files = {"ro.ipynb": nbfile.writes(nb), "ro.txt": "original text\n"}
+    for name, text in files.items():
+        path = os.path.join(root, name)
+        with open(path, "w") as f:
+            f.write(text)
+        nonroot.own(path)
+        os.chmod(path, 0o444)
+    port = free_port()
+    log = open(tmp_path / "server.log", "w+")
+    proc = nonroot.popen(["python", "-m", "ipylite.webnb", root, "--port", str(port), "--no-browser",
+                          "--token", TOKEN], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_listening(proc, port, lambda: (log.seek(0), log.read())[1])
+        nb["cells"][0]["source"] = "changed"
+        st, _, body = http(port, "PUT", "/api/contents/ro.ipynb", body={"type": "notebook", "content": nb})
+        assert st == 403 and b"Permission denied" in body, body
+        st, _, body = http(port, "PUT", "/api/contents/ro.txt", body={"type": "file", "format": "text", "content": "x"})
+        assert st == 403 and b"Permission denied" in body, body
+        for name, text in files.items():
+            path = os.path.join(root, name)
+            assert open(path).read() == text and os.stat(path).st_mode & 0o777 == 0o444
+        # a writable file next to them is saved, with its own mode kept
+        path = os.path.join(root, "rw.txt")
+        with open(path, "w") as f:
+            f.write("a")
+        nonroot.own(path)
+        os.chmod(path, 0o640)
+        st, _, _ = http(port, "PUT", "/api/contents/rw.txt", body={"type": "file", "format": "text", "content": "b"})
+        assert st == 200 and open(path).read() == "b" and os.stat(path).st_mode & 0o777 == 0o640
+    finally:
+        stop(proc)
+        log.close()
+
+
+MALFORMED = [
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "metadata": [], "source": ""}]},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "source": "", "outputs": 5}]},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "source": "",
+                                                                     "outputs": [{"output_type": "stream", "text": 7}]}]},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "source": "",
+                                                                     "outputs": [{"output_type": "display_data", "data": [1]}]}]},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "source": "",
+                                                                     "outputs": [{"output_type": "display_data", "data": {"text/plain": 3}}]}]},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", "source": ["a", 1]}]},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", "source": "", "attachments": 3}]},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "source": "",
+                                                                     "outputs": [{"output_type": "error", "traceback": "x"}]}]},
+]
+
+
+@pytest.mark.parametrize("i", range(len(MALFORMED)))
+def test_a_malformed_notebook_is_a_400_and_never_saved(server, i):
+    root, port = server["root"], server["port"]
+    name = "malformed%d.ipynb" % i
+    (root / name).write_text(json.dumps(MALFORMED[i]))
+    st, _, body = http(port, "GET", "/api/contents/" + name)
+    assert st == 400 and b"not a notebook" in body, body
+    good = nbfile.writes(nbfile.new_notebook())
+    (root / name).write_text(good)
+    st, _, body = http(port, "PUT", "/api/contents/" + name, body={"type": "notebook", "content": MALFORMED[i]})
+    assert st == 400 and b"not a notebook" in body, body
+    assert (root / name).read_text() == good
+
+
+def test_copying_onto_an_existing_notebook_is_refused(server):
+    root, port = server["root"], server["port"]
+    (root / "first.ipynb").write_text(nbfile.writes(nbfile.new_notebook()))
+    other = nbfile.new_notebook()
+    other["metadata"]["which"] = "second"
+    (root / "second.ipynb").write_text(nbfile.writes(other))
+    st, _, body = http(port, "PUT", "/api/contents/first.ipynb", body={"copy_from": "second.ipynb"})
+    assert st == 409 and b"already exists" in body
+    assert "second" not in (root / "first.ipynb").read_text()
+    st, _, _ = http(port, "PUT", "/api/contents/third.ipynb", body={"copy_from": "second.ipynb"})
+    assert st == 201 and "second" in (root / "third.ipynb").read_text()
+
+
+# ------------------------------------------------------------- the low ones
+
+def login(port, nxt):
+    form = "_xsrf=x1&password=" + TOKEN
+    return http_as(port, "POST", "/login?next=" + nxt, token=None, body=form.encode(),
+                   headers={"Cookie": "_xsrf=x1", "Content-Type": "application/x-www-form-urlencoded"})
+
+
+@pytest.mark.parametrize("nxt", ["/%5Cevil.example", "/%5C%5Cevil.example", "//evil.example", "/%09/evil.example",
+                                 "https://evil.example/", "%2F%2Fevil.example", "/%0D%0ALocation:%20http://evil.example"])
+def test_login_never_redirects_off_the_site(server, nxt):
+    st, hdrs, _ = login(server["port"], nxt)
+    assert st == 302
+    where = hdrs["location"][0]
+    assert where == "/tree", where
+    assert len(hdrs["location"]) == 1
+
+
+def test_login_redirects_to_a_local_next(server):
+    st, hdrs, _ = login(server["port"], "/notebooks/a%20b.ipynb")
+    assert st == 302 and hdrs["location"] == ["/notebooks/a b.ipynb"]
+
+
+def test_a_file_name_cannot_inject_response_headers(server):
+    root, port = server["root"], server["port"]
+    name = "a\r\nSet-Cookie: evil=1\r\nX-Injected: yes.txt"
+    (root / name).write_text("data")
+    for path in ("/files/", "/files/"):
+        st, hdrs, body = http(port, "GET", path + urllib_quote(name) + "?download=1")
+        assert st == 200 and body == b"data"
+        assert "x-injected" not in hdrs and not any("evil" in c for c in hdrs.get("set-cookie", []))
+        cd = hdrs["content-disposition"][0]
+        assert cd.startswith('attachment; filename="a__Set-Cookie: evil=1__X-Injected: yes.txt"')
+        assert "filename*=UTF-8''a%0D%0ASet-Cookie" in cd
+
+
+def urllib_quote(s):
+    import urllib.parse
+    return urllib.parse.quote(s)
+
+
+def test_hidden_files_are_not_served(server, tmp_path):
+    root, port = server["root"], server["port"]
+    (root / ".git").mkdir(exist_ok=True)
+    (root / ".git" / "config").write_text("[remote] secret")
+    (root / ".env").write_text("TOKEN=secret")
+    for path in ("/files/.git/config", "/files/.env", "/api/contents/.env", "/api/contents/.git/config",
+                 "/api/contents/.git", "/nbconvert/py/.hidden.ipynb"):
+        st, _, body = http(port, "GET", path)
+        assert st == 404 and b"secret" not in body, (path, st)
+    st, _, _ = http(port, "PUT", "/api/contents/.bashrc", body={"type": "file", "format": "text", "content": "x"})
+    assert st == 404 and not (root / ".bashrc").exists()
+    listing = json.loads(http(port, "GET", "/api/contents/")[2])
+    assert not any(e["name"].startswith(".") for e in listing["content"])
+    # as Jupyter's allow_hidden: an option serves them
+    proc, port2, log = start_server(root, tmp_path, "--allow-hidden")
+    try:
+        st, _, body = http(port2, "GET", "/files/.env")
+        assert st == 200 and body == b"TOKEN=secret"
+    finally:
+        stop(proc)
+        log.close()
+
+
+def test_logout_ends_the_login_cookie(server):
+    port = server["port"]
+    st, hdrs, _ = http_as(port, "GET", "/api/status?token=" + TOKEN, token=None)
+    assert st == 200
+    cookie = next(c.split(";")[0] for c in hdrs["set-cookie"] if c.startswith("ipylite-login-"))
+    assert http_as(port, "GET", "/api/status", token=None, headers={"Cookie": cookie})[0] == 200
+    st, hdrs, _ = http_as(port, "GET", "/logout", token=None, headers={"Cookie": cookie})
+    assert st == 302
+    assert http_as(port, "GET", "/api/status", token=None, headers={"Cookie": cookie})[0] == 403
