@@ -49,7 +49,8 @@ import uuid
 import webbrowser
 
 from . import nbfile
-from .webserver import GuardedHandler, GuardedServer
+from .webserver import (PREAUTH_BODY, SANDBOX, GuardedHandler, GuardedServer, HTTPError,  # noqa: F401
+                        os_error, passwd, passwd_check, safe_filename_header, safe_next)
 
 log = logging.getLogger("ipylite.webnb")
 
@@ -58,38 +59,12 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
 
 
-class HTTPError(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
 def utcnow():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
 def isoformat(ts):
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-# ------------------------------------------------------------------- passwords
-
-def passwd(password, iterations=200_000):
-    """A hash for ``webnb.json``'s "password": pbkdf2_sha256:ITER:SALT:HEX."""
-    salt = secrets.token_hex(8)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations).hex()
-    return "pbkdf2_sha256:%d:%s:%s" % (iterations, salt, digest)
-
-
-def passwd_check(hashed, password):
-    try:
-        algo, iterations, salt, digest = hashed.split(":")
-        if algo != "pbkdf2_sha256":
-            return False
-        mine = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(iterations)).hex()
-    except ValueError:
-        return False
-    return hmac.compare_digest(mine, digest)
 
 
 # ------------------------------------------------------------------- websocket
@@ -728,41 +703,6 @@ def untitled(app, full_dir, kind, ext):
 
 # ---------------------------------------------------------------------- handler
 
-def os_error(e, what):
-    """(status, one line) for an OSError met serving ``what``; a failed save has left
-    the file as it was (nbfile.atomic_write)."""
-    import errno
-    status = {errno.ENOSPC: 507, errno.EDQUOT: 507, errno.EACCES: 403, errno.EPERM: 403,
-              errno.EROFS: 403, errno.ENOENT: 404, errno.EEXIST: 409, errno.ENOTEMPTY: 409,
-              errno.EISDIR: 400, errno.ENOTDIR: 400, errno.ENAMETOOLONG: 400}.get(e.errno, 500)
-    line = "%s: %s" % (e.strerror or e, what)
-    if status in (507, 403) and what.startswith(("/api/contents", "/api/contents/")):
-        line += " (nothing was changed on disk)"
-    return status, line
-
-
-def safe_filename_header(name):
-    """A Content-Disposition for a download: RFC 6266's filename* for the real name,
-    and a plain ASCII fallback (no quotes, backslashes or control characters)."""
-    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name) or "download"
-    return "attachment; filename=\"%s\"; filename*=UTF-8''%s" % (fallback, urllib.parse.quote(name, safe=""))
-
-
-def safe_next(nxt):
-    """A local path to go to after login; anything that could leave the site is /tree."""
-    if not isinstance(nxt, str) or not nxt.startswith("/") or any(c in nxt for c in "\\\r\n\t") \
-            or nxt.startswith("//") or any(ord(c) < 32 for c in nxt):
-        return "/tree"
-    u = urllib.parse.urlsplit(nxt)
-    if u.scheme or u.netloc:
-        return "/tree"
-    return nxt
-
-
-PREAUTH_BODY = 8192      # bytes a request may send before it has proved who it is
-SANDBOX = ("Content-Security-Policy", "sandbox allow-scripts; frame-ancestors 'self'")
-
-
 class Handler(GuardedHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ipylite-webnb"
@@ -775,6 +715,9 @@ class Handler(GuardedHandler):
     def send(self, status, body=b"", ctype="application/json", headers=()):
         if isinstance(body, str):
             body = body.encode("utf-8")
+        for k, v in headers:
+            if any(c in str(v) for c in "\r\n\0"):    # never let a value start a new header
+                raise ValueError("header %s carries a line break" % k)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))

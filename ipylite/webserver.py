@@ -1,5 +1,5 @@
-"""HTTP plumbing for the notebook server: a threaded ``http.server`` that no idle or
-slow client can starve.
+"""HTTP plumbing for the notebook server: errors, safe headers and redirects, password
+hashes, and a threaded ``http.server`` that no idle or slow client can starve.
 
 Each connection gets a thread, but the number of connection threads is bounded
 (``max_connections``). A connection is *waiting* while the server waits for its next
@@ -11,15 +11,83 @@ When every slot is taken, the connection that has waited longest is shut down to
 make room; only when all of them are busy is a newcomer turned away with a 503.
 """
 
+import errno
+import hashlib
+import hmac
 import http.server
 import logging
+import secrets
 import socket
 import socketserver
 import sys
 import threading
 import time
+import urllib.parse
 
 log = logging.getLogger("ipylite.webserver")
+
+
+class HTTPError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def os_error(e, what):
+    """(status, one line) for an OSError met serving ``what``; a failed save has left
+    the file as it was (nbfile.atomic_write)."""
+    status = {errno.ENOSPC: 507, errno.EDQUOT: 507, errno.EACCES: 403, errno.EPERM: 403,
+              errno.EROFS: 403, errno.ENOENT: 404, errno.EEXIST: 409, errno.ENOTEMPTY: 409,
+              errno.EISDIR: 400, errno.ENOTDIR: 400, errno.ENAMETOOLONG: 400}.get(e.errno, 500)
+    line = "%s: %s" % (e.strerror or e, what)
+    if status in (507, 403) and what.startswith(("/api/contents", "/api/contents/")):
+        line += " (nothing was changed on disk)"
+    return status, line
+
+
+def safe_filename_header(name):
+    """A Content-Disposition for a download: RFC 6266's filename* for the real name,
+    and a plain ASCII fallback (no quotes, backslashes or control characters)."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name) or "download"
+    return "attachment; filename=\"%s\"; filename*=UTF-8''%s" % (fallback, urllib.parse.quote(name, safe=""))
+
+
+def safe_next(nxt):
+    """A local path to go to after login; anything that could leave the site is /tree."""
+    if not isinstance(nxt, str) or not nxt.startswith("/") or any(c in nxt for c in "\\\r\n\t") \
+            or nxt.startswith("//") or any(ord(c) < 32 for c in nxt):
+        return "/tree"
+    u = urllib.parse.urlsplit(nxt)
+    if u.scheme or u.netloc:
+        return "/tree"
+    return nxt
+
+
+PREAUTH_BODY = 8192      # bytes a request may send before it has proved who it is
+SANDBOX = ("Content-Security-Policy", "sandbox allow-scripts; frame-ancestors 'self'")
+
+
+# ------------------------------------------------------------------- passwords
+
+def passwd(password, iterations=200_000):
+    """A hash for ``webnb.json``'s "password": pbkdf2_sha256:ITER:SALT:HEX."""
+    salt = secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations).hex()
+    return "pbkdf2_sha256:%d:%s:%s" % (iterations, salt, digest)
+
+
+def passwd_check(hashed, password):
+    try:
+        algo, iterations, salt, digest = hashed.split(":")
+        if algo != "pbkdf2_sha256":
+            return False
+        mine = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(iterations)).hex()
+    except ValueError:
+        return False
+    return hmac.compare_digest(mine, digest)
+
+
+# ------------------------------------------------------------------- connections
 
 
 class ConnectionGuard:

@@ -74,19 +74,18 @@ class NonRoot:
         env.update(extra)
         return env
 
+    def command(self, args):
+        """``args`` run as the user; a leading "python" is the user's interpreter."""
+        return ["runuser", "-u", NONROOT, "--"] + [self.python if a == "python" and i == 0 else a
+                                                   for i, a in enumerate(args)]
+
     def popen(self, args, **kw):
         import subprocess
-        args = [self.python if a == "python" and i == 0 else a for i, a in enumerate(args)]
-        kw.setdefault("env", self.env())
-        return subprocess.Popen(["runuser", "-u", NONROOT, "--"] + args, **kw)
+        return subprocess.Popen(self.command(args), **dict({"env": self.env()}, **kw))
 
     def run(self, args, **kw):
-        """``subprocess.run(["runuser", -u, user, --] + args)``; a leading "python" in
-        ``args`` is the user's interpreter."""
         import subprocess
-        args = [self.python if a == "python" and i == 0 else a for i, a in enumerate(args)]
-        kw.setdefault("env", self.env())
-        return subprocess.run(["runuser", "-u", NONROOT, "--"] + args, **kw)
+        return subprocess.run(self.command(args), **dict({"env": self.env()}, **kw))
 
     def own(self, path):
         os.chown(path, self.uid, self.gid)
