@@ -49,6 +49,7 @@ import uuid
 import webbrowser
 
 from . import nbfile
+from .protocol import json_dumps
 from .webserver import (PREAUTH_BODY, SANDBOX, GuardedHandler, GuardedServer, HTTPError,  # noqa: F401
                         os_error, passwd, passwd_check, safe_filename_header, safe_next)
 
@@ -222,7 +223,7 @@ class Outlet:
                     return
                 obj = self.queue.pop(0)
             try:
-                self.ws.send(obj if isinstance(obj, str) else json.dumps(obj, default=str))
+                self.ws.send(obj if isinstance(obj, str) else json_dumps(obj).decode("utf-8", "replace"))
             except (OSError, ConnectionError, ValueError):
                 self.close()
                 return
@@ -1256,7 +1257,7 @@ class Handler(GuardedHandler):
         ws.max_message = min(WebSocket.max_message, self.app.max_upload)
         outlet = Outlet(ws)
         if self.query.get("replay"):
-            outlet.put(json.dumps(k.replay(), default=str))
+            outlet.put(json_dumps(k.replay()).decode("utf-8", "replace"))
         k.sockets.add(outlet)
         try:
             while True:

@@ -166,8 +166,8 @@ MAGIC_TABLE = [
     ('%prun -l 2 sorted(l1)', 'function calls in'),
     ('%whos', 'n=2'),
     ('%who_ls float', "['v1']"),
-    ('%precision 1\nv1', '2.5'),
-    ('%precision 2\n3.14159', '3.14'),
+    ('%precision 1\n2.46', '2.5'),        # (neither rounded text is in the full repr)
+    ('%precision 2\n2.71828', '2.72'),
     ('%pdef divmod', 'divmod(x, y, /)'),
     ('%pdoc divmod', 'Return the tuple'),
     ('import json\n%psearch json.d*', 'json.dump\njson.dumps'),

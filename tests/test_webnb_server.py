@@ -236,8 +236,8 @@ def test_login_form_checks_xsrf_and_password(server):
     assert any(c.startswith("ipylite-login-") for c in h["set-cookie"])
     bad = ("password=nope&_xsrf=%s" % xsrf).encode()
     st, h, body = http(p, "POST", "/login", body=bad, token=None, headers=hdr)
-    assert st == 200 and b"Wrong password" in body and "set-cookie" not in h or \
-        not any(c.startswith("ipylite-login-") for c in h.get("set-cookie", []))
+    assert st == 200 and b"Wrong password" in body
+    assert not any(c.startswith("ipylite-login-") for c in h.get("set-cookie", []))
     st, _, _ = http(p, "POST", "/login", body=form, token=None,
                     headers={"Cookie": "_xsrf=other", "Content-Type": "application/x-www-form-urlencoded"})
     assert st == 403
@@ -609,7 +609,7 @@ def test_export_html_and_pdf_with_figure_and_math(tmp_path):
     assert red > 200  # the plotted red line is on the page
     # math rendered: MathML in the HTML, and the PDF's text layer holds the integral sign
     assert "<math" in _rendered_html(html_path)
-    assert "∫" in _pdf_text(pdf) or "\u222b" in _pdf_text(pdf)
+    assert "\u222b" in _pdf_text(pdf)
 
 
 def _pdf_page_png(pdf, tmp_path):
