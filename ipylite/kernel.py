@@ -25,7 +25,8 @@ import time
 
 from . import __version__
 from .protocol import Session, ProtocolError, PROTOCOL_VERSION, ClientAPI, \
-    read_connection_file, write_connection_file, install_kernel_spec, take_pending, _zmq
+    read_connection_file, write_connection_file, install_kernel_spec, take_pending, \
+    request_problem, _zmq
 from .display import DisplayPublisher
 
 log = logging.getLogger("ipylite.kernel")
@@ -59,10 +60,17 @@ class IOPubThread(threading.Thread):
     Until the first subscriber arrives (for up to HOLD_SECONDS after start, and at most
     HOLD_BYTES) messages are held, then sent to it: a client that shows its prompt once
     the shell channel answers (jupyter console) would otherwise lose a first cell's
-    output and its idle status to its SUB socket's reconnect timer, and wait forever."""
+    output and its idle status to its SUB socket's reconnect timer, and wait forever.
+
+    Memory stays bounded whoever publishes and whoever reads: a thread that queues
+    more than MAX_QUEUED bytes waits for this thread to catch up (nothing is lost), and
+    the socket keeps at most SNDHWM messages for a subscriber that reads slowly or not
+    at all, then drops what it cannot take (ZeroMQ's PUB contract, as with ipykernel)."""
 
     HOLD_SECONDS = 10.0
     HOLD_BYTES = 16 << 20
+    MAX_QUEUED = 32 << 20
+    SNDHWM = 1000
 
     def __init__(self, context, session, url):
         super().__init__(daemon=True, name="ipylite-iopub")
@@ -70,9 +78,12 @@ class IOPubThread(threading.Thread):
         self.session = session
         self.socket = context.socket(zmq.XPUB)
         self.socket.linger = 1000
+        self.socket.sndhwm = self.SNDHWM
         self.socket.setsockopt(zmq.XPUB_VERBOSE, 1)
         self.port = bind(self.socket, url)
-        self._queue = collections.deque()
+        self._queue = collections.deque()   # (msg, size)
+        self._queued = 0                    # their sizes' sum, under _room
+        self._room = threading.Condition()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         self.streams = []
@@ -82,10 +93,21 @@ class IOPubThread(threading.Thread):
         self._hold_until = time.monotonic() + self.HOLD_SECONDS
 
     def send(self, msg):
-        if isinstance(msg, dict) and msg["msg_type"] not in ("status", "execute_input"):
-            self.outputs += 1   # (a count that only needs to change: see sync())
-        self._queue.append(msg)
+        size = 0
+        if isinstance(msg, dict):
+            size = message_size(msg)
+            if msg["msg_type"] not in ("status", "execute_input"):
+                self.outputs += 1   # (a count that only needs to change: see sync())
+        with self._room:
+            self._queue.append((msg, size))
+            self._queued += size
+            full = self._queued > self.MAX_QUEUED and threading.current_thread() is not self
         os.write(self._wake_w, b".")
+        if full:   # publishing faster than we send: wait, as a writer to a full pipe does
+            with self._room:
+                while self._queued > self.MAX_QUEUED and self.is_alive() and \
+                        not self._stopping:
+                    self._room.wait(0.1)
 
     def wake(self):
         os.write(self._wake_w, b".")
@@ -124,7 +146,7 @@ class IOPubThread(threading.Thread):
             now = time.monotonic()
             for s in self.streams:
                 if s.deadline and s.deadline <= now:
-                    s.flush()
+                    s.flush(wait=False)   # (a writer flushing it may wait for _drain)
             self._drain()
             if self._stopping:
                 return
@@ -132,7 +154,12 @@ class IOPubThread(threading.Thread):
     def _drain(self):
         q = self._queue
         while q:
-            msg = q.popleft()
+            msg, size = q.popleft()
+            if size:
+                with self._room:
+                    self._queued -= size
+                    if self._queued <= self.MAX_QUEUED:
+                        self._room.notify_all()
             if isinstance(msg, threading.Event):  # see sync()
                 msg.set()
                 continue
@@ -150,9 +177,7 @@ class IOPubThread(threading.Thread):
             log.exception("could not send %s on iopub", msg.get("msg_type"))
 
     def _hold(self, msg):
-        content = msg.get("content") or {}
-        size = 256 + sum(len(v) for v in (content.get("text"), *(content.get("data") or
-                         {}).values()) if isinstance(v, (str, bytes)))
+        size = message_size(msg)
         self._held.append((msg, size))
         self._held_bytes += size
         while self._held_bytes > self.HOLD_BYTES and len(self._held) > 1:
@@ -183,22 +208,50 @@ class IOPubThread(threading.Thread):
         self.join(timeout)
 
 
+def message_size(msg):
+    """About how many bytes ``msg`` holds: its text, its data's strings, its buffers."""
+    content = msg.get("content")
+    size = 256
+    if isinstance(content, dict):
+        data = content.get("data")
+        for v in (content.get("text"), *(data.values() if isinstance(data, dict) else ())):
+            if isinstance(v, (str, bytes)):
+                size += len(v)
+    for b in msg.get("buffers") or ():
+        try:
+            size += memoryview(b).nbytes
+        except TypeError:
+            pass
+    return size
+
+
 class OutStream(io.TextIOBase):
     """sys.stdout / sys.stderr of the kernel: text is gathered and sent as one stream
     message per burst. The first write after a quiet spell goes out within
     ``first_delay``; within a burst, at most every ``interval`` seconds.
 
     write() is the hot path of a printing loop: it appends to a deque (safe from any
-    thread without a lock) and takes the lock only to schedule a flush."""
+    thread without a lock) and takes the lock only to schedule a flush.
+
+    Bounded: between two flushes the stream holds at most ``max_buffer`` characters
+    (and ``8 * max_parts`` pieces). A flood beyond that (``yes`` in a child process
+    writes hundreds of MB/s) is dropped, and the next message says how much was: a
+    stream sends at most ``max_buffer`` characters per ``interval`` (about 20 M a
+    second), merged into messages of up to ``max_message``. One write of
+    ``max_buffer`` or more (``print(huge_string)``) is sent whole, from the writer's
+    thread, which waits if the iopub queue is full."""
 
     first_delay = 0.002
     interval = 0.05
     max_parts = 1 << 16       # pieces buffered before an early flush
-    max_message = 1 << 20     # characters per stream message
+    max_buffer = 1 << 20      # characters held between flushes; beyond, dropped
+    max_message = 1 << 16     # characters per stream message
 
     def __init__(self, kernel, name):
         self.kernel, self.name = kernel, name
         self._buf = collections.deque()
+        self._size = 0            # characters in _buf (recounted at each flush)
+        self._dropped = 0         # characters dropped since the last flush
         self._lock = threading.Lock()
         self.deadline = None
         self._last_flush = 0.0
@@ -218,11 +271,22 @@ class OutStream(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if text:
+        n = len(text)
+        if not n:
+            return 0
+        if n >= self.max_buffer:
+            self._send_now(text)
+        elif self._size >= self.max_buffer or len(self._buf) >= 8 * self.max_parts:
+            with self._lock:     # written faster than sent: drop, and say so later
+                self._dropped += n
+            if self.deadline is None:
+                self._schedule()
+        else:
             self._buf.append(text)
+            self._size += n
             if self.deadline is None or len(self._buf) > self.max_parts:
                 self._schedule()
-        return len(text)
+        return n
 
     def _schedule(self):
         with self._lock:
@@ -235,19 +299,38 @@ class OutStream(io.TextIOBase):
                 return
         self.kernel.iopub.wake()
 
-    def flush(self):
-        """Queue what is buffered as stream messages (from any thread)."""
+    def flush(self, wait=True):
+        """Queue what is buffered as stream messages (from any thread; with
+        ``wait=False`` not if another thread is at it)."""
+        if not self._lock.acquire(wait):
+            return
+        try:
+            self._flush_locked()
+        finally:
+            self._lock.release()
+
+    def _send_now(self, text):
         with self._lock:
-            self.deadline = None  # before counting: a write after this schedules anew
-            buf = self._buf
-            n = len(buf)
-            if not n:
-                return
-            text = "".join([buf.popleft() for _ in range(n)])
-            self._last_flush = time.monotonic()
-            step = self.max_message  # slices keep a client's event loop responsive
-            for i in range(0, len(text), step):
-                self.kernel.publish("stream", {"name": self.name, "text": text[i:i + step]})
+            self._flush_locked(text)
+
+    def _flush_locked(self, extra=""):
+        self.deadline = None  # before counting: a write after this schedules anew
+        buf = self._buf
+        n = len(buf)
+        if not (n or extra or self._dropped):
+            return
+        text = "".join([buf.popleft() for _ in range(n)])
+        self._size = sum(map(len, buf))   # what was written meanwhile
+        if self._dropped:
+            text += (f"\n[ipylite: {self._dropped:,} characters of {self.name} dropped: "
+                     f"written faster than the kernel sends output]\n")
+            self._dropped = 0
+        text += extra
+        self._last_flush = time.monotonic()
+        # slices keep a client's event loop responsive and the socket's queue small
+        step = self.max_message if text.isascii() else self.max_message // 4
+        for i in range(0, len(text), step):
+            self.kernel.publish("stream", {"name": self.name, "text": text[i:i + step]})
 
 
 class KernelDisplayPublisher(DisplayPublisher):
@@ -392,6 +475,7 @@ class Kernel:
         self._allow_stdin = False
         self._exiting = False
         self._done = threading.Event()
+        self._replied = set()     # id() of the requests being handled that have a reply
 
     def _init_transport(self, info):
         """Bind the sockets named in ``info`` (ports of 0 are chosen here)."""
@@ -426,6 +510,7 @@ class Kernel:
         self.publish("status", {"execution_state": state}, parent=parent)
 
     def reply(self, channel, msg_type, content, parent, idents, metadata=None):
+        self._replied.add(id(parent))
         return self.session.send(self.sockets[channel], msg_type, content, parent, ident=idents,
                                  metadata=metadata)
 
@@ -456,6 +541,8 @@ class Kernel:
                     gui_poll(0)
             except KeyboardInterrupt:
                 log.debug("interrupt while idle")
+            except Exception:   # whatever a message does, the kernel lives on
+                log.exception("error on the shell channel")
         self._cleanup()
         self._done.set()
 
@@ -570,19 +657,33 @@ class Kernel:
             try:
                 idents, msg = self.session.recv(sock, zmq.NOBLOCK)
             except ProtocolError as e:
-                log.warning("dropped a bad message on shell: %s", e)
+                self._bad_message("shell", SHELL_HANDLERS, e)
                 continue
             if msg is None:
                 return
             self.dispatch("shell", SHELL_HANDLERS, idents, msg)
 
-    def dispatch(self, channel, allowed, idents, msg):
+    def _bad_message(self, channel, allowed, error):
+        """A message we could not read: answered with an error when it was signed and
+        its header says what it asks (else there is no one to answer)."""
+        if error.header is None:
+            log.warning("dropped a bad message on %s: %s", channel, error)
+            return
+        header = error.header
+        msg = {"header": header, "msg_id": header.get("msg_id"), "msg_type": header["msg_type"],
+               "parent_header": {}, "metadata": {}, "content": None, "buffers": []}
+        self.dispatch(channel, allowed, error.idents, msg, problem=str(error))
+
+    def dispatch(self, channel, allowed, idents, msg, problem=None):
         msg_type = msg["msg_type"]
         if msg_type not in allowed:
             log.warning("unknown message type %r on %s; ignored", msg_type,
                         channel)
             return
-        if msg_type in ("comm_open", "comm_msg", "comm_close"):
+        problem = problem or request_problem(msg)
+        if problem:
+            handler = lambda channel, idents, msg: self._refuse(channel, idents, msg, problem)
+        elif msg_type in ("comm_open", "comm_msg", "comm_close"):
             comm_handler = getattr(self.comm_manager, msg_type)
             handler = lambda channel, idents, msg: comm_handler(msg)
         elif (msg_type == "execute_request" and time.monotonic() < self._abort_until
@@ -598,13 +699,29 @@ class Kernel:
         self._status("busy", msg)
         try:
             handler(channel, idents, msg)
-        except Exception:
+        except Exception as e:
             log.exception("error handling %s", msg_type)
+            if id(msg) not in self._replied:
+                self._refuse(channel, idents, msg, f"{type(e).__name__}: {e}")
         finally:
+            self._replied.discard(id(msg))
             if shell_req:
                 self._cell_requested = False
                 self.flush_streams()
             self._status("idle", msg)
+
+    def _refuse(self, channel, idents, msg, problem):
+        """The error reply to a request that could not be handled."""
+        msg_type = msg["msg_type"]
+        log.warning("bad %s on %s: %s", msg_type, channel, problem)
+        if not msg_type.endswith("_request"):   # comm messages have no reply
+            return
+        content = {"status": "error", "ename": "BadRequest",
+                   "evalue": f"bad {msg_type}: {problem}", "traceback": []}
+        if msg_type == "execute_request":
+            content["execution_count"] = self.shell.execution_count
+        self.reply(channel, msg_type[:-len("_request")] + "_reply", content, msg, idents,
+                   metadata={"status": "error"})
 
     # -- shell requests
     def kernel_info_request(self, channel, idents, msg):
@@ -664,13 +781,14 @@ class Kernel:
             reply["payload"].append({"source": "ask_exit",
                                      "keepkernel": getattr(shell, "keepkernel", False)})
             shell.exit_now = False
-        self.reply(channel, "execute_reply", reply, msg, idents,
-                   metadata={"status": reply["status"], "started": msg["header"].get("date")})
         if not result.success and c.get("stop_on_error", True):
             # Requests the client sent before it could see this failure are answered
-            # "aborted" rather than run on top of it; their header dates tell which.
-            self._abort_until = time.monotonic() + self.stop_on_error_timeout
+            # "aborted" rather than run on top of it; their header dates tell which
+            # (so the time is taken before the reply leaves).
             self._abort_before = datetime.datetime.now(datetime.timezone.utc)
+            self._abort_until = time.monotonic() + self.stop_on_error_timeout
+        self.reply(channel, "execute_reply", reply, msg, idents,
+                   metadata={"status": reply["status"], "started": msg["header"].get("date")})
 
     def _user_expressions(self, expressions):
         out = {}
@@ -757,13 +875,17 @@ class Kernel:
                         self._stop()
                     continue
                 idents, msg = self.session.recv(sock, zmq.NOBLOCK)
+                if msg is not None:
+                    self.dispatch("control", CONTROL_HANDLERS, idents, msg)
             except ProtocolError as e:
-                log.warning("dropped a bad message on control: %s", e)
-                continue
+                try:
+                    self._bad_message("control", CONTROL_HANDLERS, e)
+                except Exception:
+                    log.exception("error on the control channel")
             except zmq.ZMQError:
                 return
-            if msg is not None:
-                self.dispatch("control", CONTROL_HANDLERS, idents, msg)
+            except Exception:   # the control thread must outlive whatever a message does
+                log.exception("error on the control channel")
 
     def interrupt_request(self, channel, idents, msg):
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
@@ -934,6 +1056,7 @@ class InProcessKernel(Kernel):
         self.iopub = _InProcessIOPub(self)
 
     def reply(self, channel, msg_type, content, parent, idents, metadata=None):
+        self._replied.add(id(parent))
         msg = self.session.msg(msg_type, content, parent, metadata=metadata)
         idents._deliver(channel, msg)   # idents: the client that asked
         return msg

@@ -62,7 +62,16 @@ def _zmq():
 
 
 class ProtocolError(ValueError):
-    """A message that cannot be accepted: unsigned, badly signed, replayed, malformed."""
+    """A message that cannot be accepted: unsigned, badly signed, replayed, malformed.
+
+    ``header`` is the message's header when its signature held and its header parsed
+    but the rest did not (a receiver can then answer the request with an error);
+    ``idents`` its routing identities (set by :meth:`Session.recv`)."""
+
+    def __init__(self, message, header=None):
+        super().__init__(message)
+        self.header = header
+        self.idents = []
 
 
 def utcnow_iso():
@@ -208,13 +217,18 @@ class Session:
             self._seen_order.append(signature)
             if len(self._seen_order) > self.digest_history_size:
                 self._seen.discard(self._seen_order.popleft())
-        try:
-            header, parent, metadata = (json.loads(p) for p in parts[1:4])
-            body = json.loads(parts[4]) if content else parts[4]
-        except (ValueError, UnicodeDecodeError) as e:
-            raise ProtocolError(f"Malformed message: a frame is not JSON ({e})") from None
-        if not isinstance(header, dict) or "msg_type" not in header:
+        header = _loads(parts[1], "header")
+        if not isinstance(header, dict) or not isinstance(header.get("msg_type"), str):
             raise ProtocolError("Malformed message: header has no msg_type")
+        for key, value in header.items():   # (it comes back as the replies' parent)
+            if isinstance(value, (dict, list)):
+                raise ProtocolError(f"Malformed message: header field {key!r} is not "
+                                    "a string or number")
+        try:
+            parent, metadata = _loads(parts[2], "parent_header"), _loads(parts[3], "metadata")
+            body = _loads(parts[4], "content") if content else parts[4]
+        except ProtocolError as e:
+            raise ProtocolError(str(e), header) from None
         return {"header": header, "msg_id": header.get("msg_id"),
                 "msg_type": header["msg_type"], "parent_header": parent or {},
                 "metadata": metadata or {}, "content": body,
@@ -230,7 +244,70 @@ class Session:
         except zmq.Again:
             return None, None
         idents, rest = self.feed_identities(frames)
-        return idents, self.deserialize(rest, content=content)
+        try:
+            return idents, self.deserialize(rest, content=content)
+        except ProtocolError as e:
+            e.idents = idents
+            raise
+
+
+def _loads(frame, name):
+    """One JSON frame; ProtocolError if it is not JSON or nests too deeply to parse
+    (``[[[...`` a hundred thousand deep stops the parser with a RecursionError)."""
+    try:
+        return json.loads(frame)
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        why = "nests too deeply" if isinstance(e, RecursionError) else f"is not JSON ({e})"
+        raise ProtocolError(f"Malformed message: the {name} frame {why}") from None
+
+
+# What the kernel's requests hold: field -> (types, required). Clients send more than
+# this; fields not listed are not looked at. (bool fields take 0 and 1 too.)
+_BOOL, _INT, _STR, _OPT_INT = (bool, int), (int,), (str,), (int, type(None))
+REQUEST_FIELDS = {
+    "execute_request": {"code": (_STR, True), "silent": (_BOOL, False),
+                        "store_history": (_BOOL, False), "allow_stdin": (_BOOL, False),
+                        "stop_on_error": (_BOOL, False), "user_expressions": ((dict,), False)},
+    "complete_request": {"code": (_STR, True), "cursor_pos": (_OPT_INT, False)},
+    "inspect_request": {"code": (_STR, True), "cursor_pos": (_OPT_INT, False),
+                        "detail_level": (_INT, False)},
+    "is_complete_request": {"code": (_STR, True)},
+    "history_request": {"hist_access_type": (_STR, False), "raw": (_BOOL, False),
+                        "output": (_BOOL, False), "session": (_INT, False),
+                        "start": (_INT, False), "stop": (_OPT_INT, False),
+                        "n": (_OPT_INT, False), "pattern": (_STR, False),
+                        "unique": (_BOOL, False)},
+    "comm_info_request": {"target_name": ((str, type(None)), False)},
+    "shutdown_request": {"restart": (_BOOL, False)},
+    "comm_open": {"comm_id": (_STR, True), "target_name": (_STR, False)},
+    "comm_msg": {"comm_id": (_STR, True)},
+    "comm_close": {"comm_id": (_STR, True)},
+}
+
+
+def request_problem(msg):
+    """What is wrong with a request's content, in one line; None if nothing is."""
+    content = msg.get("content")
+    if not isinstance(content, dict):
+        return f"content must be a JSON object, not {type(content).__name__}"
+    for field, (types, required) in REQUEST_FIELDS.get(msg.get("msg_type"), {}).items():
+        if field not in content:
+            if required:
+                return f"{msg['msg_type']} needs {field!r}"
+            continue
+        value = content[field]
+        if not isinstance(value, types):
+            return f"{field!r} must be {' or '.join(_type_name(t) for t in types)}, " \
+                   f"not {_type_name(type(value))}"
+    expressions = content.get("user_expressions")
+    if expressions and not all(isinstance(v, str) for v in expressions.values()):
+        return "'user_expressions' must map names to code strings"
+    return None
+
+
+def _type_name(t):
+    return {dict: "an object", list: "an array", str: "a string", int: "an integer",
+            float: "a number", bool: "a boolean", type(None): "null"}.get(t, t.__name__)
 
 
 # --------------------------------------------------------------- connection files
