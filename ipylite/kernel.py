@@ -1239,8 +1239,8 @@ def main(argv=None):
     kernel = Kernel(info, profile=a.profile, overrides=overrides)
     signal.signal(signal.SIGINT, kernel._on_sigint)
     kernel.inline_figures_by_default()
-    from .display import route_ipython_display
-    route_ipython_display()
+    from .ipycompat import install
+    install(kernel.shell)
     kernel.capture_fds()
     kernel.start()
     return 0

@@ -105,6 +105,8 @@ class Magics:
 
 def register_magics(shell, obj):
     """Register a Magics subclass or instance with shell; returns the instance."""
+    if is_ipython_magics(obj):
+        return register_ipython_magics(shell, obj)
     if isinstance(obj, type):
         obj = obj(shell)
     if obj.shell is None:
@@ -112,6 +114,38 @@ def register_magics(shell, obj):
     for kind, name, method in obj.magic_methods():
         shell.register_magic_function(method, kind, name)
     return obj
+
+
+def is_ipython_magics(obj):
+    """Whether obj is an IPython Magics class or instance (traitlets-based, with a
+    `magics` table of {'line': {name: method name}, 'cell': {...}})."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    return any(base.__module__ == 'IPython.core.magic' and base.__name__ == 'Magics'
+               for base in cls.__mro__)
+
+
+def register_ipython_magics(shell, obj):
+    """Register the magics of an IPython Magics class or instance with shell."""
+    _accept_shell(shell)
+    if isinstance(obj, type):
+        # IPython's Magics.__init__ makes the shell the traitlets parent when it has a
+        # `config`; ipylite's is not a traitlets Configurable, so set .shell afterwards.
+        obj = obj(shell=None)
+        obj.shell = shell
+    for kind in ('line', 'cell'):
+        for name, method in obj.magics.get(kind, {}).items():
+            if isinstance(method, str):
+                method = getattr(obj, method)
+            shell.register_magic_function(method, kind, name)
+    return obj
+
+
+def _accept_shell(shell):
+    """Let IPython's `Instance(InteractiveShellABC)` traits take ipylite's shell."""
+    abc = sys.modules.get('IPython.core.interactiveshell')
+    abc = getattr(abc, 'InteractiveShellABC', None)
+    if abc is not None and not isinstance(shell, abc):
+        abc.register(type(shell))
 
 
 def install(shell):

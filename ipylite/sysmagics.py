@@ -89,6 +89,38 @@ class _CapturePublisher:
         self.outputs.append(({'text/plain': '\n'.join(content.get('traceback', []))}, {}))
 
 
+class capture_output:
+    """with capture_output() as cap: ... keeps stdout, stderr and displays in a
+    CapturedIO instead of showing them (IPython.utils.capture's shape)."""
+
+    def __init__(self, stdout=True, stderr=True, display=True, shell=None):
+        from .shell import get_ipython
+        self.stdout, self.stderr, self.display = stdout, stderr, display
+        self.shell = shell or get_ipython()
+
+    def __enter__(self):
+        import io
+        out, err, outputs = io.StringIO(), io.StringIO(), []
+        shell = self.shell
+        self.saved = sys.stdout, sys.stderr, getattr(shell, 'display_pub', None)
+        if self.stdout:
+            sys.stdout = out
+        if self.stderr:
+            sys.stderr = err
+        if self.display and shell is not None:
+            shell.display_pub = _CapturePublisher(outputs)
+        self.captured = CapturedIO('', '', outputs)
+        self.buffers = out, err
+        return self.captured
+
+    def __exit__(self, *exc):
+        sys.stdout, sys.stderr, pub = self.saved
+        if self.shell is not None:
+            self.shell.display_pub = pub
+        self.captured.stdout = self.buffers[0].getvalue() if self.stdout else ''
+        self.captured.stderr = self.buffers[1].getvalue() if self.stderr else ''
+
+
 class DisplayMagics(Magics):
     """%%html, %%markdown, %%latex, %%svg, %%javascript, %%capture, %gui (%matplotlib
     inline is the Shell's own)."""
@@ -122,28 +154,19 @@ class DisplayMagics(Magics):
     def cell_capture(self, line, cell):
         """%%capture [--no-stdout] [--no-stderr] [--no-display] [name]: run the cell,
         keeping its output (a CapturedIO) in `name` instead of showing it."""
-        import io
-        opts, rest = parse_options('capture', line, '',
-                                   ('no-stdout', 'no-stderr', 'no-display'))
+        flags = ('--no-stdout', '--no-stderr', '--no-display')
+        words = line.split()
+        opts = {w[2:] for w in words if w in flags}     # options before or after the name
+        opts_line, rest = parse_options('capture', ' '.join(w for w in words if w not in flags),
+                                        '', ())
         name = rest.strip()
         if name and not name.isidentifier():
             raise UsageError('%%%%capture: %r is not a variable name' % name)
-        shell = self.shell
-        out, err, outputs = io.StringIO(), io.StringIO(), []
-        saved = sys.stdout, sys.stderr, shell.display_pub
-        if 'no-stdout' not in opts:
-            sys.stdout = out
-        if 'no-stderr' not in opts:
-            sys.stderr = err
-        if 'no-display' not in opts:
-            shell.display_pub = _CapturePublisher(outputs)
-        try:
-            shell.run_cell(cell, store_history=False)
-        finally:
-            sys.stdout, sys.stderr, shell.display_pub = saved
-        captured = CapturedIO(out.getvalue(), err.getvalue(), outputs)
+        with capture_output('no-stdout' not in opts, 'no-stderr' not in opts,
+                            'no-display' not in opts, self.shell) as captured:
+            self.shell.run_cell(cell, store_history=False)
         if name:
-            shell.user_ns[name] = captured
+            self.shell.user_ns[name] = captured
 
     def line_gui(self, line):
         """%gui [qt|qt5|none]: run a GUI event loop while the prompt waits, so windows
