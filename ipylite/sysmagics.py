@@ -425,27 +425,57 @@ class OSMagics(Magics):
 
 # ---------------------------------------------------------------------- %%script
 
+def _script_args(magic, line):
+    """IPython's reading of a %%script line: its options (--out/--err/--proc VAR, --bg,
+    --no-raise-error) anywhere, every other word for the program (`bash -x`)."""
+    words, opts, cmd, i = _split(magic, line), {}, [], 0
+    while i < len(words):
+        word = words[i]
+        name, eq, value = word[2:].partition('=')
+        if word.startswith('--') and name in ('out', 'err', 'proc'):
+            if not eq:
+                if i + 1 >= len(words):
+                    raise UsageError('%%%%%s: --%s needs a variable name' % (magic, name))
+                i, value = i + 1, words[i + 1]
+            opts[name] = value
+        elif word in ('--bg', '--no-raise-error'):
+            opts[word[2:]] = True
+        else:
+            cmd.append(word)
+        i += 1
+    return opts, cmd
+
+
 def run_script(shell, prog, line, cell, magic='script'):
     """Run cell as the stdin of prog (None: the first word of line), for %%script,
-    %%bash, %%python, %%perl... Options: --out/--err VAR keep the output in VAR
-    (with --bg, VAR is the process's pipe), --bg leaves it running (see
+    %%bash, %%python, %%perl..., as IPython does: options --out/--err VAR keep the
+    output in VAR (with --bg, VAR is the process's pipe), --bg leaves it running (see
     %killbgscripts; its output goes straight to the terminal unless --out, --err or
-    --proc ask for pipes), --proc VAR keeps the Popen object."""
+    --proc ask for pipes), --proc VAR keeps the Popen object; other words go to the
+    program. A program that is not there is one printed line; one that exits non-zero
+    raises CalledProcessError (not with --no-raise-error)."""
     import subprocess
-    if prog is None:
-        prog, _, line = line.strip().partition(' ')
-        if not prog:
-            raise UsageError('%%script: missing program (e.g. %%script python3)')
-    opts, rest = parse_options(magic, line, '', ('out=', 'err=', 'bg', 'proc='))
-    words = [prog] + _split(magic, rest)
+    opts, words = _script_args(magic, line)
+    if prog is not None:
+        words = [prog] + words
+    if not words:
+        raise UsageError('%%script: missing program (e.g. %%script python3)')
+    for key in ('out', 'err'):
+        if key in opts:
+            shell.user_ns[opts[key]] = ''
     bg = 'bg' in opts
     pipe = subprocess.PIPE        # in the background, a pipe only when someone can read it
     try:
         proc = subprocess.Popen(words, stdin=pipe,
                                 stdout=pipe if not bg or {'out', 'proc'} & set(opts) else None,
                                 stderr=pipe if not bg or {'err', 'proc'} & set(opts) else None)
+    except FileNotFoundError:
+        print("Couldn't find program: %r" % words[0])
+        return
     except OSError as e:
         raise UsageError('%%%%%s: cannot run %r: %s' % (magic, words[0], e.strerror)) from None
+    if not cell.endswith('\n'):
+        cell += '\n'
     if 'proc' in opts:
         shell.user_ns[opts['proc']] = proc
     if bg:
@@ -456,7 +486,6 @@ def run_script(shell, prog, line, cell, magic='script'):
                 shell.user_ns[opts[key]] = stream
         procs = shell.magics_state.__dict__.setdefault('bg_processes', [])
         procs[:] = [p for p in procs if p.poll() is None] + [proc]
-        print('Started %s in the background (pid %d)' % (words[0], proc.pid))
         return
     try:
         out, err = proc.communicate(cell.encode())
@@ -474,8 +503,10 @@ def run_script(shell, prog, line, cell, magic='script'):
     else:
         sys.stderr.write(err)
     shell.user_ns['_exit_code'] = proc.returncode
-    if proc.returncode:
-        sys.stderr.write('%s exited with status %d\n' % (words[0], proc.returncode))
+    if proc.returncode and 'no-raise-error' not in opts:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        raise subprocess.CalledProcessError(proc.returncode, cell)
 
 
 def kill_bg_scripts(shell):

@@ -554,9 +554,22 @@ def test_shell_commands_and_slist(shell, tmp_path, capfd):
     assert out.out == 'in bash\nsh-ran\n' and out.err == 'oops\n'
     run(shell, '%%script python3 --out got --err errs\nprint(6 * 7)')
     assert shell.user_ns['got'] == '42\n' and shell.user_ns['errs'] == ''
-    run(shell, '%%script sh\nexit 3')
-    assert 'sh exited with status 3' in capfd.readouterr().err
-    assert "cannot run 'no-such-prog-zz'" in usage_error(shell, '%%script no-such-prog-zz\nx')
+    import subprocess
+    result = shell.run_cell('%%script sh\nexit 3')       # as IPython: the exit status raises
+    assert isinstance(result.error_in_exec, subprocess.CalledProcessError)
+    assert result.error_in_exec.returncode == 3
+    run(shell, '%%script --no-raise-error sh\nexit 3')
+    capfd.readouterr()
+    run(shell, '%%script no-such-prog-zz\nx')
+    assert capfd.readouterr().out == "Couldn't find program: 'no-such-prog-zz'\n"
+    run(shell, '%%script bash -x\necho traced')      # the program's own options pass through
+    out = capfd.readouterr()
+    assert out.out == 'traced\n' and '+ echo traced' in out.err
+    run(shell, '%%script --out early sh -c "echo $0"\n')    # options before the program
+    assert shell.user_ns['early'] == 'sh\n'
+    result = shell.run_cell('%%bash\necho partial\nexit 2')
+    assert isinstance(result.error_in_exec, subprocess.CalledProcessError)
+    assert capfd.readouterr().out == 'partial\n'
 
 
 def test_aliases_posix_and_rehashx(shell, tmp_path, capfd):
