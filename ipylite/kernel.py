@@ -1237,6 +1237,7 @@ def main(argv=None):
         fname, info = write_connection_file(a.connection_file, ip=a.ip)
         print(f"connection file: {fname}", file=sys.stderr)
     kernel = Kernel(info, profile=a.profile, overrides=overrides)
+    kernel.connection_file = os.path.abspath(a.connection_file or fname)   # %connect_info
     signal.signal(signal.SIGINT, kernel._on_sigint)
     kernel.inline_figures_by_default()
     from .ipycompat import install

@@ -630,6 +630,14 @@ class Shell:
     def magic_matplotlib(self, line):
         """%matplotlib [inline]: show matplotlib figures as images in the output."""
         gui = line.strip() or 'inline'
+        if gui in ('notebook', 'nbagg', 'widget', 'ipympl'):
+            import importlib.util
+            if gui in ('widget', 'ipympl') and importlib.util.find_spec('ipympl') is None:
+                raise UsageError('%%matplotlib %s needs ipympl, which is not installed '
+                                 '(pip install ipympl); %%matplotlib inline works here' % gui)
+            raise UsageError('%%matplotlib %s: that backend talks to the page through '
+                             "ipykernel's comm objects, which ipylite's kernel does not "
+                             'provide; use %%matplotlib inline' % gui)
         if gui != 'inline':
             raise UsageError('Only `%%matplotlib inline` is supported here, not %r' % gui)
         from .display import enable_matplotlib_inline

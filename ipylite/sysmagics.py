@@ -7,7 +7,7 @@ Also %run. Registered on every Shell by magics.install(); see magics.py for the 
 import os
 import sys
 
-from .magics import Magics, _int_opt, _split, parse_options
+from .magics import Magics, make_debugger, _int_opt, _split, parse_options
 from .shell import UsageError
 
 POSIX_ALIASES = {
@@ -694,8 +694,7 @@ class RunMagics(Magics):
         t0, c0 = time.perf_counter(), os.times()
         try:
             if 'd' in opts:
-                import pdb
-                debugger = pdb.Pdb()
+                debugger = make_debugger()
                 if 'b' in opts:
                     lineno = _int_opt('run', opts, 'b', 1)
                     error = debugger.set_break(path, lineno)

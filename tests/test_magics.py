@@ -84,8 +84,7 @@ def test_user_magics_by_class_and_decorators(shell, capsys):
     assert run(shell, '%%both y\nbody') == ('y', 'body')
     run(shell, '%shout?')
     assert 'Shout it.' in capsys.readouterr().out
-    run(shell, '%lsmagic')
-    out = capsys.readouterr().out
+    out = run(shell, '%lsmagic')        # a value (Out[n]), as IPython's
     assert '%shout' in out and '%%rev' in out and '%%both' in out and '%timeit' in out
 
 
@@ -397,7 +396,9 @@ def test_debug_post_mortem_and_statement(shell, monkeypatch, capsys):
     capsys.readouterr()
     run(shell, '%debug')
     out = capsys.readouterr().out
-    assert '-> raise ValueError(depth)' in out and '\n7\n' in out
+    # IPython's context listing, the frame's line marked
+    assert '\n----> 2     raise ValueError(depth)\n      3 def outer():' in out
+    assert '\n7\n' in out
     answers = iter(['n', 'p zz', 'c'])
     run(shell, '%debug zz = 41\nzz += 1')
     assert '41' in capsys.readouterr().out
@@ -414,7 +415,7 @@ def test_pdb_on_enters_debugger_after_errors(shell, monkeypatch, capsys):
     run(shell, '%pdb on')
     shell.run_cell('1 / 0')
     assert prompts == ['(Pdb) ']
-    assert '-> 1 / 0' in capsys.readouterr().out
+    assert '----> 1 1 / 0' in capsys.readouterr().out
     run(shell, '%pdb off')
     shell.run_cell('1 / 0')
     assert prompts == ['(Pdb) ']

@@ -34,8 +34,7 @@ def last_plain(shell):
 
 
 def test_every_new_magic_is_listed_and_documented(shell, capsys):
-    run(shell, '%lsmagic')
-    listing = capsys.readouterr().out
+    listing = run(shell, '%lsmagic')
     for name in NEW_LINE:
         assert '%' + name + ' ' in listing
         run(shell, '%' + name + '?')
