@@ -330,6 +330,19 @@ def make_debugger():
     class Debugger(pdb.Pdb):
         context = 5
 
+        def _cmdloop(self):
+            # An interrupt at the prompt ends the debugging, and so the cell (as in
+            # ipykernel), instead of pdb's "--KeyboardInterrupt--" and a new prompt.
+            self.allow_kbdint = True
+            try:
+                self.cmdloop()
+            except KeyboardInterrupt:
+                self.message('--KeyboardInterrupt--')
+                self.set_quit()
+                raise
+            finally:
+                self.allow_kbdint = False
+
         def print_stack_entry(self, frame_lineno, prompt_prefix='\n-> '):
             frame, lineno = frame_lineno
             filename = self.canonic(frame.f_code.co_filename)

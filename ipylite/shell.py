@@ -533,6 +533,8 @@ class Shell:
                 len(lines) > first + 1 or not lines[first].rstrip().endswith('?')):
             name, arg = (lines[first][2:].split(None, 1) + [''])[:2]
             body = ''.join(lines[first + 1:])
+            if body and not body.endswith('\n'):    # as IPython: the body ends its last line
+                body += '\n'
             return 'get_ipython().run_cell_magic(%r, %r, %r)\n' % (name, arg.rstrip(), body)
         out, scan = [], _Scan()
         for line in lines:
@@ -1176,7 +1178,9 @@ class Shell:
             scan.feed(line)
         indent = statement[:len(statement) - len(statement.lstrip())]
         last = source.rstrip().splitlines()[-1]
-        if re.sub(r'#[^\'"]*$', '', last).rstrip().endswith(':'):
+        if last.lstrip().startswith('#'):    # a comment keeps its own indent (ipykernel)
+            indent = last[:len(last) - len(last.lstrip())] or indent
+        elif re.sub(r'#[^\'"]*$', '', last).rstrip().endswith(':'):
             indent += '    '
         elif re.match(r'\s*(return|pass|raise|break|continue)\b', last):
             indent = indent[:-4]

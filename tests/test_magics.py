@@ -78,10 +78,10 @@ def test_user_magics_by_class_and_decorators(shell, capsys):
 
     shell.register_magics(Mine)
     assert run(shell, '%shout hi there') == 'HI THERE'
-    assert run(shell, '%%rev\nabc') == 'cba'
+    assert run(shell, '%%rev\nabc') == '\ncba'     # the body ends its line, as in IPython
     assert shell.run_cell_magic('rev', '', 'abc') == 'cba'
     assert run(shell, '%both x') == ('x', None)
-    assert run(shell, '%%both y\nbody') == ('y', 'body')
+    assert run(shell, '%%both y\nbody') == ('y', 'body\n')
     run(shell, '%shout?')
     assert 'Shout it.' in capsys.readouterr().out
     out = run(shell, '%lsmagic')        # a value (Out[n]), as IPython's

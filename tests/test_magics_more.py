@@ -260,7 +260,7 @@ def test_file_html_svg_aliases(shell, capsys, tmp_path):
     run(shell, '%%file -a out.txt\nmore\n')
     assert (tmp_path / 'out.txt').read_text() == 'hello\nmore\n'
     run(shell, '%%HTML\n<b>bold</b>')
-    assert shell.display_pub.displays[-1]['text/html'] == '<b>bold</b>'
+    assert shell.display_pub.displays[-1]['text/html'] == '<b>bold</b>\n'
     run(shell, '%%SVG\n<svg xmlns="http://www.w3.org/2000/svg"></svg>')
     assert 'image/svg+xml' in shell.display_pub.displays[-1]
 
