@@ -13,7 +13,6 @@ the message type (``execute_request``) and leave the work to ``Shell``.
 
 import builtins
 import collections
-import datetime
 import io
 import logging
 import os
@@ -451,8 +450,8 @@ class Kernel:
 
     instance = None
     implementation = "ipylite"
-    stop_on_error_timeout = 1.0
-    _abort_until = 0.0
+    _backlog = ()     # shell requests read off the socket when a cell failed: handled next
+    _aborting = frozenset()     # ids of the execute_requests among them (answered "aborted")
 
     def __init__(self, info, shell=None, user_ns=None, profile="default", overrides=()):
         Kernel.instance = self
@@ -654,6 +653,9 @@ class Kernel:
         zmq = _zmq()
         sock = self.sockets["shell"]
         while not self._exiting:
+            if self._backlog:
+                self.dispatch("shell", SHELL_HANDLERS, *self._backlog.pop(0))
+                continue
             try:
                 idents, msg = self.session.recv(sock, zmq.NOBLOCK)
             except ProtocolError as e:
@@ -686,8 +688,8 @@ class Kernel:
         elif msg_type in ("comm_open", "comm_msg", "comm_close"):
             comm_handler = getattr(self.comm_manager, msg_type)
             handler = lambda channel, idents, msg: comm_handler(msg)
-        elif (msg_type == "execute_request" and time.monotonic() < self._abort_until
-              and self._sent_before_failure(msg)):
+        elif msg_type == "execute_request" and msg["header"].get("msg_id") in self._aborting:
+            self._aborting = self._aborting - {msg["header"]["msg_id"]}
             handler = self._abort
         else:
             handler = getattr(self, msg_type)
@@ -768,6 +770,10 @@ class Kernel:
             self.flush_streams()
             if self.iopub.outputs != outputs:
                 self.iopub.sync()
+        # Stop on error: the requests already queued when the cell ended (sent before the
+        # client could see the failure) are answered "aborted"; any later one runs.
+        queued = self._take_queued() if not result.success and c.get("stop_on_error", True) \
+            else []
         count = shell.execution_count - 1  # this cell's number, or the last one's if unnumbered
         if result.success:
             reply = {"status": "ok", "execution_count": count, "payload": list(shell.payload),
@@ -781,14 +787,26 @@ class Kernel:
             reply["payload"].append({"source": "ask_exit",
                                      "keepkernel": getattr(shell, "keepkernel", False)})
             shell.exit_now = False
-        if not result.success and c.get("stop_on_error", True):
-            # Requests the client sent before it could see this failure are answered
-            # "aborted" rather than run on top of it; their header dates tell which
-            # (so the time is taken before the reply leaves).
-            self._abort_before = datetime.datetime.now(datetime.timezone.utc)
-            self._abort_until = time.monotonic() + self.stop_on_error_timeout
         self.reply(channel, "execute_reply", reply, msg, idents,
                    metadata={"status": reply["status"], "started": msg["header"].get("date")})
+        if queued:
+            self._aborting = frozenset(m["header"].get("msg_id") for _, m in queued
+                                       if m["msg_type"] == "execute_request")
+            self._backlog = list(self._backlog) + queued
+
+    def _take_queued(self):
+        """The shell requests waiting on the socket now, taken off it in order."""
+        zmq = _zmq()
+        taken = []
+        while True:
+            try:
+                idents, msg = self.session.recv(self.sockets["shell"], zmq.NOBLOCK)
+            except ProtocolError as e:
+                log.warning("dropped a bad message on shell: %s", e)
+                continue
+            if msg is None:
+                return taken
+            taken.append((idents, msg))
 
     def _user_expressions(self, expressions):
         out = {}
@@ -801,15 +819,6 @@ class Kernel:
                 out[name] = {"status": "error", "ename": type(e).__name__,
                              "evalue": str(e), "traceback": []}
         return out
-
-    def _sent_before_failure(self, msg):
-        try:
-            sent = datetime.datetime.fromisoformat(msg["header"]["date"])
-            if sent.tzinfo is None:
-                sent = sent.replace(tzinfo=datetime.timezone.utc)
-        except (KeyError, TypeError, ValueError):
-            return False
-        return sent < self._abort_before
 
     def _abort(self, channel, idents, msg):
         self.reply(channel, "execute_reply", {"status": "aborted",
@@ -1069,12 +1078,25 @@ class InProcessKernel(Kernel):
         else:
             self._requests.put((client, msg))
 
+    def _take_queued(self):
+        taken = []
+        while True:
+            try:
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                return taken
+            if item[1] is None:             # a shutdown: keep it queued, after the rest
+                self._requests.put(item)
+                return taken
+            taken.append(item)
+
     def process_pending(self, timeout=0):
         """Handle the queued shell requests in this thread, waiting up to ``timeout``
         seconds (None: forever) for the first. Returns False once shut down."""
         while not self._exiting:
             try:
-                client, msg = self._requests.get(timeout=timeout) if timeout != 0 \
+                client, msg = self._backlog.pop(0) if self._backlog else \
+                    self._requests.get(timeout=timeout) if timeout != 0 \
                     else self._requests.get_nowait()
             except queue.Empty:
                 return True
@@ -1360,10 +1382,11 @@ def main(argv=None):
         fname, info = write_connection_file(a.connection_file, ip=a.ip)
         print(f"connection file: {fname}", file=sys.stderr)
     kernel = Kernel(info, profile=a.profile, overrides=overrides)
+    kernel.connection_file = os.path.abspath(a.connection_file or fname)   # %connect_info
     signal.signal(signal.SIGINT, kernel._on_sigint)
     kernel.inline_figures_by_default()
-    from .display import route_ipython_display
-    route_ipython_display()
+    from .ipycompat import install
+    install(kernel.shell)
     kernel.capture_fds()
     kernel.start()
     return 0

@@ -130,6 +130,17 @@ class ExitAutocall:
         self.shell.ask_exit()
 
 
+class Hooks:
+    """The hooks IPython code calls through ``shell.hooks`` (IPython.core.page.page
+    calls show_in_pager): here they go to the shell's own methods."""
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    def show_in_pager(self, data, start=0, screen_lines=0):
+        self.shell.page(data, start)
+
+
 class SList(list):
     """Lines of a command's output (x = !ls): .s, .n, .p and grep()."""
 
@@ -192,6 +203,7 @@ class Shell:
                  colors='NoColor', xmode='Context'):
         self.display_pub = display_pub if display_pub is not None else DisplayPublisher()
         self.display_formatter = DisplayFormatter()
+        self.hooks = Hooks(self)
         self.history = history
         self.events = EventManager(self)
         self.magics = {'line': {}, 'cell': {}}
@@ -262,6 +274,8 @@ class Shell:
     def _fill_namespace(self):
         self.In, self.Out = [''], {}
         self.user_global_ns.setdefault('__builtins__', builtins)
+        from .display import display         # builtins in IPython, for %run scripts too
+        builtins.display, builtins.get_ipython = display, get_ipython
         self.user_ns.setdefault('__name__', '__main__')
         exit_ = ExitAutocall(self)
         self.user_ns.update(
@@ -354,7 +368,7 @@ class Shell:
                 return
             if store_history:
                 self._store_input(count, cell, raw_cell)
-            filename = '<ipylite-input-%d-%012x>' % (count, hash(cell) & 0xffffffffffff)
+            filename = '<ipython-input-%d-%012x>' % (count, hash(cell) & 0xffffffffffff)
             linecache.cache[filename] = (len(cell), None, _keeplines(cell), filename)
             try:
                 codes = self._compile(cell, filename, silent)
@@ -380,10 +394,22 @@ class Shell:
         if (body and isinstance(body[-1], ast.Expr) and not silent
                 and not _ends_with_semicolon(cell, body[-1])):
             last = ast.Expression(body.pop().value)
+        # A `from __future__` import after the cell's first statement is legal in IPython,
+        # which compiles statement by statement: it starts a module of its own here.
+        chunks = [[]]
+        for node in body:
+            future = isinstance(node, ast.ImportFrom) and node.module == '__future__'
+            if future and chunks[-1]:
+                chunks.append([])
+            chunks[-1].append(node)
+            if future:
+                chunks.append([])
         codes = []
-        if body:
-            module = ast.Module(body, type_ignores=[])
-            codes.append((compile(module, filename, 'exec', flags, dont_inherit=True), False))
+        for chunk in filter(None, chunks):
+            module = ast.Module(chunk, type_ignores=[])
+            code = compile(module, filename, 'exec', flags, dont_inherit=True)
+            flags |= code.co_flags & _future_flags()
+            codes.append((code, False))
         if last is not None:
             codes.append((compile(last, filename, 'eval', flags, dont_inherit=True), True))
         for code, _ in codes:
@@ -507,6 +533,8 @@ class Shell:
                 len(lines) > first + 1 or not lines[first].rstrip().endswith('?')):
             name, arg = (lines[first][2:].split(None, 1) + [''])[:2]
             body = ''.join(lines[first + 1:])
+            if body and not body.endswith('\n'):    # as IPython: the body ends its last line
+                body += '\n'
             return 'get_ipython().run_cell_magic(%r, %r, %r)\n' % (name, arg.rstrip(), body)
         out, scan = [], _Scan()
         for line in lines:
@@ -604,6 +632,14 @@ class Shell:
     def magic_matplotlib(self, line):
         """%matplotlib [inline]: show matplotlib figures as images in the output."""
         gui = line.strip() or 'inline'
+        if gui in ('notebook', 'nbagg', 'widget', 'ipympl'):
+            import importlib.util
+            if gui in ('widget', 'ipympl') and importlib.util.find_spec('ipympl') is None:
+                raise UsageError('%%matplotlib %s needs ipympl, which is not installed '
+                                 '(pip install ipympl); %%matplotlib inline works here' % gui)
+            raise UsageError('%%matplotlib %s: that backend talks to the page through '
+                             "ipykernel's comm objects, which ipylite's kernel does not "
+                             'provide; use %%matplotlib inline' % gui)
         if gui != 'inline':
             raise UsageError('Only `%%matplotlib inline` is supported here, not %r' % gui)
         from .display import enable_matplotlib_inline
@@ -814,7 +850,7 @@ class Shell:
         def cell(m):
             where = '' if m[3] == '<module>' else ' in ' + m[3]
             return 'Cell In[%s], line %s%s' % (m[1], m[2], where)
-        return re.sub(r'File "<ipylite-input-(\d+)-[0-9a-f]+>", line (\d+), in (.*)', cell, text)
+        return re.sub(r'File "<ipython-input-(\d+)-[0-9a-f]+>", line (\d+), in (.*)', cell, text)
 
     # -- system commands -----------------------------------------------------
 
@@ -1142,7 +1178,9 @@ class Shell:
             scan.feed(line)
         indent = statement[:len(statement) - len(statement.lstrip())]
         last = source.rstrip().splitlines()[-1]
-        if re.sub(r'#[^\'"]*$', '', last).rstrip().endswith(':'):
+        if last.lstrip().startswith('#'):    # a comment keeps its own indent (ipykernel)
+            indent = last[:len(last) - len(last.lstrip())] or indent
+        elif re.sub(r'#[^\'"]*$', '', last).rstrip().endswith(':'):
             indent += '    '
         elif re.match(r'\s*(return|pass|raise|break|continue)\b', last):
             indent = indent[:-4]
@@ -1214,6 +1252,8 @@ def _transform_line(line):
     indent = text[:len(text) - len(text.lstrip())]
     if not stripped or stripped.startswith('#'):
         return None
+    if stripped == '?':         # IPython's own help, as a bare ? shows it
+        return indent + 'get_ipython().run_line_magic(%r, %r)%s' % ('quickref', '', eol)
     m = re.fullmatch(r'(\?\??)?(%{0,2}(?:[^\W\d]|\*)[\w.*]*)(\?\??)?', stripped)
     if m and bool(m[1]) != bool(m[3]):
         magic = 'pinfo2' if len(m[1] or m[3]) == 2 else 'pinfo'
@@ -1221,6 +1261,8 @@ def _transform_line(line):
     m = re.fullmatch(r'(?:([\w.\[\]\'", ()*]+?)\s*=\s*)?(!!?|%(?=[^\W\d]))(.*)', stripped)
     if not m:
         return None
+    if m[1] and not _assignable(m[1]):
+        return None     # `print('n=%d' % 5)`: the = was inside a string or a call
     target = indent + (m[1] + ' = ' if m[1] else '')
     rest = m[3]
     if m[2] == '%':
@@ -1231,6 +1273,17 @@ def _transform_line(line):
     else:
         call = 'system(%r)' % rest
     return target + 'get_ipython().' + call + eol
+
+
+def _assignable(text):
+    """Whether text, as Python's tokenizer reads it, is a complete assignment target
+    (`x`, `a.b`, `x, y`, `d['k']`): not the start of a string or a call."""
+    import ast
+    try:
+        tree = ast.parse(text + ' = None')
+    except SyntaxError:
+        return False
+    return len(tree.body) == 1 and isinstance(tree.body[0], ast.Assign)
 
 
 class _Scan:
@@ -1356,7 +1409,7 @@ def _first_tb(tb, frame):
 
 def _short_name(filename):
     """'Cell In[n]' for a cell's filename, else the path with ~ for the home folder."""
-    if filename.startswith('<ipylite-input-'):
+    if filename.startswith('<ipython-input-'):
         return 'Cell In[%s]' % filename.split('-')[2]
     home = os.path.expanduser('~')
     if home not in ('~', '/') and filename.startswith(home + os.sep):

@@ -377,7 +377,7 @@ def test_display_errors_from_repr_show_a_traceback(shell):
     ('In [1]: a = 1\n   ...: b = 2\n\nIn [2]: c = 3', 'a = 1\nb = 2\n\nc = 3'),
     ('%time f(1)', "get_ipython().run_line_magic('time', 'f(1)')"),
     ('%time\tf(1)  \n', "get_ipython().run_line_magic('time', 'f(1)')\n"),
-    ('%%cellm\nbody', "get_ipython().run_cell_magic('cellm', '', 'body')\n"),
+    ('%%cellm\nbody', "get_ipython().run_cell_magic('cellm', '', 'body\\n')\n"),
     ('for i in x:\n    %time f(i)\n',
      "for i in x:\n    get_ipython().run_line_magic('time', 'f(i)')\n"),
     ('t = %time f(1)', "t = get_ipython().run_line_magic('time', 'f(1)')"),
