@@ -185,36 +185,59 @@ class Controller:
             return
         head, payload = parsed
         t = head["t"]
-        if t in ("apply", "execute"):
-            task = Task(client, packed, bufs, head)
-            self.tasks[task.id] = task
-            self.submit(task)
+        try:
+            if t in ("apply", "execute"):
+                task = Task(client, packed, bufs, head)
+                self.tasks[task.id] = task
+                self.submit(task)
+                return
+            self.clients[client] = time.monotonic()
+            self.clients.move_to_end(client)
+            while len(self.clients) > self.max_clients:
+                self.clients.popitem(last=False)
+            handler = getattr(self, "client_" + t, None)
+            if handler is None:
+                raise ValueError(f"unknown request type {t!r}")
+            reply = handler(head, client)
+        except Exception as e:      # a signed but malformed request costs one error reply
+            log.error("a client's %r request failed: %s: %s", t, type(e).__name__, e)
+            self._refuse(client, head, e)
             return
-        self.clients[client] = time.monotonic()
-        self.clients.move_to_end(client)
-        while len(self.clients) > self.max_clients:
-            self.clients.popitem(last=False)
-        handler = getattr(self, "client_" + t, None)
-        if handler is None:
-            log.warning("unknown request %r from a client", t)
-            return
-        reply = handler(head)
         if reply is not None:
             reply.setdefault("id", head.get("id"))
             self.wire.send(self.sockets["clients"], reply, ident=client)
 
-    def client_connect(self, head):
+    def _refuse(self, client, head, e):
+        err = {"ename": type(e).__name__, "traceback": "", "engine_id": None,
+               "evalue": f"the controller could not handle this {head.get('t')!r} "
+                         f"message: {type(e).__name__}: {e}"}
+        msg_id = head.get("id")
+        if head.get("t") in ("apply", "execute"):
+            if isinstance(msg_id, str):
+                self.tasks.pop(msg_id, None)
+            reply = {"t": "result", "id": msg_id, "eid": None, "md": {}, "err": err}
+        else:
+            reply = {"t": "error", "id": msg_id, "err": err}
+        try:
+            self.wire.send(self.sockets["clients"], reply, ident=client)
+        except Exception as e2:     # e.g. an id that cannot be pickled
+            log.error("could not answer a bad request: %s", e2)
+
+    def client_connect(self, head, client):
         return {"t": "connected", "engines": self._engine_table(), "hwm": self.hwm}
 
-    def client_disconnect(self, head):
-        self.clients.pop(head.get("client_ident"), None)
+    def client_ping(self, head, client):
+        return {"t": "pong"}
 
-    def client_queue_status(self, head):
+    def client_disconnect(self, head, client):
+        self.clients.pop(client, None)
+
+    def client_queue_status(self, head, client):
         return {"t": "queue_status", "unassigned": len(self.queue) + sum(
             len(v) for v in self.waiting.values()),
             "engines": {e.id: len(e.tasks) for e in self.engines.values()}}
 
-    def client_abort(self, head):
+    def client_abort(self, head, client):
         ids = set(head["ids"])
         for task in [t for t in self.queue if t.id in ids]:
             self.queue.remove(task)
@@ -235,7 +258,7 @@ class Controller:
                 self.wire.send(self.sockets["engines"], {"t": "abort", "ids": mids}, ident=e.ident)
         return {"t": "aborted"}
 
-    def client_signal(self, head):
+    def client_signal(self, head, client):
         """Send a signal (SIGINT: interrupt the running task) to engines on this host."""
         sig, targets = int(head.get("sig", signal.SIGINT)), head.get("targets")
         sent, elsewhere = [], []
@@ -252,7 +275,7 @@ class Controller:
                 log.warning("could not signal engine %s (pid %s): %s", e.id, e.pid, err)
         return {"t": "signal_reply", "sent": sent, "elsewhere": elsewhere}
 
-    def client_shutdown(self, head):
+    def client_shutdown(self, head, client):
         targets = head.get("targets")
         for e in list(self.engines.values()):
             if targets is None or e.id in targets:
@@ -402,7 +425,13 @@ class Controller:
         parsed = self._parse(packed, "an engine")
         if parsed is None:
             return
-        head, payload = parsed
+        try:
+            self.engine_message(ident, packed, bufs, parsed[0])
+        except Exception as e:      # a malformed message costs itself, never the loop
+            log.error("an engine's %r message failed: %s: %s", parsed[0].get("t"),
+                      type(e).__name__, e)
+
+    def engine_message(self, ident, packed, bufs, head):
         if head["t"] == "result":
             e = self.by_ident.get(ident)
             task = e.tasks.pop(head["id"], None) if e is not None else None

@@ -250,6 +250,10 @@ class Engine:
         addr = f"inproc://ipylite-hb-{ident}"
         self.beats.bind(addr)
         cap.connect(addr)
+        # a SUB hands its subscription to the PUB only when it processes its commands
+        # (any call on it): until then every ping copied is dropped, so an engine whose
+        # first task ran longer than hb_timeout found none and exited. Attach it now.
+        self.beats.get(zmq.EVENTS)
         self.last_beat = time.monotonic()
         self.hb_timeout = float(self.info.get("hb_timeout") or 10)
         threading.Thread(target=self._echo, args=(hb, cap), daemon=True,
@@ -320,10 +324,18 @@ class Engine:
             self._drain(self.ctl, False)
             self._drain(self.direct, True)
             while self.queue and not self.exiting:
-                self._run_task(*self.queue.popleft())
+                task = self.queue.popleft()
+                try:
+                    self._run_task(*task)
+                except Exception as e:  # a malformed head: one error result, no exit
+                    log.error("engine %s: bad task: %s: %s", self.id, type(e).__name__, e)
+                    self._reply_error(task[0], task[1], task[2], e)
                 if self.queue:
                     self._drain(self.ctl, False)
                     self._drain(self.direct, True)
+                # time spent busy is not silence: the watchdog counts idle time only
+                # (the capture keeps just the first pings of a long task)
+                self.last_beat = last_check = time.monotonic()
 
     def _controller_alive(self):
         pid, host = self.controller
@@ -352,14 +364,33 @@ class Engine:
             log.warning("engine %s dropped a bad message: %s", self.id, e)
             return
         t = head["t"]
+        try:
+            if t in ("apply", "execute"):
+                if not isinstance(head.get("id"), str):
+                    raise ValueError("a task needs a message id (a str)")
+                self.queue.append((sock, ident, head, payload, bufs))
+            elif t == "abort":
+                self.aborted.update(head["ids"])
+            elif t == "shutdown":
+                self.exiting = True
+            else:
+                raise ValueError(f"unknown message type {t!r}")
+        except Exception as e:      # a malformed message costs one error reply
+            log.error("engine %s: bad %r message: %s: %s", self.id, t, type(e).__name__, e)
+            self._reply_error(sock, ident, head, e)
+
+    def _reply_error(self, sock, ident, head, e):
+        t = head.get("t")
+        err = {"ename": type(e).__name__, "traceback": "", "engine_id": self.id,
+               "evalue": f"engine {self.id} could not handle this {t!r} message: "
+                         f"{type(e).__name__}: {e}"}
+        reply = {"t": "error", "id": head.get("id"), "eid": self.id, "err": err}
         if t in ("apply", "execute"):
-            self.queue.append((sock, ident, head, payload, bufs))
-        elif t == "abort":
-            self.aborted.update(head["ids"])
-        elif t == "shutdown":
-            self.exiting = True
-        else:
-            log.warning("engine %s: unknown message type %r", self.id, t)
+            reply.update(t="result", md={"engine_id": self.id})
+        try:
+            self.wire.send(sock, reply, ident=ident)
+        except Exception as e2:
+            log.error("engine %s could not answer a bad message: %s", self.id, e2)
 
     def _run_task(self, sock, ident, head, payload, bufs):
         msg_id = head["id"]

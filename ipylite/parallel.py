@@ -506,6 +506,9 @@ class Client:
         self._count = 0
         self._closed = False
         self.last = None
+        self._heard = time.monotonic()  # last word from the controller
+        self._ping = None               # when an unanswered ping was sent
+        self._lost = None               # why the controller counts as gone
         reply = self._request({"t": "connect"}, timeout)
         self._engines.update(reply["engines"])
         self._maybe_register_magics()
@@ -532,7 +535,39 @@ class Client:
                 raise TimeoutError(f"the controller at {self.info['client_url']} did not "
                                    f"answer within {timeout} s; is the cluster running?")
             self.spin(left)
-        return self._replies.pop(msg_id)
+        reply = self._replies.pop(msg_id)
+        if reply.get("t") == "error":
+            raise _remote_error(reply.get("err") or {"ename": "Error"})
+        return reply
+
+    # -- is the controller there? While tasks are pending and it has said nothing for
+    #    ping_every seconds, it is pinged; no answer for controller_timeout seconds and
+    #    every pending task fails (the engines' outcomes can no longer be known).
+    ping_every = 1.0
+    controller_timeout = 5.0
+
+    def _check_controller(self, now):
+        if self._ping is None:
+            self._ping = now
+            self.wire.send(self._ctl, {"t": "ping", "id": None})
+        elif now - self._ping > self.controller_timeout and self._lost is None:
+            self._lost = (f"the controller at {self.info['client_url']} stopped answering "
+                          f"(no reply for {self.controller_timeout:g} s)")
+            log.error("%s: failing %d pending tasks", self._lost, len(self._pending))
+            pending, self._pending = self._pending, {}
+            self._on_engine.clear()
+            for msg_id, ar in pending.items():
+                ar._deliver({"t": "result", "id": msg_id, "eid": None, "md": {},
+                             "err": {"ename": "EngineError", "engine_id": None,
+                                     "evalue": self._lost + "; is the cluster still running?",
+                                     "traceback": ""}}, b"", [])
+
+    def _check_sendable(self):
+        if self._lost is not None:
+            self.spin(0)                # it may be back
+            if self._lost is not None:
+                raise EngineError("EngineError", self._lost + "; start the cluster again "
+                                  "and connect a new Client")
 
     # -- receiving
     def spin(self, timeout=0):
@@ -540,8 +575,13 @@ class Client:
         Again = self._zmq.Again
         wire = self.wire
         noblock = wire.NOBLOCK
+        if self._pending and (timeout is None or timeout > self.ping_every):
+            timeout = self.ping_every       # (keep an eye on the controller)
         events = self._poller.poll(None if timeout is None else int(timeout * 1000))
         for sock, _ in events:
+            if sock is self._ctl:
+                self._heard = time.monotonic()
+                self._ping = self._lost = None
             while wire.pending(sock):
                 try:
                     _, packed, bufs = wire.recv(sock, False, noblock)
@@ -562,6 +602,10 @@ class Client:
                     log.warning("client dropped a bad message: %s", e)
                     continue
                 self._handle(head, payload, bufs)
+        if self._pending:
+            now = time.monotonic()
+            if now - self._heard > self.ping_every:
+                self._check_controller(now)
         return bool(events)
 
     def _handle(self, head, payload, bufs):
@@ -582,6 +626,10 @@ class Client:
             self._engines[head["eid"]] = head["url"]
         elif t == "unregistration":
             self._engine_gone(head["eid"], head.get("reason", ""))
+        elif t == "pong":
+            pass
+        elif head.get("id") is None:
+            log.warning("the cluster said: %s", head.get("err") or head)
         else:
             self._replies[head.get("id")] = head
 
@@ -646,6 +694,7 @@ class Client:
 
     # -- sending
     def _send_direct(self, targets, head, payload, bufs, ar):
+        self._check_sendable()
         if not self.direct:             # through the controller, which forwards it
             for eid in targets:
                 if eid not in self._engines:
@@ -667,6 +716,7 @@ class Client:
         return ar
 
     def _send_lb(self, head, payload, bufs, ar):
+        self._check_sendable()
         msg_id = head["id"] = self._next_id()
         ar.msg_ids.append(msg_id)
         ar._submitted[msg_id] = time.time()
@@ -676,6 +726,7 @@ class Client:
 
     def _send_lb_many(self, items, ar, batch=256):
         """Submit load-balanced tasks [(head, payload)] (no buffers), batched."""
+        self._check_sendable()
         pack = self.wire.pack
         packed = []
         now = time.time()

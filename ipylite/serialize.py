@@ -4,8 +4,9 @@ Wire layout of one message (after any routing identities)::
 
     [packed, buffer, ...]     packed = <u16 len(sig)><u32 len(head)> sig head payload
 
-(a ROUTER socket adds the peer's identity in front). ``head`` is a small pickled dict (``t`` the message type, ``id`` the message id, and
-whatever the type needs); ``payload`` is a pickle (protocol 5) or empty; the buffers
+(a ROUTER socket adds the peer's identity in front). ``head`` is a small pickled dict
+(``t`` the message type, ``id`` the message id, ``n`` a nonce unique to this message,
+and whatever the type needs); ``payload`` is a pickle (protocol 5) or empty; the buffers
 are the pickle's out-of-band buffers (numpy arrays, large bytes), one zmq frame each,
 sent and received without copying. ``signature`` is the hex HMAC-SHA256 (the
 protocol.Session key) of ``head`` and ``payload``; it is checked, and replays are
@@ -30,8 +31,10 @@ import copyreg
 import hmac
 import importlib
 import io
+import itertools
 import logging
 import marshal
+import os
 import pickle
 import struct
 import sys
@@ -67,6 +70,10 @@ class Wire:
         import zmq
         self.session = session
         self.signed = bool(session.key)
+        # every message carries its own nonce, so two identical messages (the same
+        # output line twice, two clients' disconnects) have different signatures
+        # and the replay guard refuses only true replays
+        self._nonce = itertools.count(int.from_bytes(os.urandom(8), "little") << 24)
         self._seen = set()
         self._order = collections.deque()
         self.SNDMORE = int(zmq.SNDMORE)
@@ -89,6 +96,7 @@ class Wire:
         return self.session.sign((h, payload))
 
     def pack(self, head, payload=b""):
+        head["n"] = next(self._nonce)
         h = pickle.dumps(head, PROTOCOL)
         sig = self.sign(h, payload)
         return b"".join((_LEN.pack(len(sig), len(h)), sig, h, payload))

@@ -291,7 +291,7 @@ def test_wire_refuses_before_unpickling():
     from ipylite.serialize import Wire
     w = Wire(Session(key=b"k"))
     packed = w.pack({"t": "x"}, b"payload")
-    assert w.unpack(packed)[0] == {"t": "x"}
+    assert w.unpack(packed)[0]["t"] == "x"
     with pytest.raises(ProtocolError, match="Duplicate"):
         w.unpack(packed)
     with pytest.raises(ProtocolError, match="Invalid Signature"):
