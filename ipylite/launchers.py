@@ -38,9 +38,13 @@ import time
 
 log = logging.getLogger("ipylite.parallel.launchers")
 
+# this package's own name, for ``python -m`` commands: "ipylite", or e.g.
+# "myapp._vendor.ipylite" in a vendored copy
+PACKAGE = __name__.rpartition(".")[0]
+
 
 def _engine_cmd(python, engine_file, extra=()):
-    return [python, "-m", "ipylite.engine", "-f", engine_file, *extra]
+    return [python, "-m", f"{PACKAGE}.engine", "-f", engine_file, *extra]
 
 
 def _as_list(value):
@@ -538,7 +542,8 @@ def ssh_controller(a, client_file, cluster_file, write_json):
     o = a.options
     ssh = _as_list(o.get("ssh") or "ssh") + _as_list(o.get("ssh_args"))
     env = [f"{k}={v}" for k, v in (o.get("remote_env") or {}).items()]
-    remote = ["env", *env, o.get("remote_python") or "python3", "-m", "ipylite.parallel"]
+    remote = ["env", *env, o.get("remote_python") or "python3", "-m",
+              f"{PACKAGE}.parallel"]
     engine_opts = o if a.engines == "ssh" else {     # the ssh options were for us
         k: v for k, v in o.items() if k not in SSHEngineLauncher.options}
     argv = [*remote, "start", "-n", str(a.n), "--profile", a.profile, "--cluster-id",

@@ -868,8 +868,8 @@ class Client:
 
 
 def _is_engine():
-    return "ipylite.engine" in sys.modules and sys.modules["ipylite.engine"].__dict__.get(
-        "_RUNNING", False)
+    engine = sys.modules.get(f"{PACKAGE}.engine")
+    return engine is not None and engine.__dict__.get("_RUNNING", False)
 
 
 # ========================================================================== views
@@ -1406,7 +1406,7 @@ def register_magics(shell, view, suffix=""):
 
 # ====================================================================== launchers
 # local, ssh, mpi, slurm, pbs, sge, lsf: see launchers.py
-from .launchers import LAUNCHERS, planned  # noqa: E402
+from .launchers import LAUNCHERS, PACKAGE, planned  # noqa: E402
 
 
 # ======================================================================== Cluster
@@ -1443,7 +1443,7 @@ class Cluster:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ipylite.parallel", "start", "-n", str(self.n),
+            [sys.executable, "-m", f"{PACKAGE}.parallel", "start", "-n", str(self.n),
              "--profile", self.profile, "--cluster-id", self.cluster_id, "--ip", self.ip,
              "--engines", self.engines, "--parent-pid", str(os.getpid()), "--quiet",
              "--launcher-options", json.dumps(self.launcher_options)]
