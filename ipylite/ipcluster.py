@@ -223,11 +223,23 @@ def _daemonize(a):
 
         def running():
             return proc.poll() is None
+
+    def give_up():
+        """Stop what was started: the controller (which cancels its engines' job)."""
+        if a.controller == "slurm":
+            job.stop(0)
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     deadline = time.monotonic() + a.timeout
     while not os.path.exists(client_file):
         if not running() or time.monotonic() > deadline:
-            if a.controller == "slurm":
-                job.stop(0)
+            give_up()
             print(f"ipylite.parallel: the cluster did not start; see {log_path}",
                   file=sys.stderr)
             return 1
@@ -236,7 +248,10 @@ def _daemonize(a):
     try:
         rc.wait_for_engines(a.n, timeout=max(1, deadline - time.monotonic()))
     except TimeoutError as e:
-        print(f"ipylite.parallel: {e}; see {log_path}", file=sys.stderr)
+        rc.close()
+        give_up()
+        print(f"ipylite.parallel: {e}; gave up and stopped the controller and its "
+              f"engines' job; see {log_path}", file=sys.stderr)
         return 1
     finally:
         rc.close()
