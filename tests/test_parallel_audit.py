@@ -178,10 +178,10 @@ def test_get_dict_and_serializer_switches(rc):
 
 
 def test_px_target_slices_with_steps(rc, capsys):
-    from ipylite.parallel import _parse_px
-    assert _parse_px("--targets ::2 a = 1")[1] == slice(None, None, 2)
-    assert _parse_px("--targets 1: a = 1")[1] == slice(1, None)
-    assert _parse_px("-t 0,1 a")[1] == [0, 1]
+    from ipylite.parallel import parse_px
+    assert parse_px("--targets ::2 a = 1")[1] == slice(None, None, 2)
+    assert parse_px("--targets 1: a = 1")[1] == slice(1, None)
+    assert parse_px("-t 0,1 a")[1] == [0, 1]
     from ipylite.shell import Shell, UsageError
     from ipylite.parallel import register_magics
     shell = Shell()

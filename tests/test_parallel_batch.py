@@ -292,14 +292,14 @@ def test_slurm_start_that_gives_up_leaves_nothing_behind(slurm):
                 "--wrap", "sleep 120"])
     assert hog.returncode == 0, hog.stderr
     hog_id = hog.stdout.strip().split(";")[0]
+    cid = f"giveup-{os.getpid()}"
     try:
         deadline = time.monotonic() + 30
         while _job_state(hog_id) != "RUNNING":
             assert time.monotonic() < deadline, _job_state(hog_id)
             time.sleep(0.2)
         r = _run([PY, "-m", "ipylite.parallel", "start", "-n", "1", "--engines", "slurm",
-                  "--daemonize", "--timeout", "6", "--profile", "slurm5", "--cluster-id",
-                  "giveup"])
+                  "--daemonize", "--timeout", "6", "--profile", "slurm5", "--cluster-id", cid])
         assert r.returncode == 1
         assert "gave up" in r.stderr, r.stderr
         deadline = time.monotonic() + 30
@@ -307,7 +307,7 @@ def test_slurm_start_that_gives_up_leaves_nothing_behind(slurm):
             jobs = _run(["squeue", "-h", "-o", "%i %j %T"]).stdout.split("\n")
             engine_jobs = [j for j in jobs if "ipylite-engines" in j and
                            not j.endswith(("COMPLETED", "CANCELLED", "COMPLETING"))]
-            ctrl = subprocess.run(["pgrep", "-f", "cluster-id giveup"], capture_output=True)
+            ctrl = subprocess.run(["pgrep", "-f", f"cluster-id {cid} "], capture_output=True)
             if not engine_jobs and ctrl.returncode == 1:
                 break
             assert time.monotonic() < deadline, (engine_jobs, ctrl.stdout)
