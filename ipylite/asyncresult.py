@@ -2,6 +2,9 @@
 tasks, with their metadata and output) and the errors a cluster raises. This module is
 also ``ipylite.parallel.error``, as ipyparallel's ``ipyparallel.error``."""
 
+import asyncio
+import concurrent.futures
+import datetime
 import logging
 import sys
 import time
@@ -13,7 +16,11 @@ log = logging.getLogger("ipylite.parallel")
 
 # ========================================================================= errors
 
-class RemoteError(Exception):
+class KernelError(Exception):
+    """What every error of a cluster is (ipyparallel's base class of its errors)."""
+
+
+class RemoteError(KernelError):
     """An exception raised on an engine, with the engine's traceback."""
 
     def __init__(self, ename, evalue="", traceback="", engine_info=None):
@@ -48,12 +55,29 @@ class TaskAborted(RemoteError):
     """A task was aborted before it ran."""
 
 
-class ImpossibleDependency(RemoteError):
+class UnmetDependency(RemoteError):
+    """A task's dependencies are not met on the engine it was sent to."""
+
+
+class ImpossibleDependency(UnmetDependency):
     """A task's dependencies cannot be met."""
 
 
-_ERRORS = {"EngineError": EngineError, "TaskTimeout": TaskTimeout,
-           "TaskAborted": TaskAborted, "ImpossibleDependency": ImpossibleDependency}
+class DependencyTimeout(ImpossibleDependency):
+    """A task's dependencies were not met within its timeout."""
+
+
+class InvalidDependency(ImpossibleDependency):
+    """A task's dependencies are not well formed."""
+
+
+class SerializationError(RemoteError):
+    """A task's function, arguments or result could not be pickled or unpickled."""
+
+
+_ERRORS = {c.__name__: c for c in (EngineError, TaskTimeout, TaskAborted, UnmetDependency,
+                                   ImpossibleDependency, DependencyTimeout,
+                                   InvalidDependency, SerializationError)}
 
 
 def remote_error(err):
@@ -95,12 +119,23 @@ class Metadata(dict):
                                  f"(keys: {', '.join(sorted(map(str, self)))})") from None
 
 
-class AsyncResult:
-    """The future of one or many tasks."""
+TIMES = ("submitted", "started", "completed", "received")
+
+
+def as_datetime(t):
+    return None if t is None else datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+
+
+class AsyncResult(concurrent.futures.Future):
+    """The future of one or many tasks (a concurrent.futures.Future: ``await ar`` and
+    ``asyncio.wrap_future(ar)`` work in a running event loop)."""
 
     def __init__(self, client, msg_ids, fname="", single=False, mapped=False, ordered=True,
-                 gather=None):
+                 gather=None, label=None):
+        super().__init__()
         self._client = client
+        self._label = label
+        self._data = {}             # msg_id -> what the task published (datapub)
         self.msg_ids = list(msg_ids)
         self._fname = fname
         self._single = single
@@ -124,7 +159,23 @@ class AsyncResult:
             out = sys.stdout if head["name"] == "stdout" else sys.stderr
             out.write(f"[{head['name']}:{head.get('eid')}] {head['text']}")
 
+    def _publish(self, head, payload, buffers):
+        try:
+            self._data.setdefault(head["id"], {}).update(loads(payload, buffers))
+        except Exception as e:
+            log.warning("data published by a task could not be read: %s", e)
+
+    @property
+    def data(self):
+        """What the task(s) published with publish_data() so far (merged per task)."""
+        self._client.spin(0)
+        out = [self._data.get(m, {}) for m in self.msg_ids]
+        return out[0] if self._single else out
+
     def _deliver(self, head, payload, buffers):
+        md = head.get("md")
+        if md is not None:
+            md["received"] = time.time()
         self._raw[head["id"]] = (head, payload, buffers)
         self._arrival.append(head["id"])
         if self._callbacks and len(self._raw) == len(self.msg_ids):
@@ -226,7 +277,11 @@ class AsyncResult:
         return {e: self._decode(m)[1] for e, m in zip(eids, self.msg_ids)}
 
     def __getitem__(self, key):
-        """ar[i]: the i-th result (of a map: the i-th element); waits for all."""
+        """ar[i]: the i-th result (of a map: the i-th element), waiting for all;
+        ar["key"]: that metadata key (of each task)."""
+        if isinstance(key, str):
+            md = self.metadata
+            return md[key] if self._single else [m[key] for m in md]
         values = self.get()
         if self._single:
             raise TypeError("a single result cannot be indexed: use get()")
@@ -256,11 +311,21 @@ class AsyncResult:
         return None
 
     def add_done_callback(self, fn):
-        """fn(ar) once every task is done (at once if they already are)."""
+        """fn(ar) once every task is done (at once if they already are). Callbacks run
+        in whichever call of this client receives the last result; in a running event
+        loop, a task of the loop's receives it."""
         if len(self._raw) == len(self.msg_ids):
             self._call(fn)
         else:
             self._callbacks.append(fn)
+            self._client._spin_in_loop()
+
+    def __await__(self):
+        while len(self._raw) < len(self.msg_ids):
+            self._client.spin(0)
+            if len(self._raw) < len(self.msg_ids):
+                yield from asyncio.sleep(0.005).__await__()
+        return self.get()
 
     def cancel(self):
         return False
@@ -290,20 +355,30 @@ class AsyncResult:
     # -- metadata
     @property
     def metadata(self):
+        """Each task's metadata (engine_id, stdout, stderr, outputs, status, error,
+        label, and submitted / started / completed / received as datetimes)."""
+        mds = self._raw_mds()
+        for md in mds:
+            for k in TIMES:
+                md[k] = as_datetime(md.get(k))
+        return mds[0] if self._single else mds
+
+    def _raw_mds(self):
         mds = []
         for m in self.msg_ids:
             raw = self._raw.get(m)
             md = Metadata(raw[0].get("md") or {}) if raw else Metadata(self._live.get(m, {}))
             md["msg_id"] = m
+            md["label"] = self._label
             md["submitted"] = self._submitted.get(m)
             md["status"] = None if not raw else "error" if raw[0].get("err") else "ok"
             if raw and raw[0].get("err"):
                 md["error"] = raw[0]["err"]
             mds.append(md)
-        return mds[0] if self._single else mds
+        return mds
 
     def _mds(self):
-        return self.metadata if not self._single else [self.metadata]
+        return self._raw_mds()
 
     @property
     def engine_id(self):

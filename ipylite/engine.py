@@ -61,12 +61,32 @@ def _pull(keys):
     return out[0] if single else out
 
 
+def clear_namespace():
+    """Empty the user namespace but for the interpreter's names and engine_id."""
+    ns = _shell().user_ns
+    for k in [k for k in ns if not k.startswith("_") and k not in (
+            "engine_id", "In", "Out", "exit", "quit", "get_ipython", "comm", "mpi_rank",
+            "mpi_size")]:
+        del ns[k]
+
+
 def _map(f, *seqs):
     return list(map(f, *seqs))
 
 
 _fcache = {}
 _RUNNING = False
+_ENGINE = None          # the engine serve() runs in this process
+
+
+def publish_data(data):
+    """From a task running on an engine: send ``data`` (a dict) to the client now; the
+    client's ``ar.data`` is the merge of everything the task published so far."""
+    if _ENGINE is None or _ENGINE.current is None:
+        raise RuntimeError("publish_data() works only in a task running on an engine")
+    if not isinstance(data, dict):
+        raise TypeError(f"publish_data() takes a dict, not {type(data).__name__}")
+    _ENGINE.publish(data)
 
 
 def _run_chunk(f, chunk):
@@ -207,6 +227,7 @@ class Engine:
         self.send_lock = threading.RLock()  # a running task's socket, see Capture
         self.in_task = False                # SIGINT interrupts tasks only
         self.captures = ()
+        self.current = None                 # (socket, ident, msg id) of the running task
         self.shell = Shell(display_pub=self.pub)
         set_namespace(self.shell.user_ns)
 
@@ -392,6 +413,13 @@ class Engine:
         except Exception as e2:
             log.error("engine %s could not answer a bad message: %s", self.id, e2)
 
+    def publish(self, data):
+        sock, ident, msg_id = self.current
+        payload, bufs = dumps(data)
+        with self.send_lock:
+            self.wire.send(sock, {"t": "data", "id": msg_id, "eid": self.id}, payload, bufs,
+                           ident=ident)
+
     def _run_task(self, sock, ident, head, payload, bufs):
         msg_id = head["id"]
         md = {"engine_id": self.id, "started": time.time()}
@@ -422,6 +450,7 @@ class Engine:
             pub.result = None
             try:
                 self.in_task = True
+                self.current = (sock, ident, msg_id)
                 if head["t"] == "apply":
                     f, args, kwargs = loads(payload, bufs)
                     value = f(*args, **kwargs)
@@ -442,6 +471,7 @@ class Engine:
                 error = _error(*sys.exc_info())
             finally:
                 self.in_task = False
+                self.current = None
                 sys.stdout, sys.stderr = saved
                 with self.send_lock:
                     self.captures = ()
@@ -529,7 +559,7 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
     if isinstance(info, (str, os.PathLike)):
         with open(info) as f:
             info = json.load(f)
-    global _RUNNING
+    global _RUNNING, _ENGINE
     _RUNNING = True
     ns = dict(namespace or {})
     if mpi:
@@ -541,7 +571,7 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
         ns.update(comm=comm, mpi_rank=comm.Get_rank(), mpi_size=comm.Get_size())
         if engine_id is None:
             engine_id = ns["mpi_rank"]
-    engine = Engine(info, engine_id)
+    engine = _ENGINE = Engine(info, engine_id)
     engine.shell.user_ns.update(ns)
     engine.connect()
     import signal
@@ -558,6 +588,7 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
             signal.signal(signal.SIGINT, previous)
         engine.ctx.destroy(linger=500)
         _RUNNING = False
+        _ENGINE = None
     return engine.shell.user_ns
 
 

@@ -32,30 +32,43 @@ engine's socket; load-balanced tasks go through the controller. The wire format 
 the pickling of interactively defined code are in serialize.py.
 """
 
-import argparse
+import asyncio
 import builtins
+import collections
+import concurrent.futures
 import contextlib
+import fnmatch
 import json
 import logging
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
+import weakref
 
-from . import asyncresult as error
+from . import asyncresult as error, datapub
 from .asyncresult import (AsyncResult, CompositeError, EngineError, ImpossibleDependency,
-                          RemoteError, TaskAborted, TaskTimeout, remote_error)
+                          KernelError, RemoteError, TaskAborted, TaskTimeout,
+                          UnmetDependency, remote_error)
 from .config import profile_dir
+from .dependency import Dependency, Reference, depend, interactive, require, specs
 from .protocol import Session, ProtocolError
 from .pxmagics import parse_px, register_magics  # noqa: F401  (part of the API)
-from .serialize import BATCH, Wire, dumps
+from .serialize import BATCH, Wire, dumps, use as _use_serializer
+
+# ``from ipylite.parallel.error import RemoteError`` as from ipyparallel.error (os.path
+# is registered the same way)
+sys.modules.setdefault(__name__ + ".error", error)
+sys.modules.setdefault(__name__ + ".datapub", datapub)
 
 log = logging.getLogger("ipylite.parallel")
 
 __all__ = ["Client", "Cluster", "DirectView", "LoadBalancedView", "AsyncResult",
            "RemoteError", "CompositeError", "EngineError", "TaskTimeout", "TaskAborted",
-           "ImpossibleDependency", "main"]
+           "ImpossibleDependency", "UnmetDependency", "KernelError", "Reference",
+           "Dependency", "depend", "require", "interactive", "error", "main"]
 
 
 # ========================================================================= client
@@ -117,6 +130,10 @@ class Client:
         self._heard = time.monotonic()  # last word from the controller
         self._ping = None               # when an unanswered ping was sent
         self._lost = None               # why the controller counts as gone
+        self._looper = None             # the event loop's task spinning for callbacks
+        self._records = collections.OrderedDict()    # msg_id -> result head (bounded)
+        self._ars = weakref.WeakValueDictionary()    # msg_id -> its AsyncResult
+        self.block = False              # the default of views made from now on
         reply = self._request({"t": "connect"}, timeout)
         self._engines.update(reply["engines"])
         self._maybe_register_magics()
@@ -226,6 +243,16 @@ class Client:
                 ids.discard(head["id"])
             if ar is not None:
                 ar._deliver(head, payload, bufs)
+                head["label"] = ar._label
+                head["submitted"] = ar._submitted.get(head["id"])
+                records = self._records
+                records[head["id"]] = head
+                if len(records) > self.history_limit:
+                    records.popitem(last=False)
+        elif t == "data":
+            ar = self._pending.get(head["id"])
+            if ar is not None:
+                ar._publish(head, payload, bufs)
         elif t == "stream":
             ar = self._pending.get(head["id"])
             if ar is not None:
@@ -301,6 +328,22 @@ class Client:
         return sock
 
     # -- sending
+    def _spin_in_loop(self):
+        """In a running event loop, a task of the loop's receives results, so that
+        done-callbacks (asyncio.wrap_future) run without a blocking call."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._looper is not None and not self._looper.done():
+            return
+
+        async def spin_while_pending():
+            while self._pending and not self._closed:
+                self.spin(0)
+                await asyncio.sleep(0.002)
+        self._looper = loop.create_task(spin_while_pending())
+
     def _send_direct(self, targets, head, payload, bufs, ar):
         self._check_sendable()
         if not self.direct:             # through the controller, which forwards it
@@ -318,6 +361,7 @@ class Client:
             ar.msg_ids.append(msg_id)
             ar._submitted[msg_id] = time.time()
             self._pending[msg_id] = ar
+            self._ars[msg_id] = ar
             self._on_engine.setdefault(eid, set()).add(msg_id)
             self.wire.send(sock, h, payload, bufs)
         self.last = ar
@@ -329,6 +373,7 @@ class Client:
         ar.msg_ids.append(msg_id)
         ar._submitted[msg_id] = time.time()
         self._pending[msg_id] = ar
+        self._ars[msg_id] = ar
         self.wire.send(self._ctl, head, payload, bufs)
         return msg_id
 
@@ -343,6 +388,7 @@ class Client:
             ar.msg_ids.append(msg_id)
             ar._submitted[msg_id] = now
             self._pending[msg_id] = ar
+            self._ars[msg_id] = ar
             packed.append(pack(head, payload))
             if len(packed) >= batch:
                 self.wire.send_batch(self._ctl, packed)
@@ -417,11 +463,154 @@ class Client:
                         reply["elsewhere"])
         return reply["sent"]
 
+    def use_dill(self):
+        """Pickle with dill here and on every engine (closures over files, ...)."""
+        return self.direct_view().use_dill()
+
     def use_cloudpickle(self):
-        """Accepted for ipyparallel scripts (closures already travel by value)."""
+        """Pickle with cloudpickle here and on every engine."""
         return self.direct_view().use_cloudpickle()
 
-    use_dill = use_pickle = use_cloudpickle
+    def use_pickle(self):
+        """Back to ipylite's own pickling, here and on every engine."""
+        return self.direct_view().use_pickle()
+
+    # -- task records: this client's tasks (the most recent history_limit of them)
+    history_limit = 100_000
+
+    @property
+    def history(self):
+        """The msg ids of this client's tasks, oldest first (finished, then pending)."""
+        return list(self._records) + [m for m in self._pending if m not in self._records]
+
+    def hub_history(self):
+        return self.history
+
+    def _record(self, msg_id):
+        head = self._records.get(msg_id)
+        if head is None:
+            ar = self._pending.get(msg_id)
+            if ar is None:
+                raise KeyError(f"no task {msg_id!r} in this client's records")
+            md = dict(ar._raw_mds()[ar.msg_ids.index(msg_id)])
+        else:
+            md = dict(head.get("md") or {}, msg_id=msg_id, label=head.get("label"),
+                      submitted=head.get("submitted"),
+                      status="error" if head.get("err") else "ok")
+            if head.get("err"):
+                md["error"] = head["err"]
+        from .asyncresult import TIMES, Metadata, as_datetime
+        for k in TIMES:
+            md[k] = as_datetime(md.get(k))
+        md.setdefault("engine_id", md.get("engine_id"))
+        md["engine_uuid"] = md["engine_id"]
+        md["completed"] = md.get("completed")
+        return Metadata(md)
+
+    @property
+    def metadata(self):
+        """{msg_id: metadata} of this client's tasks."""
+        self.spin(0)
+        return {m: self._record(m) for m in self.history}
+
+    def get_result(self, indices_or_msg_ids=None, block=None, owner=True):
+        """An AsyncResult for msg ids (or history indices) of this client's tasks, whose
+        AsyncResult is still held (the client does not keep results of its own)."""
+        ids = indices_or_msg_ids
+        if ids is None:
+            ids = [-1]
+        if isinstance(ids, (int, str)):
+            ids = [ids]
+        history = self.history
+        msg_ids = [history[i] if isinstance(i, int) else i for i in ids]
+        parts = []
+        for m in msg_ids:
+            src = self._ars.get(m)
+            if src is None:
+                raise KeyError(f"the result of {m!r} is not held any more (keep the "
+                               f"AsyncResult to get it later)")
+            parts.append(src)
+        single_src = parts[0] if len(parts) == 1 else None
+        ar = AsyncResult(self, msg_ids, "get_result", single=len(msg_ids) == 1,
+                         mapped=bool(single_src and single_src._mapped and
+                                     len(single_src.msg_ids) == 1),
+                         label=single_src._label if single_src else None)
+        for m, src in zip(msg_ids, parts):
+            ar._submitted[m] = src._submitted.get(m)
+            if m in src._raw:
+                ar._raw[m] = src._raw[m]
+                ar._arrival.append(m)
+            else:                       # still running: both hear of it
+                src._callbacks.append(lambda s, m=m: ar._deliver(*s._raw[m]))
+        if self._block(block):
+            return ar.get()
+        return ar
+
+    def _block(self, block):
+        return self.block if block is None else block
+
+    def result_status(self, msg_ids, status_only=True):
+        """{"pending": [...], "completed": [...]} (and, unless status_only, each
+        completed id's result)."""
+        self.spin(0)
+        out = {"pending": [], "completed": []}
+        for m in _ids(msg_ids):
+            if m in self._pending:
+                out["pending"].append(m)
+            elif m in self._records:
+                out["completed"].append(m)
+                if not status_only:
+                    out[m] = self.get_result(m).get()
+            else:
+                raise KeyError(f"no task {m!r} in this client's records")
+        return out
+
+    def purge_results(self, jobs=(), targets=(), owner=True):
+        """Forget the records of finished tasks: jobs (msg ids / AsyncResults),
+        those that ran on targets, or "all"."""
+        if jobs == "all" or targets == "all":
+            self._records.clear()
+            return
+        tl = [targets] if isinstance(targets, int) else list(targets or ())
+        for m in _ids(jobs if jobs else []):
+            self._records.pop(m, None)
+        for m, head in list(self._records.items()):
+            if head.get("eid") in tl:
+                del self._records[m]
+
+    purge_local_results = purge_hub_results = purge_everything = purge_results
+
+    def db_query(self, query, keys=None):
+        """Records of this client's tasks matching a query, as ipyparallel's hub database
+        answers it: {key: value} or {key: {"$in": [...], "$nin", "$glob", "$eq", "$ne",
+        "$lt", "$le", "$gt", "$ge": ...}} (keys: msg_id, engine_id, label, status,
+        submitted, started, completed, received, stdout, stderr, ...)."""
+        self.spin(0)
+        out = []
+        for m in self.history:
+            rec = self._record(m)
+            if all(_match(rec.get(k), cond) for k, cond in query.items()):
+                out.append({k: rec.get(k) for k in keys} if keys else dict(rec))
+                if keys and "msg_id" not in keys:
+                    out[-1]["msg_id"] = m
+        return out
+
+    def activate(self, targets="all", suffix=""):
+        """%px, %%px, %autopx, %pxresult and %pxconfig (with suffix) run on targets."""
+        view = self.direct_view(targets)
+        view.activate(suffix)
+        return view
+
+    def executor(self, targets=None):
+        """A concurrent.futures.Executor submitting to a load-balanced view."""
+        return self.load_balanced_view(targets).executor
+
+    def wait_interactive(self, jobs=None, interval=1.0, timeout=-1):
+        """Wait for jobs (default: everything outstanding), showing progress."""
+        ids = list(self._pending) if jobs is None else _ids(jobs)
+        ar = self.get_result(ids, block=False) if ids else None
+        if ar is not None:
+            ar.wait_interactive(interval, None if timeout is None or timeout < 0 else timeout)
 
     def queue_status(self, targets=None, verbose=False):
         """{engine id: {"queue": tasks waiting or running there, "tasks": the same},
@@ -475,6 +664,26 @@ class Client:
             register_magics(shell, self.direct_view())
 
 
+def _match(value, cond):
+    if not isinstance(cond, dict):
+        return value == cond
+    for op, arg in cond.items():
+        ok = {"$in": lambda: value in arg, "$nin": lambda: value not in arg,
+              "$eq": lambda: value == arg, "$ne": lambda: value != arg,
+              "$lt": lambda: value is not None and value < arg,
+              "$le": lambda: value is not None and value <= arg,
+              "$gt": lambda: value is not None and value > arg,
+              "$ge": lambda: value is not None and value >= arg,
+              "$glob": lambda: isinstance(value, str) and fnmatch.fnmatchcase(value, arg),
+              "$exists": lambda: (value is not None) == bool(arg)}.get(op)
+        if ok is None:
+            raise ValueError(f"db_query: unknown operator {op!r} (known: $in $nin $eq $ne "
+                             f"$lt $le $gt $ge $glob $exists)")
+        if not ok():
+            return False
+    return True
+
+
 def _is_engine():
     engine = sys.modules.get(f"{PACKAGE}.engine")
     return engine is not None and engine.__dict__.get("_RUNNING", False)
@@ -498,11 +707,13 @@ def _ids(x):
 class View:
     """What direct and load-balanced views share: flags, apply, map, decorators."""
     block = False
-    _flags = ("block", "targets")
+    label = None
+    _flags = ("block", "targets", "label")
 
     def __init__(self, client, targets=None, **flags):
         self.client = client
         self.targets = targets
+        self.block = getattr(client, "block", False)
         self.set_flags(**flags)
 
     def set_flags(self, **flags):
@@ -511,6 +722,7 @@ class View:
                 raise KeyError(f"{type(self).__name__} has no flag {k!r} "
                                f"(flags: {', '.join(self._flags)})")
             setattr(self, k, v)
+        return self
 
     @contextlib.contextmanager
     def temp_flags(self, **flags):
@@ -551,13 +763,10 @@ class View:
         return iter(ar)
 
     def remote(self, block=None):
-        """Decorator: calling the function runs it with view.apply."""
+        """Decorator: calling the function runs it with view.apply (``f.block`` may be
+        changed later, as in ipyparallel)."""
         def deco(f):
-            def call(*args, **kwargs):
-                ar = self._apply(f, args, kwargs)
-                return ar.get() if self._block(block) else ar
-            call.__name__, call.__doc__, call.__wrapped__ = f.__name__, f.__doc__, f
-            return call
+            return RemoteFunction(self, f, block)
         return deco
 
     def parallel(self, dist="b", block=None, chunksize=None):
@@ -592,20 +801,73 @@ class View:
     def abort(self, jobs=None):
         self.client.abort(jobs)
 
-    # ipyparallel's serializer switches: functions, lambdas and closures already
-    # travel by value here, so these only check that the engines answer
-    def use_cloudpickle(self):
-        return self.apply_async(_true)
+    # ipyparallel's serializer switches: here and on the view's engines
+    def _use(self, name):
+        from .serialize import use
+        dv = self if isinstance(self, DirectView) else self.client.direct_view(
+            self.targets if self.targets is not None else "all")
+        ar = dv.apply_async(use, name)
+        ar.get()                        # the engines first, then here
+        _use_serializer(name)
+        return ar
 
-    use_dill = use_pickle = use_cloudpickle
+    def use_dill(self):
+        return self._use("dill")
+
+    def use_cloudpickle(self):
+        return self._use("cloudpickle")
+
+    def use_pickle(self):
+        return self._use("pickle")
+
+    @property
+    def executor(self):
+        """A concurrent.futures.Executor whose submit() and map() run on this view."""
+        return ViewExecutor(self)
 
     def wait(self, jobs=None, timeout=None):
         jobs = [jobs] if isinstance(jobs, AsyncResult) else (jobs or [])
         return all(j.wait(timeout) for j in jobs)
 
 
-def _true():
-    return True
+class RemoteFunction:
+    """A function whose calls run on a view (``@view.remote()``)."""
+
+    def __init__(self, view, f, block=None):
+        self.view, self.func, self.block = view, f, block
+        self.__name__ = getattr(f, "__name__", "remote")
+        self.__doc__ = getattr(f, "__doc__", None)
+        self.__wrapped__ = f
+
+    def __call__(self, *args, **kwargs):
+        ar = self.view._apply(self.func, args, kwargs)
+        return ar.get() if self.view._block(self.block) else ar
+
+
+class ViewExecutor(concurrent.futures.Executor):
+    """concurrent.futures' Executor API on a view: submit() gives AsyncResults."""
+
+    def __init__(self, view):
+        self.view = view
+        self._futures = []
+
+    def submit(self, fn, *args, **kwargs):
+        ar = self.view.apply_async(fn, *args, **kwargs)
+        self._futures.append(ar)
+        return ar
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        ar = self.view.map_async(fn, *iterables)
+        self._futures.append(ar)
+        if timeout is not None and not ar.wait(timeout):
+            raise TimeoutError(f"map not done after {timeout} s")
+        return iter(ar)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        if wait:
+            for f in self._futures:
+                f.wait()
+        self._futures = []
 
 
 def _partition(seq, n):
@@ -686,7 +948,8 @@ class DirectView(View):
         tl = self._target_list(targets)
         if not tl:
             raise RuntimeError("no engines to run on: start some, or wait_for_engines()")
-        ar = AsyncResult(self.client, [], fname, single=self._single(targets), **arkw)
+        ar = AsyncResult(self.client, [], fname, single=self._single(targets),
+                         label=self.label, **arkw)
         return self.client._send_direct(tl, head, payload, bufs, ar)
 
     def _apply(self, f, args, kwargs, targets=None):
@@ -703,7 +966,8 @@ class DirectView(View):
         length = min(len(s) for s in seqs)
         seqs = [s[:length] if len(s) > length else s for s in seqs]
         parts = [_partition(s, len(tl)) for s in seqs]
-        ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True)
+        ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True,
+                         label=self.label)
         for i, eid in enumerate(tl):
             chunk = [p[i] for p in parts]
             if len(chunk[0]) == 0:
@@ -768,6 +1032,35 @@ class DirectView(View):
     def __setitem__(self, key, value):
         self.push({key: value}, block=True)
 
+    def update(self, ns):
+        """view.update(dict): push, as a dict's update."""
+        return self.push(ns)
+
+    def get(self, key_s):
+        """view.get(name or names): pull, waiting for the values."""
+        return self.pull(key_s, block=True)
+
+    def clear(self, targets=None, block=None):
+        """Empty the engines' namespaces (engine_id and the interpreter's names stay)."""
+        from .engine import clear_namespace
+        payload, bufs = dumps((clear_namespace, (), {}))
+        ar = self._send({"t": "apply"}, payload, bufs, targets, "clear")
+        return ar.get() if self._block(block) else ar
+
+    def queue_status(self, targets=None, verbose=False):
+        status = self.client.queue_status()
+        tl = self._target_list(targets)
+        out = {eid: status[eid] for eid in tl if eid in status}
+        out["unassigned"] = status["unassigned"]
+        return out[tl[0]] if self._single(targets) and tl[0] in out else out
+
+    def shutdown(self, targets=None, restart=False, hub=False, block=None):
+        """Stop this view's engines (and with hub=True the controller)."""
+        if restart:
+            raise NotImplementedError("restart=True: restart engines with "
+                                      "Cluster.restart_engines()")
+        self.client.shutdown(self._target_list(targets), hub=hub)
+
     def scatter(self, key, seq, targets=None, flatten=False, block=None):
         """Partition seq over the engines: each gets its slice as `key`."""
         from .engine import _push
@@ -828,7 +1121,7 @@ class DirectView(View):
 class LoadBalancedView(View):
     """Each call goes to whichever engine is least loaded."""
     _flags = ("block", "targets", "retries", "timeout", "after", "follow", "chunksize",
-              "ordered")
+              "ordered", "label")
     retries = 0
     timeout = None
     after = None
@@ -846,9 +1139,9 @@ class LoadBalancedView(View):
         if self.timeout:
             head["deadline"] = time.time() + self.timeout
         if self.after:
-            head["after"] = _ids(self.after)
+            head["after"] = specs(self.after)
         if self.follow:
-            head["follow"] = _ids(self.follow)
+            head["follow"] = specs(self.follow)
         if self.targets is not None:
             head["targets"] = [self.targets] if isinstance(self.targets, int) else list(
                 self.targets)
@@ -856,7 +1149,8 @@ class LoadBalancedView(View):
 
     def _apply(self, f, args, kwargs):
         payload, bufs = dumps((f, args, kwargs))
-        ar = AsyncResult(self.client, [], getattr(f, "__name__", "apply"), single=True)
+        ar = AsyncResult(self.client, [], getattr(f, "__name__", "apply"), single=True,
+                         label=self.label)
         self.client._send_lb(self._head(), payload, bufs, ar)
         return ar
 
@@ -866,7 +1160,8 @@ class LoadBalancedView(View):
         items = list(zip(*seqs))
         fb, fbufs = dumps(f)
         ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True,
-                         ordered=self.ordered if ordered is None else ordered)
+                         ordered=self.ordered if ordered is None else ordered,
+                         label=self.label)
         head = self._head()
         batch = []
         for i in range(0, len(items), chunksize):
@@ -907,8 +1202,10 @@ class Cluster:
         """``engines``: local, ssh, mpi, slurm, pbs, sge or lsf; ``launcher_options``
         go to that launcher (hosts=, tunnel=, ssh_args=, remote_python=, mpiexec=,
         template=, queue=, ...: see launchers.py)."""
+        engines = engines.lower()
         n = planned(engines, n, launcher_options)     # ssh: explicit host counts
         self.n = os.cpu_count() if n is None else n
+        self.engine_sets = {}           # id -> launcher of engines start_engines started
         self.location = location
         self.launcher_options = launcher_options
         self.profile = profile
@@ -947,7 +1244,7 @@ class Cluster:
             time.sleep(0.005)
         return self
 
-    def connect_client(self):
+    def connect_client_sync(self):
         self.client = Client(self.client_file)
         return self.client
 
@@ -955,6 +1252,9 @@ class Cluster:
         self.client.wait_for_engines(self.n if n is None else n, timeout or self.timeout)
 
     def stop(self):
+        for launcher in self.engine_sets.values():
+            launcher.stop()
+        self.engine_sets.clear()
         if self.client is not None:
             self.client.close()
             self.client = None
@@ -975,7 +1275,7 @@ class Cluster:
         """Start the cluster, connect, wait for its engines; returns the Client."""
         self.start()
         try:
-            self.connect_client()
+            self.connect_client_sync()
             self.wait_for_engines()
         except BaseException:
             self.stop()
@@ -983,11 +1283,152 @@ class Cluster:
         return self.client
 
     start_cluster_sync = start
-    connect_client_sync = connect_client
     stop_cluster_sync = stop
 
     def __exit__(self, *exc):
         self.stop()
+
+    # -- engines in sets of their own, and ipyparallel 7's async API
+    def start_controller_sync(self):
+        """Start the controller alone (engines come with start_engines)."""
+        n, self.n = self.n, 0
+        try:
+            self.start()
+        finally:
+            self.n = n
+        return self
+
+    def start_engines_sync(self, n=None):
+        """Start n engines (default: the cluster's n) with the cluster's launcher, as a
+        set of their own; returns the set's id (for stop_engines)."""
+        if self.proc is None:
+            raise RuntimeError("start the controller first (start_controller)")
+        engine_file = self.client_file.replace("-client.json", "-engine.json")
+        log_dir = os.path.join(os.path.dirname(os.path.dirname(engine_file)), "log")
+        launcher = LAUNCHERS[self.engines](engine_file, log_dir, **self.launcher_options)
+        launcher.start(self.n if n is None else n)
+        set_id = f"{int(time.time())}-{secrets.token_hex(3)}"
+        self.engine_sets[set_id] = launcher
+        return set_id
+
+    def stop_engines_sync(self, engine_set_id=None):
+        """Stop one set of engines (from start_engines), or (default) every engine."""
+        if engine_set_id is None:
+            if self.proc is not None:
+                with Client(self.client_file) as rc:
+                    rc.shutdown(block=True)
+            sets = list(self.engine_sets)
+        else:
+            if engine_set_id not in self.engine_sets:
+                raise KeyError(f"no engine set {engine_set_id!r} "
+                               f"(sets: {', '.join(self.engine_sets) or 'none'})")
+            sets = [engine_set_id]
+        for s in sets:
+            self.engine_sets.pop(s).stop()
+
+    def signal_engines_sync(self, signum, engine_set_id=None):
+        """Send a signal (e.g. SIGINT: interrupt their tasks) to the engines."""
+        with Client(self.client_file) as rc:
+            return rc.send_signal(signum)
+
+    def restart_engines_sync(self, engine_set_id=None):
+        """Stop every engine, then start the cluster's n engines afresh."""
+        self.stop_engines_sync(engine_set_id)
+        return self.start_engines_sync()
+
+    def start_and_connect_sync_n(self, n=None, activate=False):
+        if n is not None:
+            self.n = n
+        rc = self.start_and_connect_sync()
+        if activate:
+            rc.activate()
+        return rc
+
+    @classmethod
+    def from_file(cls, profile="default", cluster_id=""):
+        """The cluster of a profile (and cluster id) started elsewhere, e.g. by
+        ``python -m ipylite.parallel start --daemonize``, to connect to or stop."""
+        path = os.path.join(_security(profile), f"cluster-{cluster_id or 'default'}.json")
+        try:
+            with open(path) as f:
+                info = json.load(f)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no cluster {cluster_id or 'default'!s} in profile "
+                                    f"{profile!r} ({path})") from None
+        c = cls(n=info.get("n"), profile=profile, cluster_id=cluster_id or "",
+                engines=info.get("launcher", "local"))
+        c.cluster_id = cluster_id
+        c.pid = info.get("pid")
+        return c
+
+    def __repr__(self):
+        state = "running" if self.proc is not None or getattr(self, "pid", None) else "idle"
+        return (f"<Cluster(cluster_id={self.cluster_id!r}, profile={self.profile!r}, "
+                f"engines={self.engines!r}, n={self.n}) {state}>")
+
+    def stop_cluster_file(self):
+        pid = getattr(self, "pid", None)
+        if pid and self.proc is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+            self.pid = None
+
+    async def start_controller(self):
+        return self.start_controller_sync()
+
+    async def start_engines(self, n=None):
+        return self.start_engines_sync(n)
+
+    async def start_cluster(self, n=None):
+        if n is not None:
+            self.n = n
+        return self.start()
+
+    async def connect_client(self):
+        return self.connect_client_sync()
+
+    async def stop_engines(self, engine_set_id=None):
+        return self.stop_engines_sync(engine_set_id)
+
+    async def signal_engines(self, signum, engine_set_id=None):
+        return self.signal_engines_sync(signum, engine_set_id)
+
+    async def restart_engines(self, engine_set_id=None):
+        return self.restart_engines_sync(engine_set_id)
+
+    async def stop_cluster(self):
+        self.stop_cluster_file()
+        return self.stop()
+
+    async def start_and_connect(self, n=None, activate=False):
+        return self.start_and_connect_sync_n(n, activate)
+
+    async def __aenter__(self):
+        return self.start_and_connect_sync()
+
+    async def __aexit__(self, *exc):
+        self.stop()
+
+
+class ClusterManager:
+    """The clusters of a profile's (or every profile's) security folders."""
+
+    def load_clusters(self, profile="default"):
+        out = {}
+        sec = _security(profile)
+        for name in sorted(os.listdir(sec)) if os.path.isdir(sec) else ():
+            if name.startswith("cluster-") and name.endswith(".json"):
+                cid = name[len("cluster-"):-len(".json")]
+                cid = "" if cid == "default" else cid
+                out[f"{profile}:{cid}"] = Cluster.from_file(profile, cid)
+        return out
 
 
 # ================================================================ command line
