@@ -598,6 +598,7 @@ class Client:
     def activate(self, targets="all", suffix=""):
         """%px, %%px, %autopx, %pxresult and %pxconfig (with suffix) run on targets."""
         view = self.direct_view(targets)
+        view.block = True
         view.activate(suffix)
         return view
 
@@ -661,7 +662,9 @@ class Client:
         from .shell import Shell
         shell = Shell.current()
         if shell is not None and "px" not in shell.magics["line"] and not _is_engine():
-            register_magics(shell, self.direct_view())
+            view = self.direct_view()
+            view.block = True
+            register_magics(shell, view)
 
 
 def _match(value, cond):

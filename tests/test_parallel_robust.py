@@ -91,12 +91,12 @@ def test_malformed_signed_messages_cost_one_error_reply():
 
 
 def test_a_killed_controller_is_an_error_within_seconds():
-    cluster = Cluster(n=2)
+    cluster = Cluster(n=2, profile="killed")     # (its stale files stay there)
     rc = cluster.start_and_connect_sync()
     pids = rc[:].apply_sync(lambda: __import__("os").getpid())
     try:
-        lb = rc.load_balanced_view().apply_async(lambda: __import__("time").sleep(6))
-        direct = rc[0].apply_async(lambda: __import__("time").sleep(6))
+        lb = rc.load_balanced_view().apply_async(lambda: __import__("time").sleep(30))
+        direct = rc[0].apply_async(lambda: __import__("time").sleep(30))
         time.sleep(0.3)
         os.kill(cluster.proc.pid, signal.SIGKILL)
         cluster.proc.wait()
