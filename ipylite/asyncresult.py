@@ -318,6 +318,7 @@ class AsyncResult(concurrent.futures.Future):
             self._call(fn)
         else:
             self._callbacks.append(fn)
+            self._client._waiters.add(self)
             self._client._spin_in_loop()
 
     def __await__(self):

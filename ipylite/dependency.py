@@ -15,6 +15,7 @@ another; when no engine meets it, it fails with ImpossibleDependency.
 
 import importlib
 import sys
+import types
 
 from .asyncresult import AsyncResult, UnmetDependency
 from .serialize import main_ns
@@ -51,7 +52,15 @@ def deref(name, namespace=None):
 
 
 def interactive(f):
-    """Make f run in the engine's namespace (its globals are the engine's names)."""
+    """Make a function (or class) belong to ``__main__``: sent to an engine, it runs
+    with the engine's namespace as its globals."""
+    if isinstance(f, types.FunctionType):
+        g = f
+        f = types.FunctionType(g.__code__, sys.modules["__main__"].__dict__, g.__name__,
+                               g.__defaults__, g.__closure__)
+        f.__kwdefaults__, f.__doc__, f.__qualname__ = (g.__kwdefaults__, g.__doc__,
+                                                       g.__qualname__)
+        f.__dict__.update(g.__dict__)
     f.__module__ = "__main__"
     return f
 

@@ -574,6 +574,10 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
     engine = _ENGINE = Engine(info, engine_id)
     engine.shell.user_ns.update(ns)
     engine.connect()
+    # the namespace is __main__'s, as in a kernel: what pickles functions by their
+    # module's globals (dill, cloudpickle) finds the engine's names there
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = engine.shell.user_module
     import signal
     try:
         previous = signal.signal(signal.SIGINT, engine._on_sigint)
@@ -586,6 +590,8 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+        if main is not None:
+            sys.modules["__main__"] = main
         engine.ctx.destroy(linger=500)
         _RUNNING = False
         _ENGINE = None

@@ -131,6 +131,7 @@ class Client:
         self._ping = None               # when an unanswered ping was sent
         self._lost = None               # why the controller counts as gone
         self._looper = None             # the event loop's task spinning for callbacks
+        self._waiters = set()           # AsyncResults with done-callbacks to run
         self._records = collections.OrderedDict()    # msg_id -> result head (bounded)
         self._ars = weakref.WeakValueDictionary()    # msg_id -> its AsyncResult
         self.block = False              # the default of views made from now on
@@ -339,8 +340,9 @@ class Client:
             return
 
         async def spin_while_pending():
-            while self._pending and not self._closed:
+            while self._waiters and not self._closed:
                 self.spin(0)
+                self._waiters = {ar for ar in self._waiters if ar._callbacks}
                 await asyncio.sleep(0.002)
         self._looper = loop.create_task(spin_while_pending())
 
