@@ -485,9 +485,9 @@ class InputEdit(QtWidgets.QPlainTextEdit):
         painter.end()
 
     def keyPressEvent(self, event):
-        if not self.console._editor_key(event):
+        if not self.console.keys.key(event):
             super().keyPressEvent(event)
-            self.console._after_key(event)
+            self.console.keys.after_key(event)
 
     def insertFromMimeData(self, source):
         if source.hasText():
@@ -813,7 +813,7 @@ class ConsoleWindow(QtWidgets.QMainWindow):
         self._action(e, "Paste (prompts stripped)", lambda: con().editor.paste(), "Ctrl+V", True)
         self._action(e, "Select all", lambda: con().editor.selectAll(), "Ctrl+A", True)
         e.addSeparator()
-        self._action(e, "Search history", lambda: con()._start_search(), "Ctrl+R", True)
+        self._action(e, "Search history", lambda: con().keys.start_search(), "Ctrl+R", True)
         self._action(e, "Clear scrollback", lambda: con().clear(), "Ctrl+L", True)
         v = bar.addMenu("&View")
         self._action(v, "Zoom in", lambda: con().zoom(1), "Ctrl++")
