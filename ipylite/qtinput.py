@@ -12,7 +12,8 @@ from PyQt5 import QtCore, QtGui
 
 CALLTIP_RE = re.compile(r"[A-Za-z_][\w.]*\s*\($")
 DEDENT_RE = re.compile(r"^\s*(return|pass|break|continue|raise)\b")
-
+MODIFIER_KEYS = frozenset((QtCore.Qt.Key_Shift, QtCore.Qt.Key_Control, QtCore.Qt.Key_Alt,
+                           QtCore.Qt.Key_Meta, QtCore.Qt.Key_AltGr, QtCore.Qt.Key_CapsLock))
 
 class InputKeys(QtCore.QObject):
     """The keys of one console's input editor and the history they walk. Requests go
@@ -26,6 +27,54 @@ class InputKeys(QtCore.QObject):
         self.console = console
         self._history, self._hist_index, self._hist_saved = [], 0, None
         self._hist_shown = None
+        self._pending = None     # an Enter waiting for the kernel's is_complete answer
+
+    # -- Enter: run the cell or add a line, as the kernel says; keys stay in order
+    is_complete_wait = 1500      # ms before a kernel that does not answer is decided for
+
+    def _await_is_complete(self, code):
+        token = object()
+        cur = QtGui.QTextCursor(self.console.editor.textCursor())
+        self._pending = (token, code, cur)
+        self.console._send("is_complete", "is_complete", code, extra=token)
+        # A kernel that cannot answer (busy with another client, dead) must not
+        # swallow the key: decide locally after a while.
+        QtCore.QTimer.singleShot(self.is_complete_wait, lambda: self._decide_locally(token))
+
+    def settle(self):
+        """A key comes while an Enter waits for the kernel: that Enter becomes a new
+        line where it was pressed (as in qtconsole), so every key lands in order."""
+        if self._pending is None:
+            return
+        _, _, cur = self._pending
+        self._pending = None
+        self.console.editor.setTextCursor(cur)
+        self.newline()
+
+    def reply_is_complete(self, content, token):
+        if self._pending is None or self._pending[0] is not token:
+            return   # settled by a key meanwhile
+        code = self._pending[1]
+        cur = self._pending[2]
+        self._pending = None
+        if code != self.console.input_buffer:
+            return   # replaced meanwhile (not by a key)
+        if content.get("status") == "incomplete":
+            self.console.editor.setTextCursor(cur)
+            self.newline(content.get("indent"))
+        else:
+            self.console.execute()
+
+    def _decide_locally(self, token):
+        if self._pending is None or self._pending[0] is not token:
+            return
+        import codeop
+        code = self._pending[1]
+        try:
+            done = codeop.compile_command(code, "<input>", "exec") is not None
+        except (SyntaxError, ValueError, OverflowError):
+            done = True
+        self.reply_is_complete({"status": "complete" if done else "incomplete"}, token)
 
     def remember(self, code):
         """A cell run from the input: the newest history entry; a walk starts over."""
@@ -75,21 +124,14 @@ class InputKeys(QtCore.QObject):
                             rect.size())
         self.console.calltip.show_tip(text, paren_pos, glob)
 
-    def reply_is_complete(self, content, code):
-        if code != self.console.input_buffer:
-            return
-        status = content.get("status")
-        if status == "incomplete":
-            self.newline(content.get("indent"))
-        else:
-            self.console.execute()
-
     def key(self, event):
         """Handle a key in the editor; False lets the editor insert it."""
         key, mods = event.key(), event.modifiers()
         ctrl = bool(mods & QtCore.Qt.ControlModifier)
         shift = bool(mods & QtCore.Qt.ShiftModifier)
         ed = self.console.editor
+        if self._pending is not None and key not in MODIFIER_KEYS:
+            self.settle()
         if self.console.popup.isVisible():
             if key in (QtCore.Qt.Key_Up, QtCore.Qt.Key_Down):
                 self.console.popup.move_selection(-1 if key == QtCore.Qt.Key_Up else 1)
@@ -115,8 +157,6 @@ class InputKeys(QtCore.QObject):
                 self.newline()
             elif shift:
                 self.console.execute()
-            elif self.console.executing:
-                self.newline()
             else:
                 self.enter()
             return True
@@ -194,8 +234,10 @@ class InputKeys(QtCore.QObject):
         code = self.console.input_buffer
         cur = self.console.editor.textCursor()
         if not code.strip():
-            if self.console.is_ready:
+            if self.console.is_ready and not self.console.executing:
                 self.console.execute()
+            elif code:     # (typed ahead: a blank line would start the next cell)
+                self.console.input_buffer = ""
             return
         if not cur.atEnd() and "\n" in code:
             self.newline()  # editing inside a multi-line cell
@@ -208,24 +250,7 @@ class InputKeys(QtCore.QObject):
             self.console.input_buffer = code.rstrip() + "\n"
             self.console.execute()
             return
-        self.console._send("is_complete", "is_complete", code, extra=code)
-        # A kernel that cannot answer (busy with another client, dead) must not
-        # swallow the key: decide locally after a while.
-        QtCore.QTimer.singleShot(1500, lambda c=code: self._is_complete_fallback(c))
-
-    def _is_complete_fallback(self, code):
-        pending = [k for k, (kind, extra) in self.console._requests.items()
-                   if kind == "is_complete" and extra == code]
-        if not pending or code != self.console.input_buffer:
-            return
-        for k in pending:
-            self.console._requests.pop(k, None)
-        import codeop
-        try:
-            done = codeop.compile_command(code, "<input>", "exec") is not None
-        except (SyntaxError, ValueError, OverflowError):
-            done = True
-        self.reply_is_complete({"status": "complete" if done else "incomplete"}, code)
+        self._await_is_complete(code)
 
     def newline(self, indent=None):
         cur = self.console.editor.textCursor()
