@@ -706,6 +706,17 @@ class ConsoleWidget(QtWidgets.QWidget):
         if self.paging != "inline" and sum(self.splitter.sizes()) > 0:
             total = sum(self.splitter.sizes())
             self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
+        self._pager_to_line(start)
+
+    def _pager_to_line(self, line):
+        """Show the pager from line ``line`` (the page payload's start), after any
+        resize: a QTextBrowser resized keeps its cursor in view, not its top."""
+        block = self.pager.document().findBlockByLineNumber(max(0, int(line or 0)))
+        cur = QtGui.QTextCursor(block if block.isValid() else self.pager.document().begin())
+        self.pager.setTextCursor(cur)
+        bar = self.pager.verticalScrollBar()
+        bar.setValue(int(self.pager.document().documentLayout().blockBoundingRect(
+            cur.block()).top()) if line else 0)
 
     def close_pager(self):
         self.pager.hide()

@@ -51,10 +51,36 @@ class OutputWriter(QtCore.QObject):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self.flush)
         view.anchorClicked.connect(self.anchor_clicked)
+        # Following the newest output: on unless the reader scrolls away from the end.
+        # Decided by the reader's scrolling, not by where the bar is when output comes:
+        # the view also changes size (the input grows, the pager or input() row opens)
+        # and the layout grows after an insert, either of which moves the end away.
+        self.follow = True
+        self._scrolling = False
+        bar = view.verticalScrollBar()
+        bar.valueChanged.connect(self._scrolled)
+        bar.rangeChanged.connect(self._range_changed)
 
     def add(self, item):
         self._queue.append(item)
         self.schedule()
+
+    def _scrolled(self, value):
+        if not self._scrolling:
+            self.follow = value >= self.view.verticalScrollBar().maximum() - 4
+
+    def _range_changed(self, _lo, _hi):
+        if self.follow:
+            self.scroll_to_end()
+
+    def scroll_to_end(self):
+        bar = self.view.verticalScrollBar()
+        self._scrolling = True
+        try:
+            bar.setValue(bar.maximum())
+        finally:
+            self._scrolling = False
+        self.follow = True
 
     def stop(self):
         self.closed = True
@@ -107,8 +133,6 @@ class OutputWriter(QtCore.QObject):
             budget = self.console.flush_budget
         deadline = None if budget is None else time.monotonic() + budget
         view = self.view
-        bar = view.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
         cursor = QtGui.QTextCursor(view.document())
         cursor.movePosition(QtGui.QTextCursor.End)
         cursor.beginEditBlock()
@@ -133,8 +157,8 @@ class OutputWriter(QtCore.QObject):
         if self._images_dirty or (len(self.images) > self._images_live and
                                   doc.blockCount() >= 0.9 * doc.maximumBlockCount() > 0):
             self._free_images()   # replaced, cleared, or trimmed by the scrollback limit
-        if at_bottom:
-            bar.setValue(bar.maximum())
+        if self.follow:
+            self.scroll_to_end()
         self._last_flush = time.monotonic()
         if self._queue:
             self.schedule(0)
