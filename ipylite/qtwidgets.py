@@ -570,6 +570,51 @@ def svg_to_image(svg, dpr=1.0):
     return img
 
 
+# What TeX (as IPython's Math, sympy's init_printing and MathJax users write it) has and
+# matplotlib's mathtext lacks: dropped, or said in words mathtext knows.
+_TEX_DROP_RE = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle|scriptscriptstyle|"
+                          r"limits|nolimits|nonumber|notag)(?![A-Za-z])")
+_TEX_WORDS = {"tfrac": "frac", "le": "leq", "ge": "geq", "ne": "neq", "textbf": "mathbf",
+              "textit": "mathit", "textrm": "mathrm", "textsf": "mathsf", "texttt": "mathtt",
+              "mbox": "text", "bmod": ",\\mathrm{mod}\\,", "lvert": "vert", "rvert": "vert",
+              "implies": "Rightarrow", "iff": "Leftrightarrow", "colon": ":"}
+_TEX_WORD_RE = re.compile(r"\\(" + "|".join(sorted(_TEX_WORDS, key=len, reverse=True)) +
+                          r")(?![A-Za-z])")
+_TEX_ENV_RE = re.compile(r"\\begin\{(\w+)\*?\}(?:\{[^{}]*\})?((?:(?!\\begin\{).)*?)"
+                         r"\\end\{\1\*?\}", re.S)
+_TEX_FENCES = {"pmatrix": ("(", ")"), "bmatrix": ("[", "]"), "Bmatrix": ("\\{", "\\}"),
+               "vmatrix": ("|", "|"), "Vmatrix": ("\\Vert", "\\Vert"), "cases": ("\\{", "."),
+               "dcases": ("\\{", ".")}
+_TEX_GRIDS = frozenset(("matrix", "smallmatrix", "array", "cases", "dcases", *_TEX_FENCES))
+
+
+def mathtext_tex(tex):
+    """``tex`` (math, without its $ signs) in the subset matplotlib's mathtext reads:
+    style switches dropped, a few synonyms translated, and matrices, cases and
+    aligned rows stacked (rows centred, cells spaced)."""
+    if "\\displaystyle" in tex:      # (mathtext's \frac is the inline one)
+        tex = re.sub(r"\\frac(?![A-Za-z])", r"\\dfrac", tex)
+    tex = _TEX_DROP_RE.sub("", tex)
+    tex = _TEX_WORD_RE.sub(lambda m: "\\" + _TEX_WORDS[m.group(1)], tex)
+    tex = re.sub(r"\\pmod\{([^{}]*)\}", r"\\ (\\mathrm{mod}\\ \1)", tex)
+    tex = re.sub(r"\\text\{([^{}]*)\}", lambda m: "\\text{" + m.group(1).replace(
+        "\\", "") + "}", tex)
+
+    def env(m):
+        gap = " \\quad " if m.group(1) in _TEX_GRIDS else " "   # (align: no gap at &)
+        rows = [r.replace("&", gap).strip()
+                for r in re.split(r"\\\\(?:\[[^\]]*\])?", m.group(2))]
+        rows = [r for r in rows if r and r != "\\hline"] or [" "]
+        body = "\\substack{" + " \\\\ ".join(rows) + "}" if len(rows) > 1 else rows[0]
+        left, right = _TEX_FENCES.get(m.group(1), (None, None))
+        return f"\\left{left}{body}\\right{right}" if left else "{" + body + "}"
+    for _ in range(10):        # nested environments, innermost first
+        tex, n = _TEX_ENV_RE.subn(env, tex)
+        if not n:
+            break
+    return tex
+
+
 def latex_to_image(tex, dpr=1.0, color="black"):
     """Render LaTeX math with matplotlib's mathtext; None without matplotlib or when
     mathtext cannot parse it."""
@@ -585,6 +630,8 @@ def latex_to_image(tex, dpr=1.0, color="black"):
             break
     if not (s.startswith("$") and s.endswith("$")):
         s = "$" + s + "$"
+    s = re.sub(r"\$\$?(.+?)\$?\$", lambda m: "$" + mathtext_tex(m.group(1)) + "$", s,
+               flags=re.S)
     try:
         fig = Figure(figsize=(0.01, 0.01))
         FigureCanvasAgg(fig)
