@@ -93,6 +93,18 @@ __all__ = ["ConsoleWidget", "ConsoleWindow", "main", "strip_prompts"]
 
 
 
+def figures_inline(kernel):
+    """matplotlib draws inline in an in-process ``kernel`` whose cells run on a thread
+    of their own, unless a backend was chosen (MPLBACKEND, matplotlib.use, pyplot
+    imported): a GUI backend's windows need the main thread (set_wakeup_fd fails)."""
+    kernel.inline_figures_by_default()   # MPLBACKEND=agg for a matplotlib not yet imported
+    mpl = sys.modules.get("matplotlib")
+    if mpl is not None and "matplotlib.pyplot" not in sys.modules:
+        chosen = getattr(mpl.rcParams, "_get_backend_or_none", lambda: "?")()
+        if chosen is None:               # imported (to draw LaTeX, say) but left on auto
+            mpl.rcParams["backend"] = "agg"
+
+
 # ---------------------------------------------------------------- the console
 
 class ConsoleWidget(QtWidgets.QWidget):
@@ -175,10 +187,14 @@ class ConsoleWidget(QtWidgets.QWidget):
 
     @classmethod
     def in_process(cls, **kw):
-        """A console on an in-process kernel (needs ipylite.kernel.InProcessKernelManager)."""
+        """A console on an in-process kernel, its cells on the kernel's own thread (so
+        the window stays live and Ctrl-C interrupts). Figures are drawn inline without
+        ``%matplotlib inline``, as in a kernel process: no GUI backend works from that
+        thread."""
         from .kernel import InProcessKernelManager
         km = InProcessKernelManager()
         km.start_kernel()
+        figures_inline(km.kernel)
         kc = km.client()
         if hasattr(kc, "start_channels"):
             kc.start_channels()
@@ -577,6 +593,8 @@ class ConsoleWidget(QtWidgets.QWidget):
                 return False
         was_dead = self._dead
         self.manager.restart_kernel(now=True)
+        if getattr(self.manager, "threaded", False):   # a new in-process kernel
+            figures_inline(self.manager.kernel)
         if was_dead and self.owns_kernel and hasattr(self.manager, "stop_restarter"):
             self.manager.stop_restarter()     # the old watcher gave up: a new one
             self.manager.start_restarter(self._restarter_event.emit)

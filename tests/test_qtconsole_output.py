@@ -50,3 +50,43 @@ def test_displaystyle_latex_is_drawn_not_shown_as_source(console, code):
     assert run(console, code)["status"] == "ok"
     assert images_shown(console) == before + 1
     assert "displaystyle" not in console.output_text()
+
+
+# ---------------------------------------------------------------- in-process
+
+@pytest.fixture
+def in_process(qapp):
+    c = ConsoleWidget.in_process()
+    c.resize(700, 500)
+    c.show()
+    try:
+        wait_for(lambda: c.is_ready, 10, "the in-process kernel")
+        yield c
+    finally:
+        c.shutdown()
+
+
+def test_in_process_matplotlib_draws_inline_without_the_magic(in_process):
+    c = in_process
+    before = images_shown(c)
+    reply = run(c, "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()")
+    assert reply["status"] == "ok", reply
+    assert "set_wakeup_fd" not in c.output_text()
+    assert images_shown(c) == before + 1
+
+
+def test_in_process_ctrl_c_interrupts_a_sleep_at_once(in_process):
+    c = in_process
+    done = []
+    c.executed.connect(done.append)
+    c.input_buffer = "import time\ntime.sleep(5)\nprint('slept')"
+    QTest.keyClick(c.editor, Qt.Key_Return, Qt.ShiftModifier)
+    wait_for(lambda: c.executing, 5, "the cell to start")
+    QTest.qWait(300)
+    t0 = time.monotonic()
+    QTest.keyClick(c.editor, Qt.Key_C, Qt.ControlModifier)
+    wait_for(lambda: done, 10, "the interrupted cell to end")
+    assert time.monotonic() - t0 < 1.5
+    assert done[0]["status"] == "error" and done[0]["ename"] == "KeyboardInterrupt"
+    assert "\nslept\n" not in c.output_text()
+    assert run(c, "1 + 1")["status"] == "ok"     # and the kernel goes on
