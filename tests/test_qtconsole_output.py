@@ -11,6 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PyQt5 import QtCore, QtGui, QtWidgets  # noqa: E402
 from PyQt5.QtTest import QTest  # noqa: E402
 
+from ipylite.protocol import KernelClient  # noqa: E402
 from ipylite.qtconsole import ConsoleWidget  # noqa: E402
 from ipylite.qtwidgets import image_names  # noqa: E402
 from test_qtconsole import make_console, run, wait_for  # noqa: E402
@@ -90,3 +91,24 @@ def test_in_process_ctrl_c_interrupts_a_sleep_at_once(in_process):
     assert done[0]["status"] == "error" and done[0]["ename"] == "KeyboardInterrupt"
     assert "\nslept\n" not in c.output_text()
     assert run(c, "1 + 1")["status"] == "ok"     # and the kernel goes on
+
+
+# ---------------------------------------------------------------- small things
+
+def test_help_on_a_class_from_a_cell_names_the_cell_not_the_kernel(console):
+    run(console, "class K:\n    def m(self):\n        pass")
+    run(console, "K?")
+    wait_for(console.pager.isVisible, 5, "the pager")
+    text = console.pager.toPlainText()
+    assert "kernel.py" not in text
+    assert any(ln.startswith("File:") and "Cell In[" in ln for ln in text.splitlines()), text
+    QTest.keyClick(console.editor, Qt.Key_Escape)
+    other = KernelClient(console.client.info)     # and over the wire (inspect_request)
+    other.start_channels()
+    try:
+        other.inspect("K", 1, 1)
+        reply = other.get_shell_msg(timeout=10)["content"]
+    finally:
+        other.stop_channels()
+    text = reply["data"]["text/plain"]
+    assert "kernel.py" not in text and "Cell In[" in text, text
