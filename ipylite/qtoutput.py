@@ -13,8 +13,8 @@ import time
 
 from PyQt5 import QtCore, QtGui, QtWidgets
 
-from .qtwidgets import (AnsiState, document_html, image_names, print_document, python_spans,
-                        render_bundle)
+from .qtwidgets import (MONOSPACE, AnsiState, document_html, image_names, print_document,
+                        python_spans, render_bundle)
 
 MONO_TAG_RE = re.compile(r"<(pre|code|tt|kbd|samp)\b([^>]*)>", re.I)
 _CR = object()
@@ -395,9 +395,10 @@ class OutputWriter(QtCore.QObject):
         cursor.insertText("\n", self.fmt_plain)
 
     def mono_html(self, value):
-        """<pre>, <code>... in the console's monospace font (Qt asks for Courier New,
-        which falls back to a proportional font where it is missing)."""
+        """<pre>, <code>... and Markdown's code in the console's monospace font (Qt asks
+        for Courier New, which falls back to a proportional font where it is missing)."""
         family = self.view.document().defaultFont().family().replace('"', "")
+        value = value.replace(f"font-family:'{MONOSPACE}'", f"font-family:'{family}'")
         return MONO_TAG_RE.sub(lambda m: f'<{m.group(1)} style="font-family:\'{family}\';"'
                                f'{m.group(2)}>', value)
 

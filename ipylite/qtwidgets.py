@@ -674,6 +674,7 @@ def render_bundle(data, metadata=None, dpr=1.0, color="black"):
             elif mime == "text/markdown":
                 doc = QtGui.QTextDocument()
                 doc.setMarkdown(_text(value))
+                _mark_code(doc)
                 return ("html", _markdown_lists(doc.toHtml()), mime)
             else:
                 return ("text", _text(value), mime)
@@ -683,6 +684,31 @@ def render_bundle(data, metadata=None, dpr=1.0, color="black"):
         if img is not None:
             return ("image", img, mime)
     return ("text", "", "text/plain")
+
+
+MONOSPACE = "monospace"    # the family of code in HTML made here; the console maps it
+
+
+def _mark_code(doc):
+    """Markdown's code (`inline`, fenced, indented) in the family MONOSPACE: Qt's
+    importer gives it the system's fixed font, a proportional one where there is none,
+    and its HTML drops the fixed pitch."""
+    fmt = QtGui.QTextCharFormat()
+    fmt.setFontFamily(MONOSPACE)
+    spans, block = [], doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            if frag.charFormat().hasProperty(QtGui.QTextFormat.FontFixedPitch):
+                spans.append((frag.position(), frag.length()))
+            it += 1
+        block = block.next()
+    cur = QtGui.QTextCursor(doc)
+    for pos, n in spans:
+        cur.setPosition(pos)
+        cur.setPosition(pos + n, QtGui.QTextCursor.KeepAnchor)
+        cur.mergeCharFormat(fmt)
 
 
 _UL_RE = re.compile(r'<ul type="\w+"([^>]*-qt-list-indent: (\d+);)')
@@ -898,7 +924,11 @@ class ConsoleWindow(QtWidgets.QMainWindow):
     def show_shortcuts(self):
         box = QtWidgets.QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
-        box.setText("<pre>" + html.escape(self.shortcuts_text()) + "</pre>")
+        family = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont).family()
+        if not QtGui.QFontInfo(QtGui.QFont(family)).fixedPitch():
+            family = MONOSPACE     # (a proportional "fixed" font where none is set up)
+        box.setText(f"<pre style=\"font-family:'{family}';\">" +
+                    html.escape(self.shortcuts_text()) + "</pre>")
         box.open()
         return box
 

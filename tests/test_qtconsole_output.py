@@ -112,3 +112,50 @@ def test_help_on_a_class_from_a_cell_names_the_cell_not_the_kernel(console):
         other.stop_channels()
     text = reply["data"]["text/plain"]
     assert "kernel.py" not in text and "Cell In[" in text, text
+
+
+def is_monospace(font):
+    fm = QtGui.QFontMetrics(font)
+    return fm.horizontalAdvance("iiii") == fm.horizontalAdvance("WWWW")
+
+
+def fixed_pitch_at(c, text):
+    """Whether the scrollback's last ``text`` (not the echo above) is fixed-pitch."""
+    doc = c.output.document()
+    found = doc.find(text, doc.characterCount(), QtGui.QTextDocument.FindBackward)
+    assert not found.isNull(), text
+    cur = QtGui.QTextCursor(c.output.document())
+    cur.setPosition(found.selectionStart() + 1)
+    return is_monospace(cur.charFormat().font())
+
+
+def test_markdown_code_is_monospace(console):
+    run(console, "from ipylite.display import Markdown, display\n"
+                 "display(Markdown('Call `np_inline_code()` now\\n\\n```\\nfenced_code = 1\\n```'))")
+    assert fixed_pitch_at(console, "np_inline_code()")
+    assert fixed_pitch_at(console, "fenced_code = 1")
+    assert not fixed_pitch_at(console, "Call ")
+
+
+def test_the_shortcuts_table_is_monospace(qapp):
+    from ipylite.qtconsole import ConsoleWindow
+    win = ConsoleWindow(lambda: None)
+    try:
+        box = win.show_shortcuts()
+        QTest.qWait(50)
+        label = box.findChild(QtWidgets.QLabel, "qt_msgbox_label")
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(label.font())
+        doc.setHtml(label.text())
+        found = doc.find("Ctrl+Shift+T")
+        cur = QtGui.QTextCursor(doc)
+        cur.setPosition(found.selectionStart() + 1)
+        assert is_monospace(cur.charFormat().font())
+        # the columns line up: every description starts at the same offset
+        lines = [ln for ln in doc.toPlainText().splitlines() if ln.strip()]
+        starts = {len(ln) - len(ln.split("  ")[-1].lstrip()) for ln in lines}
+        assert len(starts) == 1, starts
+        box.close()
+    finally:
+        win.close()
+        win.deleteLater()
