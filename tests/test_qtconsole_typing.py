@@ -216,7 +216,7 @@ def test_output_does_not_scroll_a_reader_who_scrolled_up(small_console):
     assert at_bottom(c)
 
 
-def test_the_pager_and_the_input_row_keep_the_newest_lines_in_view(small_console):
+def test_the_pager_keeps_the_newest_lines_in_view(small_console):
     c = small_console
     run(c, "print('\\n'.join(map(str, range(200))))")
     run(c, "print('the newest line')")
@@ -228,6 +228,11 @@ def test_the_pager_and_the_input_row_keep_the_newest_lines_in_view(small_console
     QTest.keyClick(c.editor, Qt.Key_Escape)
     QTest.qWait(100)
     assert at_bottom(c) and last_line_shown(c)
+
+
+def test_the_input_row_keeps_the_last_line_in_view(small_console):
+    c = small_console
+    run(c, "print('\\n'.join(map(str, range(200))))")
     c.input_buffer = "print('before the question'); answer = input('say: ')"
     QTest.keyClick(c.editor, Qt.Key_Return, Qt.ShiftModifier)
     wait_for(c.stdin_row.isVisible, 10, "the input row")
