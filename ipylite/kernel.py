@@ -1038,6 +1038,29 @@ class _ThreadRouter:
         return getattr(self._target(), name)
 
 
+class _CellSleep:
+    """time.sleep while an in-process cell runs. On the cell's thread it waits on an
+    event that interrupt() sets, so Ctrl-C ends the sleep at once (an exception sent to
+    a thread that is not the main one waits for its blocking C call to return); other
+    threads sleep as usual."""
+
+    def __init__(self, kernel, sleep):
+        self._kernel, self._sleep = kernel, sleep
+
+    def __call__(self, seconds):
+        k = self._kernel
+        if threading.get_ident() != k._in_cell:
+            return self._sleep(seconds)
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        k._wake.clear()
+        k._sleeping = True
+        try:
+            k._wake.wait(seconds)
+        finally:
+            k._sleeping = False
+
+
 class InProcessKernel(Kernel):
     """A kernel living in the host program: the host's objects are the namespace's,
     messages are dicts handed to InProcessKernelClients, never serialized.
@@ -1054,6 +1077,8 @@ class InProcessKernel(Kernel):
         self._requests = queue.Queue()
         self._stdin_replies = queue.Queue()
         self._in_cell = None          # id of the thread running a cell
+        self._wake = threading.Event()   # ends a sleeping cell's time.sleep
+        self._sleeping = False
         super().__init__({"key": ""}, shell, user_ns, profile)
         self._thread = None
         if threaded:
@@ -1122,6 +1147,8 @@ class InProcessKernel(Kernel):
         sys.stderr = _ThreadRouter(sys.stderr, self.stderr, host)
         builtins.input = _ThreadRouter(builtins.input, self._input, host)
         getpass.getpass = _ThreadRouter(getpass.getpass, self._getpass, host)
+        self._saved_sleep = time.sleep
+        time.sleep = _CellSleep(self, time.sleep)
         self._in_cell = threading.get_ident()
 
     def _leave_cell(self):
@@ -1129,15 +1156,19 @@ class InProcessKernel(Kernel):
         self._in_cell = None
         sys.stdout, sys.stderr, sys.displayhook, builtins.input, getpass.getpass = \
             self._saved_io
+        time.sleep = self._saved_sleep
 
     def interrupt(self):
         """Raise KeyboardInterrupt in the running cell (at its next Python bytecode:
-        a blocking C call finishes first)."""
+        a blocking C call finishes first, except time.sleep, input() and getpass(),
+        which return at once)."""
         import ctypes
         tid = self._in_cell
         if tid is not None:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid),
                                                        ctypes.py_object(KeyboardInterrupt))
+            if self._sleeping:
+                self._wake.set()
 
     def interrupt_request(self, channel, idents, msg):
         self.interrupt()

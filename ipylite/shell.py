@@ -1127,7 +1127,9 @@ class Shell:
                 fields.append(('Call docstring', inspect.cleandoc(call_doc)))
         if not plain_object or inspect.ismodule(obj):
             try:
-                filename = inspect.getsourcefile(obj) or inspect.getfile(obj)
+                src = obj if not is_class or obj.__module__ != '__main__' else next(  # a cell's
+                    (f for f in vars(obj).values() if hasattr(f, '__code__')), None)  # class: not
+                filename = inspect.getsourcefile(src) or inspect.getfile(src)  # __main__'s file
                 if filename.startswith('<frozen '):     # frozen stdlib modules have a file
                     filename = getattr(inspect.getmodule(obj), '__file__', None) or filename
             except (TypeError, OSError):
