@@ -87,7 +87,7 @@ class Terminal:
         configured = getattr(getattr(shell, "config", None), "values", {}).get("Shell", {})
         self.colors = colors or configured.get("colors") or default_colors()
         self.readline = None
-        self._matches = []
+        self._matches, self._types = [], {}
         if shell is not None:
             shell.display_pub = TerminalDisplayPublisher(self)
             shell.register_magic_function(self.magic_colors, "line", "colors")
@@ -168,8 +168,13 @@ class Terminal:
                              "no completion, no history recall\n")
             return
         self.readline = readline
-        readline.set_completer_delims(" \t\n`~!@#$^&*()=+[{]}\\|;:'\",<>?")
+        # quotes and backslashes stay in the word: readline would close a quote after
+        # a folder, and \alpha is one word
+        readline.set_completer_delims(" \t\n`~!@#$^&*()=+[{]}|;:,<>?")
         readline.parse_and_bind("tab: complete")
+        # a paste arrives whole, as typed text, not line by line through auto-indent
+        # (CPython turns this off for its own prompt; terminals without it ignore it)
+        readline.parse_and_bind("set enable-bracketed-paste on")
         readline.set_completer(self._complete)
         readline.clear_history()
         try:
@@ -182,20 +187,35 @@ class Terminal:
     def _complete(self, text, state):
         if state == 0:
             rl = self.readline
-            line, end = rl.get_line_buffer(), rl.get_endidx()
-            try:
-                reply = self.complete(line[:end], end)
-            except Exception:
-                reply = {"matches": [], "cursor_start": end}
-            # readline replaces only `text` (from get_begidx): trim what precedes it
-            skip = rl.get_begidx() - reply["cursor_start"]
-            matches = reply["matches"]
-            word = line[reply["cursor_start"]:end]
-            if word.startswith("%") and not word.startswith("%%"):
-                # a line magic prefix: %%cell magics would cut the common prefix to %
-                matches = [m for m in matches if not m.startswith("%%")]
-            self._matches = [m[skip:] if skip > 0 else m for m in matches]
+            line, begin, end = rl.get_line_buffer(), rl.get_begidx(), rl.get_endidx()
+            self._matches = self.readline_matches(line, begin, end)
         return self._matches[state] if state < len(self._matches) else None
+
+    def readline_matches(self, line, begin, end):
+        """What readline puts in place of line[begin:end] for each completion: the
+        reply replaces line[cursor_start:cursor_end], which may start before or after
+        readline's word. Tab with only spaces before the cursor indents."""
+        if not line[:end].strip(" \t\n"):
+            return [line[begin:end] + "    "]
+        try:
+            reply = self.complete(line[:end], end)
+        except Exception:
+            return []
+        start = reply.get("cursor_start", end)
+        matches = reply.get("matches", [])
+        self._types = {t.get("text"): t.get("type") for t in
+                       reply.get("metadata", {}).get("_jupyter_types_experimental", [])
+                       if isinstance(t, dict)}
+        if line[start:end].startswith("%") and not line[start:end].startswith("%%"):
+            # a line magic prefix: %%cell magics would cut the common prefix to %
+            matches = [m for m in matches if not m.startswith("%%")]
+        out = []
+        for m in matches:
+            if start >= begin:
+                out.append(line[begin:start] + m)
+            elif m.startswith(line[start:begin]):
+                out.append(m[begin - start:])
+        return out
 
     # -- the loop
     def read_line(self, prompt):
@@ -236,6 +256,15 @@ class Terminal:
         sys.stdout.write(prompt + text.replace("\n", "\n" + " " * 5) + "\n")
         return text
 
+    def _read_indented(self, prompt, indent):
+        """A continuation line, the auto-indent typed for us. Without readline the
+        indent is shown after the prompt and put before what is typed, unless the
+        line brings its own (typed or piped with its indentation)."""
+        if self.readline or not indent:
+            return self._read_prefilled(prompt, indent)
+        line = self.read_line(prompt + indent)
+        return line if not line.strip() or line[:1] in " \t" else indent + line
+
     def read_cell(self):
         """One cell; readline's history gets it once, as a whole, not line by line."""
         rl = self.readline
@@ -262,7 +291,7 @@ class Terminal:
                 return code
             if "\n" in lines[-1] and self.is_complete(code + "\n\n")["status"] != "incomplete":
                 return code + "\n"     # a whole block recalled or loaded: Enter runs it
-            line = self._read_prefilled(cont, status.get("indent", ""))
+            line = self._read_indented(cont, status.get("indent", ""))
             if not line.strip():
                 return code
             lines.append(line)
@@ -397,7 +426,7 @@ class KernelTerminal(Terminal):
         self.shell = None            # the kernel has the shell; nothing runs here
         self.colors = colors or default_colors()
         self.readline = None
-        self._matches = []
+        self._matches, self._types = [], {}
         kc.start_channels()
         info = kc.wait_for_ready(timeout=60)["content"]
         self.banner = info.get("banner", "")

@@ -466,3 +466,99 @@ def test_console_no_color_and_one_death_message(profile):
         finish(child)
     finally:
         child.close(force=True)
+
+
+# ------------------------------------------- daily work (issue 20): paste, completion
+
+PASTED = ("def sign(x):\n"
+          "    if x < 0:\n"
+          "        return 'neg'\n"
+          "\n"
+          "    else:\n"
+          "        return 'pos'\n"
+          "print('signs', sign(-1), sign(2))\n")
+
+
+def test_bracketed_paste_runs_the_block_as_one_cell_exactly_as_pasted(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect_exact("\x1b[?2004h")       # the terminal is asked for bracketed paste
+        child.expect(PROMPT)
+        child.send("\x1b[200~" + PASTED + "\x1b[201~")   # what xterm or tmux sends
+        child.send("\r")
+        child.expect("signs neg pos")
+        child.expect(r"In \[2\]: ")                 # one cell, not fragments
+        child.sendline("sign(0)")
+        child.expect(r"Out\[2\]: 'pos'")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def no_readline(tmp_path, profile):
+    (tmp_path / "readline.py").write_text("raise ImportError('no readline here')\n")
+    return dict(profile, PYTHONPATH=str(tmp_path) + os.pathsep + os.environ["PYTHONPATH"])
+
+
+def test_without_readline_blocks_can_be_typed(tmp_path, profile):
+    child = spawn(env=no_readline(tmp_path, profile))
+    try:
+        child.expect("readline is not available")
+        child.expect(PROMPT)
+        child.sendline("for i in range(2):")
+        child.expect(r"\.\.\.: ")
+        child.sendline("print('row', i * 10)")      # after the auto-indent shown
+        child.expect(r"\.\.\.: ")
+        child.sendline("")
+        child.expect("row 0\r\nrow 10\r\n")
+        child.expect(PROMPT)
+        child.sendline("def f(x):")
+        child.sendline("    if x:")                 # typed with its own indent
+        child.sendline("return 'yes'")              # auto-indented to 8
+        child.sendline("    return 'no'")
+        child.sendline("")
+        child.expect(PROMPT)
+        child.sendline("f(1), f(0)")
+        child.expect(r"Out\[\d+\]: \('yes', 'no'\)")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_console_completion_honours_cursor_start(profile):
+    child = spawn(["--kernel", "python3"], env=profile)
+    try:
+        child.expect(PROMPT, timeout=60)
+        child.sendline("import os")
+        child.expect(PROMPT)
+        child.send("os.pathse\t")             # ipykernel replies 'pathsep' for os.|pathse
+        child.send("\r")
+        child.expect_exact("]: " + repr(os.pathsep))
+        child.expect(PROMPT)
+        child.send("print(os.getcw\t")
+        child.send("())\r")                  # getcwd and getcwdb: getcwd typed
+        child.expect(os.getcwd())
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_tab_into_a_folder_keeps_the_quote_open_and_tab_indents(tmp_path, profile):
+    (tmp_path / "subfolder").mkdir()
+    (tmp_path / "subfolder" / "data.txt").write_text("inside\n")
+    child = spawn(env=profile, cwd=str(tmp_path))
+    try:
+        child.expect(PROMPT)
+        child.send("print(open('subf\t")     # -> 'subfolder/ with the quote still open
+        child.send("data.txt').read())\r")
+        child.expect("inside")
+        child.expect(PROMPT)
+        child.sendline("if True:")
+        child.expect(r"\.\.\.: ")
+        child.send("\t")                      # an indented empty line: Tab indents
+        child.send("print('deep' + 'er')\r")  # (a syntax error if Tab listed names)
+        child.sendline("")
+        child.expect("deeper")
+        finish(child)
+    finally:
+        child.close(force=True)
