@@ -602,9 +602,11 @@ def route_ipython_display():
 
 # ---------------------------------------------------------- matplotlib inline
 
-def enable_matplotlib_inline(shell):
+def enable_matplotlib_inline(shell, close_figures=True):
     """Show matplotlib figures as PNGs in the output: those left open at the end of
-    each execution, and a Figure that is the value of the last expression."""
+    each execution, and a Figure that is the value of the last expression.
+    close_figures=False (the terminal's way) keeps figures open from cell to cell and
+    shows one again after a cell changed it."""
     from .shell import UsageError
     try:
         import matplotlib
@@ -620,7 +622,8 @@ def enable_matplotlib_inline(shell):
         return _figure_png(fig, getattr(shell, 'figure_scale', 1))
 
     def flush_figures():
-        _flush_figures(shell.display_pub, shown, getattr(shell, 'figure_scale', 1))
+        _flush_figures(shell.display_pub, shown, getattr(shell, 'figure_scale', 1),
+                       close_figures)
 
     shell.display_formatter.for_type_by_name('matplotlib.figure', 'Figure', figure_png,
                                               mime='image/png')
@@ -653,17 +656,33 @@ def _figure_png(fig, scale=1):
     return data, {'width': round(width * scale), 'height': round(height * scale)}
 
 
-def _flush_figures(pub, shown, scale=1):
-    """Publish every open figure not shown yet this cell, then close them all."""
+def disable_matplotlib_inline(shell):
+    """Undo enable_matplotlib_inline (another backend was chosen)."""
+    hook = getattr(shell, '_mpl_inline_hook', None)
+    if hook is not None:
+        shell.events.unregister('post_execute', hook)
+        shell._mpl_inline_hook = None
+    fmt = shell.display_formatter
+    fmt.deferred.get('image/png', {}).pop(('matplotlib.figure', 'Figure'), None)
+    for cls in [c for c in fmt.printers.get('image/png', {})
+                if (c.__module__, c.__qualname__) == ('matplotlib.figure', 'Figure')]:
+        del fmt.printers['image/png'][cls]
+
+
+def _flush_figures(pub, shown, scale=1, close=True):
+    """Publish every open figure not shown yet this cell, then close them all
+    (close=False: keep them, and publish only those changed since last shown)."""
     helpers = sys.modules.get('matplotlib._pylab_helpers')
     if helpers is None:
         return
     try:
         for manager in helpers.Gcf.get_all_fig_managers():
             fig = manager.canvas.figure
-            if id(fig) in shown:
+            if id(fig) in shown or not (close or fig.stale):
+                fig.stale = False
                 continue
             png = _figure_png(fig, scale)
+            fig.stale = False       # drawn as it is now; a change makes it stale again
             if png is None:
                 continue
             data, md = png if isinstance(png, tuple) else (png, {})
@@ -672,4 +691,5 @@ def _flush_figures(pub, shown, scale=1):
             pub.publish(bundle, {'image/png': md} if md else {})
     finally:
         shown.clear()
-        helpers.Gcf.destroy_all()
+        if close:
+            helpers.Gcf.destroy_all()

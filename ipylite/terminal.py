@@ -93,6 +93,7 @@ class Terminal:
             shell.register_magic_function(self.magic_colors, "line", "colors")
             shell.register_magic_function(self.magic_cpaste, "line", "cpaste")
             shell.register_magic_function(self.magic_paste, "line", "paste")
+            shell.register_magic_function(self.magic_matplotlib, "line", "matplotlib")
 
     @property
     def colors(self):
@@ -364,6 +365,18 @@ class Terminal:
         except ValueError as e:
             raise UsageError(str(e)) from None
 
+    def magic_matplotlib(self, line):
+        """%matplotlib [inline|agg|qt|tk|gtk|gtk4|wx|osx]: how figures are shown.
+        With no argument, the best GUI available: figures in their own windows that
+        stay responsive while the prompt waits. inline saves each figure new or
+        changed by a cell to an image file; figures stay open from cell to cell."""
+        from .shell import UsageError
+        try:
+            backend = use_matplotlib(self.shell, line.strip())
+        except (ImportError, ValueError) as e:
+            raise UsageError(f"%matplotlib: {e}") from None
+        sys.stdout.write(f"Using matplotlib backend: {backend}\n")
+
     def magic_cpaste(self, line):
         """Paste a block of code (prompts are stripped); end it with a line '--'."""
         sys.stdout.write("Pasting code; enter '--' alone on the line to stop "
@@ -396,6 +409,95 @@ class Terminal:
     def _run_pasted(self, code):
         self.shell.user_ns["pasted_block"] = code
         self.shell.run_cell(code, store_history=False)
+
+
+# matplotlib's backend for each %matplotlib name, and what bare %matplotlib tries
+GUI_BACKENDS = {"qt": "QtAgg", "qt5": "Qt5Agg", "qt6": "QtAgg", "tk": "TkAgg",
+                "gtk": "GTK3Agg", "gtk3": "GTK3Agg", "gtk4": "GTK4Agg", "wx": "WXAgg",
+                "osx": "macosx", "macosx": "macosx"}
+GUI_ORDER = ("osx", "qt", "gtk", "tk", "wx")
+_gui_apps = []          # the Qt application made for figures, kept alive
+
+
+def use_matplotlib(shell, gui):
+    """Switch matplotlib to `gui` (a %matplotlib name; '' for the best GUI there
+    is) and return the backend's name. A GUI backend runs in interactive mode: the
+    toolkit's input hook (PyQt's, tkinter's) keeps its windows live while readline
+    waits at the prompt. ValueError or ImportError says what is missing."""
+    from .display import enable_matplotlib_inline, disable_matplotlib_inline
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("matplotlib is not installed: pip install matplotlib") from None
+    gui = gui.lower()
+    if gui == "inline":
+        enable_matplotlib_inline(shell, close_figures=False)
+        return "inline"
+    if gui in ("agg", "notebook", "nbagg", "widget", "ipympl"):
+        if gui != "agg":
+            raise ValueError(f"{gui} works in a notebook, not a terminal; "
+                             "use inline, agg or a GUI")
+        return _switch(matplotlib, "agg", disable_matplotlib_inline, shell)
+    if gui and gui not in GUI_BACKENDS:
+        raise ValueError(f"unknown backend {gui!r}; use inline, agg or one of "
+                         + ", ".join(sorted(GUI_BACKENDS)))
+    errors = []
+    for name in [gui] if gui else GUI_ORDER:
+        if name in ("osx", "macosx") and sys.platform != "darwin":
+            errors.append(f"{name}: only on macOS")
+            continue
+        try:
+            _gui_ready(name)
+            return _switch(matplotlib, GUI_BACKENDS[name], disable_matplotlib_inline, shell)
+        except (ImportError, ValueError) as e:
+            errors.append(str(e))
+    if gui:
+        raise ValueError(errors[0])
+    enable_matplotlib_inline(shell, close_figures=False)
+    sys.stdout.write("No GUI for figures here (" + "; ".join(errors[1:3])
+                     + "): they are saved as images instead.\n")
+    return "inline"
+
+
+def _gui_ready(name):
+    """Raise ValueError or ImportError unless the toolkit can open windows here.
+    Qt's application is made now, so matplotlib (which calls a machine without
+    DISPLAY headless) uses it, offscreen included (QT_QPA_PLATFORM=offscreen)."""
+    has_display = (sys.platform in ("win32", "darwin") or os.environ.get("DISPLAY")
+                   or os.environ.get("WAYLAND_DISPLAY"))
+    if name.startswith("qt"):
+        try:
+            from PyQt5 import QtWidgets
+        except ImportError:
+            raise ImportError("qt: PyQt5 is not installed (pip install PyQt5)") from None
+        if not (has_display or os.environ.get("QT_QPA_PLATFORM")):
+            raise ValueError("qt: no display (DISPLAY is not set)")
+        if QtWidgets.QApplication.instance() is None:
+            _gui_apps.append(QtWidgets.QApplication(["ipylite"]))
+        return
+    if not has_display:
+        raise ValueError(f"{name}: no display (DISPLAY is not set)")
+    if name == "tk":
+        import tkinter  # noqa: F401  (ImportError says it is missing)
+    elif name.startswith("gtk"):
+        try:
+            import gi  # noqa: F401
+        except ImportError:
+            raise ImportError(f"{name}: PyGObject is not installed") from None
+    elif name == "wx":
+        try:
+            import wx  # noqa: F401
+        except ImportError:
+            raise ImportError("wx: wxPython is not installed") from None
+
+
+def _switch(matplotlib, backend, disable_inline, shell):
+    disable_inline(shell)
+    import matplotlib.pyplot as plt
+    plt.switch_backend(backend)
+    if backend != "agg":
+        plt.ion()
+    return matplotlib.get_backend()
 
 
 def make_shell(profile="default"):

@@ -562,3 +562,101 @@ def test_tab_into_a_folder_keeps_the_quote_open_and_tab_indents(tmp_path, profil
         finish(child)
     finally:
         child.close(force=True)
+
+
+# ------------------------------------------------------ %matplotlib at the terminal
+
+
+def run_lines(child, lines):
+    for line in lines:
+        child.sendline(line)
+        child.expect(PROMPT)
+
+
+def test_matplotlib_qt_window_stays_live_while_the_prompt_waits(profile):
+    env = dict(os.environ, TERM="xterm", QT_QPA_PLATFORM="offscreen", **profile)
+    env.pop("DISPLAY", None)
+    child = pexpect.spawn(sys.executable, ["-m", "ipylite", "--no-banner", "--colors",
+                          "NoColor"], encoding="utf-8", timeout=TIMEOUT, env=env)
+    try:
+        child.expect(PROMPT)
+        child.sendline("%matplotlib qt")
+        child.expect("Using matplotlib backend: QtAgg")
+        child.expect(PROMPT)
+        run_lines(child, ["import matplotlib.pyplot as plt, time",
+                          "fig, ax = plt.subplots(); ticks = []",
+                          "timer = fig.canvas.new_timer(interval=50)",
+                          "timer.add_callback(lambda: ticks.append(1)); timer.start()",
+                          "print('shown', fig.canvas.isVisible())"])
+        assert "shown True" in child.before
+        child.sendline("t0 = len(ticks)")      # the timer ticks only at the prompt
+        child.expect(PROMPT)
+        import time
+        time.sleep(1.5)                        # idle at the prompt: Qt's events still run
+        child.sendline("print('ticks', len(ticks) - t0 >= 10)")
+        child.expect("ticks True")
+        child.expect(PROMPT)
+        child.sendline("%matplotlib")          # bare: the best GUI there is, Qt here
+        child.expect("Using matplotlib backend: QtAgg")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_matplotlib_inline_keeps_figures_open_across_cells(tmp_path, profile):
+    child = spawn(env=profile, cwd=str(tmp_path))
+    try:
+        child.expect(PROMPT)
+        child.sendline("%matplotlib inline")
+        child.expect(PROMPT)
+        child.sendline("import matplotlib.pyplot as plt; fig, ax = plt.subplots(); "
+                       "ax.plot([1, 2, 3]);")
+        child.expect(r"image/png saved to (\S+)\]")
+        child.expect(PROMPT)
+        child.sendline("ax.set_title('Later');")
+        child.expect(r"image/png saved to (\S+)\]")   # changed: shown again
+        child.expect(PROMPT)
+        child.sendline("x = 1")                       # unchanged: not shown again
+        child.expect(PROMPT)
+        assert "saved to" not in child.before
+        child.sendline("plt.savefig('later.png'); "
+                       "print('title', plt.gca().get_title(), plt.get_fignums())")
+        child.expect(r"title Later \[1\]")
+        finish(child)
+    finally:
+        child.close(force=True)
+    import matplotlib.image
+    pixels = matplotlib.image.imread(str(tmp_path / "later.png"))
+    assert (pixels[..., :3] < 0.5).any()             # lines and a title, not blank
+
+
+def test_matplotlib_agg_tk_and_no_gui_are_clear(profile):
+    env = dict(os.environ, TERM="xterm", **profile)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    child = pexpect.spawn(sys.executable, ["-m", "ipylite", "--no-banner", "--colors",
+                          "NoColor"], encoding="utf-8", timeout=TIMEOUT, env=env)
+    try:
+        child.expect(PROMPT)
+        child.sendline("%matplotlib agg")
+        child.expect("Using matplotlib backend: agg")
+        child.expect(PROMPT)
+        child.sendline("import matplotlib.pyplot as plt; plt.plot([1]); "
+                       "print('backend', plt.get_backend())")
+        child.expect("backend agg")
+        child.expect(PROMPT)
+        child.sendline("%matplotlib tk")
+        child.expect(r"UsageError: %matplotlib: tk: no display \(DISPLAY is not set\)\r\n")
+        child.expect(PROMPT)
+        child.sendline("%matplotlib qt")      # Qt would abort the process without one
+        child.expect(r"UsageError: %matplotlib: qt: no display")
+        child.expect(PROMPT)
+        child.sendline("%matplotlib")         # nothing to open windows with: inline
+        child.expect("saved as images instead")
+        child.expect("Using matplotlib backend: inline")
+        child.expect(PROMPT)
+        child.sendline("'alive'")
+        child.expect(r"Out\[\d+\]: 'alive'")
+        finish(child)
+    finally:
+        child.close(force=True)
