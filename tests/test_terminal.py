@@ -660,3 +660,18 @@ def test_matplotlib_agg_tk_and_no_gui_are_clear(profile):
         finish(child)
     finally:
         child.close(force=True)
+
+
+def test_numpy_is_an_extra_not_an_install_requirement():
+    import ast
+    import pathlib
+    from setuptools.config.setupcfg import read_configuration
+    root = pathlib.Path(__file__).resolve().parent.parent
+    options = read_configuration(str(root / "setup.cfg"))["options"]
+    assert not any(r.startswith("numpy") for r in options["install_requires"])
+    assert options["extras_require"]["numpy"] == ["numpy"]
+    for path in (root / "ipylite").glob("*.py"):       # and no module needs it to import
+        for node in ast.parse(path.read_text()).body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.split(".")[0] == "numpy" for n in names), path
