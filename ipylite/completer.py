@@ -32,29 +32,67 @@ class Completer:
         if cursor_pos is None:
             cursor_pos = len(code)
         text = code[:cursor_pos]
+        self._kind, self._params = None, ()
         try:
             start, matches = self._completions(text)
+            types = [{'start': start, 'end': cursor_pos, 'text': m, 'type': self._type(m),
+                      'signature': ''} for m in matches[:self.typed_matches]]
         except Exception:
             import logging
             logging.getLogger(__name__).debug('completion failed', exc_info=True)
-            start, matches = cursor_pos, []
+            start, matches, types = cursor_pos, [], []
         return {'matches': matches, 'cursor_start': start, 'cursor_end': cursor_pos,
-                'metadata': {}, 'status': 'ok'}
+                'metadata': {'_jupyter_types_experimental': types}, 'status': 'ok'}
+
+    typed_matches = 500     # matches given a type in the reply's metadata (as ipykernel)
+
+    def _type(self, match):
+        """What a match is, in jedi's words as ipykernel reports them: module, class,
+        function, instance, keyword, param, path, magic, dict key, symbol."""
+        if self._kind:
+            return self._kind
+        if match in self._params:
+            return 'param'
+        import keyword
+        import types
+        if keyword.iskeyword(match):
+            return 'keyword'
+        obj = self.lookup(match)
+        if obj is MISSING:
+            return 'property' if '.' in match else 'instance'
+        if isinstance(obj, types.ModuleType):
+            return 'module'
+        if isinstance(obj, type):
+            return 'class'
+        if callable(obj) and isinstance(obj, (types.FunctionType, types.BuiltinFunctionType,
+                                              types.MethodType, types.MethodDescriptorType,
+                                              types.WrapperDescriptorType)):
+            return 'function'
+        return 'instance'
 
     def _completions(self, text):
-        """(cursor_start, sorted matches) for the end of text."""
+        """(cursor_start, sorted matches) for the end of text; self._kind names what
+        they all are when that is known without looking them up."""
         import re
         end = len(text)
         line = text[text.rfind('\n') + 1:]
         stripped = line.lstrip()
+        m = re.search(r'\\[\^_]?[\w+\-=()]*$', line)
+        if m:                                                   # \alpha -> α
+            symbols = latex_matches(m[0])
+            if symbols:
+                self._kind = 'symbol'
+                return end - len(m[0]), symbols
         m = re.fullmatch(r'(%%?)(\w*)', stripped)
         if m:                                                   # %magic, %%magic
             kinds = ('cell',) if m[1] == '%%' else ('line', 'cell')
             names = {('%' if kind == 'line' else '%%') + name
                      for kind in kinds for name in self.shell.magics[kind] if name.startswith(m[2])}
+            self._kind = 'magic'
             return end - len(m[0]), sorted(names)
         if stripped[:1] in ('!', '%'):                          # paths for commands
             word = re.search(r'[^\s\'"]*$', line)[0]
+            self._kind = 'path'
             return end - len(word), path_matches(word)
         scan = Scan()
         offset = 0
@@ -74,11 +112,14 @@ class Completer:
             if m:
                 keys = self._keys(m[1])
                 if keys is not None:
+                    self._kind = 'dict key'
                     return scan.qstart, sorted({k for k in keys if isinstance(k, str)
                                                 and k.startswith(prefix)})
+            self._kind = 'path'
             return scan.qstart, path_matches(prefix)
         m = re.match(r'\s*(?:import\s+(?:[\w.]+\s*(?:as\s+\w+\s*)?,\s*)*|from\s+)([\w.]*)$', line)
         if m and not m[1].startswith('.'):
+            self._kind = 'module'
             return end - len(m[1]), self._module_matches(m[1])
         m = re.match(r'\s*from\s+([\w.]+)\s+import\s+(?:.*,\s*|\(\s*)?(\w*)$', line)
         if m:
@@ -87,6 +128,7 @@ class Completer:
         if m:                                                   # d[  -> keys
             keys = self._keys(m[1])
             if keys:
+                self._kind = 'dict key'
                 return end, sorted({repr(k) for k in keys if isinstance(k, (str, bytes, int))})
         m = re.search(r'(\.?)(\w*)$', text)
         prefix = m[2]
@@ -107,7 +149,41 @@ class Completer:
         names = [*self.shell.user_ns, *builtins.__dict__, *keyword.kwlist]
         if self.shell.user_global_ns is not self.shell.user_ns:
             names.extend(self.shell.user_global_ns)
-        return end - len(prefix), filter_names(names, prefix)
+        params = self._keyword_arguments(text, prefix)
+        self._params = set(params)
+        return end - len(prefix), params + filter_names(names, prefix)
+
+    def _keyword_arguments(self, text, prefix):
+        """`name=` for the parameters of the call the cursor is an argument of
+        (f(alp -> alpha_param=), or []."""
+        import inspect
+        import re
+        if not re.search(r'[(,]\s*\w*$', text):
+            return []
+        depth = 0
+        for i in range(len(text) - len(prefix) - 1, -1, -1):
+            ch = text[i]
+            if ch in ')]}':
+                depth += 1
+            elif ch in '([{':
+                if depth:
+                    depth -= 1
+                    continue
+                if ch != '(':
+                    return []
+                m = re.search(r'(?<![\w.])[^\W\d][\w.]*$', text[:i].rstrip())
+                obj = self.lookup(m[0]) if m else MISSING
+                if obj is MISSING or not callable(obj):
+                    return []
+                try:
+                    params = inspect.signature(obj).parameters.values()
+                except (TypeError, ValueError):
+                    return []
+                kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                         inspect.Parameter.KEYWORD_ONLY)
+                return [p.name + '=' for p in params
+                        if p.kind in kinds and p.name.startswith(prefix)]
+        return []
 
     def _keys(self, dotted):
         """The keys of the mapping `dotted` names (dicts, or anything with keys() and
@@ -142,6 +218,46 @@ class Completer:
         if module is None:
             return []
         return filter_names(list(vars(module)) + submodules(module), prefix)
+
+
+def latex_matches(word):
+    """For a backslash word: [the symbol] when it names one exactly (\\alpha -> α),
+    else the names that start with it."""
+    table = latex_symbols()
+    if word in table:
+        return [table[word]]
+    return sorted(name for name in table if name.startswith(word))
+
+
+_LATEX = {}
+
+
+def latex_symbols():
+    """LaTeX names for Unicode symbols, as IPython and Julia complete them: the Greek
+    alphabet (from unicodedata), common mathematical signs, sub- and superscripts."""
+    if _LATEX:
+        return _LATEX
+    import re
+    import unicodedata
+    for code in range(0x391, 0x3CA):
+        m = re.fullmatch(r'GREEK (SMALL|CAPITAL) LETTER (\w+)', unicodedata.name(chr(code), ''))
+        if m:
+            word = m[2].lower().replace('lamda', 'lambda')
+            _LATEX['\\' + (word if m[1] == 'SMALL' else word.capitalize())] = chr(code)
+    signs = ('infty ∞ pm ± mp ∓ times × div ÷ cdot ⋅ leq ≤ le ≤ geq ≥ ge ≥ neq ≠ ne ≠ '
+             'approx ≈ equiv ≡ sim ∼ propto ∝ in ∈ notin ∉ subset ⊂ subseteq ⊆ supset ⊃ '
+             'supseteq ⊇ cup ∪ cap ∩ emptyset ∅ forall ∀ exists ∃ neg ¬ wedge ∧ vee ∨ '
+             'to → rightarrow → leftarrow ← Rightarrow ⇒ Leftarrow ⇐ Leftrightarrow ⇔ '
+             'leftrightarrow ↔ mapsto ↦ uparrow ↑ downarrow ↓ partial ∂ nabla ∇ sum ∑ '
+             'prod ∏ int ∫ iint ∬ oint ∮ sqrt √ degree ° circ ∘ ell ℓ hbar ℏ Re ℜ Im ℑ '
+             'aleph ℵ dagger † star ⋆ angle ∠ perp ⊥ parallel ∥ therefore ∴ ldots … '
+             'cdots ⋯ varepsilon ε vartheta ϑ varphi φ oplus ⊕ otimes ⊗ langle ⟨ rangle ⟩ '
+             'lfloor ⌊ rfloor ⌋ lceil ⌈ rceil ⌉ euler ℯ').split()
+    _LATEX.update(('\\' + name, sign) for name, sign in zip(signs[::2], signs[1::2]))
+    for marks, table in (('^', '⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ'), ('_', '₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₙᵢ')):
+        for key, sign in zip('0123456789+-=()ni', table):
+            _LATEX['\\' + marks + key] = sign
+    return _LATEX
 
 
 def lookup(namespaces, dotted, descriptors=False):

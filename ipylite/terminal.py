@@ -87,7 +87,7 @@ class Terminal:
         configured = getattr(getattr(shell, "config", None), "values", {}).get("Shell", {})
         self.colors = colors or configured.get("colors") or default_colors()
         self.readline = None
-        self._matches, self._types = [], {}
+        self._matches, self._types, self._prompt = [], {}, ""
         if shell is not None:
             shell.display_pub = TerminalDisplayPublisher(self)
             shell.register_magic_function(self.magic_colors, "line", "colors")
@@ -177,6 +177,7 @@ class Terminal:
         # (CPython turns this off for its own prompt; terminals without it ignore it)
         readline.parse_and_bind("set enable-bracketed-paste on")
         readline.set_completer(self._complete)
+        readline.set_completion_display_matches_hook(self._show_matches)
         readline.clear_history()
         try:
             for source in self.history_tail(self.history_length):
@@ -204,22 +205,52 @@ class Terminal:
             return []
         start = reply.get("cursor_start", end)
         matches = reply.get("matches", [])
-        self._types = {t.get("text"): t.get("type") for t in
-                       reply.get("metadata", {}).get("_jupyter_types_experimental", [])
-                       if isinstance(t, dict)}
+        types = {t.get("text"): t.get("type") for t in
+                 (reply.get("metadata") or {}).get("_jupyter_types_experimental") or []
+                 if isinstance(t, dict)}
         if line[start:end].startswith("%") and not line[start:end].startswith("%%"):
             # a line magic prefix: %%cell magics would cut the common prefix to %
             matches = [m for m in matches if not m.startswith("%%")]
-        out = []
+        out, self._types = [], {}
         for m in matches:
             if start >= begin:
-                out.append(line[begin:start] + m)
+                shown = line[begin:start] + m
             elif m.startswith(line[start:begin]):
-                out.append(m[begin - start:])
+                shown = m[begin - start:]
+            else:
+                continue
+            out.append(shown)
+            self._types[shown] = types.get(m) or ""
         return out
+
+    def _show_matches(self, substitution, matches, longest):
+        """readline's list of completions, in columns, each with its type (module,
+        function, param, path, ...) when the reply gave one; then the prompt again."""
+        import shutil
+        size = shutil.get_terminal_size()
+        typed = [(m, self._types.get(m, "")) for m in matches]
+        name_w = max(len(m) for m, _ in typed)
+        type_w = max(len(t) for _, t in typed)
+        cell = name_w + (type_w + 1 if type_w else 0) + 2
+        cols = max(1, size.columns // cell)
+        rows = -(-len(typed) // cols)
+        shown_rows = min(rows, max(3, size.lines - 3))
+        dim = (lambda t: paint("2", t)) if SCHEMES[self.colors] else (lambda t: t)
+        out = ["\n"]
+        for r in range(shown_rows):
+            row = [typed[i] for i in range(r, len(typed), rows)]
+            out.append("".join(m.ljust(name_w) + (" " + dim(t.ljust(type_w)) if type_w else "")
+                               + "  " for m, t in row).rstrip() + "\n")
+        if shown_rows < rows:
+            out.append(f"... and {len(typed) - shown_rows * cols} more\n")
+        prompt = self._prompt.replace("\001", "").replace("\002", "")
+        sys.stdout.write("".join(out) + prompt + self.readline.get_line_buffer())
+        sys.stdout.flush()
+        self.readline.redisplay()
 
     # -- the loop
     def read_line(self, prompt):
+        self._prompt = prompt
         return input(prompt)
 
     def prompts(self):
@@ -528,7 +559,7 @@ class KernelTerminal(Terminal):
         self.shell = None            # the kernel has the shell; nothing runs here
         self.colors = colors or default_colors()
         self.readline = None
-        self._matches, self._types = [], {}
+        self._matches, self._types, self._prompt = [], {}, ""
         kc.start_channels()
         info = kc.wait_for_ready(timeout=60)["content"]
         self.banner = info.get("banner", "")

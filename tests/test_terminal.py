@@ -564,6 +564,35 @@ def test_tab_into_a_folder_keeps_the_quote_open_and_tab_indents(tmp_path, profil
         child.close(force=True)
 
 
+def test_completion_keyword_arguments_latex_and_a_menu_with_types(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("def f(alpha_param, beta=2): return alpha_param * 2")
+        child.expect(PROMPT)
+        child.send("f(alp\t")                   # -> f(alpha_param=
+        child.send("21)\r")
+        child.expect(r"Out\[2\]: 42")
+        child.expect(PROMPT)
+        child.send("\\alpha\t")               # -> α
+        child.send(" = 0.5\r")
+        child.expect(PROMPT)
+        child.sendline("print('alpha', α * 2)")
+        child.expect("alpha 1.0")
+        child.expect(PROMPT)
+        child.sendline("import os")
+        child.expect(PROMPT)
+        child.send("os.pa\t\t")                # the list, each with its type
+        child.expect(r"os\.path +module")
+        child.expect(r"os\.pathconf +function")
+        child.send("th.se\t")                   # the line is as typed: os.path.se -> sep
+        child.send("\r")
+        child.expect_exact("Out[6]: " + repr(os.sep))
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
 # ------------------------------------------------------ %matplotlib at the terminal
 
 
