@@ -88,6 +88,7 @@ class Terminal:
         self.colors = colors or configured.get("colors") or default_colors()
         self.readline = None
         self._matches, self._types, self._prompt = [], {}, ""
+        self.keys = None
         if shell is not None:
             shell.display_pub = TerminalDisplayPublisher(self)
             shell.register_magic_function(self.magic_colors, "line", "colors")
@@ -176,6 +177,16 @@ class Terminal:
         # a paste arrives whole, as typed text, not line by line through auto-indent
         # (CPython turns this off for its own prompt; terminals without it ignore it)
         readline.parse_and_bind("set enable-bracketed-paste on")
+        readline.parse_and_bind("set enable-active-region off")    # no reverse video
+        up, down = "history-search-backward", "history-search-forward"
+        try:
+            self.keys = history_keys(readline)
+            up, down = "ipylite-up", "ipylite-down"
+        except Exception as e:      # not GNU readline (libedit): its own prefix search
+            import logging
+            logging.getLogger(__name__).debug("Up and Down are readline's: %s", e)
+        for key, command in (("\\e[A", up), ("\\eOA", up), ("\\e[B", down), ("\\eOB", down)):
+            readline.parse_and_bind(f'"{key}": {command}')
         readline.set_completer(self._complete)
         readline.set_completion_display_matches_hook(self._show_matches)
         readline.clear_history()
@@ -300,6 +311,8 @@ class Terminal:
     def read_cell(self):
         """One cell; readline's history gets it once, as a whole, not line by line."""
         rl = self.readline
+        if self.keys is not None:
+            self.keys.walk = None
         mark = rl.get_current_history_length() if rl else 0
         code = None
         try:
@@ -531,6 +544,99 @@ def _switch(matplotlib, backend, disable_inline, shell):
     return matplotlib.get_backend()
 
 
+# ------------------------------------------------- Up and Down, as IPython has them
+
+class HistoryKeys:
+    """Up and Down as readline commands written in Python (ctypes, rl_add_defun):
+    inside a multi-line cell they move the cursor a line; on its first (last) line
+    they walk history, only the cells that start with the text before the cursor.
+    One per process: readline keeps the commands for good."""
+
+    def __init__(self, rl):
+        import ctypes
+        self.rl, self.ctypes = rl, ctypes
+        lib = self.lib = ctypes.CDLL(rl.__file__)
+        self.point = ctypes.c_int.in_dll(lib, "rl_point")
+        lib.rl_replace_line.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        proto = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int)
+        self.commands = [proto(self._command(self.up)), proto(self._command(self.down))]
+        for name, command in zip((b"ipylite-up", b"ipylite-down"), self.commands):
+            if lib.rl_add_defun(name, command, -1) != 0:
+                raise OSError("rl_add_defun failed")
+        self.walk = None        # (prefix, history index, line before the walk, line shown)
+
+    def _command(self, action):
+        def command(count, key):
+            try:
+                action()
+            except Exception:       # a key must never take the prompt down
+                import logging
+                logging.getLogger(__name__).debug("%s failed", action.__name__, exc_info=True)
+            return 0
+        return command
+
+    def _state(self):
+        raw = self.ctypes.c_char_p.in_dll(self.lib, "rl_line_buffer").value or b""
+        return raw.decode("utf-8", "replace"), len(raw[:self.point.value].decode("utf-8", "replace"))
+
+    def _set(self, text, pos):
+        self.lib.rl_replace_line(text.encode("utf-8"), 0)
+        self.point.value = len(text[:pos].encode("utf-8"))
+
+    def up(self):
+        text, pos = self._state()
+        start = text.rfind("\n", 0, pos)
+        if start >= 0:                      # a line up, in the same column
+            above = text.rfind("\n", 0, start) + 1
+            self._set(text, above + min(pos - start - 1, start - above))
+            return
+        self._walk(text, pos, -1)
+
+    def down(self):
+        text, pos = self._state()
+        end = text.find("\n", pos)
+        if end >= 0:                        # a line down, in the same column
+            column = pos - (text.rfind("\n", 0, pos) + 1)
+            below = text.find("\n", end + 1)
+            below = len(text) if below < 0 else below
+            self._set(text, min(end + 1 + column, below))
+            return
+        self._walk(text, pos, 1)
+
+    def _walk(self, text, pos, step):
+        rl = self.rl
+        n = rl.get_current_history_length()
+        if self.walk is None or self.walk[3] != text:     # a new walk from what is typed
+            self.walk = (text[:pos], n + 1, text, text)
+        prefix, i, original, shown = self.walk
+        i += step
+        while 1 <= i <= n:
+            item = rl.get_history_item(i)
+            if item is not None and item.startswith(prefix) and item != shown:
+                break
+            i += step
+        else:
+            if step < 0:
+                return
+            i, item = n + 1, original       # past the newest: back to what was typed
+        self.walk = (prefix, i, original, item)
+        first_line_end = item.find("\n")
+        self._set(item, len(item) if step < 0 or first_line_end < 0 else first_line_end)
+
+
+_history_keys = []
+
+
+def history_keys(rl):
+    """The process's HistoryKeys, made on first use (OSError or AttributeError
+    where readline is not GNU readline)."""
+    if "EditLine" in getattr(rl, "_READLINE_LIBRARY_VERSION", "") or "libedit" in (rl.__doc__ or ""):
+        raise OSError("libedit has no rl_add_defun")
+    if not _history_keys:
+        _history_keys.append(HistoryKeys(rl))
+    return _history_keys[0]
+
+
 def make_shell(profile="default"):
     """A Shell with the profile's SQLite history (in memory if the profile folder
     cannot be made)."""
@@ -560,6 +666,7 @@ class KernelTerminal(Terminal):
         self.colors = colors or default_colors()
         self.readline = None
         self._matches, self._types, self._prompt = [], {}, ""
+        self.keys = None
         kc.start_channels()
         info = kc.wait_for_ready(timeout=60)["content"]
         self.banner = info.get("banner", "")

@@ -2,6 +2,7 @@
 Ctrl-D, embed(), and the console mode on ipykernel and on our kernel."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -451,7 +452,7 @@ def test_console_no_color_and_one_death_message(profile):
         child.sendline("1/0")
         child.expect("ZeroDivisionError")
         child.expect(PROMPT)
-        assert "\x1b[" not in child.before
+        assert not re.search(r"\x1b\[[0-9;]*m", child.before)     # no colour codes
         finish(child)
     finally:
         child.close(force=True)
@@ -588,6 +589,34 @@ def test_completion_keyword_arguments_latex_and_a_menu_with_types(profile):
         child.send("th.se\t")                   # the line is as typed: os.path.se -> sep
         child.send("\r")
         child.expect_exact("Out[6]: " + repr(os.sep))
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_up_searches_by_prefix_and_moves_inside_a_block(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("alpha_one = 1")
+        child.expect(PROMPT)
+        child.send("\x1b[200~first = 10\nsecond = 20\x1b[201~\r")    # a two-line cell
+        child.expect(PROMPT)
+        child.sendline("gamma = 3")
+        child.expect(PROMPT)
+        child.send("alp\x1b[A")            # Up with text typed: the cell starting with it
+        child.send(" + 40\r")              # the cursor is at its end
+        child.expect(PROMPT)
+        child.sendline("alpha_one")
+        child.expect(r"Out\[\d+\]: 41")
+        child.expect(PROMPT)
+        child.send("fir\x1b[A")            # the block, the cursor at the end of its last line
+        child.send("\x1b[A0")              # Up inside it: one line up -> first = 100
+        child.send("\x1b[B0")              # Down: back to the last line -> second = 200
+        child.send("\r")
+        child.expect(PROMPT)
+        child.sendline("print('pair', first, second)")
+        child.expect("pair 100 200")
         finish(child)
     finally:
         child.close(force=True)
