@@ -206,6 +206,7 @@ class Shell:
         self.loop = None                # event loop for top-level await, made on first use
         self.compile_flags = 0          # __future__ features carried from cell to cell
         self._store_history = True
+        self._cells_running = 0         # run_cell calls under way (nested ones inside)
         self._last_exc = None
         self._completer = None
         self._init_namespace(user_ns, user_module)
@@ -324,17 +325,21 @@ class Shell:
 
         store_history numbers the cell (execution_count, In, Out, history);
         silent runs it with no displayed value, no history, no *_run_cell events.
+        A cell run from inside another (get_ipython().run_cell(...)) is not
+        numbered: the running cell holds its number.
         """
-        if silent:
+        if silent or self._cells_running:
             store_history = False
         info = ExecutionInfo(raw_cell, store_history, silent)
         result = ExecutionResult(info)
         self.events.trigger('pre_execute')
         if not silent:
             self.events.trigger('pre_run_cell', info)
+        self._cells_running += 1
         try:
             self._run_cell(raw_cell, result, store_history, silent)
         finally:
+            self._cells_running -= 1
             self.events.trigger('post_execute')
             if not silent:
                 self.events.trigger('post_run_cell', result)

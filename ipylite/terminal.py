@@ -58,6 +58,32 @@ def render_data(data, write):
         write(text + "\n")
 
 
+def is_exit(code):
+    """Whether a cell is only exit or quit (kept out of history)."""
+    import re
+    return re.fullmatch(r"\s*(exit|quit)\s*(\(\s*\))?\s*;?\s*", code) is not None
+
+
+class LineEndStream:
+    """sys.stdout or sys.stderr as it is, noting in ``line_end[0]`` whether the last
+    text written ended its line, so that the next prompt starts on a line of its own."""
+
+    def __init__(self, stream, line_end):
+        self._stream, self._line_end = stream, line_end
+
+    def write(self, text):
+        if text:
+            self._line_end[0] = text.endswith("\n")
+        return self._stream.write(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 class TerminalDisplayPublisher(DisplayPublisher):
     """Prints displays and Out[n] with the terminal's colours."""
 
@@ -120,9 +146,9 @@ class Terminal:
     def complete(self, code, cursor_pos):
         return self.shell.complete(code, cursor_pos)
 
-    def run(self, code):
+    def run(self, code, store_history=True):
         try:
-            self.shell.run_cell(code, store_history=True)
+            self.shell.run_cell(code, store_history=store_history)
         except KeyboardInterrupt:
             sys.stdout.write("\nKeyboardInterrupt\n")
 
@@ -322,7 +348,7 @@ class Terminal:
             if rl:
                 for pos in range(rl.get_current_history_length() - 1, mark - 1, -1):
                     rl.remove_history_item(pos)
-                if code and code.strip():
+                if code and code.strip() and not is_exit(code):
                     rl.add_history(code.rstrip("\n"))
 
     def _read_cell(self):
@@ -385,20 +411,44 @@ class Terminal:
         if banner:
             sys.stdout.write(banner)
         self.exit_now = False
-        while not self.exit_now:
-            try:
-                code = self.read_cell()
-            except KeyboardInterrupt:
-                sys.stdout.write("\nKeyboardInterrupt\n")
-                continue
-            except EOFError:
-                if self.ask_exit():
+        streams = sys.stdout, sys.stderr
+        line_end = [True]       # whether the last output ended its line
+        sys.stdout, sys.stderr = (LineEndStream(s, line_end) for s in streams)
+        try:
+            while not self.exit_now:
+                if not line_end[0]:             # print('x', end=''): the prompt below it
                     sys.stdout.write("\n")
-                    break
-                continue
-            if code.strip():
-                self.run(code)
+                try:
+                    code = self.read_cell()
+                except KeyboardInterrupt:
+                    sys.stdout.write("\nKeyboardInterrupt\n")
+                    continue
+                except EOFError:
+                    if self.ask_exit():
+                        sys.stdout.write("\n")
+                        break
+                    continue
+                finally:
+                    line_end[0] = True          # Enter took the cursor to a new line
+                if code.strip():
+                    self.run_and_forget_input(code)
+        finally:
+            if isinstance(sys.stdout, LineEndStream):
+                sys.stdout = streams[0]
+            if isinstance(sys.stderr, LineEndStream):
+                sys.stderr = streams[1]
         self.close()
+
+    def run_and_forget_input(self, code):
+        """Run a cell; exit and quit are not kept in history, and what input() read
+        while it ran leaves readline's history as it was."""
+        rl = self.readline
+        mark = rl.get_current_history_length() if rl else 0
+        try:
+            self.run(code, store_history=not is_exit(code))
+        finally:
+            while rl and rl.get_current_history_length() > mark:
+                rl.remove_history_item(mark)
 
     # -- magics that belong to the terminal
     def magic_colors(self, line):
@@ -731,10 +781,10 @@ class KernelTerminal(Terminal):
         else:
             self.kc.interrupt()
 
-    def run(self, code):
+    def run(self, code, store_history=True):
         import queue
         kc = self.kc
-        msg_id = kc.execute(code, allow_stdin=True)
+        msg_id = kc.execute(code, allow_stdin=True, store_history=store_history)
         reply = idle = None
         while not (reply and idle):
             try:

@@ -12,6 +12,7 @@ import pytest
 
 TIMEOUT = 30
 PROMPT = r"In \[(\d+)\]: "
+PASTE_ON = r"(?:\x1b\[\?2004h)?"      # readline turning bracketed paste on, before a prompt
 
 
 def spawn(args=(), cwd=None, env=None, module=True):
@@ -79,9 +80,7 @@ def test_up_recalls_a_line_from_the_last_session(profile):
     child = spawn(env=profile)
     try:
         child.expect(PROMPT)
-        child.send("\x1b[A")              # Up: the last line typed, `exit`
-        child.expect("exit")
-        child.send("\x1b[A")              # Up again: the line before it
+        child.send("\x1b[A")              # Up: the last line typed (`exit` is not kept)
         child.expect("recall_marker = 41 \\+ 1")
         child.sendline("")
         child.expect(PROMPT)
@@ -362,7 +361,7 @@ def test_up_recalls_whole_cells_and_runs_them_with_one_enter(profile):
         child.expect(PROMPT)
         child.sendline("hits = []")
         child.expect(PROMPT)
-        child.send("\x1b[A\x1b[A\x1b[A\x1b[A")   # hits = [], exit, print(...), the loop
+        child.send("\x1b[A\x1b[A\x1b[A")       # hits = [], print(...), the loop
         child.expect("range")
         child.sendline("")
         child.expect(PROMPT)
@@ -617,6 +616,60 @@ def test_up_searches_by_prefix_and_moves_inside_a_block(profile):
         child.expect(PROMPT)
         child.sendline("print('pair', first, second)")
         child.expect("pair 100 200")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_exit_and_input_answers_stay_out_of_history(profile):
+    import sqlite3
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("kept = 1")
+        child.expect(PROMPT)
+        child.sendline("answer = input('name? ')")
+        child.expect(r"name\? ")
+        child.sendline("secret_answer")
+        child.expect(PROMPT)
+        child.send("\x1b[A")                  # the cell, not what input() read
+        child.expect_exact("answer = input('name? ')")
+        child.send("\x03")
+        child.expect(PROMPT)
+        finish(child)
+    finally:
+        child.close(force=True)
+    db = sqlite3.connect(os.path.join(profile["IPYLITE_DIR"], "profile_default",
+                                      "history.sqlite"))
+    try:
+        rows = [r[0] for r in db.execute("select source_raw from history")]
+    finally:
+        db.close()
+    assert rows == ["kept = 1", "answer = input('name? ')"]
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.send("\x1b[A")                  # a new session: Up brings the last cell back
+        child.expect_exact("answer = input('name? ')")
+        child.send("\x03")
+        child.expect(PROMPT)
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_prompt_starts_on_a_new_line_and_nested_cells_keep_the_numbering(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("print('glued', end='')")
+        child.expect("glued\r\n" + PASTE_ON + PROMPT)     # not 'gluedIn [2]: '
+        assert child.match[1] == "2"
+        child.sendline("get_ipython().run_cell('inner = 1'); 5")
+        child.expect(r"Out\[2\]: 5\r\n" + PASTE_ON + PROMPT)
+        assert child.match[1] == "3"                       # no number skipped
+        child.sendline("inner, len(In)")
+        child.expect(r"Out\[3\]: \(1, 4\)")
         finish(child)
     finally:
         child.close(force=True)
