@@ -504,9 +504,13 @@ class DisplayFormatter:
             return value.decode('utf-8', 'replace')
         return value
 
-    def plain(self, obj):
-        """The text/plain form: registered printer, float precision, _repr_pretty_,
-        pprint for long builtin containers, else repr()."""
+    max_seq_length = 1000   # items shown of a list, tuple, set or dict; then '...'
+
+    def plain(self, obj, column=0, _seen=()):
+        """The text/plain form: registered printer, float precision, _repr_pretty_;
+        builtin containers as IPython's pretty printer lays them out (one item a line
+        when they do not fit max_width, at most max_seq_length items, the items in
+        their own text/plain form); else repr()."""
         func = self.lookup(obj, 'text/plain')
         if func is not None:
             return str(func(obj))
@@ -515,13 +519,49 @@ class DisplayFormatter:
         pretty = _method(obj, '_repr_pretty_')
         if pretty is not None:
             printer = _PrettyPrinter(self)
-            pretty(printer, False)
+            pretty(printer, id(obj) in _seen)
             return ''.join(printer.parts)
-        text = repr(obj)
-        if len(text) > self.max_width and isinstance(obj, (list, tuple, dict, set, frozenset)):
-            import pprint
-            text = pprint.pformat(obj, width=self.max_width, sort_dicts=False)
-        return text
+        kind = type(obj)
+        if kind in _BRACKETS and kind.__repr__ is getattr(_base(kind), '__repr__', None):
+            return self._container(obj, _base(kind), column, _seen)
+        return repr(obj)
+
+    def _container(self, obj, base, column, seen):
+        open_, close = _BRACKETS[type(obj)]
+        if id(obj) in seen:                                     # a cycle
+            return open_ + '...' + close
+        seen = (*seen, id(obj))
+        if not obj:
+            return {set: 'set()', frozenset: 'frozenset()'}.get(base, open_ + close)
+        import itertools
+        items = obj.items() if base is dict else obj
+        if base in (set, frozenset) and len(obj) <= self.max_seq_length:
+            try:
+                items = sorted(obj)
+            except TypeError:
+                pass
+        parts, inner = [], column + len(open_)
+        for item in itertools.islice(items, self.max_seq_length):
+            if base is dict:
+                key = self.plain(item[0], inner, seen)
+                parts.append(key + ': ' + self.plain(item[1], inner + len(key) + 2, seen))
+            else:
+                parts.append(self.plain(item, inner, seen))
+        if len(obj) > self.max_seq_length:
+            parts.append('...')
+        tail = ',' if base is tuple and len(obj) == 1 else ''
+        flat = open_ + ', '.join(parts) + tail + close
+        if '\n' not in flat and column + len(flat) <= self.max_width:
+            return flat
+        return open_ + (',\n' + ' ' * inner).join(parts) + tail + close
+
+
+_BRACKETS = {list: ('[', ']'), tuple: ('(', ')'), dict: ('{', '}'), set: ('{', '}'),
+             frozenset: ('frozenset({', '})')}
+
+
+def _base(kind):
+    return next((b for b in kind.__mro__ if b in _BRACKETS), None)
 
 
 class _PrettyPrinter:

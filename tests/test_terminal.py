@@ -675,6 +675,24 @@ def test_prompt_starts_on_a_new_line_and_nested_cells_keep_the_numbering(profile
         child.close(force=True)
 
 
+def test_huge_outputs_are_cut_and_repr_pretty_works_inside_containers(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("list(range(10**6))")
+        child.expect(r"Out\[1\]: \r\n\[0,\r\n 1,\r\n")
+        child.expect(r" 999,\r\n \.\.\.\]\r\n")     # 1,000 items, then ...
+        assert " 1000," not in child.before
+        child.expect(PROMPT)
+        child.sendline("class P:\n    def _repr_pretty_(self, p, cycle): p.text('<pretty P>')\n")
+        child.expect(PROMPT)
+        child.sendline("[P(), {'key': P()}]")
+        child.expect_exact("Out[3]: [<pretty P>, {'key': <pretty P>}]")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
 # ------------------------------------------------------ %matplotlib at the terminal
 
 
