@@ -693,6 +693,58 @@ def test_huge_outputs_are_cut_and_repr_pretty_works_inside_containers(profile):
         child.close(force=True)
 
 
+def test_everyday_mistakes_are_one_line_and_nothing_is_lost(tmp_path, profile):
+    folder = tmp_path / "ipylite" / "profile_default"
+    (folder / "startup").mkdir(parents=True)
+    (folder / "ipylite_config.toml").write_text(
+        '[Shell]\ncolors = "Purple"\n[Timeit]\nrepeat = -3\n')
+    (folder / "startup" / "10-bad.py").write_text("x = 1\nraise ValueError('startup boom')\n")
+    (tmp_path / "lat.py").write_bytes("# -*- coding: latin-1 -*-\nprint('caf\u00e9')\n"
+                                      .encode("latin-1"))
+    (tmp_path / "existing.txt").write_text("keep me\n")
+    child = spawn(env=profile, cwd=str(tmp_path))
+    try:
+        child.expect(r"ipylite_config.toml:2: Shell.colors must be one of NoColor, Linux, "
+                     r"LightBG, Neutral \(or empty\), not 'Purple'\r\n")
+        child.expect(r"ipylite_config.toml:4: Timeit.repeat must be at least 1, not -3\r\n")
+        child.expect("File " + re.escape(str(folder / "startup" / "10-bad.py")) + ":2")
+        child.expect("ValueError: startup boom")
+        child.expect(PROMPT)
+        child.sendline("%timeit -n1 pass")                # the default repeat, 7
+        child.expect(r"mean ± std. dev. of 7 runs")
+        child.expect(PROMPT)
+        child.sendline("%run lat.py")
+        child.expect("café")
+        child.expect(PROMPT)
+        child.sendline("earlier_cell = 1")
+        child.expect(PROMPT)
+        child.sendline("%history -f existing.txt")
+        child.expect(r"File 'existing.txt' exists. Overwrite\? \[y/N\] ")
+        child.sendline("n")
+        child.expect("Aborting.")
+        child.expect(PROMPT)
+        child.sendline("%logstart mylog.py")
+        child.expect("Activating auto-logging")
+        child.expect(PROMPT)
+        child.sendline("later_cell = 2")
+        child.expect(PROMPT)
+        child.sendline("%logstop")
+        child.expect(PROMPT)
+        finish(child)
+    finally:
+        child.close(force=True)
+    assert (tmp_path / "existing.txt").read_text() == "keep me\n"
+    log = (tmp_path / "mylog.py").read_text()
+    assert "earlier_cell = 1" in log and "later_cell = 2" in log
+    assert log.index("earlier_cell") < log.index("later_cell")
+    out = subprocess.run([sys.executable, "-m", "ipylite", "-c", "print('up')"],  # no --colors
+                         env=dict(os.environ, **profile), capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("up\n")
+    assert "Traceback (most recent call last)" not in out.stderr.replace(
+        "ValueError                                Traceback (most recent call last)", "")
+
+
 # ------------------------------------------------------ %matplotlib at the terminal
 
 
