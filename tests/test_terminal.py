@@ -741,8 +741,7 @@ def test_everyday_mistakes_are_one_line_and_nothing_is_lost(tmp_path, profile):
                          env=dict(os.environ, **profile), capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0 and out.stdout.startswith("up\n")
-    assert "Traceback (most recent call last)" not in out.stderr.replace(
-        "ValueError                                Traceback (most recent call last)", "")
+    assert "terminal.py" not in out.stderr             # no crash in the terminal's start
 
 
 # ------------------------------------------------------ %matplotlib at the terminal
