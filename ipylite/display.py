@@ -556,9 +556,13 @@ class DisplayFormatter:
             return value.decode('utf-8', 'replace')
         return value
 
-    def plain(self, obj):
-        """The text/plain form: registered printer, float precision, _repr_pretty_,
-        pprint for long builtin containers, else repr()."""
+    max_seq_length = 1000   # items shown of a list, tuple, set or dict; then '...'
+
+    def plain(self, obj, column=0, _seen=()):
+        """The text/plain form: registered printer, float precision, _repr_pretty_;
+        builtin containers as IPython's pretty printer lays them out (one item a line
+        when they do not fit max_width, at most max_seq_length items, the items in
+        their own text/plain form); else repr()."""
         func = self.lookup(obj, 'text/plain')
         if func is not None:
             return str(func(obj))
@@ -567,34 +571,51 @@ class DisplayFormatter:
         pretty = _method(obj, '_repr_pretty_')
         if pretty is not None:
             printer = _PrettyPrinter(self)
-            pretty(printer, False)
+            pretty(printer, id(obj) in _seen)
             return ''.join(printer.parts)
         if _default_repr(obj):
             return _object_text(obj)
-        if type(obj) in _CONTAINERS and _has_default_repr(obj):
-            return self._container_text(obj)
-        text = repr(obj)
-        if len(text) > self.max_width and isinstance(obj, (list, tuple, dict, set, frozenset)):
-            import pprint
-            text = pprint.pformat(obj, width=self.max_width, sort_dicts=False)
-        return text
+        kind = type(obj)
+        if kind in _BRACKETS and kind.__repr__ is getattr(_base(kind), '__repr__', None):
+            return self._container(obj, _base(kind), column, _seen)
+        return repr(obj)
 
-    def _container_text(self, obj):
-        """A builtin container holding objects without a repr of their own, written as
-        IPython writes them: each item by plain() (so `<mod.Cls at 0x...>`)."""
-        if isinstance(obj, dict):
-            return '{%s}' % ', '.join('%s: %s' % (self.plain(k), self.plain(v))
-                                      for k, v in obj.items())
-        items = ', '.join(self.plain(item) for item in obj)
-        if isinstance(obj, tuple):
-            return '(%s%s)' % (items, ',' if len(obj) == 1 else '')
-        if isinstance(obj, (set, frozenset)):
-            inner = '{%s}' % items if obj else ''
-            return inner if type(obj) is set else 'frozenset(%s)' % inner
-        return '[%s]' % items
+    def _container(self, obj, base, column, seen):
+        open_, close = _BRACKETS[type(obj)]
+        if id(obj) in seen:                                     # a cycle
+            return open_ + '...' + close
+        seen = (*seen, id(obj))
+        if not obj:
+            return {set: 'set()', frozenset: 'frozenset()'}.get(base, open_ + close)
+        import itertools
+        items = obj.items() if base is dict else obj
+        if base in (set, frozenset) and len(obj) <= self.max_seq_length:
+            try:
+                items = sorted(obj)
+            except TypeError:
+                pass
+        parts, inner = [], column + len(open_)
+        for item in itertools.islice(items, self.max_seq_length):
+            if base is dict:
+                key = self.plain(item[0], inner, seen)
+                parts.append(key + ': ' + self.plain(item[1], inner + len(key) + 2, seen))
+            else:
+                parts.append(self.plain(item, inner, seen))
+        if len(obj) > self.max_seq_length:
+            parts.append('...')
+        tail = ',' if base is tuple and len(obj) == 1 else ''
+        flat = open_ + ', '.join(parts) + tail + close
+        if '\n' not in flat and column + len(flat) <= self.max_width:
+            return flat
+        return open_ + (',\n' + ' ' * inner).join(parts) + tail + close
 
 
-_CONTAINERS = (list, tuple, dict, set, frozenset)
+_BRACKETS = {list: ('[', ']'), tuple: ('(', ')'), dict: ('{', '}'), set: ('{', '}'),
+             frozenset: ('frozenset({', '})')}
+
+
+def _base(kind):
+    return next((b for b in kind.__mro__ if b in _BRACKETS), None)
 
 
 def _default_repr(obj):
@@ -608,18 +629,6 @@ def _object_text(obj):
     name = cls.__qualname__ if cls.__module__ == 'builtins' else \
         '%s.%s' % (cls.__module__, cls.__qualname__)
     return '<%s at 0x%x>' % (name, id(obj))
-
-
-def _has_default_repr(obj, depth=0):
-    if depth > 5:
-        return False
-    items = list(obj.items()) if isinstance(obj, dict) else obj
-    for item in items:
-        for part in (item if isinstance(obj, dict) else (item,)):
-            if _default_repr(part) or (type(part) in _CONTAINERS
-                                       and _has_default_repr(part, depth + 1)):
-                return True
-    return False
 
 
 class _MimeFormatter:
@@ -796,9 +805,11 @@ def route_ipython_display():
 
 # ---------------------------------------------------------- matplotlib inline
 
-def enable_matplotlib_inline(shell):
+def enable_matplotlib_inline(shell, close_figures=True):
     """Show matplotlib figures as PNGs in the output: those left open at the end of
-    each execution, and a Figure that is the value of the last expression."""
+    each execution, and a Figure that is the value of the last expression.
+    close_figures=False (the terminal's way) keeps figures open from cell to cell and
+    shows one again after a cell changed it."""
     from .shell import UsageError
     try:
         import matplotlib
@@ -814,7 +825,8 @@ def enable_matplotlib_inline(shell):
         return _figure_png(fig, getattr(shell, 'figure_scale', 1))
 
     def flush_figures():
-        _flush_figures(shell.display_pub, shown, getattr(shell, 'figure_scale', 1))
+        _flush_figures(shell.display_pub, shown, getattr(shell, 'figure_scale', 1),
+                       close_figures)
 
     shell.display_formatter.for_type_by_name('matplotlib.figure', 'Figure', figure_png,
                                               mime='image/png')
@@ -847,17 +859,33 @@ def _figure_png(fig, scale=1):
     return data, {'width': round(width * scale), 'height': round(height * scale)}
 
 
-def _flush_figures(pub, shown, scale=1):
-    """Publish every open figure not shown yet this cell, then close them all."""
+def disable_matplotlib_inline(shell):
+    """Undo enable_matplotlib_inline (another backend was chosen)."""
+    hook = getattr(shell, '_mpl_inline_hook', None)
+    if hook is not None:
+        shell.events.unregister('post_execute', hook)
+        shell._mpl_inline_hook = None
+    fmt = shell.display_formatter
+    fmt.deferred.get('image/png', {}).pop(('matplotlib.figure', 'Figure'), None)
+    for cls in [c for c in fmt.printers.get('image/png', {})
+                if (c.__module__, c.__qualname__) == ('matplotlib.figure', 'Figure')]:
+        del fmt.printers['image/png'][cls]
+
+
+def _flush_figures(pub, shown, scale=1, close=True):
+    """Publish every open figure not shown yet this cell, then close them all
+    (close=False: keep them, and publish only those changed since last shown)."""
     helpers = sys.modules.get('matplotlib._pylab_helpers')
     if helpers is None:
         return
     try:
         for manager in helpers.Gcf.get_all_fig_managers():
             fig = manager.canvas.figure
-            if id(fig) in shown:
+            if id(fig) in shown or not (close or fig.stale):
+                fig.stale = False
                 continue
             png = _figure_png(fig, scale)
+            fig.stale = False       # drawn as it is now; a change makes it stale again
             if png is None:
                 continue
             data, md = png if isinstance(png, tuple) else (png, {})
@@ -866,4 +894,5 @@ def _flush_figures(pub, shown, scale=1):
             pub.publish(bundle, {'image/png': md} if md else {})
     finally:
         shown.clear()
-        helpers.Gcf.destroy_all()
+        if close:
+            helpers.Gcf.destroy_all()

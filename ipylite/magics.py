@@ -1479,6 +1479,11 @@ class HistoryMagics(Magics):
         text = '\n'.join(lines)
         if 'f' in opts:
             filename = os.path.expanduser(opts['f'])
+            if os.path.exists(filename):
+                answer = input('File %r exists. Overwrite? [y/N] ' % opts['f'])
+                if answer.strip().lower() not in ('y', 'yes'):
+                    print('Aborting.')
+                    return
             with open(filename, 'w', encoding='utf-8') as f:
                 f.write(text + '\n')
             print('Wrote %d entries to %s' % (len(rows), opts['f']))

@@ -19,6 +19,7 @@ import builtins
 import os
 import sys
 
+from .completer import MISSING, Scan, lookup
 from .display import DisplayFormatter, DisplayPublisher
 
 __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageError',
@@ -27,7 +28,7 @@ __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageEr
 CO_COROUTINE = 0x80                 # inspect.CO_COROUTINE
 CO_VARARGS, CO_VARKEYWORDS = 0x04, 0x08
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_MISSING = object()
+_MISSING = MISSING
 
 
 def get_ipython():
@@ -217,8 +218,9 @@ class Shell:
         self.loop = None                # event loop for top-level await, made on first use
         self.compile_flags = 0          # __future__ features carried from cell to cell
         self._store_history = True
+        self._cells_running = 0         # run_cell calls under way (nested ones inside)
         self._last_exc = None
-        self._root_modules = None
+        self._completer = None
         self._init_namespace(user_ns, user_module)
         self.automagic = True           # a bare `name args` runs magic `name`
         self.profile, self.profile_dir, self.config = 'default', None, None
@@ -337,17 +339,21 @@ class Shell:
 
         store_history numbers the cell (execution_count, In, Out, history);
         silent runs it with no displayed value, no history, no *_run_cell events.
+        A cell run from inside another (get_ipython().run_cell(...)) is not
+        numbered: the running cell holds its number.
         """
-        if silent:
+        if silent or self._cells_running:
             store_history = False
         info = ExecutionInfo(raw_cell, store_history, silent)
         result = ExecutionResult(info)
         self.events.trigger('pre_execute')
         if not silent:
             self.events.trigger('pre_run_cell', info)
+        self._cells_running += 1
         try:
             self._run_cell(raw_cell, result, store_history, silent)
         finally:
+            self._cells_running -= 1
             self.events.trigger('post_execute')
             if not silent:
                 self.events.trigger('post_run_cell', result)
@@ -536,7 +542,7 @@ class Shell:
             if body and not body.endswith('\n'):    # as IPython: the body ends its last line
                 body += '\n'
             return 'get_ipython().run_cell_magic(%r, %r, %r)\n' % (name, arg.rstrip(), body)
-        out, scan = [], _Scan()
+        out, scan = [], Scan()
         for line in lines:
             if scan.at_start():
                 new = _transform_line(line)
@@ -904,157 +910,19 @@ class Shell:
         self.user_ns['_exit_code'] = proc.returncode
         return SList(proc.stdout.decode(_encoding(), 'replace').splitlines())
 
-    # -- completion ----------------------------------------------------------
+    # -- completion (completer.py) -------------------------------------------
 
     def complete(self, code, cursor_pos=None):
         """Completions for the text before cursor_pos, as a complete_reply content."""
-        if cursor_pos is None:
-            cursor_pos = len(code)
-        text = code[:cursor_pos]
-        try:
-            start, matches = self._completions(text)
-        except Exception:
-            import logging
-            logging.getLogger(__name__).debug('completion failed', exc_info=True)
-            start, matches = cursor_pos, []
-        return {'matches': matches, 'cursor_start': start, 'cursor_end': cursor_pos,
-                'metadata': {}, 'status': 'ok'}
-
-    def _completions(self, text):
-        """(cursor_start, sorted matches) for the end of text."""
-        import re
-        end = len(text)
-        line = text[text.rfind('\n') + 1:]
-        stripped = line.lstrip()
-        m = re.fullmatch(r'(%%?)(\w*)', stripped)
-        if m:                                                   # %magic, %%magic
-            kinds = ('cell',) if m[1] == '%%' else ('line', 'cell')
-            names = {('%' if kind == 'line' else '%%') + name
-                     for kind in kinds for name in self.magics[kind] if name.startswith(m[2])}
-            return end - len(m[0]), sorted(names)
-        if stripped[:1] in ('!', '%'):                          # paths for commands
-            word = re.search(r'[^\s\'"]*$', line)[0]
-            return end - len(word), _path_matches(word)
-        scan = _Scan()
-        offset = 0
-        for physical in text.splitlines(True):
-            scan.feed(physical, offset)
-            offset += len(physical)
-        if text.endswith(('\n', '\r')):
-            scan.comment = False
-        if scan.comment:
-            return end, []
-        if scan.quote:                                          # inside a string
-            prefix = text[scan.qstart:]
-            if '\n' in prefix:
-                return end, []
-            before = text[:scan.qstart - len(scan.quote)]
-            m = re.search(r'([^\W\d][\w.]*)\s*\[\s*[rbuRBU]?$', before)
-            if m:
-                keys = self._keys(m[1])
-                if keys is not None:
-                    return scan.qstart, sorted({k for k in keys if isinstance(k, str)
-                                                and k.startswith(prefix)})
-            return scan.qstart, _path_matches(prefix)
-        m = re.match(r'\s*(?:import\s+(?:[\w.]+\s*(?:as\s+\w+\s*)?,\s*)*|from\s+)([\w.]*)$', line)
-        if m and not m[1].startswith('.'):
-            return end - len(m[1]), self._module_matches(m[1])
-        m = re.match(r'\s*from\s+([\w.]+)\s+import\s+(?:.*,\s*|\(\s*)?(\w*)$', line)
-        if m:
-            return end - len(m[2]), self._module_names(m[1], m[2])
-        m = re.search(r'([^\W\d][\w.]*)\[$', text)
-        if m:                                                   # d[  -> keys
-            keys = self._keys(m[1])
-            if keys:
-                return end, sorted({repr(k) for k in keys if isinstance(k, (str, bytes, int))})
-        m = re.search(r'(\.?)(\w*)$', text)
-        prefix = m[2]
-        if m[1]:                                                # obj.attr
-            chain = re.search(r'(?<![\w.)\]\'"])[^\W\d]\w*(?:\.[^\W\d]\w*)*$', text[:m.start()])
-            obj = self._lookup(chain[0]) if chain else _MISSING
-            if obj is _MISSING:
-                return end, []
-            try:
-                names = dir(obj)
-            except Exception:
-                names = []
-            # IPython's shape: 'obj.attr' matches, replacing the whole dotted name
-            return chain.start(), [chain[0] + '.' + n for n in _filter_names(names, prefix)]
-        if prefix[:1].isdigit():
-            return end, []
-        import keyword
-        names = [*self.user_ns, *builtins.__dict__, *keyword.kwlist]
-        if self.user_global_ns is not self.user_ns:
-            names.extend(self.user_global_ns)
-        return end - len(prefix), _filter_names(names, prefix)
+        if self._completer is None:
+            from .completer import Completer
+            self._completer = Completer(self)
+        return self._completer.complete(code, cursor_pos)
 
     def _lookup(self, dotted, descriptors=False):
-        """The object a plain dotted name refers to, without running properties or
-        other descriptors (descriptors=True returns the descriptor itself)."""
-        import inspect
-        import types
-        first, *rest = dotted.split('.')
-        for ns in (self.user_ns, self.user_global_ns, builtins.__dict__):
-            if first in ns:
-                obj = ns[first]
-                break
-        else:
-            return _MISSING
-        for i, name in enumerate(rest):
-            try:
-                attr = inspect.getattr_static(obj, name)
-            except AttributeError:
-                return _MISSING
-            if isinstance(attr, (staticmethod, classmethod, types.FunctionType,
-                                 types.BuiltinFunctionType, types.MethodDescriptorType,
-                                 types.WrapperDescriptorType, types.MemberDescriptorType,
-                                 types.ClassMethodDescriptorType,
-                                 type, types.ModuleType)):
-                try:
-                    obj = getattr(obj, name)
-                except Exception:
-                    return _MISSING
-            elif not hasattr(type(attr), '__get__'):
-                obj = attr
-            elif descriptors and i == len(rest) - 1:
-                obj = attr
-            else:
-                return _MISSING     # a property or other computed attribute
-        return obj
-
-    def _keys(self, dotted):
-        """The keys of the mapping `dotted` names (dicts, or anything with keys() and
-        __getitem__), or None."""
-        obj = self._lookup(dotted)
-        if obj is _MISSING or not (hasattr(obj, 'keys') and hasattr(obj, '__getitem__')):
-            return None
-        try:
-            return list(obj.keys())
-        except Exception:
-            return None
-
-    def _module_matches(self, dotted):
-        """Importable modules whose dotted names start with `dotted`."""
-        package, _, prefix = dotted.rpartition('.')
-        if package:
-            module = _import_quietly(package)
-            names = [] if module is None else _submodules(module) + [
-                name for name, value in vars(module).items() if type(value) is type(sys)]
-            return ['%s.%s' % (package, n) for n in _filter_names(names, prefix)]
-        if self._root_modules is None:
-            import pkgutil
-            names = set(sys.builtin_module_names)
-            names.update(info.name for info in pkgutil.iter_modules())
-            names.update(name for name in sys.modules if '.' not in name)
-            self._root_modules = sorted(names)
-        return _filter_names(self._root_modules, prefix)
-
-    def _module_names(self, module_name, prefix):
-        """Names a `from module import ...` can take."""
-        module = _import_quietly(module_name)
-        if module is None:
-            return []
-        return _filter_names(list(vars(module)) + _submodules(module), prefix)
+        """The object a plain dotted name in the user's namespace refers to, or
+        _MISSING; properties and other descriptors are not run."""
+        return lookup((self.user_ns, self.user_global_ns), dotted, descriptors)
 
     # -- introspection -------------------------------------------------------
 
@@ -1173,7 +1041,7 @@ class Shell:
             return {'status': 'invalid'}
         if not source.strip():
             return {'status': 'complete'}
-        scan, statement = _Scan(), ''
+        scan, statement = Scan(), ''
         for line in source.splitlines(True):
             if scan.at_start() and line.strip() and not line.lstrip().startswith('#'):
                 statement = line
@@ -1286,55 +1154,6 @@ def _assignable(text):
     except SyntaxError:
         return False
     return len(tree.body) == 1 and isinstance(tree.body[0], ast.Assign)
-
-
-class _Scan:
-    """Tracks, line by line, whether the next line starts a new statement or
-    continues a string, a bracket or a backslash continuation."""
-
-    def __init__(self):
-        self.quote = None       # the open string's quote (', ", ''' or """)
-        self.qstart = 0         # where that string's text starts (with feed's offset)
-        self.depth = 0          # open brackets
-        self.cont = False       # the last line ended with a backslash
-        self.comment = False    # the last line ended inside a comment
-
-    def at_start(self):
-        return self.quote is None and not self.depth and not self.cont
-
-    def feed(self, line, offset=0):
-        i, n, quote = 0, len(line), self.quote
-        self.cont = self.comment = False
-        while i < n:
-            ch = line[i]
-            if quote:
-                if ch == '\\':
-                    i += 2
-                elif line.startswith(quote, i):
-                    i += len(quote)
-                    quote = None
-                else:
-                    i += 1
-                continue
-            if ch == '#':
-                self.comment = True
-                break
-            if ch in '\'"':
-                quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else ch
-                i += len(quote)
-                self.qstart = offset + i
-                continue
-            if ch in '([{':
-                self.depth += 1
-            elif ch in ')]}':
-                self.depth = max(0, self.depth - 1)
-            elif ch == '\\' and not line[i + 1:].strip():
-                self.cont = True
-            i += 1
-        if quote and len(quote) == 1 and line.endswith(('\n', '\r')) \
-                and not line.rstrip('\r\n').endswith('\\'):
-            quote = None        # an unterminated one-line string ends with its line
-        self.quote = quote
 
 
 def _exception_chain(value, tb):
@@ -1477,56 +1296,6 @@ def _pump(proc, out, err):
     finally:
         if selector:
             selector.close()
-
-
-def _path_matches(prefix):
-    """Files and directories (with a trailing /) whose path starts with prefix."""
-    head, sep, base = prefix.rpartition('/')
-    directory = os.path.expanduser(head + sep) if sep else '.'
-    try:
-        entries = list(os.scandir(directory or '/'))
-    except OSError:
-        return []
-    matches = []
-    for entry in entries:
-        hidden = entry.name.startswith('.') and not base.startswith('.')
-        if entry.name.startswith(base) and not hidden:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            matches.append(head + sep + entry.name + ('/' if is_dir else ''))
-    return sorted(matches)
-
-
-def _filter_names(names, prefix):
-    """Sorted names starting with prefix; _private ones only when prefix starts with _."""
-    private = prefix.startswith('_')
-    return sorted({n for n in names if n.startswith(prefix) and (private or n[:1] != '_')})
-
-
-def _import_quietly(name):
-    module = sys.modules.get(name)
-    if module is not None:
-        return module
-    import importlib
-    try:
-        return importlib.import_module(name)
-    except BaseException as e:
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        return None
-
-
-def _submodules(module):
-    path = getattr(module, '__path__', None)
-    if not path:
-        return []
-    import pkgutil
-    try:
-        return [info.name for info in pkgutil.iter_modules(path)]
-    except Exception:
-        return []
 
 
 def _name_at(code, cursor):

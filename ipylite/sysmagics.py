@@ -558,8 +558,16 @@ class LoggingMagics(Magics):
         except OSError as e:
             raise UsageError('%%logstart: cannot open %s: %s' % (filename, e.strerror)) from None
         f.write('# IPython log file\n\n')
-        f.flush()
         shell = self.shell
+        if shell.history is not None:           # the session so far, then what follows
+            rows = shell.history.get_range(0, 1, shell.execution_count, raw='r' in opts)
+            earlier = [source for _, _, source in rows]
+        else:
+            earlier = shell.In[1:shell.execution_count]
+        for cell in earlier:
+            if cell.strip():
+                f.write(cell.rstrip('\n') + '\n')
+        f.flush()
 
         def log_cell(result):
             if state.log is None or not state.log['on']:
@@ -668,8 +676,12 @@ class RunMagics(Magics):
             if spec.submodule_search_locations:
                 spec = importlib.util.find_spec(module + '.__main__')
             filename = spec.origin
-        with open(filename, encoding='utf-8') as f:
-            source = f.read()
+        import tokenize
+        try:
+            with tokenize.open(filename) as f:      # its coding cookie, else UTF-8
+                source = f.read()
+        except (SyntaxError, UnicodeDecodeError) as e:
+            raise UsageError('%%run: cannot decode %s: %s' % (filename, e)) from None
         if filename.endswith('.ipy'):
             source = shell.transform_cell(source)
         path = os.path.abspath(filename)      # tracebacks name the file in full
