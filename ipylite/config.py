@@ -62,6 +62,21 @@ KEYS = {
 }
 
 
+# (section, key) -> (test, what the value must be): checked when the file is read
+CHECKS = {
+    ("Shell", "colors"): (lambda v: v in ("", "NoColor", "Linux", "LightBG", "Neutral"),
+                          "one of NoColor, Linux, LightBG, Neutral (or empty)"),
+    ("Shell", "xmode"): (lambda v: v in ("Plain", "Context", "Verbose", "Minimal"),
+                         "one of Plain, Context, Verbose, Minimal"),
+    ("Shell", "tb_before"): (lambda v: v >= 0, "0 or more"),
+    ("Shell", "tb_after"): (lambda v: v >= 0, "0 or more"),
+    ("History", "flush_interval"): (lambda v: v > 0, "more than 0"),
+    ("History", "flush_batch"): (lambda v: v >= 1, "at least 1"),
+    ("Timeit", "repeat"): (lambda v: v >= 1, "at least 1"),
+    ("Timeit", "min_time"): (lambda v: v > 0, "more than 0"),
+}
+
+
 def ipylite_dir():
     return os.environ.get("IPYLITE_DIR") or os.path.join(os.path.expanduser("~"), ".ipylite")
 
@@ -201,6 +216,9 @@ class Config:
         if not ok:
             raise ConfigError(f"{section}.{key} must be {type(default).__name__}, "
                               f"not {value!r}")
+        test, what = CHECKS.get((section, key), (None, ""))
+        if test is not None and not test(value):
+            raise ConfigError(f"{section}.{key} must be {what}, not {value!r}")
         self.values[section][key] = value
 
     def set_from_string(self, text):
@@ -304,16 +322,32 @@ def run_startup(shell, path, cfg=None):
     files += [os.path.expanduser(f) for f in cfg["Startup"]["exec_files"]]
     for name in files:
         try:
-            with open(name, encoding="utf-8") as f:
+            import tokenize
+            with tokenize.open(name) as f:      # its coding cookie, else UTF-8
                 source = f.read()
-        except OSError as e:
-            log.warning("cannot read startup file %s: %s", name, e.strerror)
+        except (OSError, SyntaxError, UnicodeDecodeError) as e:
+            log.warning("cannot read startup file %s: %s", name, getattr(e, "strerror", e))
             continue
         shell.user_ns["__file__"] = name
-        shell.run_cell(source, store_history=False)
+        if name.endswith(".ipy"):                # IPython syntax: a cell
+            shell.run_cell(source, store_history=False)
+        else:                                    # Python: tracebacks name the file
+            _run_startup_file(shell, name, source)
         shell.user_ns.pop("__file__", None)
     for line in cfg["Startup"]["exec_lines"]:
         shell.run_cell(line, store_history=False)
+
+
+def _run_startup_file(shell, path, source):
+    try:
+        exec(compile(source, path, "exec", dont_inherit=True), shell.user_global_ns,
+             shell.user_ns)
+    except SyntaxError:
+        shell.showsyntaxerror()
+    except SystemExit:
+        pass
+    except Exception:
+        shell.showtraceback()
 
 
 def profile_main(argv):

@@ -185,36 +185,59 @@ class Controller:
             return
         head, payload = parsed
         t = head["t"]
-        if t in ("apply", "execute"):
-            task = Task(client, packed, bufs, head)
-            self.tasks[task.id] = task
-            self.submit(task)
+        try:
+            if t in ("apply", "execute"):
+                task = Task(client, packed, bufs, head)
+                self.tasks[task.id] = task
+                self.submit(task)
+                return
+            self.clients[client] = time.monotonic()
+            self.clients.move_to_end(client)
+            while len(self.clients) > self.max_clients:
+                self.clients.popitem(last=False)
+            handler = getattr(self, "client_" + t, None)
+            if handler is None:
+                raise ValueError(f"unknown request type {t!r}")
+            reply = handler(head, client)
+        except Exception as e:      # a signed but malformed request costs one error reply
+            log.error("a client's %r request failed: %s: %s", t, type(e).__name__, e)
+            self._refuse(client, head, e)
             return
-        self.clients[client] = time.monotonic()
-        self.clients.move_to_end(client)
-        while len(self.clients) > self.max_clients:
-            self.clients.popitem(last=False)
-        handler = getattr(self, "client_" + t, None)
-        if handler is None:
-            log.warning("unknown request %r from a client", t)
-            return
-        reply = handler(head)
         if reply is not None:
             reply.setdefault("id", head.get("id"))
             self.wire.send(self.sockets["clients"], reply, ident=client)
 
-    def client_connect(self, head):
+    def _refuse(self, client, head, e):
+        err = {"ename": type(e).__name__, "traceback": "", "engine_id": None,
+               "evalue": f"the controller could not handle this {head.get('t')!r} "
+                         f"message: {type(e).__name__}: {e}"}
+        msg_id = head.get("id")
+        if head.get("t") in ("apply", "execute"):
+            if isinstance(msg_id, str):
+                self.tasks.pop(msg_id, None)
+            reply = {"t": "result", "id": msg_id, "eid": None, "md": {}, "err": err}
+        else:
+            reply = {"t": "error", "id": msg_id, "err": err}
+        try:
+            self.wire.send(self.sockets["clients"], reply, ident=client)
+        except Exception as e2:     # e.g. an id that cannot be pickled
+            log.error("could not answer a bad request: %s", e2)
+
+    def client_connect(self, head, client):
         return {"t": "connected", "engines": self._engine_table(), "hwm": self.hwm}
 
-    def client_disconnect(self, head):
-        self.clients.pop(head.get("client_ident"), None)
+    def client_ping(self, head, client):
+        return {"t": "pong"}
 
-    def client_queue_status(self, head):
+    def client_disconnect(self, head, client):
+        self.clients.pop(client, None)
+
+    def client_queue_status(self, head, client):
         return {"t": "queue_status", "unassigned": len(self.queue) + sum(
             len(v) for v in self.waiting.values()),
             "engines": {e.id: len(e.tasks) for e in self.engines.values()}}
 
-    def client_abort(self, head):
+    def client_abort(self, head, client):
         ids = set(head["ids"])
         for task in [t for t in self.queue if t.id in ids]:
             self.queue.remove(task)
@@ -235,7 +258,7 @@ class Controller:
                 self.wire.send(self.sockets["engines"], {"t": "abort", "ids": mids}, ident=e.ident)
         return {"t": "aborted"}
 
-    def client_signal(self, head):
+    def client_signal(self, head, client):
         """Send a signal (SIGINT: interrupt the running task) to engines on this host."""
         sig, targets = int(head.get("sig", signal.SIGINT)), head.get("targets")
         sent, elsewhere = [], []
@@ -252,7 +275,7 @@ class Controller:
                 log.warning("could not signal engine %s (pid %s): %s", e.id, e.pid, err)
         return {"t": "signal_reply", "sent": sent, "elsewhere": elsewhere}
 
-    def client_shutdown(self, head):
+    def client_shutdown(self, head, client):
         targets = head.get("targets")
         for e in list(self.engines.values()):
             if targets is None or e.id in targets:
@@ -271,30 +294,70 @@ class Controller:
 
     # -------------------------------------------------------------- scheduling
     def submit(self, task):
-        for dep in task.after + task.follow:
-            if dep in self.tasks:
-                self.waiting.setdefault(dep, []).append(task)
-                return
-        for dep in task.after + task.follow:
-            outcome = self.done.get(dep)
-            if outcome is not None and not outcome[1] and not self.done_ok_allowed(task):
-                self.fail(task, "ImpossibleDependency",
-                          f"dependency {dep} failed, so this task cannot run")
-                return
-        if task.follow:
-            engines = {self.done[d][0] for d in task.follow if d in self.done}
-            if len(engines) > 1:
+        """Queue a task whose dependencies are met; park it on a pending one; fail it
+        when they cannot be met. ``after`` and ``follow`` are lists of specs
+        {ids, all, success, failure}; ``follow`` also pins it to their engine."""
+        targets = None
+        for kind, deps in (("after", task.after), ("follow", task.follow)):
+            for spec in deps:
+                state, value = self.dep_state(spec)
+                if state == "wait":
+                    self.waiting.setdefault(value, []).append(task)
+                    return
+                if state == "impossible":
+                    self.fail(task, "ImpossibleDependency", f"{kind} dependency {value} "
+                              f"ended in a way that does not allow this task to run")
+                    return
+                if kind == "follow" and value:
+                    if spec.get("all", True) and len(value) > 1:
+                        self.fail(task, "ImpossibleDependency", "follow dependencies ran "
+                                  f"on different engines {sorted(value)}")
+                        return
+                    targets = set(value) if targets is None else targets & value
+        if targets is not None:
+            if not targets:
                 self.fail(task, "ImpossibleDependency",
                           "follow dependencies ran on different engines")
                 return
-            if engines:
-                task.targets = list(engines)
+            task.targets = sorted(targets) if task.targets is None else [
+                t for t in task.targets if t in targets]
         self.queue.append(task)
         self.dirty = True
 
-    @staticmethod
-    def done_ok_allowed(task):
-        return task.head.get("failure_ok", False)
+    def dep_state(self, spec):
+        """("met", engines of the met ids), ("wait", a pending id) or ("impossible",
+        the id that rules the task out). Ids this controller forgot count as met."""
+        if isinstance(spec, str):
+            spec = {"ids": [spec]}
+        want_ok, want_err = spec.get("success", True), spec.get("failure", False)
+        every = spec.get("all", True)
+        pending = bad = None
+        met, engines = 0, set()
+        for i in spec.get("ids", ()):
+            if i in self.tasks:
+                pending = i
+                continue
+            outcome = self.done.get(i)
+            if outcome is None:
+                met += 1
+                continue
+            eid, ok = outcome
+            if (ok and want_ok) or (not ok and want_err):
+                met += 1
+                engines.add(eid)
+            else:
+                bad = i
+        if every:
+            if bad is not None:
+                return "impossible", bad
+            if pending is not None:
+                return "wait", pending
+            return "met", engines
+        if met or not spec.get("ids"):
+            return "met", engines
+        if pending is not None:
+            return "wait", pending
+        return "impossible", bad
 
     def schedule(self):
         queue = self.queue
@@ -328,6 +391,10 @@ class Controller:
                     if n == 0:
                         break
             if best is None and task.exclude and all(e.id in task.exclude for e in cands):
+                if task.head.get("unmet"):
+                    self.fail(task, "ImpossibleDependency", "no engine meets the task's "
+                              f"dependencies: {task.head['unmet']}")
+                    continue
                 for e in cands:         # every engine was excluded: let one try again
                     if len(e.tasks) < e.limit:
                         best = e
@@ -402,7 +469,13 @@ class Controller:
         parsed = self._parse(packed, "an engine")
         if parsed is None:
             return
-        head, payload = parsed
+        try:
+            self.engine_message(ident, packed, bufs, parsed[0])
+        except Exception as e:      # a malformed message costs itself, never the loop
+            log.error("an engine's %r message failed: %s: %s", parsed[0].get("t"),
+                      type(e).__name__, e)
+
+    def engine_message(self, ident, packed, bufs, head):
         if head["t"] == "result":
             e = self.by_ident.get(ident)
             task = e.tasks.pop(head["id"], None) if e is not None else None
@@ -413,7 +486,12 @@ class Controller:
                 e.avg = 0.8 * e.avg + 0.2 * (md["completed"] - md["started"])
                 e.limit = self.hwm if e.avg < self.short_task else 2
             err = head.get("err")
-            if err is not None and task.retries > 0 and err["ename"] not in (
+            if err is not None and err["ename"] == "UnmetDependency" and not task.head.get(
+                    "direct"):          # try the other engines
+                task.exclude.add(e.id)
+                task.head["unmet"] = err.get("evalue", "")
+                self.resubmit(task)
+            elif err is not None and task.retries > 0 and err["ename"] not in (
                     "TaskAborted", "TaskTimeout"):
                 task.retries -= 1
                 task.exclude.add(e.id)
@@ -426,10 +504,10 @@ class Controller:
                     self.outbox.setdefault(task.client, []).append(packed)
                 self.finished(task.id, e.id, err is None)
             self.dirty = True
-        elif head["t"] == "stream":
+        elif head["t"] in ("stream", "data"):
             task = self.tasks.get(head["id"])
             if task is not None:
-                self.wire.send_packed(self.sockets["clients"], packed, (), task.client)
+                self.wire.send_packed(self.sockets["clients"], packed, bufs, task.client)
         elif head["t"] == "register":
             self.register(ident, head)
         else:

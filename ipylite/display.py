@@ -21,6 +21,9 @@ import sys
 __all__ = ['display', 'update_display', 'clear_output', 'publish_display_data',
            'DisplayHandle', 'DisplayObject', 'HTML', 'Markdown', 'Latex', 'Math',
            'Image', 'SVG', 'JSON', 'Javascript', 'Pretty', 'Code', 'FileLink',
+           'IFrame', 'YouTubeVideo', 'display_pretty', 'display_html', 'display_markdown',
+           'display_svg', 'display_png', 'display_jpeg', 'display_latex', 'display_json',
+           'display_javascript', 'display_pdf',
            'DisplayFormatter', 'DisplayPublisher', 'enable_matplotlib_inline']
 
 # Mimetypes whose data travel base64 encoded.
@@ -100,6 +103,27 @@ def display(*objs, include=None, exclude=None, metadata=None, transient=None,
         pub.publish(data, md, transient=transient, update=update)
     if display_id and not update:
         return DisplayHandle(display_id)
+
+
+def _display_mime(mime):
+    def show(*objs, raw=False, metadata=None):
+        if raw:
+            for obj in objs:
+                publish_display_data({mime: obj}, metadata)
+        else:
+            display(*objs, include=[mime], metadata=metadata)
+    return show
+
+
+display_pretty, display_html, display_markdown, display_svg, display_png, display_jpeg, \
+    display_latex, display_json, display_javascript, display_pdf = (
+        _display_mime(m) for m in (
+            'text/plain', 'text/html', 'text/markdown', 'image/svg+xml', 'image/png',
+            'image/jpeg', 'text/latex', 'application/json', 'application/javascript',
+            'application/pdf'))
+for _f, _m in ((display_png, 'image/png'), (display_html, 'text/html')):
+    _f.__doc__ = 'display_%s(*objs, raw=False): show only the objects\' %s form.' % (
+        _m.split('/')[1], _m)
 
 
 def update_display(obj, *, display_id, **kwargs):
@@ -278,6 +302,33 @@ class FileLink:
         return "<a href='%s' target='_blank'>%s</a><br>" % (href, html.escape(self.path))
 
 
+class IFrame:
+    """An <iframe> of src: IFrame('https://example.org', width=400, height=300)."""
+    _iframe = ('\n        <iframe\n            width="{width}"\n            height="{height}"\n'
+               '            src="{src}{params}"\n            frameborder="0"\n'
+               '            allowfullscreen\n            {extras}\n        ></iframe>\n        ')
+
+    def __init__(self, src, width, height, extras=None, **kwargs):
+        self.src, self.width, self.height = src, width, height
+        self.extras, self.params = extras or [], kwargs
+
+    def _repr_html_(self):
+        from urllib.parse import urlencode
+        params = '?' + urlencode(self.params) if self.params else ''
+        return self._iframe.format(src=self.src, width=self.width, height=self.height,
+                                   params=params, extras=' '.join(self.extras))
+
+
+class YouTubeVideo(IFrame):
+    """A YouTube video by its id, in an iframe."""
+
+    def __init__(self, id, width=400, height=300, allow_autoplay=False, **kwargs):
+        self.id = id
+        extras = ['allow="autoplay"'] if allow_autoplay else []
+        super().__init__('https://www.youtube.com/embed/{0}'.format(id), width, height,
+                         extras, **kwargs)
+
+
 _IMAGE_MAGIC = ((b'\x89PNG\r\n\x1a\n', 'png'), (b'\xff\xd8', 'jpeg'),
                 (b'GIF87a', 'gif'), (b'GIF89a', 'gif'))
 _IMAGE_FORMATS = {'png': 'image/png', 'jpeg': 'image/jpeg', 'jpg': 'image/jpeg',
@@ -405,6 +456,7 @@ class DisplayFormatter:
         self.printers = {}      # mime -> {type: func}
         self.deferred = {}      # mime -> {(module, name): func}
         self.float_format = None
+        self.formatters = _Formatters(self)
 
     @property
     def float_precision(self):
@@ -482,7 +534,7 @@ class DisplayFormatter:
                         md[mime] = meta
                 if result is not None:
                     data[mime] = self._encode(mime, result)
-        if 'text/plain' not in data:
+        if 'text/plain' not in data and wanted('text/plain'):
             data['text/plain'] = self.plain(obj)
         return data, md
 
@@ -504,9 +556,13 @@ class DisplayFormatter:
             return value.decode('utf-8', 'replace')
         return value
 
-    def plain(self, obj):
-        """The text/plain form: registered printer, float precision, _repr_pretty_,
-        pprint for long builtin containers, else repr()."""
+    max_seq_length = 1000   # items shown of a list, tuple, set or dict; then '...'
+
+    def plain(self, obj, column=0, _seen=()):
+        """The text/plain form: registered printer, float precision, _repr_pretty_;
+        builtin containers as IPython's pretty printer lays them out (one item a line
+        when they do not fit max_width, at most max_seq_length items, the items in
+        their own text/plain form); else repr()."""
         func = self.lookup(obj, 'text/plain')
         if func is not None:
             return str(func(obj))
@@ -515,13 +571,160 @@ class DisplayFormatter:
         pretty = _method(obj, '_repr_pretty_')
         if pretty is not None:
             printer = _PrettyPrinter(self)
-            pretty(printer, False)
+            pretty(printer, id(obj) in _seen)
             return ''.join(printer.parts)
-        text = repr(obj)
-        if len(text) > self.max_width and isinstance(obj, (list, tuple, dict, set, frozenset)):
-            import pprint
-            text = pprint.pformat(obj, width=self.max_width, sort_dicts=False)
-        return text
+        if _default_repr(obj):
+            return _object_text(obj)
+        kind = type(obj)
+        if kind in _BRACKETS and kind.__repr__ is getattr(_base(kind), '__repr__', None):
+            return self._container(obj, _base(kind), column, _seen)
+        return repr(obj)
+
+    def _container(self, obj, base, column, seen):
+        open_, close = _BRACKETS[type(obj)]
+        if id(obj) in seen:                                     # a cycle
+            return open_ + '...' + close
+        seen = (*seen, id(obj))
+        if not obj:
+            return {set: 'set()', frozenset: 'frozenset()'}.get(base, open_ + close)
+        import itertools
+        items = obj.items() if base is dict else obj
+        if base in (set, frozenset) and len(obj) <= self.max_seq_length:
+            try:
+                items = sorted(obj)
+            except TypeError:
+                pass
+        parts, inner = [], column + len(open_)
+        for item in itertools.islice(items, self.max_seq_length):
+            if base is dict:
+                key = self.plain(item[0], inner, seen)
+                parts.append(key + ': ' + self.plain(item[1], inner + len(key) + 2, seen))
+            else:
+                parts.append(self.plain(item, inner, seen))
+        if len(obj) > self.max_seq_length:
+            parts.append('...')
+        tail = ',' if base is tuple and len(obj) == 1 else ''
+        flat = open_ + ', '.join(parts) + tail + close
+        if '\n' not in flat and column + len(flat) <= self.max_width:
+            return flat
+        return open_ + (',\n' + ' ' * inner).join(parts) + tail + close
+
+
+_BRACKETS = {list: ('[', ']'), tuple: ('(', ')'), dict: ('{', '}'), set: ('{', '}'),
+             frozenset: ('frozenset({', '})')}
+
+
+def _base(kind):
+    return next((b for b in kind.__mro__ if b in _BRACKETS), None)
+
+
+def _default_repr(obj):
+    """Whether obj's repr is object.__repr__ (not a class)."""
+    return not isinstance(obj, type) and type(obj).__repr__ is object.__repr__
+
+
+def _object_text(obj):
+    """IPython's text for an object without a repr: <module.Class at 0x...>."""
+    cls = type(obj)
+    name = cls.__qualname__ if cls.__module__ == 'builtins' else \
+        '%s.%s' % (cls.__module__, cls.__qualname__)
+    return '<%s at 0x%x>' % (name, id(obj))
+
+
+class _MimeFormatter:
+    """One mimetype's printers, shaped as IPython's ``display_formatter.formatters[mime]``:
+    for_type(typ or 'module.Name', func), for_type_by_name, lookup, pop, type_printers,
+    deferred_printers. They share the DisplayFormatter's own tables."""
+
+    def __init__(self, owner, mime):
+        self.owner, self.mime, self.enabled = owner, mime, True
+
+    @property
+    def type_printers(self):
+        return self.owner.printers.setdefault(self.mime, {})
+
+    @property
+    def deferred_printers(self):
+        return self.owner.deferred.setdefault(self.mime, {})
+
+    def _wrap(self, func):
+        return func
+
+    def for_type(self, typ, func=None):
+        if isinstance(typ, str):
+            module, name = typ.rsplit('.', 1)
+            return self.for_type_by_name(module, name, func)
+        return self.owner.for_type(typ, func and self._wrap(func), self.mime)
+
+    def for_type_by_name(self, type_module, type_name, func=None):
+        return self.owner.for_type_by_name(type_module, type_name, func and self._wrap(func),
+                                           self.mime)
+
+    def lookup(self, obj):
+        func = self.owner.lookup(obj, self.mime)
+        if func is None:
+            raise KeyError('No registered printer for %r' % type(obj))
+        return func
+
+    def pop(self, typ, *default):
+        return self.type_printers.pop(typ, *default)
+
+    def __contains__(self, typ):
+        return typ in self.type_printers
+
+    def __call__(self, obj):
+        data, _ = self.owner.format(obj, include={self.mime})
+        return data.get(self.mime)
+
+
+class _PrettyCall:
+    """A text/plain printer in IPython's form f(obj, p, cycle), called as f(obj)."""
+
+    def __init__(self, func, owner):
+        self.func, self.owner = func, owner
+
+    def __call__(self, obj):
+        printer = _PrettyPrinter(self.owner)
+        self.func(obj, printer, False)
+        return ''.join(printer.parts)
+
+
+class _PlainTextFormatter(_MimeFormatter):
+    """formatters['text/plain']: printers take (obj, p, cycle) as IPython's do."""
+
+    def _wrap(self, func):
+        return _PrettyCall(func, self.owner)
+
+    @property
+    def float_precision(self):
+        return self.owner.float_precision
+
+    @float_precision.setter
+    def float_precision(self, value):
+        self.owner.float_precision = value
+
+
+# IPython's names for its formatters, in its order.
+_FORMATTER_NAMES = (
+    ('text/plain', 'PlainTextFormatter'), ('text/html', 'HTMLFormatter'),
+    ('text/markdown', 'MarkdownFormatter'), ('image/svg+xml', 'SVGFormatter'),
+    ('image/png', 'PNGFormatter'), ('application/pdf', 'PDFFormatter'),
+    ('image/jpeg', 'JPEGFormatter'), ('text/latex', 'LatexFormatter'),
+    ('application/json', 'JSONFormatter'), ('application/javascript', 'JavascriptFormatter'))
+
+
+class _Formatters(dict):
+    """mime -> formatter for every mimetype the DisplayFormatter knows."""
+
+    def __init__(self, owner):
+        super().__init__()
+        for mime, name in _FORMATTER_NAMES:
+            base = _PlainTextFormatter if mime == 'text/plain' else _MimeFormatter
+            self[mime] = type(name, (base,), {'__module__': __name__})(owner, mime)
+
+    def __missing__(self, mime):
+        self[mime] = _MimeFormatter(self['text/plain'].owner, mime)
+        return self[mime]
 
 
 class _PrettyPrinter:
@@ -602,9 +805,11 @@ def route_ipython_display():
 
 # ---------------------------------------------------------- matplotlib inline
 
-def enable_matplotlib_inline(shell):
+def enable_matplotlib_inline(shell, close_figures=True):
     """Show matplotlib figures as PNGs in the output: those left open at the end of
-    each execution, and a Figure that is the value of the last expression."""
+    each execution, and a Figure that is the value of the last expression.
+    close_figures=False (the terminal's way) keeps figures open from cell to cell and
+    shows one again after a cell changed it."""
     from .shell import UsageError
     try:
         import matplotlib
@@ -620,7 +825,8 @@ def enable_matplotlib_inline(shell):
         return _figure_png(fig, getattr(shell, 'figure_scale', 1))
 
     def flush_figures():
-        _flush_figures(shell.display_pub, shown, getattr(shell, 'figure_scale', 1))
+        _flush_figures(shell.display_pub, shown, getattr(shell, 'figure_scale', 1),
+                       close_figures)
 
     shell.display_formatter.for_type_by_name('matplotlib.figure', 'Figure', figure_png,
                                               mime='image/png')
@@ -653,17 +859,33 @@ def _figure_png(fig, scale=1):
     return data, {'width': round(width * scale), 'height': round(height * scale)}
 
 
-def _flush_figures(pub, shown, scale=1):
-    """Publish every open figure not shown yet this cell, then close them all."""
+def disable_matplotlib_inline(shell):
+    """Undo enable_matplotlib_inline (another backend was chosen)."""
+    hook = getattr(shell, '_mpl_inline_hook', None)
+    if hook is not None:
+        shell.events.unregister('post_execute', hook)
+        shell._mpl_inline_hook = None
+    fmt = shell.display_formatter
+    fmt.deferred.get('image/png', {}).pop(('matplotlib.figure', 'Figure'), None)
+    for cls in [c for c in fmt.printers.get('image/png', {})
+                if (c.__module__, c.__qualname__) == ('matplotlib.figure', 'Figure')]:
+        del fmt.printers['image/png'][cls]
+
+
+def _flush_figures(pub, shown, scale=1, close=True):
+    """Publish every open figure not shown yet this cell, then close them all
+    (close=False: keep them, and publish only those changed since last shown)."""
     helpers = sys.modules.get('matplotlib._pylab_helpers')
     if helpers is None:
         return
     try:
         for manager in helpers.Gcf.get_all_fig_managers():
             fig = manager.canvas.figure
-            if id(fig) in shown:
+            if id(fig) in shown or not (close or fig.stale):
+                fig.stale = False
                 continue
             png = _figure_png(fig, scale)
+            fig.stale = False       # drawn as it is now; a change makes it stale again
             if png is None:
                 continue
             data, md = png if isinstance(png, tuple) else (png, {})
@@ -672,4 +894,5 @@ def _flush_figures(pub, shown, scale=1):
             pub.publish(bundle, {'image/png': md} if md else {})
     finally:
         shown.clear()
-        helpers.Gcf.destroy_all()
+        if close:
+            helpers.Gcf.destroy_all()

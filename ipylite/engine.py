@@ -61,12 +61,32 @@ def _pull(keys):
     return out[0] if single else out
 
 
+def clear_namespace():
+    """Empty the user namespace but for the interpreter's names and engine_id."""
+    ns = _shell().user_ns
+    for k in [k for k in ns if not k.startswith("_") and k not in (
+            "engine_id", "In", "Out", "exit", "quit", "get_ipython", "comm", "mpi_rank",
+            "mpi_size")]:
+        del ns[k]
+
+
 def _map(f, *seqs):
     return list(map(f, *seqs))
 
 
 _fcache = {}
 _RUNNING = False
+_ENGINE = None          # the engine serve() runs in this process
+
+
+def publish_data(data):
+    """From a task running on an engine: send ``data`` (a dict) to the client now; the
+    client's ``ar.data`` is the merge of everything the task published so far."""
+    if _ENGINE is None or _ENGINE.current is None:
+        raise RuntimeError("publish_data() works only in a task running on an engine")
+    if not isinstance(data, dict):
+        raise TypeError(f"publish_data() takes a dict, not {type(data).__name__}")
+    _ENGINE.publish(data)
 
 
 def _run_chunk(f, chunk):
@@ -207,6 +227,7 @@ class Engine:
         self.send_lock = threading.RLock()  # a running task's socket, see Capture
         self.in_task = False                # SIGINT interrupts tasks only
         self.captures = ()
+        self.current = None                 # (socket, ident, msg id) of the running task
         self.shell = Shell(display_pub=self.pub)
         set_namespace(self.shell.user_ns)
 
@@ -250,6 +271,10 @@ class Engine:
         addr = f"inproc://ipylite-hb-{ident}"
         self.beats.bind(addr)
         cap.connect(addr)
+        # a SUB hands its subscription to the PUB only when it processes its commands
+        # (any call on it): until then every ping copied is dropped, so an engine whose
+        # first task ran longer than hb_timeout found none and exited. Attach it now.
+        self.beats.get(zmq.EVENTS)
         self.last_beat = time.monotonic()
         self.hb_timeout = float(self.info.get("hb_timeout") or 10)
         threading.Thread(target=self._echo, args=(hb, cap), daemon=True,
@@ -320,10 +345,18 @@ class Engine:
             self._drain(self.ctl, False)
             self._drain(self.direct, True)
             while self.queue and not self.exiting:
-                self._run_task(*self.queue.popleft())
+                task = self.queue.popleft()
+                try:
+                    self._run_task(*task)
+                except Exception as e:  # a malformed head: one error result, no exit
+                    log.error("engine %s: bad task: %s: %s", self.id, type(e).__name__, e)
+                    self._reply_error(task[0], task[1], task[2], e)
                 if self.queue:
                     self._drain(self.ctl, False)
                     self._drain(self.direct, True)
+                # time spent busy is not silence: the watchdog counts idle time only
+                # (the capture keeps just the first pings of a long task)
+                self.last_beat = last_check = time.monotonic()
 
     def _controller_alive(self):
         pid, host = self.controller
@@ -352,14 +385,40 @@ class Engine:
             log.warning("engine %s dropped a bad message: %s", self.id, e)
             return
         t = head["t"]
+        try:
+            if t in ("apply", "execute"):
+                if not isinstance(head.get("id"), str):
+                    raise ValueError("a task needs a message id (a str)")
+                self.queue.append((sock, ident, head, payload, bufs))
+            elif t == "abort":
+                self.aborted.update(head["ids"])
+            elif t == "shutdown":
+                self.exiting = True
+            else:
+                raise ValueError(f"unknown message type {t!r}")
+        except Exception as e:      # a malformed message costs one error reply
+            log.error("engine %s: bad %r message: %s: %s", self.id, t, type(e).__name__, e)
+            self._reply_error(sock, ident, head, e)
+
+    def _reply_error(self, sock, ident, head, e):
+        t = head.get("t")
+        err = {"ename": type(e).__name__, "traceback": "", "engine_id": self.id,
+               "evalue": f"engine {self.id} could not handle this {t!r} message: "
+                         f"{type(e).__name__}: {e}"}
+        reply = {"t": "error", "id": head.get("id"), "eid": self.id, "err": err}
         if t in ("apply", "execute"):
-            self.queue.append((sock, ident, head, payload, bufs))
-        elif t == "abort":
-            self.aborted.update(head["ids"])
-        elif t == "shutdown":
-            self.exiting = True
-        else:
-            log.warning("engine %s: unknown message type %r", self.id, t)
+            reply.update(t="result", md={"engine_id": self.id})
+        try:
+            self.wire.send(sock, reply, ident=ident)
+        except Exception as e2:
+            log.error("engine %s could not answer a bad message: %s", self.id, e2)
+
+    def publish(self, data):
+        sock, ident, msg_id = self.current
+        payload, bufs = dumps(data)
+        with self.send_lock:
+            self.wire.send(sock, {"t": "data", "id": msg_id, "eid": self.id}, payload, bufs,
+                           ident=ident)
 
     def _run_task(self, sock, ident, head, payload, bufs):
         msg_id = head["id"]
@@ -391,6 +450,7 @@ class Engine:
             pub.result = None
             try:
                 self.in_task = True
+                self.current = (sock, ident, msg_id)
                 if head["t"] == "apply":
                     f, args, kwargs = loads(payload, bufs)
                     value = f(*args, **kwargs)
@@ -411,6 +471,7 @@ class Engine:
                 error = _error(*sys.exc_info())
             finally:
                 self.in_task = False
+                self.current = None
                 sys.stdout, sys.stderr = saved
                 with self.send_lock:
                     self.captures = ()
@@ -498,7 +559,7 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
     if isinstance(info, (str, os.PathLike)):
         with open(info) as f:
             info = json.load(f)
-    global _RUNNING
+    global _RUNNING, _ENGINE
     _RUNNING = True
     ns = dict(namespace or {})
     if mpi:
@@ -510,9 +571,13 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
         ns.update(comm=comm, mpi_rank=comm.Get_rank(), mpi_size=comm.Get_size())
         if engine_id is None:
             engine_id = ns["mpi_rank"]
-    engine = Engine(info, engine_id)
+    engine = _ENGINE = Engine(info, engine_id)
     engine.shell.user_ns.update(ns)
     engine.connect()
+    # the namespace is __main__'s, as in a kernel: what pickles functions by their
+    # module's globals (dill, cloudpickle) finds the engine's names there
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = engine.shell.user_module
     import signal
     try:
         previous = signal.signal(signal.SIGINT, engine._on_sigint)
@@ -525,8 +590,11 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+        if main is not None:
+            sys.modules["__main__"] = main
         engine.ctx.destroy(linger=500)
         _RUNNING = False
+        _ENGINE = None
     return engine.shell.user_ns
 
 

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 
-from .launchers import LAUNCHERS, load_config, planned
+from .launchers import LAUNCHERS, PACKAGE, load_config, planned
 from .parallel import Client, _file_name, _security
 from .protocol import Session
 
@@ -200,7 +200,7 @@ def _daemonize(a):
     log_dir = os.path.join(os.path.dirname(sec), "log")
     os.makedirs(log_dir, exist_ok=True)
     log_path = os.path.join(log_dir, f"controller-{a.cluster_id or 'default'}.log")
-    argv = [sys.executable, "-m", "ipylite.parallel", "start", "-n", str(a.n), "--profile",
+    argv = [sys.executable, "-m", f"{PACKAGE}.parallel", "start", "-n", str(a.n), "--profile",
             a.profile, "--cluster-id", a.cluster_id, "--ip", a.ip, "--engines", a.engines,
             "--launcher-options", json.dumps(a.options), "--hb-timeout", str(a.hb_timeout),
             "--quiet"] + (["--location", a.location] if a.location else [])
@@ -223,11 +223,23 @@ def _daemonize(a):
 
         def running():
             return proc.poll() is None
+
+    def give_up():
+        """Stop what was started: the controller (which cancels its engines' job)."""
+        if a.controller == "slurm":
+            job.stop(0)
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     deadline = time.monotonic() + a.timeout
     while not os.path.exists(client_file):
         if not running() or time.monotonic() > deadline:
-            if a.controller == "slurm":
-                job.stop(0)
+            give_up()
             print(f"ipylite.parallel: the cluster did not start; see {log_path}",
                   file=sys.stderr)
             return 1
@@ -236,7 +248,10 @@ def _daemonize(a):
     try:
         rc.wait_for_engines(a.n, timeout=max(1, deadline - time.monotonic()))
     except TimeoutError as e:
-        print(f"ipylite.parallel: {e}; see {log_path}", file=sys.stderr)
+        rc.close()
+        give_up()
+        print(f"ipylite.parallel: {e}; gave up and stopped the controller and its "
+              f"engines' job; see {log_path}", file=sys.stderr)
         return 1
     finally:
         rc.close()
@@ -309,7 +324,7 @@ def cmd_engines(a):
     try:
         before = len(rc.ids)
         for _ in range(a.n):
-            subprocess.Popen([sys.executable, "-m", "ipylite.engine", "-f", c["engine_file"]],
+            subprocess.Popen([sys.executable, "-m", f"{PACKAGE}.engine", "-f", c["engine_file"]],
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
         rc.wait_for_engines(before + a.n, timeout=a.timeout)

@@ -13,7 +13,6 @@ the message type (``execute_request``) and leave the work to ``Shell``.
 
 import builtins
 import collections
-import datetime
 import io
 import logging
 import os
@@ -483,8 +482,8 @@ class Kernel:
     instance = None
     implementation = "ipylite"
     kernel_info = staticmethod(kernel_info)
-    stop_on_error_timeout = 1.0
-    _abort_until = 0.0
+    _backlog = ()     # shell requests read off the socket when a cell failed: handled next
+    _aborting = frozenset()     # ids of the execute_requests among them (answered "aborted")
 
     def __init__(self, info, shell=None, user_ns=None, profile="default", overrides=()):
         Kernel.instance = self
@@ -672,6 +671,9 @@ class Kernel:
         zmq = _zmq()
         sock = self.sockets["shell"]
         while not self._exiting:
+            if self._backlog:
+                self.dispatch("shell", SHELL_HANDLERS, *self._backlog.pop(0))
+                continue
             try:
                 idents, msg = self.session.recv(sock, zmq.NOBLOCK)
             except ProtocolError as e:
@@ -684,28 +686,36 @@ class Kernel:
     def _bad_message(self, channel, allowed, error):
         """A message we could not read: answered with an error when it was signed and
         its header says what it asks (else there is no one to answer)."""
+        msg = self._unreadable(channel, error)
+        if msg is not None:
+            self.dispatch(channel, allowed, error.idents, msg)
+
+    @staticmethod
+    def _unreadable(channel, error):
+        """The request a ProtocolError came from, as far as it can be told (its header,
+        and what was wrong as ``unreadable``), or None after a warning."""
         if error.header is None:
             log.warning("dropped a bad message on %s: %s", channel, error)
-            return
+            return None
         header = error.header
-        msg = {"header": header, "msg_id": header.get("msg_id"), "msg_type": header["msg_type"],
-               "parent_header": {}, "metadata": {}, "content": None, "buffers": []}
-        self.dispatch(channel, allowed, error.idents, msg, problem=str(error))
+        return {"header": header, "msg_id": header.get("msg_id"), "msg_type": header["msg_type"],
+                "parent_header": {}, "metadata": {}, "content": None, "buffers": [],
+                "unreadable": str(error)}
 
-    def dispatch(self, channel, allowed, idents, msg, problem=None):
+    def dispatch(self, channel, allowed, idents, msg):
         msg_type = msg["msg_type"]
         if msg_type not in allowed:
             log.warning("unknown message type %r on %s; ignored", msg_type,
                         channel)
             return
-        problem = problem or request_problem(msg)
+        problem = msg.get("unreadable") or request_problem(msg)
         if problem:
             handler = lambda channel, idents, msg: self._refuse(channel, idents, msg, problem)
         elif msg_type in ("comm_open", "comm_msg", "comm_close"):
             comm_handler = getattr(self.comm_manager, msg_type)
             handler = lambda channel, idents, msg: comm_handler(msg)
-        elif (msg_type == "execute_request" and time.monotonic() < self._abort_until
-              and self._sent_before_failure(msg)):
+        elif msg_type == "execute_request" and msg["header"].get("msg_id") in self._aborting:
+            self._aborting = self._aborting - {msg["header"]["msg_id"]}
             handler = self._abort
         else:
             handler = getattr(self, msg_type)
@@ -771,6 +781,10 @@ class Kernel:
             self.flush_streams()
             if self.iopub.outputs != outputs:
                 self.iopub.sync()
+        # Stop on error: the requests already queued when the cell ended (sent before the
+        # client could see the failure) are answered "aborted"; any later one runs.
+        queued = self._take_queued() if not result.success and c.get("stop_on_error", True) \
+            else []
         count = shell.execution_count - 1  # this cell's number, or the last one's if unnumbered
         if result.success:
             reply = {"status": "ok", "execution_count": count, "payload": list(shell.payload),
@@ -784,14 +798,29 @@ class Kernel:
             reply["payload"].append({"source": "ask_exit",
                                      "keepkernel": getattr(shell, "keepkernel", False)})
             shell.exit_now = False
-        if not result.success and c.get("stop_on_error", True):
-            # Requests the client sent before it could see this failure are answered
-            # "aborted" rather than run on top of it; their header dates tell which
-            # (so the time is taken before the reply leaves).
-            self._abort_before = datetime.datetime.now(datetime.timezone.utc)
-            self._abort_until = time.monotonic() + self.stop_on_error_timeout
         self.reply(channel, "execute_reply", reply, msg, idents,
                    metadata={"status": reply["status"], "started": msg["header"].get("date")})
+        if queued:
+            self._aborting = frozenset(m["header"].get("msg_id") for _, m in queued
+                                       if m["msg_type"] == "execute_request"
+                                       and "unreadable" not in m)
+            self._backlog = list(self._backlog) + queued
+
+    def _take_queued(self):
+        """The shell requests waiting on the socket now, taken off it in order."""
+        zmq = _zmq()
+        taken = []
+        while True:
+            try:
+                idents, msg = self.session.recv(self.sockets["shell"], zmq.NOBLOCK)
+            except ProtocolError as e:   # (answered in its turn, if it can be)
+                idents, msg = e.idents, self._unreadable("shell", e)
+                if msg is not None:
+                    taken.append((idents, msg))
+                continue
+            if msg is None:
+                return taken
+            taken.append((idents, msg))
 
     def _user_expressions(self, expressions):
         out = {}
@@ -804,15 +833,6 @@ class Kernel:
                 out[name] = {"status": "error", "ename": type(e).__name__,
                              "evalue": str(e), "traceback": []}
         return out
-
-    def _sent_before_failure(self, msg):
-        try:
-            sent = datetime.datetime.fromisoformat(msg["header"]["date"])
-            if sent.tzinfo is None:
-                sent = sent.replace(tzinfo=datetime.timezone.utc)
-        except (KeyError, TypeError, ValueError):
-            return False
-        return sent < self._abort_before
 
     def _abort(self, channel, idents, msg):
         self.reply(channel, "execute_reply", {"status": "aborted",
@@ -1032,6 +1052,29 @@ class _ThreadRouter:
         return getattr(self._target(), name)
 
 
+class _CellSleep:
+    """time.sleep while an in-process cell runs. On the cell's thread it waits on an
+    event that interrupt() sets, so Ctrl-C ends the sleep at once (an exception sent to
+    a thread that is not the main one waits for its blocking C call to return); other
+    threads sleep as usual."""
+
+    def __init__(self, kernel, sleep):
+        self._kernel, self._sleep = kernel, sleep
+
+    def __call__(self, seconds):
+        k = self._kernel
+        if threading.get_ident() != k._in_cell:
+            return self._sleep(seconds)
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        k._wake.clear()
+        k._sleeping = True
+        try:
+            k._wake.wait(seconds)
+        finally:
+            k._sleeping = False
+
+
 class InProcessKernel(Kernel):
     """A kernel living in the host program: the host's objects are the namespace's,
     messages are dicts handed to InProcessKernelClients, never serialized.
@@ -1048,6 +1091,8 @@ class InProcessKernel(Kernel):
         self._requests = queue.Queue()
         self._stdin_replies = queue.Queue()
         self._in_cell = None          # id of the thread running a cell
+        self._wake = threading.Event()   # ends a sleeping cell's time.sleep
+        self._sleeping = False
         super().__init__({"key": ""}, shell, user_ns, profile)
         self._thread = None
         if threaded:
@@ -1072,12 +1117,25 @@ class InProcessKernel(Kernel):
         else:
             self._requests.put((client, msg))
 
+    def _take_queued(self):
+        taken = []
+        while True:
+            try:
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                return taken
+            if item[1] is None:             # a shutdown: keep it queued, after the rest
+                self._requests.put(item)
+                return taken
+            taken.append(item)
+
     def process_pending(self, timeout=0):
         """Handle the queued shell requests in this thread, waiting up to ``timeout``
         seconds (None: forever) for the first. Returns False once shut down."""
         while not self._exiting:
             try:
-                client, msg = self._requests.get(timeout=timeout) if timeout != 0 \
+                client, msg = self._backlog.pop(0) if self._backlog else \
+                    self._requests.get(timeout=timeout) if timeout != 0 \
                     else self._requests.get_nowait()
             except queue.Empty:
                 return True
@@ -1103,6 +1161,8 @@ class InProcessKernel(Kernel):
         sys.stderr = _ThreadRouter(sys.stderr, self.stderr, host)
         builtins.input = _ThreadRouter(builtins.input, self._input, host)
         getpass.getpass = _ThreadRouter(getpass.getpass, self._getpass, host)
+        self._saved_sleep = time.sleep
+        time.sleep = _CellSleep(self, time.sleep)
         self._in_cell = threading.get_ident()
 
     def _leave_cell(self):
@@ -1110,15 +1170,19 @@ class InProcessKernel(Kernel):
         self._in_cell = None
         sys.stdout, sys.stderr, sys.displayhook, builtins.input, getpass.getpass = \
             self._saved_io
+        time.sleep = self._saved_sleep
 
     def interrupt(self):
         """Raise KeyboardInterrupt in the running cell (at its next Python bytecode:
-        a blocking C call finishes first)."""
+        a blocking C call finishes first, except time.sleep, input() and getpass(),
+        which return at once)."""
         import ctypes
         tid = self._in_cell
         if tid is not None:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid),
                                                        ctypes.py_object(KeyboardInterrupt))
+            if self._sleeping:
+                self._wake.set()
 
     def interrupt_request(self, channel, idents, msg):
         self.interrupt()
@@ -1368,10 +1432,11 @@ def main(argv=None):
         fname, info = write_connection_file(a.connection_file, ip=a.ip)
         print(f"connection file: {fname}", file=sys.stderr)
     kernel = Kernel(info, profile=a.profile, overrides=overrides)
+    kernel.connection_file = os.path.abspath(a.connection_file or fname)   # %connect_info
     signal.signal(signal.SIGINT, kernel._on_sigint)
     kernel.inline_figures_by_default()
-    from .display import route_ipython_display
-    route_ipython_display()
+    from .ipycompat import install
+    install(kernel.shell)
     kernel.capture_fds()
     kernel.start()
     return 0

@@ -38,9 +38,13 @@ import time
 
 log = logging.getLogger("ipylite.parallel.launchers")
 
+# this package's own name, for ``python -m`` commands: "ipylite", or e.g.
+# "myapp._vendor.ipylite" in a vendored copy
+PACKAGE = __name__.rpartition(".")[0]
+
 
 def _engine_cmd(python, engine_file, extra=()):
-    return [python, "-m", "ipylite.engine", "-f", engine_file, *extra]
+    return [python, "-m", f"{PACKAGE}.engine", "-f", engine_file, *extra]
 
 
 def _as_list(value):
@@ -288,7 +292,7 @@ SLURM_TEMPLATE = """#!/bin/bash
 
 PBS_TEMPLATE = """#!/bin/bash
 #PBS -N {job_name}
-#PBS -l nodes=1:ppn={n}
+{nodes_line}
 #PBS -j oe
 #PBS -o {log_dir}/{job_name}.out
 {queue_line}{walltime_line}
@@ -296,7 +300,8 @@ cd "${{PBS_O_WORKDIR:-.}}"
 {launch} {engine_cmd}
 """
 
-SGE_TEMPLATE = """#!/bin/bash
+SGE_TEMPLATE = """#!/bin/sh
+#$ -S /bin/sh
 #$ -N {job_name}
 #$ -pe smp {n}
 #$ -cwd
@@ -309,13 +314,16 @@ SGE_TEMPLATE = """#!/bin/bash
 LSF_TEMPLATE = """#!/bin/bash
 #BSUB -J {job_name}
 #BSUB -n {n}
+{span_line}
 #BSUB -o {log_dir}/{job_name}-%J.out
 {queue_line}{walltime_line}
 {launch} {engine_cmd}
 """
 
 # n copies of the engine, without MPI: a shell loop (one node) -- override `launch`
-# with e.g. "mpiexec -n {n}" or "pbsdsh" for engines on several nodes
+# with e.g. "mpiexec -n {n}", "pbsdsh" or "blaunch" for engines on several nodes.
+# The loop runs on the job's first host, so with it the templates ask for one host
+# (LSF: span[hosts=1]; PBS: one node; SGE: the smp parallel environment).
 _LOOP = "for i in $(seq {n}); do"
 
 
@@ -355,7 +363,9 @@ class BatchLauncher(Launcher):
                   "python": self.opts.get("python") or sys.executable,
                   "queue": q or "", "walltime": w or "",
                   "queue_line": self.queue_fmt.format(q) + "\n" if q else "",
-                  "walltime_line": self.walltime_fmt.format(w) + "\n" if w else ""}
+                  "walltime_line": (self.walltime_fmt.format(self.walltime(w)) + "\n"
+                                    if w else "")}
+        fields.update(self.extra_fields(n, launch))
         if launch == _LOOP:
             fields["launch"] = _LOOP.format(n=n)
             fields["engine_cmd"] = cmd + " </dev/null & done; wait"
@@ -367,6 +377,14 @@ class BatchLauncher(Launcher):
         except (KeyError, IndexError, ValueError) as e:
             raise ValueError(f"{self.kind} job template: bad placeholder {e} (known: "
                              f"{', '.join(sorted(fields))})") from None
+
+    def walltime(self, w):
+        """The walltime as the scheduler's directive takes it (given as [[H:]M:]S)."""
+        return w
+
+    def extra_fields(self, n, launch):
+        """Template fields of this scheduler's own."""
+        return {}
 
     def write_script(self, n):
         path = os.path.join(self.log_dir, f"{self.kind}-engines-{os.getpid()}.sh")
@@ -490,6 +508,31 @@ class PBSEngineLauncher(BatchLauncher):
     launch = _LOOP
     job_id_re = r"(\d+[^\s]*)"
     queue_fmt, walltime_fmt = "#PBS -q {}", "#PBS -l walltime={}"
+    options = BatchLauncher.options + ("flavor",)
+
+    def extra_fields(self, n, launch):
+        """``flavor``: "torque" (``-l nodes=1:ppn=N``) or "pro" (PBS Pro / OpenPBS:
+        ``-l select=1:ncpus=N:mpiprocs=N``); by default what ``qstat --version`` says."""
+        flavor = (self.opts.get("flavor") or self.detect_flavor()).lower()
+        if flavor not in ("torque", "pro"):
+            raise ValueError(f"pbs launcher: flavor must be 'torque' or 'pro', not {flavor!r}")
+        if flavor == "pro":
+            line = f"#PBS -l select=1:ncpus={n}:mpiprocs={n}"
+        else:
+            line = f"#PBS -l nodes=1:ppn={n}"
+        return {"nodes_line": line, "flavor": flavor}
+
+    @staticmethod
+    def detect_flavor():
+        qstat = shutil.which("qstat")
+        if qstat is None:
+            return "torque"
+        try:
+            r = subprocess.run([qstat, "--version"], capture_output=True, text=True,
+                               timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return "torque"
+        return "pro" if "pbs_version" in (r.stdout + r.stderr).lower() else "torque"
 
     def job_state(self):
         status = _as_list(self.opts.get("status_command")) or list(self.status)
@@ -518,6 +561,25 @@ class LSFEngineLauncher(BatchLauncher):
     job_id_re = r"Job <(\d+)>"
     queue_fmt, walltime_fmt = "#BSUB -q {}", "#BSUB -W {}"
 
+    def walltime(self, w):
+        """LSF's -W takes [hour:]minute: H:M:S becomes H:M, seconds rounded up."""
+        parts = str(w).strip().split(":")
+        try:
+            nums = [int(x) for x in parts]
+        except ValueError:
+            raise ValueError(f"lsf launcher: walltime {w!r}: give [[hours:]minutes:]seconds"
+                             f" or LSF's [hours:]minutes") from None
+        if len(nums) != 3:
+            return str(w)               # already [hour:]minute
+        h, m, sec = nums
+        m += (sec + 59) // 60
+        h, m = h + m // 60, m % 60
+        return f"{h}:{m:02d}"
+
+    def extra_fields(self, n, launch):
+        # the default loop starts every engine on the job's first host: ask for one
+        return {"span_line": '#BSUB -R "span[hosts=1]"' if launch == _LOOP else ""}
+
 
 LAUNCHERS = {"local": LocalEngineLauncher, "ssh": SSHEngineLauncher,
              "mpi": MPIEngineLauncher, "slurm": SlurmEngineLauncher,
@@ -538,7 +600,8 @@ def ssh_controller(a, client_file, cluster_file, write_json):
     o = a.options
     ssh = _as_list(o.get("ssh") or "ssh") + _as_list(o.get("ssh_args"))
     env = [f"{k}={v}" for k, v in (o.get("remote_env") or {}).items()]
-    remote = ["env", *env, o.get("remote_python") or "python3", "-m", "ipylite.parallel"]
+    remote = ["env", *env, o.get("remote_python") or "python3", "-m",
+              f"{PACKAGE}.parallel"]
     engine_opts = o if a.engines == "ssh" else {     # the ssh options were for us
         k: v for k, v in o.items() if k not in SSHEngineLauncher.options}
     argv = [*remote, "start", "-n", str(a.n), "--profile", a.profile, "--cluster-id",

@@ -105,6 +105,8 @@ class Magics:
 
 def register_magics(shell, obj):
     """Register a Magics subclass or instance with shell; returns the instance."""
+    if is_ipython_magics(obj):
+        return register_ipython_magics(shell, obj)
     if isinstance(obj, type):
         obj = obj(shell)
     if obj.shell is None:
@@ -112,6 +114,38 @@ def register_magics(shell, obj):
     for kind, name, method in obj.magic_methods():
         shell.register_magic_function(method, kind, name)
     return obj
+
+
+def is_ipython_magics(obj):
+    """Whether obj is an IPython Magics class or instance (traitlets-based, with a
+    `magics` table of {'line': {name: method name}, 'cell': {...}})."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    return any(base.__module__ == 'IPython.core.magic' and base.__name__ == 'Magics'
+               for base in cls.__mro__)
+
+
+def register_ipython_magics(shell, obj):
+    """Register the magics of an IPython Magics class or instance with shell."""
+    _accept_shell(shell)
+    if isinstance(obj, type):
+        # IPython's Magics.__init__ makes the shell the traitlets parent when it has a
+        # `config`; ipylite's is not a traitlets Configurable, so set .shell afterwards.
+        obj = obj(shell=None)
+        obj.shell = shell
+    for kind in ('line', 'cell'):
+        for name, method in obj.magics.get(kind, {}).items():
+            if isinstance(method, str):
+                method = getattr(obj, method)
+            shell.register_magic_function(method, kind, name)
+    return obj
+
+
+def _accept_shell(shell):
+    """Let IPython's `Instance(InteractiveShellABC)` traits take ipylite's shell."""
+    abc = sys.modules.get('IPython.core.interactiveshell')
+    abc = getattr(abc, 'InteractiveShellABC', None)
+    if abc is not None and not isinstance(shell, abc):
+        abc.register(type(shell))
 
 
 def install(shell):
@@ -153,7 +187,10 @@ class MagicState:
         error = result.error_in_exec
         if error is None or isinstance(error, (UsageError, KeyboardInterrupt, SystemExit)):
             return
-        post_mortem(self.shell, error.__traceback__)
+        try:
+            post_mortem(self.shell, error.__traceback__)
+        except Exception:       # (no stdin: shown as the cell's error, as IPython does)
+            self.shell.showtraceback()
 
 
 # ----------------------------------------------------------------- helpers
@@ -254,8 +291,9 @@ def _compile_code(shell, source, filename='<magic-timeit>'):
     return body, expr
 
 
-def _source_for(shell, magic, arg):
-    """Code from a history range, a file, a macro or a variable holding a string."""
+def _source_for(shell, magic, arg, raw=True):
+    """Code from a history range (as typed, or with raw=False as run: magics become
+    get_ipython() calls), a file, a URL, a macro or a variable holding a string."""
     arg = arg.strip()
     ns = shell.user_ns
     if not arg:
@@ -264,7 +302,7 @@ def _source_for(shell, magic, arg):
         return str(ns[arg])
     if shell.history is not None and re.fullmatch(r'[\d\s~/:,-]+', arg):
         try:
-            rows = shell.history.get_range_by_str(arg, raw=True)
+            rows = shell.history.get_range_by_str(arg, raw=raw)
         except ValueError as e:
             raise UsageError('%%%s: %s' % (magic, e)) from None
         return '\n'.join(r[2] for r in rows) + '\n'
@@ -272,10 +310,52 @@ def _source_for(shell, magic, arg):
     if os.path.isfile(path):
         with open(path, encoding='utf-8') as f:
             return f.read()
+    if re.match(r'https?://', arg):       # as IPython: a network error is the error
+        from urllib.request import urlopen
+        with urlopen(arg, timeout=30) as response:
+            return response.read().decode('utf-8', 'replace')
     if arg in ns and hasattr(ns[arg], '__code__'):
         import inspect
         return inspect.getsource(ns[arg])
-    raise UsageError('%%%s: %r is neither a history range, a file nor a variable' % (magic, arg))
+    raise UsageError('%%%s: %r is neither a history range, a file, a URL nor a variable'
+                     % (magic, arg))
+
+
+def make_debugger():
+    """A pdb.Pdb that shows where it stops as IPython's debugger does: the frame's
+    line with `---->` amid 5 lines of context."""
+    import linecache
+    import pdb
+
+    class Debugger(pdb.Pdb):
+        context = 5
+
+        def _cmdloop(self):
+            # An interrupt at the prompt ends the debugging, and so the cell (as in
+            # ipykernel), instead of pdb's "--KeyboardInterrupt--" and a new prompt.
+            self.allow_kbdint = True
+            try:
+                self.cmdloop()
+            except KeyboardInterrupt:
+                self.message('--KeyboardInterrupt--')
+                self.set_quit()
+                raise
+            finally:
+                self.allow_kbdint = False
+
+        def print_stack_entry(self, frame_lineno, prompt_prefix='\n-> '):
+            frame, lineno = frame_lineno
+            filename = self.canonic(frame.f_code.co_filename)
+            out = ['%s%s(%d)%s()' % ('> ' if frame is self.curframe else '  ', filename,
+                                     lineno, frame.f_code.co_name or '<lambda>')]
+            lines = linecache.getlines(filename, frame.f_globals)
+            start = max(0, lineno - 1 - self.context // 2)
+            for n, text in enumerate(lines[start:start + self.context], start + 1):
+                mark = '-' * (7 - len(str(n)) - 2) + '> ' if n == lineno else ' ' * (7 - len(str(n)))
+                out.append('%s%d %s' % (mark, n, text.rstrip('\n')))
+            self.message('\n'.join(out) + '\n')
+
+    return Debugger()
 
 
 def post_mortem(shell, tb):
@@ -285,7 +365,7 @@ def post_mortem(shell, tb):
     while tb is not None and tb.tb_next is not None and \
             [f for f, _ in _visible_frames(tb)][:1] != [tb.tb_frame]:
         tb = tb.tb_next
-    debugger = pdb.Pdb()
+    debugger = make_debugger()
     debugger.reset()
     debugger.interaction(None, tb)
 
@@ -293,7 +373,7 @@ def post_mortem(shell, tb):
 def _fmt_time(seconds, precision=3):
     if seconds >= 1:
         return '%.*g s' % (precision, seconds)
-    for unit, scale in (('ms', 1e3), ('µs', 1e6), ('ns', 1e9)):
+    for unit, scale in (('ms', 1e3), ('\u03bcs', 1e6), ('ns', 1e9)):   # IPython's Greek mu
         if seconds * scale >= 1:
             return '%.*g %s' % (precision, seconds * scale, unit)
     return '%.*g ns' % (precision, seconds * 1e9)
@@ -319,7 +399,7 @@ class BasicMagics(Magics):
                     '  '.join('%' + n for n in sorted(m['line'])),
                     '  '.join('%%' + n for n in sorted(m['cell'])),
                     'ON' if self.shell.automagic else 'OFF'))
-        print(text)
+        return text         # a value, shown as Out[n], as IPython's
 
     def line_magic(self, line):
         """%magic: every magic with its documentation."""
@@ -635,7 +715,7 @@ class WorkflowMagics(Magics):
         filename, spec = words
         if not os.path.splitext(filename)[1]:
             filename += '.py'
-        text = _source_for(self.shell, 'save', spec)
+        text = _source_for(self.shell, 'save', spec, raw='r' in opts)
         if os.path.exists(filename) and not ('a' in opts or 'f' in opts):
             answer = input('File %r exists. Overwrite? [y/N] ' % filename)
             if answer.strip().lower() not in ('y', 'yes'):
@@ -968,12 +1048,12 @@ class ExecutionMagics(Magics):
         runs = timer.repeat(repeat, number)
         result = TimeitResult(number, repeat, min(runs) / number, max(runs) / number,
                               runs, compile_time, precision)
-        if 'q' not in opts:
-            print(result)
+        if 'q' not in opts:     # the warning first, as IPython prints it
             if result.worst > 4 * result.best and result.best > 0 and result.worst > 1e-6:
                 print('The slowest run took %.2f times longer than the fastest. This could '
                       'mean that an intermediate result is being cached.'
                       % (result.worst / result.best))
+            print(result)
         if 'o' in opts:
             return result
 
@@ -1010,7 +1090,7 @@ class ExecutionMagics(Magics):
         shell = self.shell
         opts, stmt = parse_options('debug', line, '', ('breakpoint=',))
         if stmt.strip():
-            debugger = pdb.Pdb()
+            debugger = make_debugger()
             code = compile(shell.transform_cell(stmt), '<string>', 'exec')
             if 'breakpoint' in opts:
                 where, _, lineno = opts['breakpoint'].rpartition(':')
@@ -1389,15 +1469,21 @@ class HistoryMagics(Magics):
             if 'p' in opts:
                 source = '>>> ' + source.replace('\n', '\n... ')
             if 'n' in opts:
-                prefix = ('%d/%d: ' % (session, number) if opts['n'] == 'full' or session != this
-                          else '%4d: ' % number)
-                source = prefix + source.replace('\n', '\n' + ' ' * len(prefix))
+                prefix = ('%d/%d:' % (session, number) if opts['n'] == 'full' or session != this
+                          else '%4d:' % number)
+                # a multi-line entry starts on the next line, unindented, as in IPython
+                source = prefix + ('\n' if '\n' in source else ' ') + source
             lines.append(source)
             if out is not None:
                 lines.append(out)
         text = '\n'.join(lines)
         if 'f' in opts:
             filename = os.path.expanduser(opts['f'])
+            if os.path.exists(filename):
+                answer = input('File %r exists. Overwrite? [y/N] ' % opts['f'])
+                if answer.strip().lower() not in ('y', 'yes'):
+                    print('Aborting.')
+                    return
             with open(filename, 'w', encoding='utf-8') as f:
                 f.write(text + '\n')
             print('Wrote %d entries to %s' % (len(rows), opts['f']))

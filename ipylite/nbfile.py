@@ -17,6 +17,7 @@ Unknown fields anywhere in the notebook are kept: we only add what is missing (c
 
 import base64
 import copy
+import errno
 import hashlib
 import hmac
 import html
@@ -28,6 +29,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
 
 log = logging.getLogger("ipylite.nbfile")
 
@@ -83,12 +85,29 @@ def validate(nb):
     for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") not in CELL_TYPES:
             raise NotebookError("not a notebook: cell %d has no valid cell_type" % i)
-        if not isinstance(_join(cell.get("source", "")), str):
+        if not _is_text(cell.get("source", "")):
             raise NotebookError("not a notebook: cell %d source is not text" % i)
-        for out in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+        if not isinstance(cell.get("metadata", {}), dict):
+            raise NotebookError("not a notebook: cell %d metadata is not an object" % i)
+        if not isinstance(cell.get("attachments", {}), (dict, type(None))):
+            raise NotebookError("not a notebook: cell %d attachments is not an object" % i)
+        outputs = cell.get("outputs", []) if cell["cell_type"] == "code" else []
+        if not isinstance(outputs, list):
+            raise NotebookError("not a notebook: cell %d outputs is not a list" % i)
+        for out in outputs:
             if not isinstance(out, dict) or out.get("output_type") not in OUTPUT_TYPES:
                 raise NotebookError("not a notebook: cell %d has a bad output" % i)
+            if not isinstance(out.get("data", {}), dict) or not isinstance(out.get("metadata", {}), dict) \
+                    or not _is_text(out.get("text", "")) or not isinstance(out.get("traceback", []), list):
+                raise NotebookError("not a notebook: cell %d has a malformed %s output" % (i, out["output_type"]))
+            if not all(_is_text(v) or k.endswith("json") for k, v in out.get("data", {}).items()):
+                raise NotebookError("not a notebook: cell %d has output data that is not text" % i)
     return nb
+
+
+def _is_text(v):
+    """A string, or a list of strings (Jupyter's multi-line form)."""
+    return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
 
 
 def upgrade(nb):
@@ -215,24 +234,63 @@ def writes(nb):
 
 
 def write(nb, path):
-    """Write atomically (temp file + rename), keeping the file's mode."""
-    text = writes(nb)
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".~", suffix=".ipynb")
+    """Write atomically (see atomic_write), keeping the file's mode."""
+    atomic_write(path, writes(nb).encode("utf-8"))
+
+
+TEMP_PREFIX, TEMP_SUFFIX = ".~", ".ipylite-save"
+_save_locks = {}
+_save_locks_lock = threading.Lock()
+
+
+def atomic_write(path, data):
+    """Replace ``path`` with ``data`` so that a full disk, a crash or a kill at any
+    moment leaves either the old file or the new one, never a mix: write a temporary
+    file beside it, fsync it, rename it over ``path``, fsync the folder. The old
+    file's mode is kept; a file we may not write is refused (PermissionError) rather
+    than replaced behind its read-only mode. Temporary files left by a killed save
+    of the same file are removed first."""
+    path = os.path.abspath(path)
+    d, name = os.path.split(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        mode = os.stat(path).st_mode & 0o7777
+        if not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, "Permission denied: the file is read-only", path)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with _save_locks_lock:
+        lock = _save_locks.setdefault(path, threading.Lock())
+    with lock:
+        for old in os.listdir(d):
+            if old.startswith(TEMP_PREFIX + name + ".") and old.endswith(TEMP_SUFFIX):
+                try:
+                    os.remove(os.path.join(d, old))
+                except OSError:
+                    pass
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=TEMP_PREFIX + name + ".", suffix=TEMP_SUFFIX)
         try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o777)
-        except OSError:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
+            raise
+    try:
+        dfd = os.open(d, os.O_RDONLY)
         try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
 
 
 # ------------------------------------------------------------------------ trust
@@ -364,9 +422,11 @@ def to_markdown(nb):
     return "\n\n".join(parts).rstrip() + "\n"
 
 
-def to_html(nb, title="Notebook"):
+def to_html(nb, title="Notebook", trusted=False):
     """A standalone page: our CSS and renderers inlined, images as data URLs. The
-    same JavaScript that draws the notebook page draws the cells, read-only."""
+    same JavaScript that draws the notebook page draws the cells, read-only; an
+    untrusted notebook's HTML is sanitised and its JavaScript outputs are not run,
+    exactly as on the live page."""
     data = json.dumps(nb, ensure_ascii=True).replace("</", "<\\/")
     return """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>%s</title>
@@ -375,10 +435,10 @@ def to_html(nb, title="Notebook"):
 <script>%s</script>
 <script>%s</script>
 <script>%s</script>
-<script>IPL.renderStatic(document.getElementById("notebook"), %s);</script>
+<script>IPL.renderStatic(document.getElementById("notebook"), %s, %s);</script>
 </body></html>
 """ % (html.escape(title), _static("nb.css"), _static("render.js"), _static("md.js"),
-       _static("output.js"), data)
+       _static("output.js"), data, "true" if trusted else "false")
 
 
 def find_chromium():
@@ -398,7 +458,9 @@ def html_to_pdf(html_text, timeout=60):
         with open(src, "w", encoding="utf-8") as f:
             f.write(html_text)
         if chromium:
-            cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+            # Chromium's sandbox stays on unless it cannot: as root it refuses to start
+            cmd = [chromium, "--headless"] + (["--no-sandbox"] if os.geteuid() == 0 else []) + [
+                   "--disable-gpu",
                    "--disable-background-networking", "--disable-component-update",
                    "--disable-sync", "--no-first-run", "--user-data-dir=" + os.path.join(d, "p"),
                    "--no-pdf-header-footer", "--virtual-time-budget=5000",
@@ -449,17 +511,18 @@ def to_qt_html(nb):
     return "<html><body>%s</body></html>" % "".join(parts)
 
 
-def export(nb, to, title="Notebook"):
-    """Bytes of ``nb`` exported to ``to`` (html, pdf, py, md)."""
+def export(nb, to, title="Notebook", trusted=False):
+    """Bytes of ``nb`` exported to ``to`` (html, pdf, py, md); ``trusted`` lets the
+    HTML and PDF run the notebook's own HTML and JavaScript outputs unsanitised."""
     if to == "html":
-        return to_html(nb, title).encode()
+        return to_html(nb, title, trusted).encode()
     if to == "py":
         return to_python(nb).encode()
     if to == "md":
         return to_markdown(nb).encode()
     if to == "pdf":
         if find_chromium():
-            return html_to_pdf(to_html(nb, title))
+            return html_to_pdf(to_html(nb, title, trusted))
         return html_to_pdf(to_qt_html(nb))
     raise NotebookError("unknown export format %r: use html, pdf, py or md" % to)
 

@@ -32,422 +32,43 @@ engine's socket; load-balanced tasks go through the controller. The wire format 
 the pickling of interactively defined code are in serialize.py.
 """
 
-import argparse
+import asyncio
 import builtins
+import collections
+import concurrent.futures
 import contextlib
+import fnmatch
 import json
 import logging
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
+import weakref
 
+from . import asyncresult as error, datapub
+from .asyncresult import (AsyncResult, CompositeError, EngineError, ImpossibleDependency,
+                          KernelError, RemoteError, TaskAborted, TaskTimeout,
+                          UnmetDependency, remote_error)
 from .config import profile_dir
+from .dependency import Dependency, Reference, depend, interactive, require, specs
 from .protocol import Session, ProtocolError
-from .serialize import BATCH, Wire, dumps, loads
+from .pxmagics import parse_px, register_magics  # noqa: F401  (part of the API)
+from .serialize import BATCH, Wire, dumps, use as _use_serializer
+
+# ``from ipylite.parallel.error import RemoteError`` as from ipyparallel.error (os.path
+# is registered the same way)
+sys.modules.setdefault(__name__ + ".error", error)
+sys.modules.setdefault(__name__ + ".datapub", datapub)
 
 log = logging.getLogger("ipylite.parallel")
 
 __all__ = ["Client", "Cluster", "DirectView", "LoadBalancedView", "AsyncResult",
            "RemoteError", "CompositeError", "EngineError", "TaskTimeout", "TaskAborted",
-           "ImpossibleDependency", "main"]
-
-
-# ========================================================================= errors
-
-class RemoteError(Exception):
-    """An exception raised on an engine, with the engine's traceback."""
-
-    def __init__(self, ename, evalue="", traceback="", engine_info=None):
-        super().__init__(ename, evalue)
-        self.ename, self.evalue, self.traceback = ename, evalue, traceback
-        self.engine_info = engine_info or {}
-
-    @property
-    def engine_id(self):
-        return self.engine_info.get("engine_id")
-
-    def __str__(self):
-        where = "" if self.engine_id is None else f"[engine {self.engine_id}] "
-        text = f"{where}{self.ename}: {self.evalue}"
-        if self.traceback:
-            text += "\n" + self.traceback.rstrip()
-        return text
-
-    def _render_traceback_(self):
-        return str(self).splitlines()
-
-
-class EngineError(RemoteError):
-    """The engine running a task died or went away."""
-
-
-class TaskTimeout(RemoteError):
-    """A load-balanced task did not start within its timeout."""
-
-
-class TaskAborted(RemoteError):
-    """A task was aborted before it ran."""
-
-
-class ImpossibleDependency(RemoteError):
-    """A task's dependencies cannot be met."""
-
-
-_ERRORS = {"EngineError": EngineError, "TaskTimeout": TaskTimeout,
-           "TaskAborted": TaskAborted, "ImpossibleDependency": ImpossibleDependency}
-
-
-def _remote_error(err):
-    cls = _ERRORS.get(err.get("ename"), RemoteError)
-    return cls(err.get("ename", "Error"), err.get("evalue", ""), err.get("traceback", ""),
-               {"engine_id": err.get("engine_id")})
-
-
-class CompositeError(RemoteError):
-    """Several tasks failed: ``elist`` holds their RemoteErrors."""
-
-    def __init__(self, message, elist):
-        super().__init__("CompositeError", message)
-        self.elist = elist
-
-    def __str__(self):
-        lines = [f"{self.evalue}:"]
-        lines += [f"[engine {e.engine_id}] {e.ename}: {e.evalue}" for e in self.elist]
-        first = self.elist[0]
-        if first.traceback:
-            lines += [f"\nThe first error ([engine {first.engine_id}]):",
-                      first.traceback.rstrip()]
-        return "\n".join(lines)
-
-    def raise_exception(self, excid=0):
-        raise self.elist[excid]
-
-
-# ==================================================================== AsyncResult
-
-class Metadata(dict):
-    """A task's metadata: a dict whose keys are also attributes (md.engine_id)."""
-
-    def __getattr__(self, key):
-        try:
-            return self[key]
-        except KeyError:
-            raise AttributeError(f"task metadata has no {key!r} "
-                                 f"(keys: {', '.join(sorted(map(str, self)))})") from None
-
-
-class AsyncResult:
-    """The future of one or many tasks."""
-
-    def __init__(self, client, msg_ids, fname="", single=False, mapped=False, ordered=True,
-                 gather=None):
-        self._client = client
-        self.msg_ids = list(msg_ids)
-        self._fname = fname
-        self._single = single
-        self._mapped = mapped
-        self._ordered = ordered
-        self._gather = gather
-        self._raw = {}              # msg_id -> (head, payload, buffers)
-        self._values = {}
-        self._submitted = {}
-        self._arrival = []
-        self._live = {}             # msg_id -> stdout/stderr so far of running tasks
-        self._callbacks = []
-        self.echo = False           # print running tasks' output as it arrives
-
-    # -- filled in by the client
-    def _stream(self, head):
-        """Output from a task still running: kept for stdout/stderr and echoed if asked."""
-        live = self._live.setdefault(head["id"], {"stdout": "", "stderr": ""})
-        live[head["name"]] += head["text"]
-        if self.echo:
-            out = sys.stdout if head["name"] == "stdout" else sys.stderr
-            out.write(f"[{head['name']}:{head.get('eid')}] {head['text']}")
-
-    def _deliver(self, head, payload, buffers):
-        self._raw[head["id"]] = (head, payload, buffers)
-        self._arrival.append(head["id"])
-        if self._callbacks and len(self._raw) == len(self.msg_ids):
-            callbacks, self._callbacks = self._callbacks, []
-            for fn in callbacks:
-                self._call(fn)
-
-    def _call(self, fn):
-        try:
-            fn(self)
-        except Exception:
-            log.exception("a done-callback of %r failed", self)
-
-    def _decode(self, msg_id):
-        if msg_id not in self._values:
-            head, payload, buffers = self._raw[msg_id]
-            err = head.get("err")
-            if err is not None:
-                self._values[msg_id] = (False, _remote_error(err))
-            else:
-                try:
-                    self._values[msg_id] = (True, loads(payload, buffers))
-                except Exception as e:
-                    self._values[msg_id] = (False, RemoteError(
-                        "SerializationError", f"the result could not be unpickled here: "
-                        f"{type(e).__name__}: {e}", "", {"engine_id": head.get("eid")}))
-        return self._values[msg_id]
-
-    # -- state
-    def ready(self):
-        if len(self._raw) < len(self.msg_ids):
-            self._client.spin()
-        return len(self._raw) == len(self.msg_ids)
-
-    def wait(self, timeout=None):
-        """Wait until every task is done (or timeout seconds); returns ready()."""
-        return self._client._wait_for(self, timeout)
-
-    def successful(self):
-        if not self.ready():
-            raise ValueError("the result is not ready yet: call wait() first")
-        return all(h.get("err") is None for h, _, _ in self._raw.values())
-
-    def get(self, timeout=None):
-        """The result(s); raises RemoteError / CompositeError, or TimeoutError."""
-        if not self.wait(timeout):
-            raise TimeoutError(f"Result not ready after {timeout} s "
-                               f"({len(self._raw)}/{len(self.msg_ids)} tasks done)")
-        outcomes = [self._decode(m) for m in self.msg_ids]
-        errors = [v for ok, v in outcomes if not ok]
-        if errors:
-            if self._single or len(self.msg_ids) == 1 and not self._mapped:
-                raise errors[0]
-            raise CompositeError(f"{len(errors)} of {len(self.msg_ids)} tasks failed", errors)
-        values = [v for _, v in outcomes]
-        if self._mapped:
-            out = []
-            for v in values:
-                out.extend(v)
-            return out if self._gather is None else self._gather(out)
-        if self._gather is not None:
-            return self._gather(values)
-        return values[0] if self._single else values
-
-    def __iter__(self):
-        """Results as they finish (mapped: element by element)."""
-        it = self.msg_ids if self._ordered else None
-        done = 0
-        while done < len(self.msg_ids):
-            if it is not None:
-                m = it[done]
-                while m not in self._raw:
-                    self._client.spin(1.0)
-            else:
-                while len(self._arrival) <= done:
-                    self._client.spin(1.0)
-                m = self._arrival[done]
-            done += 1
-            ok, v = self._decode(m)
-            if not ok:
-                raise v
-            if self._mapped:
-                yield from v
-            else:
-                yield v
-
-    def __len__(self):
-        return len(self.msg_ids)
-
-    def get_dict(self, timeout=None):
-        """{engine id: result} of an apply or execute on several engines."""
-        if self._mapped:
-            raise ValueError("get_dict() is for one result per engine (apply, execute, "
-                             "pull), not for a map: use get()")
-        self.get(timeout)
-        eids = [self._raw[m][0].get("eid") for m in self.msg_ids]
-        if len(set(eids)) < len(eids):
-            raise ValueError(f"several results came from one engine ({eids}): use get()")
-        return {e: self._decode(m)[1] for e, m in zip(eids, self.msg_ids)}
-
-    def __getitem__(self, key):
-        """ar[i]: the i-th result (of a map: the i-th element); waits for all."""
-        values = self.get()
-        if self._single:
-            raise TypeError("a single result cannot be indexed: use get()")
-        return values[key]
-
-    @property
-    def r(self):
-        return self.get()
-
-    # -- concurrent.futures.Future's API (callbacks run in whichever call of
-    #    this client receives the last result: get, wait, ready, spin, ...)
-    def result(self, timeout=None):
-        return self.get(timeout)
-
-    def done(self):
-        return self.ready()
-
-    def exception(self, timeout=None):
-        """The error get() would raise (None if every task succeeded)."""
-        try:
-            self.get(timeout)
-        except TimeoutError:
-            if not self.ready():
-                raise
-        except RemoteError as e:
-            return e
-        return None
-
-    def add_done_callback(self, fn):
-        """fn(ar) once every task is done (at once if they already are)."""
-        if len(self._raw) == len(self.msg_ids):
-            self._call(fn)
-        else:
-            self._callbacks.append(fn)
-
-    def cancel(self):
-        return False
-
-    def cancelled(self):
-        return False
-
-    def running(self):
-        return not self.ready()
-
-    @property
-    def sent(self):
-        return True                 # sends happen in the call that made the result
-
-    @property
-    def elapsed(self):
-        """Seconds since the first task was submitted (wall_time once done)."""
-        if self.ready():
-            return self.wall_time
-        if not self._submitted:
-            return 0.0
-        return time.time() - min(self._submitted.values())
-
-    def abort(self):
-        self._client.abort(self)
-
-    # -- metadata
-    @property
-    def metadata(self):
-        mds = []
-        for m in self.msg_ids:
-            raw = self._raw.get(m)
-            md = Metadata(raw[0].get("md") or {}) if raw else Metadata(self._live.get(m, {}))
-            md["msg_id"] = m
-            md["submitted"] = self._submitted.get(m)
-            md["status"] = None if not raw else "error" if raw[0].get("err") else "ok"
-            if raw and raw[0].get("err"):
-                md["error"] = raw[0]["err"]
-            mds.append(md)
-        return mds[0] if self._single else mds
-
-    def _mds(self):
-        return self.metadata if not self._single else [self.metadata]
-
-    @property
-    def engine_id(self):
-        ids = [md.get("engine_id") for md in self._mds()]
-        return ids[0] if self._single else ids
-
-    @property
-    def stdout(self):
-        out = [md.get("stdout", "") for md in self._mds()]
-        return out[0] if self._single else out
-
-    @property
-    def stderr(self):
-        out = [md.get("stderr", "") for md in self._mds()]
-        return out[0] if self._single else out
-
-    @property
-    def outputs(self):
-        out = [md.get("outputs", []) for md in self._mds()]
-        return out[0] if self._single else out
-
-    @property
-    def execute_result(self):
-        out = [md.get("execute_result") for md in self._mds()]
-        return out[0] if self._single else out
-
-    @property
-    def wall_time(self):
-        mds = [md for md in self._mds() if md.get("completed")]
-        if not mds:
-            return 0.0
-        return max(md["completed"] for md in mds) - min(md["submitted"] for md in mds)
-
-    @property
-    def serial_time(self):
-        return sum(md["completed"] - md["started"] for md in self._mds()
-                   if md.get("completed") and md.get("started"))
-
-    @property
-    def progress(self):
-        return len(self._raw)
-
-    def wait_interactive(self, interval=0.5, timeout=None, file=None):
-        """Wait, printing a progress line (done/total, elapsed) every interval seconds."""
-        file = file or sys.stderr
-        start = time.monotonic()
-        while not self.wait(interval):
-            elapsed = time.monotonic() - start
-            file.write(f"\r{self.progress:4d}/{len(self.msg_ids)} tasks finished after "
-                       f"{elapsed:5.1f} s")
-            file.flush()
-            if timeout is not None and elapsed > timeout:
-                break
-        file.write(f"\rdone: {self.progress}/{len(self.msg_ids)} tasks, "
-                   f"{time.monotonic() - start:.1f} s\n")
-
-    def display_outputs(self, groupby="engine", _skip_streamed=False):
-        """Print each engine's stdout, stderr, displays and value, labelled:
-        groupby "engine" (or "order"): all of one engine's, then the next's; "type":
-        every engine's stdout, then every stderr, displays, values. In a notebook or
-        console (a kernel's shell) rich displays (figures, HTML) are shown as such,
-        with "engine" in their metadata, as ipyparallel does; elsewhere as text."""
-        if groupby not in ("engine", "type", "order"):
-            raise ValueError(f"groupby must be 'engine', 'type' or 'order', not {groupby!r}")
-        from .display import _shell, publish_display_data
-        shell = _shell()
-        rich = shell is not None and getattr(shell, "kernel", None) is not None
-        items = []                      # (engine index, kind, file, text or bundle)
-        for i, md in enumerate(self._mds()):
-            eid = md.get("engine_id")
-            live = self._live.get(md["msg_id"], {}) if _skip_streamed else {}
-            for kind, (name, file) in enumerate((("stdout", sys.stdout),
-                                                 ("stderr", sys.stderr))):
-                text = md.get(name, "")[len(live.get(name, "")):]
-                if text:
-                    items.append((i, kind, file, f"[{name}:{eid}] " + text.rstrip("\n")))
-            for out in md.get("outputs", []):
-                text = out["data"].get("text/plain")
-                if rich and set(out["data"]) - {"text/plain"}:
-                    items.append((i, 2, sys.stdout, (f"[output:{eid}]", out, eid)))
-                elif text is not None:
-                    items.append((i, 2, sys.stdout, f"[output:{eid}] {text}"))
-            er = md.get("execute_result")
-            if er:
-                items.append((i, 3, sys.stdout, f"Out[{eid}:{er['execution_count']}]: "
-                                                f"{er['data'].get('text/plain', '')}"))
-        if groupby == "type":
-            items.sort(key=lambda x: (x[1], x[0]))
-        for _, _, file, text in items:
-            if isinstance(text, tuple):
-                label, out, eid = text
-                print(label, file=file)
-                file.flush()            # (the label before the display it names)
-                publish_display_data(out["data"], dict(out.get("metadata") or {},
-                                                       engine=eid))
-            else:
-                print(text, file=file)
-
-    def __repr__(self):
-        state = "finished" if len(self._raw) == len(self.msg_ids) else "pending"
-        return f"<AsyncResult({self._fname}): {state}>"
+           "ImpossibleDependency", "UnmetDependency", "KernelError", "Reference",
+           "Dependency", "depend", "require", "interactive", "error", "main"]
 
 
 # ========================================================================= client
@@ -506,6 +127,14 @@ class Client:
         self._count = 0
         self._closed = False
         self.last = None
+        self._heard = time.monotonic()  # last word from the controller
+        self._ping = None               # when an unanswered ping was sent
+        self._lost = None               # why the controller counts as gone
+        self._looper = None             # the event loop's task spinning for callbacks
+        self._waiters = set()           # AsyncResults with done-callbacks to run
+        self._records = collections.OrderedDict()    # msg_id -> result head (bounded)
+        self._ars = weakref.WeakValueDictionary()    # msg_id -> its AsyncResult
+        self.block = False              # the default of views made from now on
         reply = self._request({"t": "connect"}, timeout)
         self._engines.update(reply["engines"])
         self._maybe_register_magics()
@@ -532,7 +161,39 @@ class Client:
                 raise TimeoutError(f"the controller at {self.info['client_url']} did not "
                                    f"answer within {timeout} s; is the cluster running?")
             self.spin(left)
-        return self._replies.pop(msg_id)
+        reply = self._replies.pop(msg_id)
+        if reply.get("t") == "error":
+            raise remote_error(reply.get("err") or {"ename": "Error"})
+        return reply
+
+    # -- is the controller there? While tasks are pending and it has said nothing for
+    #    ping_every seconds, it is pinged; no answer for controller_timeout seconds and
+    #    every pending task fails (the engines' outcomes can no longer be known).
+    ping_every = 1.0
+    controller_timeout = 5.0
+
+    def _check_controller(self, now):
+        if self._ping is None:
+            self._ping = now
+            self.wire.send(self._ctl, {"t": "ping", "id": None})
+        elif now - self._ping > self.controller_timeout and self._lost is None:
+            self._lost = (f"the controller at {self.info['client_url']} stopped answering "
+                          f"(no reply for {self.controller_timeout:g} s)")
+            log.error("%s: failing %d pending tasks", self._lost, len(self._pending))
+            pending, self._pending = self._pending, {}
+            self._on_engine.clear()
+            for msg_id, ar in pending.items():
+                ar._deliver({"t": "result", "id": msg_id, "eid": None, "md": {},
+                             "err": {"ename": "EngineError", "engine_id": None,
+                                     "evalue": self._lost + "; is the cluster still running?",
+                                     "traceback": ""}}, b"", [])
+
+    def _check_sendable(self):
+        if self._lost is not None:
+            self.spin(0)                # it may be back
+            if self._lost is not None:
+                raise EngineError("EngineError", self._lost + "; start the cluster again "
+                                  "and connect a new Client")
 
     # -- receiving
     def spin(self, timeout=0):
@@ -540,8 +201,13 @@ class Client:
         Again = self._zmq.Again
         wire = self.wire
         noblock = wire.NOBLOCK
+        if self._pending and (timeout is None or timeout > self.ping_every):
+            timeout = self.ping_every       # (keep an eye on the controller)
         events = self._poller.poll(None if timeout is None else int(timeout * 1000))
         for sock, _ in events:
+            if sock is self._ctl:
+                self._heard = time.monotonic()
+                self._ping = self._lost = None
             while wire.pending(sock):
                 try:
                     _, packed, bufs = wire.recv(sock, False, noblock)
@@ -562,6 +228,10 @@ class Client:
                     log.warning("client dropped a bad message: %s", e)
                     continue
                 self._handle(head, payload, bufs)
+        if self._pending:
+            now = time.monotonic()
+            if now - self._heard > self.ping_every:
+                self._check_controller(now)
         return bool(events)
 
     def _handle(self, head, payload, bufs):
@@ -574,6 +244,16 @@ class Client:
                 ids.discard(head["id"])
             if ar is not None:
                 ar._deliver(head, payload, bufs)
+                head["label"] = ar._label
+                head["submitted"] = ar._submitted.get(head["id"])
+                records = self._records
+                records[head["id"]] = head
+                if len(records) > self.history_limit:
+                    records.popitem(last=False)
+        elif t == "data":
+            ar = self._pending.get(head["id"])
+            if ar is not None:
+                ar._publish(head, payload, bufs)
         elif t == "stream":
             ar = self._pending.get(head["id"])
             if ar is not None:
@@ -582,6 +262,10 @@ class Client:
             self._engines[head["eid"]] = head["url"]
         elif t == "unregistration":
             self._engine_gone(head["eid"], head.get("reason", ""))
+        elif t == "pong":
+            pass
+        elif head.get("id") is None:
+            log.warning("the cluster said: %s", head.get("err") or head)
         else:
             self._replies[head.get("id")] = head
 
@@ -645,7 +329,25 @@ class Client:
         return sock
 
     # -- sending
+    def _spin_in_loop(self):
+        """In a running event loop, a task of the loop's receives results, so that
+        done-callbacks (asyncio.wrap_future) run without a blocking call."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._looper is not None and not self._looper.done():
+            return
+
+        async def spin_while_pending():
+            while self._waiters and not self._closed:
+                self.spin(0)
+                self._waiters = {ar for ar in self._waiters if ar._callbacks}
+                await asyncio.sleep(0.002)
+        self._looper = loop.create_task(spin_while_pending())
+
     def _send_direct(self, targets, head, payload, bufs, ar):
+        self._check_sendable()
         if not self.direct:             # through the controller, which forwards it
             for eid in targets:
                 if eid not in self._engines:
@@ -661,21 +363,25 @@ class Client:
             ar.msg_ids.append(msg_id)
             ar._submitted[msg_id] = time.time()
             self._pending[msg_id] = ar
+            self._ars[msg_id] = ar
             self._on_engine.setdefault(eid, set()).add(msg_id)
             self.wire.send(sock, h, payload, bufs)
         self.last = ar
         return ar
 
     def _send_lb(self, head, payload, bufs, ar):
+        self._check_sendable()
         msg_id = head["id"] = self._next_id()
         ar.msg_ids.append(msg_id)
         ar._submitted[msg_id] = time.time()
         self._pending[msg_id] = ar
+        self._ars[msg_id] = ar
         self.wire.send(self._ctl, head, payload, bufs)
         return msg_id
 
     def _send_lb_many(self, items, ar, batch=256):
         """Submit load-balanced tasks [(head, payload)] (no buffers), batched."""
+        self._check_sendable()
         pack = self.wire.pack
         packed = []
         now = time.time()
@@ -684,6 +390,7 @@ class Client:
             ar.msg_ids.append(msg_id)
             ar._submitted[msg_id] = now
             self._pending[msg_id] = ar
+            self._ars[msg_id] = ar
             packed.append(pack(head, payload))
             if len(packed) >= batch:
                 self.wire.send_batch(self._ctl, packed)
@@ -758,11 +465,155 @@ class Client:
                         reply["elsewhere"])
         return reply["sent"]
 
+    def use_dill(self):
+        """Pickle with dill here and on every engine (closures over files, ...)."""
+        return self.direct_view().use_dill()
+
     def use_cloudpickle(self):
-        """Accepted for ipyparallel scripts (closures already travel by value)."""
+        """Pickle with cloudpickle here and on every engine."""
         return self.direct_view().use_cloudpickle()
 
-    use_dill = use_pickle = use_cloudpickle
+    def use_pickle(self):
+        """Back to ipylite's own pickling, here and on every engine."""
+        return self.direct_view().use_pickle()
+
+    # -- task records: this client's tasks (the most recent history_limit of them)
+    history_limit = 100_000
+
+    @property
+    def history(self):
+        """The msg ids of this client's tasks, oldest first (finished, then pending)."""
+        return list(self._records) + [m for m in self._pending if m not in self._records]
+
+    def hub_history(self):
+        return self.history
+
+    def _record(self, msg_id):
+        head = self._records.get(msg_id)
+        if head is None:
+            ar = self._pending.get(msg_id)
+            if ar is None:
+                raise KeyError(f"no task {msg_id!r} in this client's records")
+            md = dict(ar._raw_mds()[ar.msg_ids.index(msg_id)])
+        else:
+            md = dict(head.get("md") or {}, msg_id=msg_id, label=head.get("label"),
+                      submitted=head.get("submitted"),
+                      status="error" if head.get("err") else "ok")
+            if head.get("err"):
+                md["error"] = head["err"]
+        from .asyncresult import TIMES, Metadata, as_datetime
+        for k in TIMES:
+            md[k] = as_datetime(md.get(k))
+        md.setdefault("engine_id", md.get("engine_id"))
+        md["engine_uuid"] = md["engine_id"]
+        md["completed"] = md.get("completed")
+        return Metadata(md)
+
+    @property
+    def metadata(self):
+        """{msg_id: metadata} of this client's tasks."""
+        self.spin(0)
+        return {m: self._record(m) for m in self.history}
+
+    def get_result(self, indices_or_msg_ids=None, block=None, owner=True):
+        """An AsyncResult for msg ids (or history indices) of this client's tasks, whose
+        AsyncResult is still held (the client does not keep results of its own)."""
+        ids = indices_or_msg_ids
+        if ids is None:
+            ids = [-1]
+        if isinstance(ids, (int, str)):
+            ids = [ids]
+        history = self.history
+        msg_ids = [history[i] if isinstance(i, int) else i for i in ids]
+        parts = []
+        for m in msg_ids:
+            src = self._ars.get(m)
+            if src is None:
+                raise KeyError(f"the result of {m!r} is not held any more (keep the "
+                               f"AsyncResult to get it later)")
+            parts.append(src)
+        single_src = parts[0] if len(parts) == 1 else None
+        ar = AsyncResult(self, msg_ids, "get_result", single=len(msg_ids) == 1,
+                         mapped=bool(single_src and single_src._mapped and
+                                     len(single_src.msg_ids) == 1),
+                         label=single_src._label if single_src else None)
+        for m, src in zip(msg_ids, parts):
+            ar._submitted[m] = src._submitted.get(m)
+            if m in src._raw:
+                ar._raw[m] = src._raw[m]
+                ar._arrival.append(m)
+            else:                       # still running: both hear of it
+                src._callbacks.append(lambda s, m=m: ar._deliver(*s._raw[m]))
+        if self._block(block):
+            return ar.get()
+        return ar
+
+    def _block(self, block):
+        return self.block if block is None else block
+
+    def result_status(self, msg_ids, status_only=True):
+        """{"pending": [...], "completed": [...]} (and, unless status_only, each
+        completed id's result)."""
+        self.spin(0)
+        out = {"pending": [], "completed": []}
+        for m in _ids(msg_ids):
+            if m in self._pending:
+                out["pending"].append(m)
+            elif m in self._records:
+                out["completed"].append(m)
+                if not status_only:
+                    out[m] = self.get_result(m).get()
+            else:
+                raise KeyError(f"no task {m!r} in this client's records")
+        return out
+
+    def purge_results(self, jobs=(), targets=(), owner=True):
+        """Forget the records of finished tasks: jobs (msg ids / AsyncResults),
+        those that ran on targets, or "all"."""
+        if jobs == "all" or targets == "all":
+            self._records.clear()
+            return
+        tl = [targets] if isinstance(targets, int) else list(targets or ())
+        for m in _ids(jobs if jobs else []):
+            self._records.pop(m, None)
+        for m, head in list(self._records.items()):
+            if head.get("eid") in tl:
+                del self._records[m]
+
+    purge_local_results = purge_hub_results = purge_everything = purge_results
+
+    def db_query(self, query, keys=None):
+        """Records of this client's tasks matching a query, as ipyparallel's hub database
+        answers it: {key: value} or {key: {"$in": [...], "$nin", "$glob", "$eq", "$ne",
+        "$lt", "$le", "$gt", "$ge": ...}} (keys: msg_id, engine_id, label, status,
+        submitted, started, completed, received, stdout, stderr, ...)."""
+        self.spin(0)
+        out = []
+        for m in self.history:
+            rec = self._record(m)
+            if all(_match(rec.get(k), cond) for k, cond in query.items()):
+                out.append({k: rec.get(k) for k in keys} if keys else dict(rec))
+                if keys and "msg_id" not in keys:
+                    out[-1]["msg_id"] = m
+        return out
+
+    def activate(self, targets="all", suffix=""):
+        """%px, %%px, %autopx, %pxresult and %pxconfig (with suffix) run on targets."""
+        view = self.direct_view(targets)
+        view.block = True
+        view.activate(suffix)
+        return view
+
+    def executor(self, targets=None):
+        """A concurrent.futures.Executor submitting to a load-balanced view."""
+        return self.load_balanced_view(targets).executor
+
+    def wait_interactive(self, jobs=None, interval=1.0, timeout=-1):
+        """Wait for jobs (default: everything outstanding), showing progress."""
+        ids = list(self._pending) if jobs is None else _ids(jobs)
+        ar = self.get_result(ids, block=False) if ids else None
+        if ar is not None:
+            ar.wait_interactive(interval, None if timeout is None or timeout < 0 else timeout)
 
     def queue_status(self, targets=None, verbose=False):
         """{engine id: {"queue": tasks waiting or running there, "tasks": the same},
@@ -813,12 +664,34 @@ class Client:
         from .shell import Shell
         shell = Shell.current()
         if shell is not None and "px" not in shell.magics["line"] and not _is_engine():
-            register_magics(shell, self.direct_view())
+            view = self.direct_view()
+            view.block = True
+            register_magics(shell, view)
+
+
+def _match(value, cond):
+    if not isinstance(cond, dict):
+        return value == cond
+    for op, arg in cond.items():
+        ok = {"$in": lambda: value in arg, "$nin": lambda: value not in arg,
+              "$eq": lambda: value == arg, "$ne": lambda: value != arg,
+              "$lt": lambda: value is not None and value < arg,
+              "$le": lambda: value is not None and value <= arg,
+              "$gt": lambda: value is not None and value > arg,
+              "$ge": lambda: value is not None and value >= arg,
+              "$glob": lambda: isinstance(value, str) and fnmatch.fnmatchcase(value, arg),
+              "$exists": lambda: (value is not None) == bool(arg)}.get(op)
+        if ok is None:
+            raise ValueError(f"db_query: unknown operator {op!r} (known: $in $nin $eq $ne "
+                             f"$lt $le $gt $ge $glob $exists)")
+        if not ok():
+            return False
+    return True
 
 
 def _is_engine():
-    return "ipylite.engine" in sys.modules and sys.modules["ipylite.engine"].__dict__.get(
-        "_RUNNING", False)
+    engine = sys.modules.get(f"{PACKAGE}.engine")
+    return engine is not None and engine.__dict__.get("_RUNNING", False)
 
 
 # ========================================================================== views
@@ -839,11 +712,13 @@ def _ids(x):
 class View:
     """What direct and load-balanced views share: flags, apply, map, decorators."""
     block = False
-    _flags = ("block", "targets")
+    label = None
+    _flags = ("block", "targets", "label")
 
     def __init__(self, client, targets=None, **flags):
         self.client = client
         self.targets = targets
+        self.block = getattr(client, "block", False)
         self.set_flags(**flags)
 
     def set_flags(self, **flags):
@@ -852,6 +727,7 @@ class View:
                 raise KeyError(f"{type(self).__name__} has no flag {k!r} "
                                f"(flags: {', '.join(self._flags)})")
             setattr(self, k, v)
+        return self
 
     @contextlib.contextmanager
     def temp_flags(self, **flags):
@@ -892,13 +768,10 @@ class View:
         return iter(ar)
 
     def remote(self, block=None):
-        """Decorator: calling the function runs it with view.apply."""
+        """Decorator: calling the function runs it with view.apply (``f.block`` may be
+        changed later, as in ipyparallel)."""
         def deco(f):
-            def call(*args, **kwargs):
-                ar = self._apply(f, args, kwargs)
-                return ar.get() if self._block(block) else ar
-            call.__name__, call.__doc__, call.__wrapped__ = f.__name__, f.__doc__, f
-            return call
+            return RemoteFunction(self, f, block)
         return deco
 
     def parallel(self, dist="b", block=None, chunksize=None):
@@ -933,20 +806,73 @@ class View:
     def abort(self, jobs=None):
         self.client.abort(jobs)
 
-    # ipyparallel's serializer switches: functions, lambdas and closures already
-    # travel by value here, so these only check that the engines answer
-    def use_cloudpickle(self):
-        return self.apply_async(_true)
+    # ipyparallel's serializer switches: here and on the view's engines
+    def _use(self, name):
+        from .serialize import use
+        dv = self if isinstance(self, DirectView) else self.client.direct_view(
+            self.targets if self.targets is not None else "all")
+        ar = dv.apply_async(use, name)
+        ar.get()                        # the engines first, then here
+        _use_serializer(name)
+        return ar
 
-    use_dill = use_pickle = use_cloudpickle
+    def use_dill(self):
+        return self._use("dill")
+
+    def use_cloudpickle(self):
+        return self._use("cloudpickle")
+
+    def use_pickle(self):
+        return self._use("pickle")
+
+    @property
+    def executor(self):
+        """A concurrent.futures.Executor whose submit() and map() run on this view."""
+        return ViewExecutor(self)
 
     def wait(self, jobs=None, timeout=None):
         jobs = [jobs] if isinstance(jobs, AsyncResult) else (jobs or [])
         return all(j.wait(timeout) for j in jobs)
 
 
-def _true():
-    return True
+class RemoteFunction:
+    """A function whose calls run on a view (``@view.remote()``)."""
+
+    def __init__(self, view, f, block=None):
+        self.view, self.func, self.block = view, f, block
+        self.__name__ = getattr(f, "__name__", "remote")
+        self.__doc__ = getattr(f, "__doc__", None)
+        self.__wrapped__ = f
+
+    def __call__(self, *args, **kwargs):
+        ar = self.view._apply(self.func, args, kwargs)
+        return ar.get() if self.view._block(self.block) else ar
+
+
+class ViewExecutor(concurrent.futures.Executor):
+    """concurrent.futures' Executor API on a view: submit() gives AsyncResults."""
+
+    def __init__(self, view):
+        self.view = view
+        self._futures = []
+
+    def submit(self, fn, *args, **kwargs):
+        ar = self.view.apply_async(fn, *args, **kwargs)
+        self._futures.append(ar)
+        return ar
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        ar = self.view.map_async(fn, *iterables)
+        self._futures.append(ar)
+        if timeout is not None and not ar.wait(timeout):
+            raise TimeoutError(f"map not done after {timeout} s")
+        return iter(ar)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        if wait:
+            for f in self._futures:
+                f.wait()
+        self._futures = []
 
 
 def _partition(seq, n):
@@ -1027,7 +953,8 @@ class DirectView(View):
         tl = self._target_list(targets)
         if not tl:
             raise RuntimeError("no engines to run on: start some, or wait_for_engines()")
-        ar = AsyncResult(self.client, [], fname, single=self._single(targets), **arkw)
+        ar = AsyncResult(self.client, [], fname, single=self._single(targets),
+                         label=self.label, **arkw)
         return self.client._send_direct(tl, head, payload, bufs, ar)
 
     def _apply(self, f, args, kwargs, targets=None):
@@ -1044,7 +971,8 @@ class DirectView(View):
         length = min(len(s) for s in seqs)
         seqs = [s[:length] if len(s) > length else s for s in seqs]
         parts = [_partition(s, len(tl)) for s in seqs]
-        ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True)
+        ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True,
+                         label=self.label)
         for i, eid in enumerate(tl):
             chunk = [p[i] for p in parts]
             if len(chunk[0]) == 0:
@@ -1109,6 +1037,35 @@ class DirectView(View):
     def __setitem__(self, key, value):
         self.push({key: value}, block=True)
 
+    def update(self, ns):
+        """view.update(dict): push, as a dict's update."""
+        return self.push(ns)
+
+    def get(self, key_s):
+        """view.get(name or names): pull, waiting for the values."""
+        return self.pull(key_s, block=True)
+
+    def clear(self, targets=None, block=None):
+        """Empty the engines' namespaces (engine_id and the interpreter's names stay)."""
+        from .engine import clear_namespace
+        payload, bufs = dumps((clear_namespace, (), {}))
+        ar = self._send({"t": "apply"}, payload, bufs, targets, "clear")
+        return ar.get() if self._block(block) else ar
+
+    def queue_status(self, targets=None, verbose=False):
+        status = self.client.queue_status()
+        tl = self._target_list(targets)
+        out = {eid: status[eid] for eid in tl if eid in status}
+        out["unassigned"] = status["unassigned"]
+        return out[tl[0]] if self._single(targets) and tl[0] in out else out
+
+    def shutdown(self, targets=None, restart=False, hub=False, block=None):
+        """Stop this view's engines (and with hub=True the controller)."""
+        if restart:
+            raise NotImplementedError("restart=True: restart engines with "
+                                      "Cluster.restart_engines()")
+        self.client.shutdown(self._target_list(targets), hub=hub)
+
     def scatter(self, key, seq, targets=None, flatten=False, block=None):
         """Partition seq over the engines: each gets its slice as `key`."""
         from .engine import _push
@@ -1169,7 +1126,7 @@ class DirectView(View):
 class LoadBalancedView(View):
     """Each call goes to whichever engine is least loaded."""
     _flags = ("block", "targets", "retries", "timeout", "after", "follow", "chunksize",
-              "ordered")
+              "ordered", "label")
     retries = 0
     timeout = None
     after = None
@@ -1187,9 +1144,9 @@ class LoadBalancedView(View):
         if self.timeout:
             head["deadline"] = time.time() + self.timeout
         if self.after:
-            head["after"] = _ids(self.after)
+            head["after"] = specs(self.after)
         if self.follow:
-            head["follow"] = _ids(self.follow)
+            head["follow"] = specs(self.follow)
         if self.targets is not None:
             head["targets"] = [self.targets] if isinstance(self.targets, int) else list(
                 self.targets)
@@ -1197,7 +1154,8 @@ class LoadBalancedView(View):
 
     def _apply(self, f, args, kwargs):
         payload, bufs = dumps((f, args, kwargs))
-        ar = AsyncResult(self.client, [], getattr(f, "__name__", "apply"), single=True)
+        ar = AsyncResult(self.client, [], getattr(f, "__name__", "apply"), single=True,
+                         label=self.label)
         self.client._send_lb(self._head(), payload, bufs, ar)
         return ar
 
@@ -1207,7 +1165,8 @@ class LoadBalancedView(View):
         items = list(zip(*seqs))
         fb, fbufs = dumps(f)
         ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True,
-                         ordered=self.ordered if ordered is None else ordered)
+                         ordered=self.ordered if ordered is None else ordered,
+                         label=self.label)
         head = self._head()
         batch = []
         for i in range(0, len(items), chunksize):
@@ -1233,129 +1192,9 @@ class LoadBalancedView(View):
         return ar
 
 
-# ========================================================================= magics
-
-def _parse_px(line):
-    p = argparse.ArgumentParser(prog="%px", add_help=False)
-    p.add_argument("--targets", "-t", default=None)
-    p.add_argument("--noblock", action="store_true")
-    p.add_argument("--block", action="store_true")
-    p.add_argument("--verbose", action="store_true")
-    args, rest = p.parse_known_args(line.split() if line.strip().startswith("-") else [])
-    code = line if not line.strip().startswith("-") else " ".join(rest)
-    targets = None
-    if args.targets:
-        t = args.targets
-        try:
-            if t == "all":
-                targets = "all"
-            elif ":" in t and t.count(":") <= 2:
-                targets = slice(*[int(x) if x else None for x in t.split(":")])
-            elif "," in t:
-                targets = [int(x) for x in t.split(",") if x]
-            else:
-                targets = int(t)
-        except ValueError:
-            from .shell import UsageError
-            raise UsageError(f"%px --targets {t}: give an engine id (0), a list (0,2), a "
-                             f"slice (1:3, ::2) or all") from None
-    return args, targets, code
-
-
-def register_magics(shell, view, suffix=""):
-    """%px, %%px, %autopx and %pxresult on shell, running on view."""
-    state = {"last": None, "auto": False, "run_cell": None}
-
-    def _view(targets):
-        if targets is None:
-            return view
-        if isinstance(targets, slice):
-            return DirectView(view.client, view._target_list()[targets])
-        return DirectView(view.client, targets)
-
-    def _run(code, targets, block):
-        v = _view(targets)
-        ar = v.execute(code, silent=False, block=False)
-        state["last"] = ar
-        if block:
-            ar.echo = True              # output as it comes, as ipyparallel's %px does
-            try:
-                ar.wait()
-            except KeyboardInterrupt:   # Ctrl-C: interrupt the engines' code too
-                mine = set(ar.msg_ids)
-                running = sorted(e for e, ids in view.client._on_engine.items()
-                                 if ids & mine) or v._target_list()
-                print(f"interrupting engine(s) {running}", file=sys.stderr)
-                view.client.send_signal(None, running)
-                ar.wait(10)
-                raise
-            finally:
-                ar.echo = False
-            ar.display_outputs(_skip_streamed=True)
-            ar.get()
-        return None if block else ar
-
-    def px(line, cell=None):
-        from .shell import UsageError
-        if cell is None:
-            if not line.strip():
-                raise UsageError("%px needs code to run: %px a = 1")
-            args, targets, code = _parse_px(line)
-        else:
-            args, targets, _ = _parse_px(line)
-            code = cell
-        return _run(code, targets, not args.noblock)
-
-    def autopx(line):
-        if state["auto"]:
-            shell.run_cell = state["run_cell"]
-            del shell.__dict__["run_cell"]
-            state["auto"] = False
-            print("%autopx disabled")
-            return
-        original = shell.run_cell
-
-        def run_cell(raw_cell, store_history=True, silent=False):
-            if raw_cell.strip().startswith(("%autopx", "%%autopx")):
-                return original(raw_cell, store_history, silent)
-            from .shell import ExecutionInfo, ExecutionResult
-            result = ExecutionResult(ExecutionInfo(raw_cell, store_history, silent))
-            result.execution_count = shell.execution_count
-            numbered = store_history and not silent and raw_cell.strip()
-            if numbered:                # numbered and kept in history, as at the prompt
-                shell._store_input(shell.execution_count, raw_cell, raw_cell)
-            try:
-                _run(raw_cell, None, True)
-            except RemoteError as e:
-                result.error_in_exec = e
-                print(e, file=sys.stderr)
-            finally:
-                if numbered:
-                    shell.execution_count += 1
-            return result
-        state["run_cell"] = original
-        shell.run_cell = run_cell
-        state["auto"] = True
-        print("%autopx enabled")
-
-    def pxresult(line):
-        ar = state["last"]
-        if ar is None:
-            from .shell import UsageError
-            raise UsageError("no %px result yet")
-        ar.wait()
-        ar.display_outputs()
-        ar.get()
-
-    shell.register_magic_function(px, "line_cell", "px" + suffix)
-    shell.register_magic_function(autopx, "line", "autopx" + suffix)
-    shell.register_magic_function(pxresult, "line", "pxresult" + suffix)
-    return state
-
-
 # ====================================================================== launchers
 # local, ssh, mpi, slurm, pbs, sge, lsf: see launchers.py
-from .launchers import LAUNCHERS, planned  # noqa: E402
+from .launchers import LAUNCHERS, PACKAGE, planned  # noqa: E402
 
 
 # ======================================================================== Cluster
@@ -1368,8 +1207,10 @@ class Cluster:
         """``engines``: local, ssh, mpi, slurm, pbs, sge or lsf; ``launcher_options``
         go to that launcher (hosts=, tunnel=, ssh_args=, remote_python=, mpiexec=,
         template=, queue=, ...: see launchers.py)."""
+        engines = engines.lower()
         n = planned(engines, n, launcher_options)     # ssh: explicit host counts
         self.n = os.cpu_count() if n is None else n
+        self.engine_sets = {}           # id -> launcher of engines start_engines started
         self.location = location
         self.launcher_options = launcher_options
         self.profile = profile
@@ -1392,7 +1233,7 @@ class Cluster:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ipylite.parallel", "start", "-n", str(self.n),
+            [sys.executable, "-m", f"{PACKAGE}.parallel", "start", "-n", str(self.n),
              "--profile", self.profile, "--cluster-id", self.cluster_id, "--ip", self.ip,
              "--engines", self.engines, "--parent-pid", str(os.getpid()), "--quiet",
              "--launcher-options", json.dumps(self.launcher_options)]
@@ -1408,7 +1249,7 @@ class Cluster:
             time.sleep(0.005)
         return self
 
-    def connect_client(self):
+    def connect_client_sync(self):
         self.client = Client(self.client_file)
         return self.client
 
@@ -1416,6 +1257,9 @@ class Cluster:
         self.client.wait_for_engines(self.n if n is None else n, timeout or self.timeout)
 
     def stop(self):
+        for launcher in self.engine_sets.values():
+            launcher.stop()
+        self.engine_sets.clear()
         if self.client is not None:
             self.client.close()
             self.client = None
@@ -1436,7 +1280,7 @@ class Cluster:
         """Start the cluster, connect, wait for its engines; returns the Client."""
         self.start()
         try:
-            self.connect_client()
+            self.connect_client_sync()
             self.wait_for_engines()
         except BaseException:
             self.stop()
@@ -1444,11 +1288,152 @@ class Cluster:
         return self.client
 
     start_cluster_sync = start
-    connect_client_sync = connect_client
     stop_cluster_sync = stop
 
     def __exit__(self, *exc):
         self.stop()
+
+    # -- engines in sets of their own, and ipyparallel 7's async API
+    def start_controller_sync(self):
+        """Start the controller alone (engines come with start_engines)."""
+        n, self.n = self.n, 0
+        try:
+            self.start()
+        finally:
+            self.n = n
+        return self
+
+    def start_engines_sync(self, n=None):
+        """Start n engines (default: the cluster's n) with the cluster's launcher, as a
+        set of their own; returns the set's id (for stop_engines)."""
+        if self.proc is None:
+            raise RuntimeError("start the controller first (start_controller)")
+        engine_file = self.client_file.replace("-client.json", "-engine.json")
+        log_dir = os.path.join(os.path.dirname(os.path.dirname(engine_file)), "log")
+        launcher = LAUNCHERS[self.engines](engine_file, log_dir, **self.launcher_options)
+        launcher.start(self.n if n is None else n)
+        set_id = f"{int(time.time())}-{secrets.token_hex(3)}"
+        self.engine_sets[set_id] = launcher
+        return set_id
+
+    def stop_engines_sync(self, engine_set_id=None):
+        """Stop one set of engines (from start_engines), or (default) every engine."""
+        if engine_set_id is None:
+            if self.proc is not None:
+                with Client(self.client_file) as rc:
+                    rc.shutdown(block=True)
+            sets = list(self.engine_sets)
+        else:
+            if engine_set_id not in self.engine_sets:
+                raise KeyError(f"no engine set {engine_set_id!r} "
+                               f"(sets: {', '.join(self.engine_sets) or 'none'})")
+            sets = [engine_set_id]
+        for s in sets:
+            self.engine_sets.pop(s).stop()
+
+    def signal_engines_sync(self, signum, engine_set_id=None):
+        """Send a signal (e.g. SIGINT: interrupt their tasks) to the engines."""
+        with Client(self.client_file) as rc:
+            return rc.send_signal(signum)
+
+    def restart_engines_sync(self, engine_set_id=None):
+        """Stop every engine, then start the cluster's n engines afresh."""
+        self.stop_engines_sync(engine_set_id)
+        return self.start_engines_sync()
+
+    def start_and_connect_sync_n(self, n=None, activate=False):
+        if n is not None:
+            self.n = n
+        rc = self.start_and_connect_sync()
+        if activate:
+            rc.activate()
+        return rc
+
+    @classmethod
+    def from_file(cls, profile="default", cluster_id=""):
+        """The cluster of a profile (and cluster id) started elsewhere, e.g. by
+        ``python -m ipylite.parallel start --daemonize``, to connect to or stop."""
+        path = os.path.join(_security(profile), f"cluster-{cluster_id or 'default'}.json")
+        try:
+            with open(path) as f:
+                info = json.load(f)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no cluster {cluster_id or 'default'!s} in profile "
+                                    f"{profile!r} ({path})") from None
+        c = cls(n=info.get("n"), profile=profile, cluster_id=cluster_id or "",
+                engines=info.get("launcher", "local"))
+        c.cluster_id = cluster_id
+        c.pid = info.get("pid")
+        return c
+
+    def __repr__(self):
+        state = "running" if self.proc is not None or getattr(self, "pid", None) else "idle"
+        return (f"<Cluster(cluster_id={self.cluster_id!r}, profile={self.profile!r}, "
+                f"engines={self.engines!r}, n={self.n}) {state}>")
+
+    def stop_cluster_file(self):
+        pid = getattr(self, "pid", None)
+        if pid and self.proc is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+            self.pid = None
+
+    async def start_controller(self):
+        return self.start_controller_sync()
+
+    async def start_engines(self, n=None):
+        return self.start_engines_sync(n)
+
+    async def start_cluster(self, n=None):
+        if n is not None:
+            self.n = n
+        return self.start()
+
+    async def connect_client(self):
+        return self.connect_client_sync()
+
+    async def stop_engines(self, engine_set_id=None):
+        return self.stop_engines_sync(engine_set_id)
+
+    async def signal_engines(self, signum, engine_set_id=None):
+        return self.signal_engines_sync(signum, engine_set_id)
+
+    async def restart_engines(self, engine_set_id=None):
+        return self.restart_engines_sync(engine_set_id)
+
+    async def stop_cluster(self):
+        self.stop_cluster_file()
+        return self.stop()
+
+    async def start_and_connect(self, n=None, activate=False):
+        return self.start_and_connect_sync_n(n, activate)
+
+    async def __aenter__(self):
+        return self.start_and_connect_sync()
+
+    async def __aexit__(self, *exc):
+        self.stop()
+
+
+class ClusterManager:
+    """The clusters of a profile's (or every profile's) security folders."""
+
+    def load_clusters(self, profile="default"):
+        out = {}
+        sec = _security(profile)
+        for name in sorted(os.listdir(sec)) if os.path.isdir(sec) else ():
+            if name.startswith("cluster-") and name.endswith(".json"):
+                cid = name[len("cluster-"):-len(".json")]
+                cid = "" if cid == "default" else cid
+                out[f"{profile}:{cid}"] = Cluster.from_file(profile, cid)
+        return out
 
 
 # ================================================================ command line

@@ -33,6 +33,7 @@ import glob
 import hmac
 import hashlib
 import json
+import math
 import logging
 import os
 import queue
@@ -90,12 +91,27 @@ def _json_default(obj):
     return repr(obj)
 
 
+def _finite(obj):
+    """``obj`` with NaN and infinities spelled as strings ("nan", "inf", "-inf"), as
+    ipykernel's json_clean does: JSON has no spelling for them, and browsers'
+    JSON.parse refuses the bare NaN that Python would write."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return repr(obj)
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def json_dumps(obj):
+    """Strict JSON bytes (UTF-8): anything else JSON cannot hold is converted."""
     try:
         return json.dumps(obj, ensure_ascii=False, allow_nan=False,
                           default=_json_default).encode("utf8", "surrogateescape")
-    except ValueError:  # NaN or inf somewhere: JSON has no spelling for them
-        return json.dumps(obj, ensure_ascii=False, default=_json_default).encode(
+    except ValueError:  # NaN or inf somewhere (perhaps inside a numpy value)
+        plain = json.loads(json.dumps(obj, ensure_ascii=False, default=_json_default))
+        return json.dumps(_finite(plain), ensure_ascii=False, allow_nan=False).encode(
             "utf8", "surrogateescape")
 
 

@@ -485,9 +485,9 @@ class InputEdit(QtWidgets.QPlainTextEdit):
         painter.end()
 
     def keyPressEvent(self, event):
-        if not self.console._editor_key(event):
+        if not self.console.keys.key(event):
             super().keyPressEvent(event)
-            self.console._after_key(event)
+            self.console.keys.after_key(event)
 
     def insertFromMimeData(self, source):
         if source.hasText():
@@ -570,6 +570,51 @@ def svg_to_image(svg, dpr=1.0):
     return img
 
 
+# What TeX (as IPython's Math, sympy's init_printing and MathJax users write it) has and
+# matplotlib's mathtext lacks: dropped, or said in words mathtext knows.
+_TEX_DROP_RE = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle|scriptscriptstyle|"
+                          r"limits|nolimits|nonumber|notag)(?![A-Za-z])")
+_TEX_WORDS = {"tfrac": "frac", "le": "leq", "ge": "geq", "ne": "neq", "textbf": "mathbf",
+              "textit": "mathit", "textrm": "mathrm", "textsf": "mathsf", "texttt": "mathtt",
+              "mbox": "text", "bmod": ",\\mathrm{mod}\\,", "lvert": "vert", "rvert": "vert",
+              "implies": "Rightarrow", "iff": "Leftrightarrow", "colon": ":"}
+_TEX_WORD_RE = re.compile(r"\\(" + "|".join(sorted(_TEX_WORDS, key=len, reverse=True)) +
+                          r")(?![A-Za-z])")
+_TEX_ENV_RE = re.compile(r"\\begin\{(\w+)\*?\}(?:\{[^{}]*\})?((?:(?!\\begin\{).)*?)"
+                         r"\\end\{\1\*?\}", re.S)
+_TEX_FENCES = {"pmatrix": ("(", ")"), "bmatrix": ("[", "]"), "Bmatrix": ("\\{", "\\}"),
+               "vmatrix": ("|", "|"), "Vmatrix": ("\\Vert", "\\Vert"), "cases": ("\\{", "."),
+               "dcases": ("\\{", ".")}
+_TEX_GRIDS = frozenset(("matrix", "smallmatrix", "array", "cases", "dcases", *_TEX_FENCES))
+
+
+def mathtext_tex(tex):
+    """``tex`` (math, without its $ signs) in the subset matplotlib's mathtext reads:
+    style switches dropped, a few synonyms translated, and matrices, cases and
+    aligned rows stacked (rows centred, cells spaced)."""
+    if "\\displaystyle" in tex:      # (mathtext's \frac is the inline one)
+        tex = re.sub(r"\\frac(?![A-Za-z])", r"\\dfrac", tex)
+    tex = _TEX_DROP_RE.sub("", tex)
+    tex = _TEX_WORD_RE.sub(lambda m: "\\" + _TEX_WORDS[m.group(1)], tex)
+    tex = re.sub(r"\\pmod\{([^{}]*)\}", r"\\ (\\mathrm{mod}\\ \1)", tex)
+    tex = re.sub(r"\\text\{([^{}]*)\}", lambda m: "\\text{" + m.group(1).replace(
+        "\\", "") + "}", tex)
+
+    def env(m):
+        gap = " \\quad " if m.group(1) in _TEX_GRIDS else " "   # (align: no gap at &)
+        rows = [r.replace("&", gap).strip()
+                for r in re.split(r"\\\\(?:\[[^\]]*\])?", m.group(2))]
+        rows = [r for r in rows if r and r != "\\hline"] or [" "]
+        body = "\\substack{" + " \\\\ ".join(rows) + "}" if len(rows) > 1 else rows[0]
+        left, right = _TEX_FENCES.get(m.group(1), (None, None))
+        return f"\\left{left}{body}\\right{right}" if left else "{" + body + "}"
+    for _ in range(10):        # nested environments, innermost first
+        tex, n = _TEX_ENV_RE.subn(env, tex)
+        if not n:
+            break
+    return tex
+
+
 def latex_to_image(tex, dpr=1.0, color="black"):
     """Render LaTeX math with matplotlib's mathtext; None without matplotlib or when
     mathtext cannot parse it."""
@@ -585,6 +630,8 @@ def latex_to_image(tex, dpr=1.0, color="black"):
             break
     if not (s.startswith("$") and s.endswith("$")):
         s = "$" + s + "$"
+    s = re.sub(r"\$\$?(.+?)\$?\$", lambda m: "$" + mathtext_tex(m.group(1)) + "$", s,
+               flags=re.S)
     try:
         fig = Figure(figsize=(0.01, 0.01))
         FigureCanvasAgg(fig)
@@ -627,6 +674,7 @@ def render_bundle(data, metadata=None, dpr=1.0, color="black"):
             elif mime == "text/markdown":
                 doc = QtGui.QTextDocument()
                 doc.setMarkdown(_text(value))
+                _mark_code(doc)
                 return ("html", _markdown_lists(doc.toHtml()), mime)
             else:
                 return ("text", _text(value), mime)
@@ -636,6 +684,31 @@ def render_bundle(data, metadata=None, dpr=1.0, color="black"):
         if img is not None:
             return ("image", img, mime)
     return ("text", "", "text/plain")
+
+
+MONOSPACE = "monospace"    # the family of code in HTML made here; the console maps it
+
+
+def _mark_code(doc):
+    """Markdown's code (`inline`, fenced, indented) in the family MONOSPACE: Qt's
+    importer gives it the system's fixed font, a proportional one where there is none,
+    and its HTML drops the fixed pitch."""
+    fmt = QtGui.QTextCharFormat()
+    fmt.setFontFamily(MONOSPACE)
+    spans, block = [], doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            if frag.charFormat().hasProperty(QtGui.QTextFormat.FontFixedPitch):
+                spans.append((frag.position(), frag.length()))
+            it += 1
+        block = block.next()
+    cur = QtGui.QTextCursor(doc)
+    for pos, n in spans:
+        cur.setPosition(pos)
+        cur.setPosition(pos + n, QtGui.QTextCursor.KeepAnchor)
+        cur.mergeCharFormat(fmt)
 
 
 _UL_RE = re.compile(r'<ul type="\w+"([^>]*-qt-list-indent: (\d+);)')
@@ -813,7 +886,7 @@ class ConsoleWindow(QtWidgets.QMainWindow):
         self._action(e, "Paste (prompts stripped)", lambda: con().editor.paste(), "Ctrl+V", True)
         self._action(e, "Select all", lambda: con().editor.selectAll(), "Ctrl+A", True)
         e.addSeparator()
-        self._action(e, "Search history", lambda: con()._start_search(), "Ctrl+R", True)
+        self._action(e, "Search history", lambda: con().keys.start_search(), "Ctrl+R", True)
         self._action(e, "Clear scrollback", lambda: con().clear(), "Ctrl+L", True)
         v = bar.addMenu("&View")
         self._action(v, "Zoom in", lambda: con().zoom(1), "Ctrl++")
@@ -851,7 +924,11 @@ class ConsoleWindow(QtWidgets.QMainWindow):
     def show_shortcuts(self):
         box = QtWidgets.QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
-        box.setText("<pre>" + html.escape(self.shortcuts_text()) + "</pre>")
+        family = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont).family()
+        if not QtGui.QFontInfo(QtGui.QFont(family)).fixedPitch():
+            family = MONOSPACE     # (a proportional "fixed" font where none is set up)
+        box.setText(f"<pre style=\"font-family:'{family}';\">" +
+                    html.escape(self.shortcuts_text()) + "</pre>")
         box.open()
         return box
 

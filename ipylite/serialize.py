@@ -4,8 +4,9 @@ Wire layout of one message (after any routing identities)::
 
     [packed, buffer, ...]     packed = <u16 len(sig)><u32 len(head)> sig head payload
 
-(a ROUTER socket adds the peer's identity in front). ``head`` is a small pickled dict (``t`` the message type, ``id`` the message id, and
-whatever the type needs); ``payload`` is a pickle (protocol 5) or empty; the buffers
+(a ROUTER socket adds the peer's identity in front). ``head`` is a small pickled dict
+(``t`` the message type, ``id`` the message id, ``n`` a nonce unique to this message,
+and whatever the type needs); ``payload`` is a pickle (protocol 5) or empty; the buffers
 are the pickle's out-of-band buffers (numpy arrays, large bytes), one zmq frame each,
 sent and received without copying. ``signature`` is the hex HMAC-SHA256 (the
 protocol.Session key) of ``head`` and ``payload``; it is checked, and replays are
@@ -30,8 +31,10 @@ import copyreg
 import hmac
 import importlib
 import io
+import itertools
 import logging
 import marshal
+import os
 import pickle
 import struct
 import sys
@@ -67,6 +70,10 @@ class Wire:
         import zmq
         self.session = session
         self.signed = bool(session.key)
+        # every message carries its own nonce, so two identical messages (the same
+        # output line twice, two clients' disconnects) have different signatures
+        # and the replay guard refuses only true replays
+        self._nonce = itertools.count(int.from_bytes(os.urandom(8), "little") << 24)
         self._seen = set()
         self._order = collections.deque()
         self.SNDMORE = int(zmq.SNDMORE)
@@ -89,6 +96,7 @@ class Wire:
         return self.session.sign((h, payload))
 
     def pack(self, head, payload=b""):
+        head["n"] = next(self._nonce)
         h = pickle.dumps(head, PROTOCOL)
         sig = self.sign(h, payload)
         return b"".join((_LEN.pack(len(sig), len(h)), sig, h, payload))
@@ -186,7 +194,8 @@ def set_namespace(ns):
     _namespace = ns
 
 
-def _main_ns():
+def main_ns():
+    """The namespace received functions from a sender's __main__ run in."""
     if _namespace is not None:
         return _namespace
     return sys.modules["__main__"].__dict__
@@ -227,7 +236,7 @@ class _Globals(dict):
     globals it referenced, then the receiving side's namespace (an engine's user_ns)."""
 
     def __missing__(self, key):
-        return _main_ns()[key]
+        return main_ns()[key]
 
 
 def _make_function(code_bytes, pyver, name, qualname, module, ncells):
@@ -237,7 +246,7 @@ def _make_function(code_bytes, pyver, name, qualname, module, ncells):
             "only travel between the same versions" % (qualname, *pyver, *_PYVER))
     code = marshal.loads(code_bytes)
     if module == "__main__":
-        g = _main_ns()
+        g = main_ns()
     else:
         g = _Globals(__builtins__=builtins, __name__=module)
     cells = tuple(types.CellType() for _ in range(ncells)) or None
@@ -291,7 +300,7 @@ def _make_class(token, metaclass, name, bases, qualname, module):
     _classes[token] = cls
     _tokens[cls] = token
     if module == "__main__":
-        _main_ns().setdefault(name, cls)
+        main_ns().setdefault(name, cls)
     return cls
 
 
@@ -348,6 +357,34 @@ class Pickler(pickle.Pickler):
 copyreg.pickle(types.CodeType, lambda c: (marshal.loads, (marshal.dumps(c),)))
 
 
+_pickler = None                     # None: ours; else dill's or cloudpickle's Pickler
+_unpickler = pickle.Unpickler       # dill's reads dill's pickles (and everyone else's)
+SERIALIZERS = ("pickle", "dill", "cloudpickle")
+
+
+def use(name):
+    """Pickle with ``name``: "pickle" (ours: code by value, everything else by
+    reference), "dill" or "cloudpickle" (they also pickle what ours cannot, such as a
+    closure over an open file). Both sides need it installed to read it."""
+    global _pickler, _unpickler
+    if name not in SERIALIZERS:
+        raise ValueError(f"serializer must be one of {', '.join(SERIALIZERS)}, not {name!r}")
+    if name == "pickle":
+        _pickler, _unpickler = None, pickle.Unpickler
+        return name
+    try:
+        mod = importlib.import_module(name)
+    except ImportError:
+        raise ImportError(f"use_{name}() needs {name}: pip install {name}") from None
+    _pickler = mod.Pickler
+    _unpickler = mod.Unpickler if name == "dill" else pickle.Unpickler
+    return name
+
+
+def serializer():
+    return "pickle" if _pickler is None else _pickler.__module__.partition(".")[0]
+
+
 def dumps(obj):
     """Pickle ``obj``: (payload bytes, [out-of-band buffers])."""
     buffers = []
@@ -360,7 +397,7 @@ def dumps(obj):
         return False
 
     f = io.BytesIO()
-    Pickler(f, PROTOCOL, buffer_callback=oob).dump(obj)
+    (_pickler or Pickler)(f, PROTOCOL, buffer_callback=oob).dump(obj)
     return f.getvalue(), buffers
 
 
@@ -386,4 +423,7 @@ def _writable(frame):
 
 
 def loads(payload, buffers=()):
-    return pickle.loads(payload, buffers=[_writable(b) for b in buffers])
+    bufs = [_writable(b) for b in buffers]
+    if _unpickler is pickle.Unpickler:
+        return pickle.loads(payload, buffers=bufs)
+    return _unpickler(io.BytesIO(payload), buffers=bufs).load()

@@ -19,6 +19,7 @@ import builtins
 import os
 import sys
 
+from .completer import MISSING, Scan, lookup
 from .display import DisplayFormatter, DisplayPublisher
 
 __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageError',
@@ -27,7 +28,7 @@ __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageEr
 CO_COROUTINE = 0x80                 # inspect.CO_COROUTINE
 CO_VARARGS, CO_VARKEYWORDS = 0x04, 0x08
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_MISSING = object()
+_MISSING = MISSING
 
 
 def get_ipython():
@@ -130,6 +131,17 @@ class ExitAutocall:
         self.shell.ask_exit()
 
 
+class Hooks:
+    """The hooks IPython code calls through ``shell.hooks`` (IPython.core.page.page
+    calls show_in_pager): here they go to the shell's own methods."""
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    def show_in_pager(self, data, start=0, screen_lines=0):
+        self.shell.page(data, start)
+
+
 class SList(list):
     """Lines of a command's output (x = !ls): .s, .n, .p and grep()."""
 
@@ -192,6 +204,7 @@ class Shell:
                  colors='NoColor', xmode='Context'):
         self.display_pub = display_pub if display_pub is not None else DisplayPublisher()
         self.display_formatter = DisplayFormatter()
+        self.hooks = Hooks(self)
         self.history = history
         self.events = EventManager(self)
         self.magics = {'line': {}, 'cell': {}}
@@ -205,8 +218,9 @@ class Shell:
         self.loop = None                # event loop for top-level await, made on first use
         self.compile_flags = 0          # __future__ features carried from cell to cell
         self._store_history = True
+        self._cells_running = 0         # run_cell calls under way (nested ones inside)
         self._last_exc = None
-        self._root_modules = None
+        self._completer = None
         self._init_namespace(user_ns, user_module)
         self.automagic = True           # a bare `name args` runs magic `name`
         self.profile, self.profile_dir, self.config = 'default', None, None
@@ -262,6 +276,8 @@ class Shell:
     def _fill_namespace(self):
         self.In, self.Out = [''], {}
         self.user_global_ns.setdefault('__builtins__', builtins)
+        from .display import display         # builtins in IPython, for %run scripts too
+        builtins.display, builtins.get_ipython = display, get_ipython
         self.user_ns.setdefault('__name__', '__main__')
         exit_ = ExitAutocall(self)
         self.user_ns.update(
@@ -323,17 +339,21 @@ class Shell:
 
         store_history numbers the cell (execution_count, In, Out, history);
         silent runs it with no displayed value, no history, no *_run_cell events.
+        A cell run from inside another (get_ipython().run_cell(...)) is not
+        numbered: the running cell holds its number.
         """
-        if silent:
+        if silent or self._cells_running:
             store_history = False
         info = ExecutionInfo(raw_cell, store_history, silent)
         result = ExecutionResult(info)
         self.events.trigger('pre_execute')
         if not silent:
             self.events.trigger('pre_run_cell', info)
+        self._cells_running += 1
         try:
             self._run_cell(raw_cell, result, store_history, silent)
         finally:
+            self._cells_running -= 1
             self.events.trigger('post_execute')
             if not silent:
                 self.events.trigger('post_run_cell', result)
@@ -354,7 +374,7 @@ class Shell:
                 return
             if store_history:
                 self._store_input(count, cell, raw_cell)
-            filename = '<ipylite-input-%d-%012x>' % (count, hash(cell) & 0xffffffffffff)
+            filename = '<ipython-input-%d-%012x>' % (count, hash(cell) & 0xffffffffffff)
             linecache.cache[filename] = (len(cell), None, _keeplines(cell), filename)
             try:
                 codes = self._compile(cell, filename, silent)
@@ -380,10 +400,22 @@ class Shell:
         if (body and isinstance(body[-1], ast.Expr) and not silent
                 and not _ends_with_semicolon(cell, body[-1])):
             last = ast.Expression(body.pop().value)
+        # A `from __future__` import after the cell's first statement is legal in IPython,
+        # which compiles statement by statement: it starts a module of its own here.
+        chunks = [[]]
+        for node in body:
+            future = isinstance(node, ast.ImportFrom) and node.module == '__future__'
+            if future and chunks[-1]:
+                chunks.append([])
+            chunks[-1].append(node)
+            if future:
+                chunks.append([])
         codes = []
-        if body:
-            module = ast.Module(body, type_ignores=[])
-            codes.append((compile(module, filename, 'exec', flags, dont_inherit=True), False))
+        for chunk in filter(None, chunks):
+            module = ast.Module(chunk, type_ignores=[])
+            code = compile(module, filename, 'exec', flags, dont_inherit=True)
+            flags |= code.co_flags & _future_flags()
+            codes.append((code, False))
         if last is not None:
             codes.append((compile(last, filename, 'eval', flags, dont_inherit=True), True))
         for code, _ in codes:
@@ -507,8 +539,10 @@ class Shell:
                 len(lines) > first + 1 or not lines[first].rstrip().endswith('?')):
             name, arg = (lines[first][2:].split(None, 1) + [''])[:2]
             body = ''.join(lines[first + 1:])
+            if body and not body.endswith('\n'):    # as IPython: the body ends its last line
+                body += '\n'
             return 'get_ipython().run_cell_magic(%r, %r, %r)\n' % (name, arg.rstrip(), body)
-        out, scan = [], _Scan()
+        out, scan = [], Scan()
         for line in lines:
             if scan.at_start():
                 new = _transform_line(line)
@@ -604,6 +638,14 @@ class Shell:
     def magic_matplotlib(self, line):
         """%matplotlib [inline]: show matplotlib figures as images in the output."""
         gui = line.strip() or 'inline'
+        if gui in ('notebook', 'nbagg', 'widget', 'ipympl'):
+            import importlib.util
+            if gui in ('widget', 'ipympl') and importlib.util.find_spec('ipympl') is None:
+                raise UsageError('%%matplotlib %s needs ipympl, which is not installed '
+                                 '(pip install ipympl); %%matplotlib inline works here' % gui)
+            raise UsageError('%%matplotlib %s: that backend talks to the page through '
+                             "ipykernel's comm objects, which ipylite's kernel does not "
+                             'provide; use %%matplotlib inline' % gui)
         if gui != 'inline':
             raise UsageError('Only `%%matplotlib inline` is supported here, not %r' % gui)
         from .display import enable_matplotlib_inline
@@ -814,7 +856,7 @@ class Shell:
         def cell(m):
             where = '' if m[3] == '<module>' else ' in ' + m[3]
             return 'Cell In[%s], line %s%s' % (m[1], m[2], where)
-        return re.sub(r'File "<ipylite-input-(\d+)-[0-9a-f]+>", line (\d+), in (.*)', cell, text)
+        return re.sub(r'File "<ipython-input-(\d+)-[0-9a-f]+>", line (\d+), in (.*)', cell, text)
 
     # -- system commands -----------------------------------------------------
 
@@ -868,157 +910,19 @@ class Shell:
         self.user_ns['_exit_code'] = proc.returncode
         return SList(proc.stdout.decode(_encoding(), 'replace').splitlines())
 
-    # -- completion ----------------------------------------------------------
+    # -- completion (completer.py) -------------------------------------------
 
     def complete(self, code, cursor_pos=None):
         """Completions for the text before cursor_pos, as a complete_reply content."""
-        if cursor_pos is None:
-            cursor_pos = len(code)
-        text = code[:cursor_pos]
-        try:
-            start, matches = self._completions(text)
-        except Exception:
-            import logging
-            logging.getLogger(__name__).debug('completion failed', exc_info=True)
-            start, matches = cursor_pos, []
-        return {'matches': matches, 'cursor_start': start, 'cursor_end': cursor_pos,
-                'metadata': {}, 'status': 'ok'}
-
-    def _completions(self, text):
-        """(cursor_start, sorted matches) for the end of text."""
-        import re
-        end = len(text)
-        line = text[text.rfind('\n') + 1:]
-        stripped = line.lstrip()
-        m = re.fullmatch(r'(%%?)(\w*)', stripped)
-        if m:                                                   # %magic, %%magic
-            kinds = ('cell',) if m[1] == '%%' else ('line', 'cell')
-            names = {('%' if kind == 'line' else '%%') + name
-                     for kind in kinds for name in self.magics[kind] if name.startswith(m[2])}
-            return end - len(m[0]), sorted(names)
-        if stripped[:1] in ('!', '%'):                          # paths for commands
-            word = re.search(r'[^\s\'"]*$', line)[0]
-            return end - len(word), _path_matches(word)
-        scan = _Scan()
-        offset = 0
-        for physical in text.splitlines(True):
-            scan.feed(physical, offset)
-            offset += len(physical)
-        if text.endswith(('\n', '\r')):
-            scan.comment = False
-        if scan.comment:
-            return end, []
-        if scan.quote:                                          # inside a string
-            prefix = text[scan.qstart:]
-            if '\n' in prefix:
-                return end, []
-            before = text[:scan.qstart - len(scan.quote)]
-            m = re.search(r'([^\W\d][\w.]*)\s*\[\s*[rbuRBU]?$', before)
-            if m:
-                keys = self._keys(m[1])
-                if keys is not None:
-                    return scan.qstart, sorted({k for k in keys if isinstance(k, str)
-                                                and k.startswith(prefix)})
-            return scan.qstart, _path_matches(prefix)
-        m = re.match(r'\s*(?:import\s+(?:[\w.]+\s*(?:as\s+\w+\s*)?,\s*)*|from\s+)([\w.]*)$', line)
-        if m and not m[1].startswith('.'):
-            return end - len(m[1]), self._module_matches(m[1])
-        m = re.match(r'\s*from\s+([\w.]+)\s+import\s+(?:.*,\s*|\(\s*)?(\w*)$', line)
-        if m:
-            return end - len(m[2]), self._module_names(m[1], m[2])
-        m = re.search(r'([^\W\d][\w.]*)\[$', text)
-        if m:                                                   # d[  -> keys
-            keys = self._keys(m[1])
-            if keys:
-                return end, sorted({repr(k) for k in keys if isinstance(k, (str, bytes, int))})
-        m = re.search(r'(\.?)(\w*)$', text)
-        prefix = m[2]
-        if m[1]:                                                # obj.attr
-            chain = re.search(r'(?<![\w.)\]\'"])[^\W\d]\w*(?:\.[^\W\d]\w*)*$', text[:m.start()])
-            obj = self._lookup(chain[0]) if chain else _MISSING
-            if obj is _MISSING:
-                return end, []
-            try:
-                names = dir(obj)
-            except Exception:
-                names = []
-            # IPython's shape: 'obj.attr' matches, replacing the whole dotted name
-            return chain.start(), [chain[0] + '.' + n for n in _filter_names(names, prefix)]
-        if prefix[:1].isdigit():
-            return end, []
-        import keyword
-        names = [*self.user_ns, *builtins.__dict__, *keyword.kwlist]
-        if self.user_global_ns is not self.user_ns:
-            names.extend(self.user_global_ns)
-        return end - len(prefix), _filter_names(names, prefix)
+        if self._completer is None:
+            from .completer import Completer
+            self._completer = Completer(self)
+        return self._completer.complete(code, cursor_pos)
 
     def _lookup(self, dotted, descriptors=False):
-        """The object a plain dotted name refers to, without running properties or
-        other descriptors (descriptors=True returns the descriptor itself)."""
-        import inspect
-        import types
-        first, *rest = dotted.split('.')
-        for ns in (self.user_ns, self.user_global_ns, builtins.__dict__):
-            if first in ns:
-                obj = ns[first]
-                break
-        else:
-            return _MISSING
-        for i, name in enumerate(rest):
-            try:
-                attr = inspect.getattr_static(obj, name)
-            except AttributeError:
-                return _MISSING
-            if isinstance(attr, (staticmethod, classmethod, types.FunctionType,
-                                 types.BuiltinFunctionType, types.MethodDescriptorType,
-                                 types.WrapperDescriptorType, types.MemberDescriptorType,
-                                 types.ClassMethodDescriptorType,
-                                 type, types.ModuleType)):
-                try:
-                    obj = getattr(obj, name)
-                except Exception:
-                    return _MISSING
-            elif not hasattr(type(attr), '__get__'):
-                obj = attr
-            elif descriptors and i == len(rest) - 1:
-                obj = attr
-            else:
-                return _MISSING     # a property or other computed attribute
-        return obj
-
-    def _keys(self, dotted):
-        """The keys of the mapping `dotted` names (dicts, or anything with keys() and
-        __getitem__), or None."""
-        obj = self._lookup(dotted)
-        if obj is _MISSING or not (hasattr(obj, 'keys') and hasattr(obj, '__getitem__')):
-            return None
-        try:
-            return list(obj.keys())
-        except Exception:
-            return None
-
-    def _module_matches(self, dotted):
-        """Importable modules whose dotted names start with `dotted`."""
-        package, _, prefix = dotted.rpartition('.')
-        if package:
-            module = _import_quietly(package)
-            names = [] if module is None else _submodules(module) + [
-                name for name, value in vars(module).items() if type(value) is type(sys)]
-            return ['%s.%s' % (package, n) for n in _filter_names(names, prefix)]
-        if self._root_modules is None:
-            import pkgutil
-            names = set(sys.builtin_module_names)
-            names.update(info.name for info in pkgutil.iter_modules())
-            names.update(name for name in sys.modules if '.' not in name)
-            self._root_modules = sorted(names)
-        return _filter_names(self._root_modules, prefix)
-
-    def _module_names(self, module_name, prefix):
-        """Names a `from module import ...` can take."""
-        module = _import_quietly(module_name)
-        if module is None:
-            return []
-        return _filter_names(list(vars(module)) + _submodules(module), prefix)
+        """The object a plain dotted name in the user's namespace refers to, or
+        _MISSING; properties and other descriptors are not run."""
+        return lookup((self.user_ns, self.user_global_ns), dotted, descriptors)
 
     # -- introspection -------------------------------------------------------
 
@@ -1091,7 +995,9 @@ class Shell:
                 fields.append(('Call docstring', inspect.cleandoc(call_doc)))
         if not plain_object or inspect.ismodule(obj):
             try:
-                filename = inspect.getsourcefile(obj) or inspect.getfile(obj)
+                src = obj if not is_class or obj.__module__ != '__main__' else next(  # a cell's
+                    (f for f in vars(obj).values() if hasattr(f, '__code__')), None)  # class: not
+                filename = inspect.getsourcefile(src) or inspect.getfile(src)  # __main__'s file
                 if filename.startswith('<frozen '):     # frozen stdlib modules have a file
                     filename = getattr(inspect.getmodule(obj), '__file__', None) or filename
             except (TypeError, OSError):
@@ -1135,14 +1041,16 @@ class Shell:
             return {'status': 'invalid'}
         if not source.strip():
             return {'status': 'complete'}
-        scan, statement = _Scan(), ''
+        scan, statement = Scan(), ''
         for line in source.splitlines(True):
             if scan.at_start() and line.strip() and not line.lstrip().startswith('#'):
                 statement = line
             scan.feed(line)
         indent = statement[:len(statement) - len(statement.lstrip())]
         last = source.rstrip().splitlines()[-1]
-        if re.sub(r'#[^\'"]*$', '', last).rstrip().endswith(':'):
+        if last.lstrip().startswith('#'):    # a comment keeps its own indent (ipykernel)
+            indent = last[:len(last) - len(last.lstrip())] or indent
+        elif re.sub(r'#[^\'"]*$', '', last).rstrip().endswith(':'):
             indent += '    '
         elif re.match(r'\s*(return|pass|raise|break|continue)\b', last):
             indent = indent[:-4]
@@ -1214,6 +1122,8 @@ def _transform_line(line):
     indent = text[:len(text) - len(text.lstrip())]
     if not stripped or stripped.startswith('#'):
         return None
+    if stripped == '?':         # IPython's own help, as a bare ? shows it
+        return indent + 'get_ipython().run_line_magic(%r, %r)%s' % ('quickref', '', eol)
     m = re.fullmatch(r'(\?\??)?(%{0,2}(?:[^\W\d]|\*)[\w.*]*)(\?\??)?', stripped)
     if m and bool(m[1]) != bool(m[3]):
         magic = 'pinfo2' if len(m[1] or m[3]) == 2 else 'pinfo'
@@ -1221,6 +1131,8 @@ def _transform_line(line):
     m = re.fullmatch(r'(?:([\w.\[\]\'", ()*]+?)\s*=\s*)?(!!?|%(?=[^\W\d]))(.*)', stripped)
     if not m:
         return None
+    if m[1] and not _assignable(m[1]):
+        return None     # `print('n=%d' % 5)`: the = was inside a string or a call
     target = indent + (m[1] + ' = ' if m[1] else '')
     rest = m[3]
     if m[2] == '%':
@@ -1233,53 +1145,15 @@ def _transform_line(line):
     return target + 'get_ipython().' + call + eol
 
 
-class _Scan:
-    """Tracks, line by line, whether the next line starts a new statement or
-    continues a string, a bracket or a backslash continuation."""
-
-    def __init__(self):
-        self.quote = None       # the open string's quote (', ", ''' or """)
-        self.qstart = 0         # where that string's text starts (with feed's offset)
-        self.depth = 0          # open brackets
-        self.cont = False       # the last line ended with a backslash
-        self.comment = False    # the last line ended inside a comment
-
-    def at_start(self):
-        return self.quote is None and not self.depth and not self.cont
-
-    def feed(self, line, offset=0):
-        i, n, quote = 0, len(line), self.quote
-        self.cont = self.comment = False
-        while i < n:
-            ch = line[i]
-            if quote:
-                if ch == '\\':
-                    i += 2
-                elif line.startswith(quote, i):
-                    i += len(quote)
-                    quote = None
-                else:
-                    i += 1
-                continue
-            if ch == '#':
-                self.comment = True
-                break
-            if ch in '\'"':
-                quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else ch
-                i += len(quote)
-                self.qstart = offset + i
-                continue
-            if ch in '([{':
-                self.depth += 1
-            elif ch in ')]}':
-                self.depth = max(0, self.depth - 1)
-            elif ch == '\\' and not line[i + 1:].strip():
-                self.cont = True
-            i += 1
-        if quote and len(quote) == 1 and line.endswith(('\n', '\r')) \
-                and not line.rstrip('\r\n').endswith('\\'):
-            quote = None        # an unterminated one-line string ends with its line
-        self.quote = quote
+def _assignable(text):
+    """Whether text, as Python's tokenizer reads it, is a complete assignment target
+    (`x`, `a.b`, `x, y`, `d['k']`): not the start of a string or a call."""
+    import ast
+    try:
+        tree = ast.parse(text + ' = None')
+    except SyntaxError:
+        return False
+    return len(tree.body) == 1 and isinstance(tree.body[0], ast.Assign)
 
 
 def _exception_chain(value, tb):
@@ -1356,7 +1230,7 @@ def _first_tb(tb, frame):
 
 def _short_name(filename):
     """'Cell In[n]' for a cell's filename, else the path with ~ for the home folder."""
-    if filename.startswith('<ipylite-input-'):
+    if filename.startswith('<ipython-input-'):
         return 'Cell In[%s]' % filename.split('-')[2]
     home = os.path.expanduser('~')
     if home not in ('~', '/') and filename.startswith(home + os.sep):
@@ -1422,56 +1296,6 @@ def _pump(proc, out, err):
     finally:
         if selector:
             selector.close()
-
-
-def _path_matches(prefix):
-    """Files and directories (with a trailing /) whose path starts with prefix."""
-    head, sep, base = prefix.rpartition('/')
-    directory = os.path.expanduser(head + sep) if sep else '.'
-    try:
-        entries = list(os.scandir(directory or '/'))
-    except OSError:
-        return []
-    matches = []
-    for entry in entries:
-        hidden = entry.name.startswith('.') and not base.startswith('.')
-        if entry.name.startswith(base) and not hidden:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            matches.append(head + sep + entry.name + ('/' if is_dir else ''))
-    return sorted(matches)
-
-
-def _filter_names(names, prefix):
-    """Sorted names starting with prefix; _private ones only when prefix starts with _."""
-    private = prefix.startswith('_')
-    return sorted({n for n in names if n.startswith(prefix) and (private or n[:1] != '_')})
-
-
-def _import_quietly(name):
-    module = sys.modules.get(name)
-    if module is not None:
-        return module
-    import importlib
-    try:
-        return importlib.import_module(name)
-    except BaseException as e:
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        return None
-
-
-def _submodules(module):
-    path = getattr(module, '__path__', None)
-    if not path:
-        return []
-    import pkgutil
-    try:
-        return [info.name for info in pkgutil.iter_modules(path)]
-    except Exception:
-        return []
 
 
 def _name_at(code, cursor):

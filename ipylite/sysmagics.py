@@ -7,7 +7,7 @@ Also %run. Registered on every Shell by magics.install(); see magics.py for the 
 import os
 import sys
 
-from .magics import Magics, _int_opt, _split, parse_options
+from .magics import Magics, make_debugger, _int_opt, _split, parse_options
 from .shell import UsageError
 
 POSIX_ALIASES = {
@@ -89,6 +89,38 @@ class _CapturePublisher:
         self.outputs.append(({'text/plain': '\n'.join(content.get('traceback', []))}, {}))
 
 
+class capture_output:
+    """with capture_output() as cap: ... keeps stdout, stderr and displays in a
+    CapturedIO instead of showing them (IPython.utils.capture's shape)."""
+
+    def __init__(self, stdout=True, stderr=True, display=True, shell=None):
+        from .shell import get_ipython
+        self.stdout, self.stderr, self.display = stdout, stderr, display
+        self.shell = shell or get_ipython()
+
+    def __enter__(self):
+        import io
+        out, err, outputs = io.StringIO(), io.StringIO(), []
+        shell = self.shell
+        self.saved = sys.stdout, sys.stderr, getattr(shell, 'display_pub', None)
+        if self.stdout:
+            sys.stdout = out
+        if self.stderr:
+            sys.stderr = err
+        if self.display and shell is not None:
+            shell.display_pub = _CapturePublisher(outputs)
+        self.captured = CapturedIO('', '', outputs)
+        self.buffers = out, err
+        return self.captured
+
+    def __exit__(self, *exc):
+        sys.stdout, sys.stderr, pub = self.saved
+        if self.shell is not None:
+            self.shell.display_pub = pub
+        self.captured.stdout = self.buffers[0].getvalue() if self.stdout else ''
+        self.captured.stderr = self.buffers[1].getvalue() if self.stderr else ''
+
+
 class DisplayMagics(Magics):
     """%%html, %%markdown, %%latex, %%svg, %%javascript, %%capture, %gui (%matplotlib
     inline is the Shell's own)."""
@@ -122,28 +154,19 @@ class DisplayMagics(Magics):
     def cell_capture(self, line, cell):
         """%%capture [--no-stdout] [--no-stderr] [--no-display] [name]: run the cell,
         keeping its output (a CapturedIO) in `name` instead of showing it."""
-        import io
-        opts, rest = parse_options('capture', line, '',
-                                   ('no-stdout', 'no-stderr', 'no-display'))
+        flags = ('--no-stdout', '--no-stderr', '--no-display')
+        words = line.split()
+        opts = {w[2:] for w in words if w in flags}     # options before or after the name
+        opts_line, rest = parse_options('capture', ' '.join(w for w in words if w not in flags),
+                                        '', ())
         name = rest.strip()
         if name and not name.isidentifier():
             raise UsageError('%%%%capture: %r is not a variable name' % name)
-        shell = self.shell
-        out, err, outputs = io.StringIO(), io.StringIO(), []
-        saved = sys.stdout, sys.stderr, shell.display_pub
-        if 'no-stdout' not in opts:
-            sys.stdout = out
-        if 'no-stderr' not in opts:
-            sys.stderr = err
-        if 'no-display' not in opts:
-            shell.display_pub = _CapturePublisher(outputs)
-        try:
-            shell.run_cell(cell, store_history=False)
-        finally:
-            sys.stdout, sys.stderr, shell.display_pub = saved
-        captured = CapturedIO(out.getvalue(), err.getvalue(), outputs)
+        with capture_output('no-stdout' not in opts, 'no-stderr' not in opts,
+                            'no-display' not in opts, self.shell) as captured:
+            self.shell.run_cell(cell, store_history=False)
         if name:
-            shell.user_ns[name] = captured
+            self.shell.user_ns[name] = captured
 
     def line_gui(self, line):
         """%gui [qt|qt5|none]: run a GUI event loop while the prompt waits, so windows
@@ -402,27 +425,57 @@ class OSMagics(Magics):
 
 # ---------------------------------------------------------------------- %%script
 
+def _script_args(magic, line):
+    """IPython's reading of a %%script line: its options (--out/--err/--proc VAR, --bg,
+    --no-raise-error) anywhere, every other word for the program (`bash -x`)."""
+    words, opts, cmd, i = _split(magic, line), {}, [], 0
+    while i < len(words):
+        word = words[i]
+        name, eq, value = word[2:].partition('=')
+        if word.startswith('--') and name in ('out', 'err', 'proc'):
+            if not eq:
+                if i + 1 >= len(words):
+                    raise UsageError('%%%%%s: --%s needs a variable name' % (magic, name))
+                i, value = i + 1, words[i + 1]
+            opts[name] = value
+        elif word in ('--bg', '--no-raise-error'):
+            opts[word[2:]] = True
+        else:
+            cmd.append(word)
+        i += 1
+    return opts, cmd
+
+
 def run_script(shell, prog, line, cell, magic='script'):
     """Run cell as the stdin of prog (None: the first word of line), for %%script,
-    %%bash, %%python, %%perl... Options: --out/--err VAR keep the output in VAR
-    (with --bg, VAR is the process's pipe), --bg leaves it running (see
+    %%bash, %%python, %%perl..., as IPython does: options --out/--err VAR keep the
+    output in VAR (with --bg, VAR is the process's pipe), --bg leaves it running (see
     %killbgscripts; its output goes straight to the terminal unless --out, --err or
-    --proc ask for pipes), --proc VAR keeps the Popen object."""
+    --proc ask for pipes), --proc VAR keeps the Popen object; other words go to the
+    program. A program that is not there is one printed line; one that exits non-zero
+    raises CalledProcessError (not with --no-raise-error)."""
     import subprocess
-    if prog is None:
-        prog, _, line = line.strip().partition(' ')
-        if not prog:
-            raise UsageError('%%script: missing program (e.g. %%script python3)')
-    opts, rest = parse_options(magic, line, '', ('out=', 'err=', 'bg', 'proc='))
-    words = [prog] + _split(magic, rest)
+    opts, words = _script_args(magic, line)
+    if prog is not None:
+        words = [prog] + words
+    if not words:
+        raise UsageError('%%script: missing program (e.g. %%script python3)')
+    for key in ('out', 'err'):
+        if key in opts:
+            shell.user_ns[opts[key]] = ''
     bg = 'bg' in opts
     pipe = subprocess.PIPE        # in the background, a pipe only when someone can read it
     try:
         proc = subprocess.Popen(words, stdin=pipe,
                                 stdout=pipe if not bg or {'out', 'proc'} & set(opts) else None,
                                 stderr=pipe if not bg or {'err', 'proc'} & set(opts) else None)
+    except FileNotFoundError:
+        print("Couldn't find program: %r" % words[0])
+        return
     except OSError as e:
         raise UsageError('%%%%%s: cannot run %r: %s' % (magic, words[0], e.strerror)) from None
+    if not cell.endswith('\n'):
+        cell += '\n'
     if 'proc' in opts:
         shell.user_ns[opts['proc']] = proc
     if bg:
@@ -433,7 +486,6 @@ def run_script(shell, prog, line, cell, magic='script'):
                 shell.user_ns[opts[key]] = stream
         procs = shell.magics_state.__dict__.setdefault('bg_processes', [])
         procs[:] = [p for p in procs if p.poll() is None] + [proc]
-        print('Started %s in the background (pid %d)' % (words[0], proc.pid))
         return
     try:
         out, err = proc.communicate(cell.encode())
@@ -451,8 +503,10 @@ def run_script(shell, prog, line, cell, magic='script'):
     else:
         sys.stderr.write(err)
     shell.user_ns['_exit_code'] = proc.returncode
-    if proc.returncode:
-        sys.stderr.write('%s exited with status %d\n' % (words[0], proc.returncode))
+    if proc.returncode and 'no-raise-error' not in opts:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        raise subprocess.CalledProcessError(proc.returncode, cell)
 
 
 def kill_bg_scripts(shell):
@@ -504,8 +558,16 @@ class LoggingMagics(Magics):
         except OSError as e:
             raise UsageError('%%logstart: cannot open %s: %s' % (filename, e.strerror)) from None
         f.write('# IPython log file\n\n')
-        f.flush()
         shell = self.shell
+        if shell.history is not None:           # the session so far, then what follows
+            rows = shell.history.get_range(0, 1, shell.execution_count, raw='r' in opts)
+            earlier = [source for _, _, source in rows]
+        else:
+            earlier = shell.In[1:shell.execution_count]
+        for cell in earlier:
+            if cell.strip():
+                f.write(cell.rstrip('\n') + '\n')
+        f.flush()
 
         def log_cell(result):
             if state.log is None or not state.log['on']:
@@ -614,8 +676,12 @@ class RunMagics(Magics):
             if spec.submodule_search_locations:
                 spec = importlib.util.find_spec(module + '.__main__')
             filename = spec.origin
-        with open(filename, encoding='utf-8') as f:
-            source = f.read()
+        import tokenize
+        try:
+            with tokenize.open(filename) as f:      # its coding cookie, else UTF-8
+                source = f.read()
+        except (SyntaxError, UnicodeDecodeError) as e:
+            raise UsageError('%%run: cannot decode %s: %s' % (filename, e)) from None
         if filename.endswith('.ipy'):
             source = shell.transform_cell(source)
         path = os.path.abspath(filename)      # tracebacks name the file in full
@@ -640,8 +706,7 @@ class RunMagics(Magics):
         t0, c0 = time.perf_counter(), os.times()
         try:
             if 'd' in opts:
-                import pdb
-                debugger = pdb.Pdb()
+                debugger = make_debugger()
                 if 'b' in opts:
                     lineno = _int_opt('run', opts, 'b', 1)
                     error = debugger.set_break(path, lineno)

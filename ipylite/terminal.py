@@ -58,6 +58,32 @@ def render_data(data, write):
         write(text + "\n")
 
 
+def is_exit(code):
+    """Whether a cell is only exit or quit (kept out of history)."""
+    import re
+    return re.fullmatch(r"\s*(exit|quit)\s*(\(\s*\))?\s*;?\s*", code) is not None
+
+
+class LineEndStream:
+    """sys.stdout or sys.stderr as it is, noting in ``line_end[0]`` whether the last
+    text written ended its line, so that the next prompt starts on a line of its own."""
+
+    def __init__(self, stream, line_end):
+        self._stream, self._line_end = stream, line_end
+
+    def write(self, text):
+        if text:
+            self._line_end[0] = text.endswith("\n")
+        return self._stream.write(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 class TerminalDisplayPublisher(DisplayPublisher):
     """Prints displays and Out[n] with the terminal's colours."""
 
@@ -87,12 +113,14 @@ class Terminal:
         configured = getattr(getattr(shell, "config", None), "values", {}).get("Shell", {})
         self.colors = colors or configured.get("colors") or default_colors()
         self.readline = None
-        self._matches = []
+        self._matches, self._types, self._prompt = [], {}, ""
+        self.keys = None
         if shell is not None:
             shell.display_pub = TerminalDisplayPublisher(self)
             shell.register_magic_function(self.magic_colors, "line", "colors")
             shell.register_magic_function(self.magic_cpaste, "line", "cpaste")
             shell.register_magic_function(self.magic_paste, "line", "paste")
+            shell.register_magic_function(self.magic_matplotlib, "line", "matplotlib")
 
     @property
     def colors(self):
@@ -118,9 +146,9 @@ class Terminal:
     def complete(self, code, cursor_pos):
         return self.shell.complete(code, cursor_pos)
 
-    def run(self, code):
+    def run(self, code, store_history=True):
         try:
-            self.shell.run_cell(code, store_history=True)
+            self.shell.run_cell(code, store_history=store_history)
         except KeyboardInterrupt:
             sys.stdout.write("\nKeyboardInterrupt\n")
 
@@ -168,9 +196,25 @@ class Terminal:
                              "no completion, no history recall\n")
             return
         self.readline = readline
-        readline.set_completer_delims(" \t\n`~!@#$^&*()=+[{]}\\|;:'\",<>?")
+        # quotes and backslashes stay in the word: readline would close a quote after
+        # a folder, and \alpha is one word
+        readline.set_completer_delims(" \t\n`~!@#$^&*()=+[{]}|;:,<>?")
         readline.parse_and_bind("tab: complete")
+        # a paste arrives whole, as typed text, not line by line through auto-indent
+        # (CPython turns this off for its own prompt; terminals without it ignore it)
+        readline.parse_and_bind("set enable-bracketed-paste on")
+        readline.parse_and_bind("set enable-active-region off")    # no reverse video
+        up, down = "history-search-backward", "history-search-forward"
+        try:
+            self.keys = history_keys(readline)
+            up, down = "ipylite-up", "ipylite-down"
+        except Exception as e:      # not GNU readline (libedit): its own prefix search
+            import logging
+            logging.getLogger(__name__).debug("Up and Down are readline's: %s", e)
+        for key, command in (("\\e[A", up), ("\\eOA", up), ("\\e[B", down), ("\\eOB", down)):
+            readline.parse_and_bind(f'"{key}": {command}')
         readline.set_completer(self._complete)
+        readline.set_completion_display_matches_hook(self._show_matches)
         readline.clear_history()
         try:
             for source in self.history_tail(self.history_length):
@@ -182,23 +226,68 @@ class Terminal:
     def _complete(self, text, state):
         if state == 0:
             rl = self.readline
-            line, end = rl.get_line_buffer(), rl.get_endidx()
-            try:
-                reply = self.complete(line[:end], end)
-            except Exception:
-                reply = {"matches": [], "cursor_start": end}
-            # readline replaces only `text` (from get_begidx): trim what precedes it
-            skip = rl.get_begidx() - reply["cursor_start"]
-            matches = reply["matches"]
-            word = line[reply["cursor_start"]:end]
-            if word.startswith("%") and not word.startswith("%%"):
-                # a line magic prefix: %%cell magics would cut the common prefix to %
-                matches = [m for m in matches if not m.startswith("%%")]
-            self._matches = [m[skip:] if skip > 0 else m for m in matches]
+            line, begin, end = rl.get_line_buffer(), rl.get_begidx(), rl.get_endidx()
+            self._matches = self.readline_matches(line, begin, end)
         return self._matches[state] if state < len(self._matches) else None
+
+    def readline_matches(self, line, begin, end):
+        """What readline puts in place of line[begin:end] for each completion: the
+        reply replaces line[cursor_start:cursor_end], which may start before or after
+        readline's word. Tab with only spaces before the cursor indents."""
+        if not line[:end].strip(" \t\n"):
+            return [line[begin:end] + "    "]
+        try:
+            reply = self.complete(line[:end], end)
+        except Exception:
+            return []
+        start = reply.get("cursor_start", end)
+        matches = reply.get("matches", [])
+        types = {t.get("text"): t.get("type") for t in
+                 (reply.get("metadata") or {}).get("_jupyter_types_experimental") or []
+                 if isinstance(t, dict)}
+        if line[start:end].startswith("%") and not line[start:end].startswith("%%"):
+            # a line magic prefix: %%cell magics would cut the common prefix to %
+            matches = [m for m in matches if not m.startswith("%%")]
+        out, self._types = [], {}
+        for m in matches:
+            if start >= begin:
+                shown = line[begin:start] + m
+            elif m.startswith(line[start:begin]):
+                shown = m[begin - start:]
+            else:
+                continue
+            out.append(shown)
+            self._types[shown] = types.get(m) or ""
+        return out
+
+    def _show_matches(self, substitution, matches, longest):
+        """readline's list of completions, in columns, each with its type (module,
+        function, param, path, ...) when the reply gave one; then the prompt again."""
+        import shutil
+        size = shutil.get_terminal_size()
+        typed = [(m, self._types.get(m, "")) for m in matches]
+        name_w = max(len(m) for m, _ in typed)
+        type_w = max(len(t) for _, t in typed)
+        cell = name_w + (type_w + 1 if type_w else 0) + 2
+        cols = max(1, size.columns // cell)
+        rows = -(-len(typed) // cols)
+        shown_rows = min(rows, max(3, size.lines - 3))
+        dim = (lambda t: paint("2", t)) if SCHEMES[self.colors] else (lambda t: t)
+        out = ["\n"]
+        for r in range(shown_rows):
+            row = [typed[i] for i in range(r, len(typed), rows)]
+            out.append("".join(m.ljust(name_w) + (" " + dim(t.ljust(type_w)) if type_w else "")
+                               + "  " for m, t in row).rstrip() + "\n")
+        if shown_rows < rows:
+            out.append(f"... and {len(typed) - shown_rows * cols} more\n")
+        prompt = self._prompt.replace("\001", "").replace("\002", "")
+        sys.stdout.write("".join(out) + prompt + self.readline.get_line_buffer())
+        sys.stdout.flush()
+        self.readline.redisplay()
 
     # -- the loop
     def read_line(self, prompt):
+        self._prompt = prompt
         return input(prompt)
 
     def prompts(self):
@@ -236,9 +325,20 @@ class Terminal:
         sys.stdout.write(prompt + text.replace("\n", "\n" + " " * 5) + "\n")
         return text
 
+    def _read_indented(self, prompt, indent):
+        """A continuation line, the auto-indent typed for us. Without readline the
+        indent is shown after the prompt and put before what is typed, unless the
+        line brings its own (typed or piped with its indentation)."""
+        if self.readline or not indent:
+            return self._read_prefilled(prompt, indent)
+        line = self.read_line(prompt + indent)
+        return line if not line.strip() or line[:1] in " \t" else indent + line
+
     def read_cell(self):
         """One cell; readline's history gets it once, as a whole, not line by line."""
         rl = self.readline
+        if self.keys is not None:
+            self.keys.walk = None
         mark = rl.get_current_history_length() if rl else 0
         code = None
         try:
@@ -248,7 +348,7 @@ class Terminal:
             if rl:
                 for pos in range(rl.get_current_history_length() - 1, mark - 1, -1):
                     rl.remove_history_item(pos)
-                if code and code.strip():
+                if code and code.strip() and not is_exit(code):
                     rl.add_history(code.rstrip("\n"))
 
     def _read_cell(self):
@@ -262,7 +362,7 @@ class Terminal:
                 return code
             if "\n" in lines[-1] and self.is_complete(code + "\n\n")["status"] != "incomplete":
                 return code + "\n"     # a whole block recalled or loaded: Enter runs it
-            line = self._read_prefilled(cont, status.get("indent", ""))
+            line = self._read_indented(cont, status.get("indent", ""))
             if not line.strip():
                 return code
             lines.append(line)
@@ -311,20 +411,44 @@ class Terminal:
         if banner:
             sys.stdout.write(banner)
         self.exit_now = False
-        while not self.exit_now:
-            try:
-                code = self.read_cell()
-            except KeyboardInterrupt:
-                sys.stdout.write("\nKeyboardInterrupt\n")
-                continue
-            except EOFError:
-                if self.ask_exit():
+        streams = sys.stdout, sys.stderr
+        line_end = [True]       # whether the last output ended its line
+        sys.stdout, sys.stderr = (LineEndStream(s, line_end) for s in streams)
+        try:
+            while not self.exit_now:
+                if not line_end[0]:             # print('x', end=''): the prompt below it
                     sys.stdout.write("\n")
-                    break
-                continue
-            if code.strip():
-                self.run(code)
+                try:
+                    code = self.read_cell()
+                except KeyboardInterrupt:
+                    sys.stdout.write("\nKeyboardInterrupt\n")
+                    continue
+                except EOFError:
+                    if self.ask_exit():
+                        sys.stdout.write("\n")
+                        break
+                    continue
+                finally:
+                    line_end[0] = True          # Enter took the cursor to a new line
+                if code.strip():
+                    self.run_and_forget_input(code)
+        finally:
+            if isinstance(sys.stdout, LineEndStream):
+                sys.stdout = streams[0]
+            if isinstance(sys.stderr, LineEndStream):
+                sys.stderr = streams[1]
         self.close()
+
+    def run_and_forget_input(self, code):
+        """Run a cell; exit and quit are not kept in history, and what input() read
+        while it ran leaves readline's history as it was."""
+        rl = self.readline
+        mark = rl.get_current_history_length() if rl else 0
+        try:
+            self.run(code, store_history=not is_exit(code))
+        finally:
+            while rl and rl.get_current_history_length() > mark:
+                rl.remove_history_item(mark)
 
     # -- magics that belong to the terminal
     def magic_colors(self, line):
@@ -334,6 +458,18 @@ class Terminal:
             self.colors = line.strip() or "NoColor"
         except ValueError as e:
             raise UsageError(str(e)) from None
+
+    def magic_matplotlib(self, line):
+        """%matplotlib [inline|agg|qt|tk|gtk|gtk4|wx|osx]: how figures are shown.
+        With no argument, the best GUI available: figures in their own windows that
+        stay responsive while the prompt waits. inline saves each figure new or
+        changed by a cell to an image file; figures stay open from cell to cell."""
+        from .shell import UsageError
+        try:
+            backend = use_matplotlib(self.shell, line.strip())
+        except (ImportError, ValueError) as e:
+            raise UsageError(f"%matplotlib: {e}") from None
+        sys.stdout.write(f"Using matplotlib backend: {backend}\n")
 
     def magic_cpaste(self, line):
         """Paste a block of code (prompts are stripped); end it with a line '--'."""
@@ -369,6 +505,188 @@ class Terminal:
         self.shell.run_cell(code, store_history=False)
 
 
+# matplotlib's backend for each %matplotlib name, and what bare %matplotlib tries
+GUI_BACKENDS = {"qt": "QtAgg", "qt5": "Qt5Agg", "qt6": "QtAgg", "tk": "TkAgg",
+                "gtk": "GTK3Agg", "gtk3": "GTK3Agg", "gtk4": "GTK4Agg", "wx": "WXAgg",
+                "osx": "macosx", "macosx": "macosx"}
+GUI_ORDER = ("osx", "qt", "gtk", "tk", "wx")
+_gui_apps = []          # the Qt application made for figures, kept alive
+
+
+def use_matplotlib(shell, gui):
+    """Switch matplotlib to `gui` (a %matplotlib name; '' for the best GUI there
+    is) and return the backend's name. A GUI backend runs in interactive mode: the
+    toolkit's input hook (PyQt's, tkinter's) keeps its windows live while readline
+    waits at the prompt. ValueError or ImportError says what is missing."""
+    from .display import enable_matplotlib_inline, disable_matplotlib_inline
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("matplotlib is not installed: pip install matplotlib") from None
+    gui = gui.lower()
+    if gui == "inline":
+        enable_matplotlib_inline(shell, close_figures=False)
+        return "inline"
+    if gui in ("agg", "notebook", "nbagg", "widget", "ipympl"):
+        if gui != "agg":
+            raise ValueError(f"{gui} works in a notebook, not a terminal; "
+                             "use inline, agg or a GUI")
+        return _switch(matplotlib, "agg", disable_matplotlib_inline, shell)
+    if gui and gui not in GUI_BACKENDS:
+        raise ValueError(f"unknown backend {gui!r}; use inline, agg or one of "
+                         + ", ".join(sorted(GUI_BACKENDS)))
+    errors = []
+    for name in [gui] if gui else GUI_ORDER:
+        if name in ("osx", "macosx") and sys.platform != "darwin":
+            errors.append(f"{name}: only on macOS")
+            continue
+        try:
+            _gui_ready(name)
+            return _switch(matplotlib, GUI_BACKENDS[name], disable_matplotlib_inline, shell)
+        except (ImportError, ValueError) as e:
+            errors.append(str(e))
+    if gui:
+        raise ValueError(errors[0])
+    enable_matplotlib_inline(shell, close_figures=False)
+    sys.stdout.write("No GUI for figures here (" + "; ".join(errors[1:3])
+                     + "): they are saved as images instead.\n")
+    return "inline"
+
+
+def _gui_ready(name):
+    """Raise ValueError or ImportError unless the toolkit can open windows here.
+    Qt's application is made now, so matplotlib (which calls a machine without
+    DISPLAY headless) uses it, offscreen included (QT_QPA_PLATFORM=offscreen)."""
+    has_display = (sys.platform in ("win32", "darwin") or os.environ.get("DISPLAY")
+                   or os.environ.get("WAYLAND_DISPLAY"))
+    if name.startswith("qt"):
+        try:
+            from PyQt5 import QtWidgets
+        except ImportError:
+            raise ImportError("qt: PyQt5 is not installed (pip install PyQt5)") from None
+        if not (has_display or os.environ.get("QT_QPA_PLATFORM")):
+            raise ValueError("qt: no display (DISPLAY is not set)")
+        if QtWidgets.QApplication.instance() is None:
+            _gui_apps.append(QtWidgets.QApplication(["ipylite"]))
+        return
+    if not has_display:
+        raise ValueError(f"{name}: no display (DISPLAY is not set)")
+    if name == "tk":
+        import tkinter  # noqa: F401  (ImportError says it is missing)
+    elif name.startswith("gtk"):
+        try:
+            import gi  # noqa: F401
+        except ImportError:
+            raise ImportError(f"{name}: PyGObject is not installed") from None
+    elif name == "wx":
+        try:
+            import wx  # noqa: F401
+        except ImportError:
+            raise ImportError("wx: wxPython is not installed") from None
+
+
+def _switch(matplotlib, backend, disable_inline, shell):
+    disable_inline(shell)
+    import matplotlib.pyplot as plt
+    plt.switch_backend(backend)
+    if backend != "agg":
+        plt.ion()
+    return matplotlib.get_backend()
+
+
+# ------------------------------------------------- Up and Down, as IPython has them
+
+class HistoryKeys:
+    """Up and Down as readline commands written in Python (ctypes, rl_add_defun):
+    inside a multi-line cell they move the cursor a line; on its first (last) line
+    they walk history, only the cells that start with the text before the cursor.
+    One per process: readline keeps the commands for good."""
+
+    def __init__(self, rl):
+        import ctypes
+        self.rl, self.ctypes = rl, ctypes
+        lib = self.lib = ctypes.CDLL(rl.__file__)
+        self.point = ctypes.c_int.in_dll(lib, "rl_point")
+        lib.rl_replace_line.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        proto = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int)
+        self.commands = [proto(self._command(self.up)), proto(self._command(self.down))]
+        for name, command in zip((b"ipylite-up", b"ipylite-down"), self.commands):
+            if lib.rl_add_defun(name, command, -1) != 0:
+                raise OSError("rl_add_defun failed")
+        self.walk = None        # (prefix, history index, line before the walk, line shown)
+
+    def _command(self, action):
+        def command(count, key):
+            try:
+                action()
+            except Exception:       # a key must never take the prompt down
+                import logging
+                logging.getLogger(__name__).debug("%s failed", action.__name__, exc_info=True)
+            return 0
+        return command
+
+    def _state(self):
+        raw = self.ctypes.c_char_p.in_dll(self.lib, "rl_line_buffer").value or b""
+        return raw.decode("utf-8", "replace"), len(raw[:self.point.value].decode("utf-8", "replace"))
+
+    def _set(self, text, pos):
+        self.lib.rl_replace_line(text.encode("utf-8"), 0)
+        self.point.value = len(text[:pos].encode("utf-8"))
+
+    def up(self):
+        text, pos = self._state()
+        start = text.rfind("\n", 0, pos)
+        if start >= 0:                      # a line up, in the same column
+            above = text.rfind("\n", 0, start) + 1
+            self._set(text, above + min(pos - start - 1, start - above))
+            return
+        self._walk(text, pos, -1)
+
+    def down(self):
+        text, pos = self._state()
+        end = text.find("\n", pos)
+        if end >= 0:                        # a line down, in the same column
+            column = pos - (text.rfind("\n", 0, pos) + 1)
+            below = text.find("\n", end + 1)
+            below = len(text) if below < 0 else below
+            self._set(text, min(end + 1 + column, below))
+            return
+        self._walk(text, pos, 1)
+
+    def _walk(self, text, pos, step):
+        rl = self.rl
+        n = rl.get_current_history_length()
+        if self.walk is None or self.walk[3] != text:     # a new walk from what is typed
+            self.walk = (text[:pos], n + 1, text, text)
+        prefix, i, original, shown = self.walk
+        i += step
+        while 1 <= i <= n:
+            item = rl.get_history_item(i)
+            if item is not None and item.startswith(prefix) and item != shown:
+                break
+            i += step
+        else:
+            if step < 0:
+                return
+            i, item = n + 1, original       # past the newest: back to what was typed
+        self.walk = (prefix, i, original, item)
+        first_line_end = item.find("\n")
+        self._set(item, len(item) if step < 0 or first_line_end < 0 else first_line_end)
+
+
+_history_keys = []
+
+
+def history_keys(rl):
+    """The process's HistoryKeys, made on first use (OSError or AttributeError
+    where readline is not GNU readline)."""
+    if "EditLine" in getattr(rl, "_READLINE_LIBRARY_VERSION", "") or "libedit" in (rl.__doc__ or ""):
+        raise OSError("libedit has no rl_add_defun")
+    if not _history_keys:
+        _history_keys.append(HistoryKeys(rl))
+    return _history_keys[0]
+
+
 def make_shell(profile="default"):
     """A Shell with the profile's SQLite history (in memory if the profile folder
     cannot be made)."""
@@ -397,7 +715,8 @@ class KernelTerminal(Terminal):
         self.shell = None            # the kernel has the shell; nothing runs here
         self.colors = colors or default_colors()
         self.readline = None
-        self._matches = []
+        self._matches, self._types, self._prompt = [], {}, ""
+        self.keys = None
         kc.start_channels()
         info = kc.wait_for_ready(timeout=60)["content"]
         self.banner = info.get("banner", "")
@@ -462,10 +781,10 @@ class KernelTerminal(Terminal):
         else:
             self.kc.interrupt()
 
-    def run(self, code):
+    def run(self, code, store_history=True):
         import queue
         kc = self.kc
-        msg_id = kc.execute(code, allow_stdin=True)
+        msg_id = kc.execute(code, allow_stdin=True, store_history=store_history)
         reply = idle = None
         while not (reply and idle):
             try:

@@ -33,7 +33,6 @@ import hashlib
 import hmac
 import html
 import http.cookies
-import http.server
 import json
 import logging
 import mimetypes
@@ -41,7 +40,6 @@ import os
 import secrets
 import shutil
 import socket
-import socketserver
 import struct
 import sys
 import threading
@@ -51,6 +49,9 @@ import uuid
 import webbrowser
 
 from . import nbfile
+from .protocol import json_dumps
+from .webserver import (PREAUTH_BODY, SANDBOX, GuardedHandler, GuardedServer, HTTPError,  # noqa: F401
+                        os_error, passwd, passwd_check, safe_filename_header, safe_next)
 
 log = logging.getLogger("ipylite.webnb")
 
@@ -59,38 +60,12 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
 
 
-class HTTPError(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
 def utcnow():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
 def isoformat(ts):
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-# ------------------------------------------------------------------- passwords
-
-def passwd(password, iterations=200_000):
-    """A hash for ``webnb.json``'s "password": pbkdf2_sha256:ITER:SALT:HEX."""
-    salt = secrets.token_hex(8)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations).hex()
-    return "pbkdf2_sha256:%d:%s:%s" % (iterations, salt, digest)
-
-
-def passwd_check(hashed, password):
-    try:
-        algo, iterations, salt, digest = hashed.split(":")
-        if algo != "pbkdf2_sha256":
-            return False
-        mine = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(iterations)).hex()
-    except ValueError:
-        return False
-    return hmac.compare_digest(mine, digest)
 
 
 # ------------------------------------------------------------------- websocket
@@ -248,7 +223,7 @@ class Outlet:
                     return
                 obj = self.queue.pop(0)
             try:
-                self.ws.send(obj if isinstance(obj, str) else json.dumps(obj, default=str))
+                self.ws.send(obj if isinstance(obj, str) else json_dumps(obj).decode("utf-8", "replace"))
             except (OSError, ConnectionError, ValueError):
                 self.close()
                 return
@@ -492,17 +467,21 @@ class App:
 
     def __init__(self, root, token=None, password_hash=None, ip="127.0.0.1", port=8888,
                  profile="default", max_upload=100 * 1024 * 1024, allow_hosts=(),
-                 kernel_name="ipylite", quiet_kernels=True):
+                 kernel_name="ipylite", quiet_kernels=True, max_connections=256,
+                 request_timeout=30.0, allow_hidden=False):
         self.root = os.path.realpath(root)
         self.token = secrets.token_hex(24) if token is None else token
         self.password_hash = password_hash
         self.ip, self.port = ip, port
         self.profile = profile
         self.max_upload = max_upload
+        self.max_connections, self.request_timeout = max_connections, request_timeout
         self.allow_hosts = set(allow_hosts) | LOCAL_HOSTS | {ip}
         self.kernel_name = kernel_name
         self.quiet_kernels = quiet_kernels
         self.cookie_secret = secrets.token_bytes(32)
+        self.logins = set()           # ids of login cookies not yet logged out
+        self.allow_hidden = allow_hidden
         self.kernels = {}
         self.sessions = {}
         self.lock = threading.RLock()
@@ -520,14 +499,21 @@ class App:
         return "ipylite-login-%s" % self.port
 
     def login_cookie(self):
+        """A new login: a signed random id that stays valid until its logout."""
         value = secrets.token_hex(16)
+        with self.lock:
+            self.logins.add(value)
         sig = hmac.new(self.cookie_secret, value.encode(), hashlib.sha256).hexdigest()
         return value + "." + sig
 
     def cookie_ok(self, cookie):
         value, _, sig = (cookie or "").partition(".")
         good = hmac.new(self.cookie_secret, value.encode(), hashlib.sha256).hexdigest()
-        return bool(value) and hmac.compare_digest(good, sig)
+        return bool(value) and hmac.compare_digest(good, sig) and value in self.logins
+
+    def logout(self, cookie):
+        with self.lock:
+            self.logins.discard((cookie or "").partition(".")[0])
 
     def token_ok(self, token):
         return bool(self.token) and bool(token) and hmac.compare_digest(self.token, token)
@@ -543,6 +529,8 @@ class App:
         parts = [p for p in path.split("/") if p not in ("", ".")]
         if ".." in parts:
             raise HTTPError(404, "paths with '..' are refused")
+        if not self.allow_hidden and any(p.startswith(".") for p in parts):
+            raise HTTPError(404, "hidden files and folders are not served (start with --allow-hidden)")
         full = os.path.join(self.root, *parts)
         real = os.path.realpath(full)
         if real != self.root and not real.startswith(self.root + os.sep):
@@ -698,8 +686,7 @@ def save_contents(app, full, model):
                 raise HTTPError(400, "content is not base64") from None
         else:
             data = content.encode("utf-8")
-        with open(full, "wb") as f:
-            f.write(data)
+        nbfile.atomic_write(full, data)
     else:
         raise HTTPError(400, "model type must be notebook, file or directory")
     return contents_model(app, full, content=False)
@@ -717,7 +704,7 @@ def untitled(app, full_dir, kind, ext):
 
 # ---------------------------------------------------------------------- handler
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(GuardedHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ipylite-webnb"
     app = None  # set per server
@@ -729,6 +716,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send(self, status, body=b"", ctype="application/json", headers=()):
         if isinstance(body, str):
             body = body.encode("utf-8")
+        for k, v in headers:
+            if any(c in str(v) for c in "\r\n\0"):    # never let a value start a new header
+                raise ValueError("header %s carries a line break" % k)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -775,17 +765,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return {k: m.value for k, m in c.items()}
 
     def body(self):
-        try:
-            n = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            raise HTTPError(400, "bad Content-Length") from None
-        if n > self.app.max_upload:
+        """The request body: its length must be given (no chunked bodies), and is
+        capped at --max-upload, or at PREAUTH_BODY before the request is authenticated."""
+        self.body_read = True
+        if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
-            raise HTTPError(413, "request body of %d bytes is over the %d byte limit" % (n, self.app.max_upload))
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            raise HTTPError(411, "send a Content-Length (Transfer-Encoding is not supported)")
+        raw = self.headers.get("Content-Length")
+        if raw is None or not raw.strip().isdigit():
             self.close_connection = True
-            raise HTTPError(411, "send a Content-Length")
-        return self.rfile.read(n) if n else b""
+            raise HTTPError(400, "a Content-Length header is needed" if raw is None else
+                            "bad Content-Length %r: give the body's size in bytes" % raw[:40])
+        n = int(raw)
+        limit = self.app.max_upload if self.authenticated else min(PREAUTH_BODY, self.app.max_upload)
+        if n > limit:
+            self.close_connection = True
+            raise HTTPError(413, "request body of %d bytes is over the %d byte limit%s" % (
+                n, limit, "" if self.authenticated else " before logging in"))
+        data = self.rfile.read(n) if n else b""
+        if len(data) < n:
+            self.close_connection = True
+            raise ConnectionError("the client sent %d of %d body bytes" % (len(data), n))
+        return data
 
     def json_body(self):
         data = self.body()
@@ -882,6 +883,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def dispatch(self, method):
         self._cookies = {}
         self.method = method
+        self.authenticated = self.body_read = False
+        try:
+            self.route(method)
+        finally:
+            if not self.body_read and (self.headers.get("Content-Length", "0").strip() not in ("0", "")
+                                       or self.headers.get("Transfer-Encoding")):
+                self.close_connection = True   # an unread body must not be read as the next request
+
+    def route(self, method):
         try:
             self.check_host()
             url = urllib.parse.urlsplit(self.path)
@@ -892,6 +902,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if path == "/login":
                 return self.page_login(method)
             if path == "/logout":
+                self.app.logout(self.cookies().get(self.app.cookie_name))
                 self.set_cookie(self.app.cookie_name, "")
                 return self.redirect("/login")
             how = self.authenticate()
@@ -899,6 +910,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if path.startswith("/api/") or method != "GET":
                     raise HTTPError(403, "Forbidden: a token is needed (log in or pass ?token=)")
                 return self.redirect("/login?next=" + urllib.parse.quote(self.path))
+            self.authenticated = True
+            self.mark_busy()
             if method != "GET":
                 self.check_origin()
                 self.check_xsrf("open_api" if how == "open" and path.startswith("/api/") else how)
@@ -922,7 +935,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (ConnectionError, BrokenPipeError):
             self.close_connection = True
         except OSError as e:
-            self.error(500 if e.errno is None else 400, "%s: %s" % (e.strerror or e, getattr(e, "filename", "")))
+            self.error(*os_error(e, urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)))
         except Exception as e:
             log.exception("%s %s", method, self.path)
             self.error(500, "internal error: %s" % e)
@@ -951,9 +964,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def page_login(self, method):
         app = self.app
-        nxt = self.query.get("next", "/tree")
-        if not nxt.startswith("/") or nxt.startswith("//"):
-            nxt = "/tree"
+        nxt = safe_next(self.query.get("next", "/tree"))
         if method == "POST":
             form = urllib.parse.parse_qs(self.body().decode("utf-8", "replace"))
             given = (form.get("password") or [""])[0]
@@ -987,9 +998,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ctype = mimetypes.guess_type(full)[0] or "application/octet-stream"
         with open(full, "rb") as f:
             data = f.read()
-        headers = [("Content-Security-Policy", "sandbox allow-scripts")] if "html" in ctype or "svg" in ctype else []
+        headers = [SANDBOX]     # whatever its type: an XHTML or XML file can run script too
         if self.query.get("download"):
-            headers.append(("Content-Disposition", 'attachment; filename="%s"' % os.path.basename(full)))
+            headers.append(("Content-Disposition", safe_filename_header(os.path.basename(full))))
         self.send(200, data, ctype, headers=headers)
 
     def page_nbconvert(self, method, rest):
@@ -999,10 +1010,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         full = self.app.resolve(path, must_exist=True)
         nb = nbfile.read(full)
         title = os.path.splitext(os.path.basename(full))[0]
-        data = nbfile.export(nb, fmt, title=title)
-        headers = []
+        data = nbfile.export(nb, fmt, title=title, trusted=self.app.notary.check_signature(nb))
+        headers = [SANDBOX]     # an export is the notebook's content: never the server's origin
         if self.query.get("download"):
-            headers.append(("Content-Disposition", 'attachment; filename="%s%s"' % (title, nbfile.EXTENSIONS[fmt])))
+            headers.append(("Content-Disposition", safe_filename_header(title + nbfile.EXTENSIONS[fmt])))
         self.send(200, data, nbfile.MIMETYPES[fmt] + ("; charset=utf-8" if fmt != "pdf" else ""), headers=headers)
 
     # -- API
@@ -1054,7 +1065,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise HTTPError(400, "no model type given")
             if model.get("copy_from"):
                 src = app.resolve(model["copy_from"], must_exist=True)
-                shutil.copyfile(src, full)
+                if existed:
+                    raise HTTPError(409, "%s already exists: copying over it is refused" % rest)
+                with open(src, "rb") as f:
+                    nbfile.atomic_write(full, f.read())
                 return self.send_json(201, contents_model(app, full, content=False))
             return self.send_json(200 if existed else 201, save_contents(app, full, model))
         if method == "POST":
@@ -1238,10 +1252,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # little room in flight: output waiting for a slow page stays in the Outlet,
         # where it is merged and bounded, not in kernel socket buffers
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 256 * 1024)
+        self.no_timeout()
         ws = WebSocket(self.rfile, self.wfile)
+        ws.max_message = min(WebSocket.max_message, self.app.max_upload)
         outlet = Outlet(ws)
         if self.query.get("replay"):
-            outlet.put(json.dumps(k.replay(), default=str))
+            outlet.put(json_dumps(k.replay()).decode("utf-8", "replace"))
         k.sockets.add(outlet)
         try:
             while True:
@@ -1268,19 +1284,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 # ----------------------------------------------------------------------- server
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return  # a browser went away
-        log.exception("error serving %s", client_address)
-
+class Server(GuardedServer):
     def __init__(self, app, address=None):
         handler = type("BoundHandler", (Handler,), {"app": app})
-        super().__init__(address or (app.ip, app.port), handler)
+        super().__init__(address or (app.ip, app.port), handler,
+                         max_connections=app.max_connections, request_timeout=app.request_timeout)
         app.port = self.server_address[1]
         self.app = app
 
@@ -1320,7 +1328,9 @@ def cmd_export(args):
         if args.execute:
             nbfile.execute(nb, cwd=os.path.dirname(os.path.abspath(args.notebook)))
         title = os.path.splitext(os.path.basename(args.notebook))[0]
-        data = nbfile.export(nb, args.to, title=title)
+        # outputs this run made are the user's own; others count only if signed
+        trusted = args.execute or nbfile.Notary(args.profile).check_signature(nb)
+        data = nbfile.export(nb, args.to, title=title, trusted=trusted)
     except nbfile.NotebookError as e:
         print("error: %s" % e, file=sys.stderr)
         return 1
@@ -1388,7 +1398,8 @@ def cmd_serve(args):
         token = ""  # a password replaces the random token
     app = App(root, token=token, password_hash=pw, ip=args.ip, port=args.port, profile=args.profile,
               max_upload=args.max_upload, allow_hosts=args.allow_host, kernel_name=args.kernel,
-              quiet_kernels=not args.debug)
+              quiet_kernels=not args.debug, max_connections=args.max_connections,
+              request_timeout=args.request_timeout, allow_hidden=args.allow_hidden)
     if not app.token and not app.password_hash:
         log.warning("no token and no password: anyone who can reach the port can run code")
     try:
@@ -1420,6 +1431,7 @@ def main(argv=None):
         p.add_argument("--to", required=True, choices=sorted(nbfile.EXTENSIONS))
         p.add_argument("--execute", action="store_true", help="run the notebook first")
         p.add_argument("-o", "--output", help="output file (- for stdout)")
+        p.add_argument("--profile", default="default", help="whose trust signatures to check")
         return cmd_export(p.parse_args(argv[1:]))
     if argv and argv[0] == "trust":
         p = argparse.ArgumentParser(prog="python -m ipylite.webnb trust")
@@ -1441,6 +1453,12 @@ def main(argv=None):
     p.add_argument("--kernel", default="ipylite", help="kernelspec for new notebooks")
     p.add_argument("--allow-host", action="append", default=[], help="extra allowed Host name")
     p.add_argument("--max-upload", type=int, default=100 * 1024 * 1024, help="bytes")
+    p.add_argument("--max-connections", type=int, default=256,
+                   help="connections served at once (the longest idle is dropped for a new one)")
+    p.add_argument("--allow-hidden", action="store_true",
+                   help="serve files and folders whose names start with a dot")
+    p.add_argument("--request-timeout", type=float, default=30.0,
+                   help="seconds a connection may take to send a request, or sit idle")
     p.add_argument("--debug", action="store_true")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,

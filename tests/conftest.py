@@ -30,95 +30,81 @@ def tmp_home(tmp_path, monkeypatch):
     return tmp_path
 
 
-# ------------------------------------------------------------ a user file modes bind
+# ---------------------------------------------------------------- a real non-root user
 
-OTHER_USER = "ipylite-test"
+NONROOT = "ipylite-test"
 
 
-class Unprivileged:
-    """Runs commands as a user whom file modes bind (root ignores them): the
-    ``ipylite-test`` user when we are root (made with useradd if missing; .ci/run
-    makes it too), else ourselves."""
+class NonRoot:
+    """Runs commands as a real unprivileged user: root ignores file modes (and runs
+    Chromium without its sandbox), so those cases need someone else. The package is
+    copied where that user can read it, and run by an interpreter it may execute."""
 
-    def __init__(self):
+    def __init__(self, base, packages=()):
         import pwd
+        import shutil
         import subprocess
-        self.switch = os.getuid() == 0
-        if not self.switch:
-            self.uid, self.gid, self.python = os.getuid(), os.getgid(), sys.executable
-            self.root = ROOT
-            return
         try:
-            entry = pwd.getpwnam(OTHER_USER)
+            self.pw = pwd.getpwnam(NONROOT)
         except KeyError:
-            subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
-                            "/usr/sbin/nologin", OTHER_USER], capture_output=True)
-            try:    # (another test session may have made it meanwhile)
-                entry = pwd.getpwnam(OTHER_USER)
-            except KeyError:
-                pytest.skip(f"cannot create the user {OTHER_USER} (useradd failed)")
-        self.uid, self.gid = entry.pw_uid, entry.pw_gid
-        self.python = self._python()
-        self.root = self._root()
-
-    def _python(self):
-        """This interpreter if the user may run it, else the system's of the same
-        version (a venv made from an interpreter under /root is out of their reach)."""
-        import shutil
-        version = "python%d.%d" % sys.version_info[:2]
-        for exe in (sys.executable, shutil.which(version, path="/usr/local/bin:/usr/bin")):
-            try:
-                if exe and self.run([exe, "-c", "pass"]).returncode == 0:
-                    return exe
-            except PermissionError:
-                pass
-        pytest.skip(f"no {version} that {OTHER_USER} may run")
-
-    def _root(self):
-        """Where the user imports ipylite from: this checkout, or (if it lies in a
-        folder the user cannot read, such as /root) a copy of the package."""
-        import shutil
-        probe = [self.python, "-c", "import ipylite"]
-        if self.run(probe, env=dict(os.environ, PYTHONPATH=ROOT), cwd="/").returncode == 0:
-            return ROOT
-        import atexit
-        copy = tempfile.mkdtemp(prefix="ipylite-pkg-")
-        atexit.register(shutil.rmtree, copy, True)
-        shutil.copytree(os.path.join(ROOT, "ipylite"), os.path.join(copy, "ipylite"))
-        os.chmod(copy, 0o755)
-        for base, dirs, files in os.walk(copy):
-            for name in dirs + files:
-                os.chmod(os.path.join(base, name), 0o755 if name in dirs else 0o644)
-        return copy
+            subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", NONROOT], check=True)
+            self.pw = pwd.getpwnam(NONROOT)
+        self.dir = base
+        os.chmod(base, 0o777)
+        shutil.copytree(os.path.join(ROOT, "ipylite"), os.path.join(base, "pkg", "ipylite"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        import importlib.util
+        for name in packages:      # e.g. zmq, with the shared libraries beside it
+            where = os.path.dirname(list(importlib.util.find_spec(name).submodule_search_locations)[0])
+            for entry in os.listdir(where):
+                if entry == name or entry.startswith(("py" + name + ".libs", name + ".libs")):
+                    shutil.copytree(os.path.join(where, entry), os.path.join(base, "pkg", entry))
+        for d, _, files in os.walk(os.path.join(base, "pkg")):
+            os.chmod(d, 0o755)
+            for f in files:
+                os.chmod(os.path.join(d, f), 0o644)
+        ok = subprocess.run(["runuser", "-u", NONROOT, "--", sys.executable, "-c", "import sqlite3"],
+                            capture_output=True).returncode == 0
+        self.python = sys.executable if ok else shutil.which("python3", path="/usr/bin:/bin")
+        assert self.python, "no Python interpreter the user %s may run" % NONROOT
+        self.uid, self.gid = self.pw.pw_uid, self.pw.pw_gid
 
     def env(self, **extra):
-        """The environment for the user's commands: our ipylite first on the path."""
-        return dict(os.environ, PYTHONPATH=self.root, **extra)
+        env = dict(os.environ, PYTHONPATH=os.path.join(self.dir, "pkg"), HOME=self.dir)
+        env.update(extra)
+        return env
 
-    def folder(self):
-        """A fresh folder the user owns, in a place every user can reach."""
-        path = tempfile.mkdtemp(prefix="ipylite-user-")
-        os.chmod(path, 0o755)
-        os.chown(path, self.uid, self.gid)
-        return path
+    def command(self, args):
+        """``args`` run as the user; a leading "python" is the user's interpreter."""
+        return ["runuser", "-u", NONROOT, "--"] + [self.python if a == "python" and i == 0 else a
+                                                   for i, a in enumerate(args)]
 
-    def chown(self, *paths):
-        for p in paths:
-            os.chown(p, self.uid, self.gid)
-
-    def run(self, argv, **kw):
-        """subprocess.run as the user (text, captured output, a time limit)."""
+    def popen(self, args, **kw):
         import subprocess
-        if self.switch:
-            kw.update(user=self.uid, group=self.gid, extra_groups=[])
-        kw.setdefault("timeout", 60)
-        return subprocess.run(argv, capture_output=True, text=True, **kw)
+        return subprocess.Popen(self.command(args), **dict({"env": self.env()}, **kw))
+
+    def run(self, args, **kw):
+        import subprocess
+        return subprocess.run(self.command(args), **dict({"env": self.env()}, **kw))
+
+    def own(self, path):
+        os.chown(path, self.uid, self.gid)
 
 
-@pytest.fixture(scope="session")
-def unprivileged():
-    return Unprivileged()
+@pytest.fixture
+def nonroot():
+    """A real non-root user and a folder it owns (see NonRoot)."""
+    import shutil
+    base = tempfile.mkdtemp(prefix="ipylite-nonroot-")
+    try:
+        user = NonRoot(base, packages=("zmq",))
+        user.own(base)
+        yield user
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
+
+# ---------------------------------------------------------------- a small disk to fill
 
 class SmallDisk:
     """A real 256 KiB file system (tmpfs) at ``path``, to fill up and free again."""

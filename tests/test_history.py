@@ -84,14 +84,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (root ignores file modes): the real HistoryManager, the real _connect.
 AS_USER = textwrap.dedent("""
     import logging, sys
-    sys.path.insert(0, {root!r})
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
     from ipylite.history import HistoryManager
     from ipylite.shell import Shell
     hm = HistoryManager(sys.argv[1])
     sh = Shell(history=hm)
     for i in range(5):
-        assert sh.run_cell(f"w{{i}} = {{i}}").success
+        assert sh.run_cell(f"w{i} = {i}").success
     sh.run_cell("%history")
     hm.close()
 """)
@@ -117,38 +116,36 @@ def checkpointed(db):
 
 @pytest.mark.parametrize("how", ["mode_0444", "owned_by_another_user",
                                  "in_a_read_only_folder"])
-def test_read_only_history_is_left_alone_and_kept_in_memory(unprivileged, how):
+def test_read_only_history_is_left_alone_and_kept_in_memory(nonroot, how):
     # the fault done for real: a user who cannot write the file opens it
-    folder = unprivileged.folder()
-    try:
-        db = os.path.join(folder, "history.sqlite")
-        hm = HistoryManager(db)
-        hm.store_input(1, "older line")
-        hm.close()
-        assert checkpointed(db) == 1
-        script = os.path.join(folder, "cells.py")
-        with open(script, "w") as f:
-            f.write(AS_USER.format(root=unprivileged.root))
-        if how == "owned_by_another_user":
-            os.chmod(db, 0o644)          # root's, readable by all, writable by root only
-        else:
-            unprivileged.chown(db)
-            os.chmod(db, 0o444)
-        if how == "in_a_read_only_folder":   # as on a read-only mount
-            os.chmod(folder, 0o555)
-        before = digest(db)
-        r = unprivileged.run([unprivileged.python, script, db])
-        assert r.returncode == 0, r.stderr
-        assert "Traceback" not in r.stderr
-        warnings = [line for line in r.stderr.splitlines() if line.startswith("WARNING")]
-        assert len(warnings) == 1 and "history kept in memory only" in warnings[0], r.stderr
-        assert "corrupt" not in r.stderr
-        assert r.stdout == "w0 = 0\nw1 = 1\nw2 = 2\nw3 = 3\nw4 = 4\n%history\n"
-        assert not [p for p in os.listdir(folder) if "corrupt" in p]
-        assert digest(db) == before     # (SQLite may have made an empty -wal and -shm)
-    finally:
-        import shutil
-        shutil.rmtree(folder)
+    folder = os.path.join(nonroot.dir, "profile")
+    os.mkdir(folder)
+    nonroot.own(folder)
+    db = os.path.join(folder, "history.sqlite")
+    hm = HistoryManager(db)
+    hm.store_input(1, "older line")
+    hm.close()
+    assert checkpointed(db) == 1
+    script = os.path.join(nonroot.dir, "cells.py")
+    with open(script, "w") as f:
+        f.write(AS_USER)
+    if how == "owned_by_another_user":
+        os.chmod(db, 0o644)          # root's, readable by all, writable by root only
+    else:
+        nonroot.own(db)
+        os.chmod(db, 0o444)
+    if how == "in_a_read_only_folder":   # as on a read-only mount
+        os.chmod(folder, 0o555)
+    before = digest(db)
+    r = nonroot.run(["python", script, db], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 1 and "history kept in memory only" in warnings[0], r.stderr
+    assert "corrupt" not in r.stderr
+    assert r.stdout == "w0 = 0\nw1 = 1\nw2 = 2\nw3 = 3\nw4 = 4\n%history\n"
+    assert not [p for p in os.listdir(folder) if "corrupt" in p]
+    assert digest(db) == before     # (SQLite may have made an empty -wal and -shm)
 
 
 def damage(db, first_page=2, every=3):

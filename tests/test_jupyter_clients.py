@@ -107,8 +107,9 @@ def test_our_client_drives_ipykernel():
         km.restart_kernel()
         kc.wait_for_ready(timeout=60)
         out = []
-        kc.execute_interactive("name = 'ipy' if 'name' not in dir() else name\nname",
-                               timeout=TIMEOUT, output_hook=out.append)
+        kc.execute_interactive("'name' in dir()", timeout=TIMEOUT, output_hook=out.append)
+        results = [m["content"]["data"]["text/plain"] for m in out if m["msg_type"] == "execute_result"]
+        assert results == ["False"]          # a restarted kernel starts with a fresh namespace
     finally:
         kc.stop_channels()
         km.shutdown_kernel()

@@ -131,6 +131,25 @@ def test_a_signed_malformed_request_gets_an_error_reply_and_the_kernel_lives(
         ctl.stop_channels()
 
 
+def test_a_malformed_request_queued_behind_a_failing_cell_is_answered(kernel):
+    # the requests waiting when a cell fails are taken off the socket at once (to abort
+    # the cells among them): a malformed one among them still gets its error reply
+    km, kc = kernel
+    session = Session(key=kc.info["key"])
+    sock = dealer(kc, "shell")
+    try:
+        failing = kc.execute("import time; time.sleep(1); 1/0")
+        time.sleep(0.3)
+        bad = send_raw(sock, session, "execute_request", DEEP)
+        assert reply_to(kc, failing)["content"]["status"] == "error"
+        reply = reply_on(sock, session, bad)
+    finally:
+        sock.close(0)
+    assert reply["content"]["status"] == "error"
+    assert "nests too deeply" in reply["content"]["evalue"]
+    assert answers(kc) == "ok"
+
+
 def test_deep_json_on_control_leaves_the_control_thread_alive(kernel):
     km, kc = kernel
     session = Session(key=kc.info["key"])
@@ -247,10 +266,15 @@ def test_an_in_process_kernel_flooding_a_host_that_never_reads_iopub_stays_bound
             peak = max(peak, rss_mb(os.getpid()))
         km.interrupt_kernel()
         assert reply_to(kc, msg_id)["content"]["ename"] == "KeyboardInterrupt"
-        waiting = [m for channel, m in kc.poll(0) if channel == "iopub"]
         # what the host did not read is capped; the newest (the interrupt's) is kept
-        assert len(waiting) <= 1000 and peak - start < BOUND_MB
-        assert waiting[-1]["msg_type"] == "status"
+        waiting, batches, deadline = [], [], time.monotonic() + TIMEOUT
+        while not (waiting and waiting[-1]["msg_type"] == "status"
+                   and waiting[-1]["parent_header"]["msg_id"] == msg_id
+                   and waiting[-1]["content"]["execution_state"] == "idle"):
+            assert time.monotonic() < deadline, "no idle status"
+            batches.append([m for channel, m in kc.poll(1) if channel == "iopub"])
+            waiting += batches[-1]
+        assert len(batches[0]) <= 1000 and peak - start < BOUND_MB
         assert any(m["msg_type"] == "error" for m in waiting[-5:])
         assert answers(kc) == "ok"
     finally:

@@ -80,7 +80,7 @@ def test_magics_and_usage_errors_through_the_kernel(kc, tmp_path):
         'UsageError: Line magic function `%nosuch` not found.']
     reply, out = execute(kc, '%%html\n<i>hi</i>')
     assert [m['content']['data']['text/html'] for m in out
-            if m['msg_type'] == 'display_data'] == ['<i>hi</i>']
+            if m['msg_type'] == 'display_data'] == ['<i>hi</i>\n']
     reply, out = execute(kc, 'len?')
     assert reply['payload'][0]['source'] == 'page'
     assert 'Return the number of items' in reply['payload'][0]['data']['text/plain']
@@ -121,7 +121,7 @@ def test_debug_over_the_stdin_channel(kc):
     assert reply['status'] == 'ok'
     assert out[-1]['content'] == ['(Pdb) ', '(Pdb) ']
     text = stdout(out)
-    assert '-> raise ValueError(depth)' in text and '42\n' in text
+    assert '----> 2     raise ValueError(depth)' in text and '42\n' in text
     reply, out = execute(kc, '%debug zz = 20 + 1', stdin=['n', 'p zz * 2', 'c'])
     assert '42' in stdout(out)
     reply, out = execute(kc, '%pdb on')
@@ -166,8 +166,8 @@ MAGIC_TABLE = [
     ('%prun -l 2 sorted(l1)', 'function calls in'),
     ('%whos', 'n=2'),
     ('%who_ls float', "['v1']"),
-    ('%precision 1\nv1', '2.5'),
-    ('%precision 2\n3.14159', '3.14'),
+    ('%precision 1\n2.46', '2.5'),        # (neither rounded text is in the full repr)
+    ('%precision 2\n2.71828', '2.72'),
     ('%pdef divmod', 'divmod(x, y, /)'),
     ('%pdoc divmod', 'Return the tuple'),
     ('import json\n%psearch json.d*', 'json.dump\njson.dumps'),

@@ -128,7 +128,7 @@ def test_autopx_cells_are_numbered_like_any_cell(rc):
     from ipylite.parallel import register_magics
     from ipylite.shell import Shell
     shell = Shell()
-    register_magics(shell, rc[:])
+    register_magics(shell, rc[:].set_flags(block=True))   # as rc.activate() does
     shell.run_cell("%autopx")
     start = shell.execution_count
     r = shell.run_cell("w = engine_id + 100")
@@ -178,14 +178,14 @@ def test_get_dict_and_serializer_switches(rc):
 
 
 def test_px_target_slices_with_steps(rc, capsys):
-    from ipylite.parallel import _parse_px
-    assert _parse_px("--targets ::2 a = 1")[1] == slice(None, None, 2)
-    assert _parse_px("--targets 1: a = 1")[1] == slice(1, None)
-    assert _parse_px("-t 0,1 a")[1] == [0, 1]
+    from ipylite.parallel import parse_px
+    assert parse_px("--targets ::2 a = 1")[1] == slice(None, None, 2)
+    assert parse_px("--targets 1: a = 1")[1] == slice(1, None)
+    assert parse_px("-t 0,1 a")[1] == [0, 1]
     from ipylite.shell import Shell, UsageError
     from ipylite.parallel import register_magics
     shell = Shell()
-    register_magics(shell, rc[:])
+    register_magics(shell, rc[:].set_flags(block=True))   # as rc.activate() does
     assert shell.run_cell("%px --targets ::2 print('even', engine_id)").success
     assert "[stdout:0] even 0" in capsys.readouterr().out
     r = shell.run_cell("%px --targets x:y a = 1")
@@ -197,7 +197,7 @@ def test_px_streams_output_while_the_cell_runs(rc, tmp_path, capfd):
     from ipylite.shell import Shell
     from ipylite.parallel import register_magics
     shell = Shell()
-    register_magics(shell, rc[:])
+    register_magics(shell, rc[:].set_flags(block=True))   # as rc.activate() does
     go = tmp_path / "go"
     rc[:]["go"] = str(go)
     import threading

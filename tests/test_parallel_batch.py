@@ -169,9 +169,10 @@ FAKE = {  # submit prints what the scheduler would; status exits 1 once the job 
 }
 HEADERS = {"pbs": ["#PBS -N ipylite-engines", "#PBS -l nodes=1:ppn=2", "#PBS -q short",
                    "#PBS -l walltime=00:10:00"],
-           "sge": ["#$ -N ipylite-engines", "#$ -pe smp 2", "#$ -q short", "#$ -l h_rt=00:10:00"],
+           "sge": ["#$ -S /bin/sh", "#$ -N ipylite-engines", "#$ -pe smp 2", "#$ -q short",
+                   "#$ -l h_rt=00:10:00"],
            "lsf": ["#BSUB -J ipylite-engines", "#BSUB -n 2", "#BSUB -q short",
-                   "#BSUB -W 00:10:00"]}
+                   "#BSUB -W 0:10", '#BSUB -R "span[hosts=1]"']}
 
 
 @pytest.mark.parametrize("kind", ["pbs", "sge", "lsf"])
@@ -221,7 +222,8 @@ def test_templates_render_and_reject_bad_placeholders(tmp_path):
     ef = str(tmp_path / "engine.json")
     for cls in (SlurmEngineLauncher, PBSEngineLauncher, SGEEngineLauncher, LSFEngineLauncher):
         text = cls(ef, str(tmp_path)).render(3)
-        assert text.startswith("#!/bin/bash\n") and ef in text
+        assert text.startswith("#!/bin/sh\n" if cls is SGEEngineLauncher else "#!/bin/bash\n")
+        assert ef in text
         assert LAUNCHERS[cls.kind] is cls
     assert "srun " in SlurmEngineLauncher(ef, str(tmp_path)).render(3)
     assert "for i in $(seq 3); do" in PBSEngineLauncher(ef, str(tmp_path)).render(3)
@@ -259,3 +261,56 @@ def test_controller_and_engines_as_slurm_jobs(slurm):
     while _run(["squeue", "-h"]).stdout.strip():       # both jobs end
         assert time.monotonic() < deadline, _run(["squeue", "-h"]).stdout
         time.sleep(0.2)
+
+
+def test_scheduler_dialects(tmp_path):
+    ef = str(tmp_path / "engine.json")
+    lsf = LSFEngineLauncher(ef, str(tmp_path))
+    assert [lsf.walltime(w) for w in ("00:10:00", "1:30:30", "0:59:59", "90", "2:05")] == [
+        "0:10", "1:31", "1:00", "90", "2:05"]
+    with pytest.raises(ValueError, match="walltime 'an hour'"):
+        lsf.walltime("an hour")
+    # engines spread by the scheduler's own launcher need no single-host request
+    spread = LSFEngineLauncher(ef, str(tmp_path), launch="blaunch").render(4)
+    assert "span[hosts=1]" not in spread and "blaunch " in spread
+    assert '#BSUB -R "span[hosts=1]"' in lsf.render(4).splitlines()
+    pro = PBSEngineLauncher(ef, str(tmp_path), flavor="pro").render(4).splitlines()
+    assert "#PBS -l select=1:ncpus=4:mpiprocs=4" in pro and "#PBS -l nodes=1:ppn=4" not in pro
+    torque = PBSEngineLauncher(ef, str(tmp_path), flavor="torque").render(4).splitlines()
+    assert "#PBS -l nodes=1:ppn=4" in torque
+    with pytest.raises(ValueError, match="flavor must be"):
+        PBSEngineLauncher(ef, str(tmp_path), flavor="lsf").render(2)
+    sge = SGEEngineLauncher(ef, str(tmp_path)).render(2)
+    assert sge.splitlines()[:2] == ["#!/bin/sh", "#$ -S /bin/sh"]
+    r = subprocess.run(["sh", "-n"], input=sge, capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr           # POSIX sh, whatever the queue's shell
+
+
+def test_slurm_start_that_gives_up_leaves_nothing_behind(slurm):
+    cpus = str(os.cpu_count())
+    hog = _run(["sbatch", "--parsable", f"--ntasks={cpus}", "--output=/dev/null",
+                "--wrap", "sleep 120"])
+    assert hog.returncode == 0, hog.stderr
+    hog_id = hog.stdout.strip().split(";")[0]
+    cid = f"giveup-{os.getpid()}"
+    try:
+        deadline = time.monotonic() + 30
+        while _job_state(hog_id) != "RUNNING":
+            assert time.monotonic() < deadline, _job_state(hog_id)
+            time.sleep(0.2)
+        r = _run([PY, "-m", "ipylite.parallel", "start", "-n", "1", "--engines", "slurm",
+                  "--daemonize", "--timeout", "6", "--profile", "slurm5", "--cluster-id", cid])
+        assert r.returncode == 1
+        assert "gave up" in r.stderr, r.stderr
+        deadline = time.monotonic() + 30
+        while True:       # no engine job left pending, no controller left running
+            jobs = _run(["squeue", "-h", "-o", "%i %j %T"]).stdout.split("\n")
+            engine_jobs = [j for j in jobs if "ipylite-engines" in j and
+                           not j.endswith(("COMPLETED", "CANCELLED", "COMPLETING"))]
+            ctrl = subprocess.run(["pgrep", "-f", f"cluster-id {cid} "], capture_output=True)
+            if not engine_jobs and ctrl.returncode == 1:
+                break
+            assert time.monotonic() < deadline, (engine_jobs, ctrl.stdout)
+            time.sleep(0.2)
+    finally:
+        _run(["scancel", hog_id])

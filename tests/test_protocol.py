@@ -9,7 +9,7 @@ import sys
 import pytest
 import zmq
 
-from ipylite.protocol import (DELIM, ProtocolError, Session, find_connection_file,
+from ipylite.protocol import (DELIM, ProtocolError, Session, find_connection_file, json_dumps,
                               find_kernel_specs, get_kernel_spec, install_kernel_spec,
                               read_connection_file, write_connection_file)
 
@@ -107,7 +107,14 @@ def test_nan_and_odd_values_serialize():
     s = Session()
     msg = s.msg("x", {"nan": float("nan"), "when": datetime.datetime(2020, 1, 1), "b": b"\x00"})
     frames = frames_after_delim(s.serialize(msg))
-    assert json.loads(frames[4])["when"].startswith("2020-01-01")
+
+    def refuse(name):
+        raise AssertionError("bare %s is not JSON (browsers' JSON.parse refuses it)" % name)
+    content = json.loads(frames[4], parse_constant=refuse)
+    assert content["when"].startswith("2020-01-01") and content["nan"] == "nan"
+    import numpy
+    content = json.loads(json_dumps({"a": numpy.array([1.0, numpy.inf, -numpy.inf])}), parse_constant=refuse)
+    assert content == {"a": [1.0, "inf", "-inf"]}
 
 
 def test_send_recv_over_real_sockets():
@@ -187,9 +194,10 @@ def test_kernel_install_command(tmp_path):
     assert out.returncode == 0, out.stderr
     assert os.path.isfile(tmp_path / "share/jupyter/kernels/ipylite/kernel.json")
     env = dict(os.environ, JUPYTER_PATH=str(tmp_path / "share" / "jupyter"))
-    out = subprocess.run([sys.executable, "-m", "jupyter", "kernelspec", "list"],
+    out = subprocess.run([sys.executable, "-m", "jupyter", "kernelspec", "list", "--json"],
                          env=env, capture_output=True, text=True, timeout=60)
-    assert "ipylite" in out.stdout
+    spec = json.loads(out.stdout)["kernelspecs"]["ipylite"]       # Jupyter finds the one installed
+    assert os.path.samefile(spec["resource_dir"], tmp_path / "share/jupyter/kernels/ipylite")
 
 
 def test_find_kernel_specs_sees_ipykernel_and_ours():

@@ -680,23 +680,23 @@ def test_replaced_cleared_and_trimmed_images_are_freed(console):
                  f"png = base64.b64decode({png!r})")
     run(console, "h = display(Image(data=png), display_id='anim_img')\n"
                  "for i in range(30):\n    h.update(Image(data=png))")
-    assert len(console._images) == 1
-    name = next(iter(console._images))
+    assert len(console.out.images) == 1
+    name = next(iter(console.out.images))
     assert int(name.rsplit(":", 1)[1]) >= 30     # 30 frames were shown, one is kept
     doc = console.output.document()
     gone = QtCore.QUrl(name.rsplit(":", 1)[0] + ":" + str(int(name.rsplit(":", 1)[1]) - 1))
     assert doc.resource(QtGui.QTextDocument.ImageResource, gone) in (None, QtGui.QImage())
     run(console, "for i in range(20):\n    clear_output(wait=True)\n    display(Image(data=png))")
-    assert len(console._images) == 2     # the animation's last frame and this one
+    assert len(console.out.images) == 2     # the animation's last frame and this one
     # trimmed by the scrollback limit
     console.output.document().setMaximumBlockCount(30)
     try:
         run(console, "for i in range(40):\n    display(Image(data=png))\n    print('\\n' * 40)")
-        assert len(console._images) <= 12
+        assert len(console.out.images) <= 12
     finally:
         console.output.document().setMaximumBlockCount(console.scrollback)
     QTest.keyClick(console.editor, Qt.Key_L, Qt.ControlModifier)
-    assert console._images == {}
+    assert console.out.images == {}
 
 
 def test_update_display_updates_every_copy(console):

@@ -377,7 +377,7 @@ def test_display_errors_from_repr_show_a_traceback(shell):
     ('In [1]: a = 1\n   ...: b = 2\n\nIn [2]: c = 3', 'a = 1\nb = 2\n\nc = 3'),
     ('%time f(1)', "get_ipython().run_line_magic('time', 'f(1)')"),
     ('%time\tf(1)  \n', "get_ipython().run_line_magic('time', 'f(1)')\n"),
-    ('%%cellm\nbody', "get_ipython().run_cell_magic('cellm', '', 'body')\n"),
+    ('%%cellm\nbody', "get_ipython().run_cell_magic('cellm', '', 'body\\n')\n"),
     ('for i in x:\n    %time f(i)\n',
      "for i in x:\n    get_ipython().run_line_magic('time', 'f(i)')\n"),
     ('t = %time f(1)', "t = get_ipython().run_line_magic('time', 'f(1)')"),
@@ -541,8 +541,10 @@ def test_pinfo_for_magics(shell):
 def test_complete_names_builtins_keywords(shell):
     shell.push({'alpha': 1, 'alphabet': 2, '_alpha_private': 3})
     reply = shell.complete('x = alp')
+    types = [{'start': 4, 'end': 7, 'text': name, 'type': 'instance', 'signature': ''}
+             for name in ('alpha', 'alphabet')]        # as ipykernel's metadata
     assert reply == {'matches': ['alpha', 'alphabet'], 'cursor_start': 4, 'cursor_end': 7,
-                     'metadata': {}, 'status': 'ok'}
+                     'metadata': {'_jupyter_types_experimental': types}, 'status': 'ok'}
     assert shell.complete('_alp')['matches'] == ['_alpha_private']
     assert 'print' in shell.complete('pri')['matches']
     assert 'import' in shell.complete('imp')['matches']
@@ -565,8 +567,10 @@ def test_complete_attributes_without_running_properties(shell):
                    '    def method(self): pass\n'
                    'c = C()\nc.inner = C()')
     assert shell.complete('c.')['matches'] == ['c.inner', 'c.method', 'c.prop', 'c.value']
+    types = [{'start': 4, 'end': 8, 'text': 'c.prop', 'type': 'property', 'signature': ''}]
     assert shell.complete('x = c.pr') == {'matches': ['c.prop'], 'cursor_start': 4,
-                                          'cursor_end': 8, 'metadata': {}, 'status': 'ok'}
+                                          'cursor_end': 8, 'status': 'ok',
+                                          'metadata': {'_jupyter_types_experimental': types}}
     assert shell.complete('c.inner.me')['matches'] == ['c.inner.method']
     assert shell.complete('c.prop.')['matches'] == []
     assert shell.user_ns['calls'] == []

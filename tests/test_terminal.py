@@ -2,6 +2,7 @@
 Ctrl-D, embed(), and the console mode on ipykernel and on our kernel."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,7 @@ import pytest
 
 TIMEOUT = 30
 PROMPT = r"In \[(\d+)\]: "
+PASTE_ON = r"(?:\x1b\[\?2004h)?"      # readline turning bracketed paste on, before a prompt
 
 
 def spawn(args=(), cwd=None, env=None, module=True):
@@ -78,9 +80,7 @@ def test_up_recalls_a_line_from_the_last_session(profile):
     child = spawn(env=profile)
     try:
         child.expect(PROMPT)
-        child.send("\x1b[A")              # Up: the last line typed, `exit`
-        child.expect("exit")
-        child.send("\x1b[A")              # Up again: the line before it
+        child.send("\x1b[A")              # Up: the last line typed (`exit` is not kept)
         child.expect("recall_marker = 41 \\+ 1")
         child.sendline("")
         child.expect(PROMPT)
@@ -361,7 +361,7 @@ def test_up_recalls_whole_cells_and_runs_them_with_one_enter(profile):
         child.expect(PROMPT)
         child.sendline("hits = []")
         child.expect(PROMPT)
-        child.send("\x1b[A\x1b[A\x1b[A\x1b[A")   # hits = [], exit, print(...), the loop
+        child.send("\x1b[A\x1b[A\x1b[A")       # hits = [], print(...), the loop
         child.expect("range")
         child.sendline("")
         child.expect(PROMPT)
@@ -451,7 +451,7 @@ def test_console_no_color_and_one_death_message(profile):
         child.sendline("1/0")
         child.expect("ZeroDivisionError")
         child.expect(PROMPT)
-        assert "\x1b[" not in child.before
+        assert not re.search(r"\x1b\[[0-9;]*m", child.before)     # no colour codes
         finish(child)
     finally:
         child.close(force=True)
@@ -466,3 +466,392 @@ def test_console_no_color_and_one_death_message(profile):
         finish(child)
     finally:
         child.close(force=True)
+
+
+# ------------------------------------------- daily work (issue 20): paste, completion
+
+PASTED = ("def sign(x):\n"
+          "    if x < 0:\n"
+          "        return 'neg'\n"
+          "\n"
+          "    else:\n"
+          "        return 'pos'\n"
+          "print('signs', sign(-1), sign(2))\n")
+
+
+def test_bracketed_paste_runs_the_block_as_one_cell_exactly_as_pasted(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect_exact("\x1b[?2004h")       # the terminal is asked for bracketed paste
+        child.expect(PROMPT)
+        child.send("\x1b[200~" + PASTED + "\x1b[201~")   # what xterm or tmux sends
+        child.send("\r")
+        child.expect("signs neg pos")
+        child.expect(r"In \[2\]: ")                 # one cell, not fragments
+        child.sendline("sign(0)")
+        child.expect(r"Out\[2\]: 'pos'")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def no_readline(tmp_path, profile):
+    (tmp_path / "readline.py").write_text("raise ImportError('no readline here')\n")
+    return dict(profile, PYTHONPATH=str(tmp_path) + os.pathsep + os.environ["PYTHONPATH"])
+
+
+def test_without_readline_blocks_can_be_typed(tmp_path, profile):
+    child = spawn(env=no_readline(tmp_path, profile))
+    try:
+        child.expect("readline is not available")
+        child.expect(PROMPT)
+        child.sendline("for i in range(2):")
+        child.expect(r"\.\.\.: ")
+        child.sendline("print('row', i * 10)")      # after the auto-indent shown
+        child.expect(r"\.\.\.: ")
+        child.sendline("")
+        child.expect("row 0\r\nrow 10\r\n")
+        child.expect(PROMPT)
+        child.sendline("def f(x):")
+        child.sendline("    if x:")                 # typed with its own indent
+        child.sendline("return 'yes'")              # auto-indented to 8
+        child.sendline("    return 'no'")
+        child.sendline("")
+        child.expect(PROMPT)
+        child.sendline("f(1), f(0)")
+        child.expect(r"Out\[\d+\]: \('yes', 'no'\)")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_console_completion_honours_cursor_start(profile):
+    child = spawn(["--kernel", "python3"], env=profile)
+    try:
+        child.expect(PROMPT, timeout=60)
+        child.sendline("import os")
+        child.expect(PROMPT)
+        child.send("os.pathse\t")             # ipykernel replies 'pathsep' for os.|pathse
+        child.send("\r")
+        child.expect_exact("]: " + repr(os.pathsep))
+        child.expect(PROMPT)
+        child.send("print(os.getcw\t")
+        child.send("())\r")                  # getcwd and getcwdb: getcwd typed
+        child.expect(os.getcwd())
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_tab_into_a_folder_keeps_the_quote_open_and_tab_indents(tmp_path, profile):
+    (tmp_path / "subfolder").mkdir()
+    (tmp_path / "subfolder" / "data.txt").write_text("inside\n")
+    child = spawn(env=profile, cwd=str(tmp_path))
+    try:
+        child.expect(PROMPT)
+        child.send("print(open('subf\t")     # -> 'subfolder/ with the quote still open
+        child.send("data.txt').read())\r")
+        child.expect("inside")
+        child.expect(PROMPT)
+        child.sendline("if True:")
+        child.expect(r"\.\.\.: ")
+        child.send("\t")                      # an indented empty line: Tab indents
+        child.send("print('deep' + 'er')\r")  # (a syntax error if Tab listed names)
+        child.sendline("")
+        child.expect("deeper")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_completion_keyword_arguments_latex_and_a_menu_with_types(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("def f(alpha_param, beta=2): return alpha_param * 2")
+        child.expect(PROMPT)
+        child.send("f(alp\t")                   # -> f(alpha_param=
+        child.send("21)\r")
+        child.expect(r"Out\[2\]: 42")
+        child.expect(PROMPT)
+        child.send("\\alpha\t")               # -> α
+        child.send(" = 0.5\r")
+        child.expect(PROMPT)
+        child.sendline("print('alpha', α * 2)")
+        child.expect("alpha 1.0")
+        child.expect(PROMPT)
+        child.sendline("import os")
+        child.expect(PROMPT)
+        child.send("os.pa\t\t")                # the list, each with its type
+        child.expect(r"os\.path +module")
+        child.expect(r"os\.pathconf +function")
+        child.send("th.se\t")                   # the line is as typed: os.path.se -> sep
+        child.send("\r")
+        child.expect_exact("Out[6]: " + repr(os.sep))
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_up_searches_by_prefix_and_moves_inside_a_block(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("alpha_one = 1")
+        child.expect(PROMPT)
+        child.send("\x1b[200~first = 10\nsecond = 20\x1b[201~\r")    # a two-line cell
+        child.expect(PROMPT)
+        child.sendline("gamma = 3")
+        child.expect(PROMPT)
+        child.send("alp\x1b[A")            # Up with text typed: the cell starting with it
+        child.send(" + 40\r")              # the cursor is at its end
+        child.expect(PROMPT)
+        child.sendline("alpha_one")
+        child.expect(r"Out\[\d+\]: 41")
+        child.expect(PROMPT)
+        child.send("fir\x1b[A")            # the block, the cursor at the end of its last line
+        child.send("\x1b[A0")              # Up inside it: one line up -> first = 100
+        child.send("\x1b[B0")              # Down: back to the last line -> second = 200
+        child.send("\r")
+        child.expect(PROMPT)
+        child.sendline("print('pair', first, second)")
+        child.expect("pair 100 200")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_exit_and_input_answers_stay_out_of_history(profile):
+    import sqlite3
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("kept = 1")
+        child.expect(PROMPT)
+        child.sendline("answer = input('name? ')")
+        child.expect(r"name\? ")
+        child.sendline("secret_answer")
+        child.expect(PROMPT)
+        child.send("\x1b[A")                  # the cell, not what input() read
+        child.expect_exact("answer = input('name? ')")
+        child.send("\x03")
+        child.expect(PROMPT)
+        finish(child)
+    finally:
+        child.close(force=True)
+    db = sqlite3.connect(os.path.join(profile["IPYLITE_DIR"], "profile_default",
+                                      "history.sqlite"))
+    try:
+        rows = [r[0] for r in db.execute("select source_raw from history")]
+    finally:
+        db.close()
+    assert rows == ["kept = 1", "answer = input('name? ')"]
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.send("\x1b[A")                  # a new session: Up brings the last cell back
+        child.expect_exact("answer = input('name? ')")
+        child.send("\x03")
+        child.expect(PROMPT)
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_prompt_starts_on_a_new_line_and_nested_cells_keep_the_numbering(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("print('glued', end='')")
+        child.expect("glued\r\n" + PASTE_ON + PROMPT)     # not 'gluedIn [2]: '
+        assert child.match[1] == "2"
+        child.sendline("get_ipython().run_cell('inner = 1'); 5")
+        child.expect(r"Out\[2\]: 5\r\n" + PASTE_ON + PROMPT)
+        assert child.match[1] == "3"                       # no number skipped
+        child.sendline("inner, len(In)")
+        child.expect(r"Out\[3\]: \(1, 4\)")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_huge_outputs_are_cut_and_repr_pretty_works_inside_containers(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("list(range(10**6))")
+        child.expect(r"Out\[1\]: \r\n\[0,\r\n 1,\r\n")
+        child.expect(r" 999,\r\n \.\.\.\]\r\n")     # 1,000 items, then ...
+        assert " 1000," not in child.before
+        child.expect(PROMPT)
+        child.sendline("class P:\n    def _repr_pretty_(self, p, cycle): p.text('<pretty P>')\n")
+        child.expect(PROMPT)
+        child.sendline("[P(), {'key': P()}]")
+        child.expect_exact("Out[3]: [<pretty P>, {'key': <pretty P>}]")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_everyday_mistakes_are_one_line_and_nothing_is_lost(tmp_path, profile):
+    folder = tmp_path / "ipylite" / "profile_default"
+    (folder / "startup").mkdir(parents=True)
+    (folder / "ipylite_config.toml").write_text(
+        '[Shell]\ncolors = "Purple"\n[Timeit]\nrepeat = -3\n')
+    (folder / "startup" / "10-bad.py").write_text("x = 1\nraise ValueError('startup boom')\n")
+    (tmp_path / "lat.py").write_bytes("# -*- coding: latin-1 -*-\nprint('caf\u00e9')\n"
+                                      .encode("latin-1"))
+    (tmp_path / "existing.txt").write_text("keep me\n")
+    child = spawn(env=profile, cwd=str(tmp_path))
+    try:
+        child.expect(r"ipylite_config.toml:2: Shell.colors must be one of NoColor, Linux, "
+                     r"LightBG, Neutral \(or empty\), not 'Purple'\r\n")
+        child.expect(r"ipylite_config.toml:4: Timeit.repeat must be at least 1, not -3\r\n")
+        child.expect("File " + re.escape(str(folder / "startup" / "10-bad.py")) + ":2")
+        child.expect("ValueError: startup boom")
+        child.expect(PROMPT)
+        child.sendline("%timeit -n1 pass")                # the default repeat, 7
+        child.expect(r"mean ± std. dev. of 7 runs")
+        child.expect(PROMPT)
+        child.sendline("%run lat.py")
+        child.expect("café")
+        child.expect(PROMPT)
+        child.sendline("earlier_cell = 1")
+        child.expect(PROMPT)
+        child.sendline("%history -f existing.txt")
+        child.expect(r"File 'existing.txt' exists. Overwrite\? \[y/N\] ")
+        child.sendline("n")
+        child.expect("Aborting.")
+        child.expect(PROMPT)
+        child.sendline("%logstart mylog.py")
+        child.expect("Activating auto-logging")
+        child.expect(PROMPT)
+        child.sendline("later_cell = 2")
+        child.expect(PROMPT)
+        child.sendline("%logstop")
+        child.expect(PROMPT)
+        finish(child)
+    finally:
+        child.close(force=True)
+    assert (tmp_path / "existing.txt").read_text() == "keep me\n"
+    log = (tmp_path / "mylog.py").read_text()
+    assert "earlier_cell = 1" in log and "later_cell = 2" in log
+    assert log.index("earlier_cell") < log.index("later_cell")
+    out = subprocess.run([sys.executable, "-m", "ipylite", "-c", "print('up')"],  # no --colors
+                         env=dict(os.environ, **profile), capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("up\n")
+    assert "terminal.py" not in out.stderr             # no crash in the terminal's start
+
+
+# ------------------------------------------------------ %matplotlib at the terminal
+
+
+def run_lines(child, lines):
+    for line in lines:
+        child.sendline(line)
+        child.expect(PROMPT)
+
+
+def test_matplotlib_qt_window_stays_live_while_the_prompt_waits(profile):
+    env = dict(os.environ, TERM="xterm", QT_QPA_PLATFORM="offscreen", **profile)
+    env.pop("DISPLAY", None)
+    child = pexpect.spawn(sys.executable, ["-m", "ipylite", "--no-banner", "--colors",
+                          "NoColor"], encoding="utf-8", timeout=TIMEOUT, env=env)
+    try:
+        child.expect(PROMPT)
+        child.sendline("%matplotlib qt")
+        child.expect("Using matplotlib backend: QtAgg")
+        child.expect(PROMPT)
+        run_lines(child, ["import matplotlib.pyplot as plt, time",
+                          "fig, ax = plt.subplots(); ticks = []",
+                          "timer = fig.canvas.new_timer(interval=50)",
+                          "timer.add_callback(lambda: ticks.append(1)); timer.start()",
+                          "print('shown', fig.canvas.isVisible())"])
+        assert "shown True" in child.before
+        child.sendline("t0 = len(ticks)")      # the timer ticks only at the prompt
+        child.expect(PROMPT)
+        import time
+        time.sleep(1.5)                        # idle at the prompt: Qt's events still run
+        child.sendline("print('ticks', len(ticks) - t0 >= 10)")
+        child.expect("ticks True")
+        child.expect(PROMPT)
+        child.sendline("%matplotlib")          # bare: the best GUI there is, Qt here
+        child.expect("Using matplotlib backend: QtAgg")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_matplotlib_inline_keeps_figures_open_across_cells(tmp_path, profile):
+    child = spawn(env=profile, cwd=str(tmp_path))
+    try:
+        child.expect(PROMPT)
+        child.sendline("%matplotlib inline")
+        child.expect(PROMPT)
+        child.sendline("import matplotlib.pyplot as plt; fig, ax = plt.subplots(); "
+                       "ax.plot([1, 2, 3]);")
+        child.expect(r"image/png saved to (\S+)\]")
+        child.expect(PROMPT)
+        child.sendline("ax.set_title('Later');")
+        child.expect(r"image/png saved to (\S+)\]")   # changed: shown again
+        child.expect(PROMPT)
+        child.sendline("x = 1")                       # unchanged: not shown again
+        child.expect(PROMPT)
+        assert "saved to" not in child.before
+        child.sendline("plt.savefig('later.png'); "
+                       "print('title', plt.gca().get_title(), plt.get_fignums())")
+        child.expect(r"title Later \[1\]")
+        finish(child)
+    finally:
+        child.close(force=True)
+    import matplotlib.image
+    pixels = matplotlib.image.imread(str(tmp_path / "later.png"))
+    assert (pixels[..., :3] < 0.5).any()             # lines and a title, not blank
+
+
+def test_matplotlib_agg_tk_and_no_gui_are_clear(profile):
+    env = dict(os.environ, TERM="xterm", **profile)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    child = pexpect.spawn(sys.executable, ["-m", "ipylite", "--no-banner", "--colors",
+                          "NoColor"], encoding="utf-8", timeout=TIMEOUT, env=env)
+    try:
+        child.expect(PROMPT)
+        child.sendline("%matplotlib agg")
+        child.expect("Using matplotlib backend: agg")
+        child.expect(PROMPT)
+        child.sendline("import matplotlib.pyplot as plt; plt.plot([1]); "
+                       "print('backend', plt.get_backend())")
+        child.expect("backend agg")
+        child.expect(PROMPT)
+        child.sendline("%matplotlib tk")
+        child.expect(r"UsageError: %matplotlib: tk: no display \(DISPLAY is not set\)\r\n")
+        child.expect(PROMPT)
+        child.sendline("%matplotlib qt")      # Qt would abort the process without one
+        child.expect(r"UsageError: %matplotlib: qt: no display")
+        child.expect(PROMPT)
+        child.sendline("%matplotlib")         # nothing to open windows with: inline
+        child.expect("saved as images instead")
+        child.expect("Using matplotlib backend: inline")
+        child.expect(PROMPT)
+        child.sendline("'alive'")
+        child.expect(r"Out\[\d+\]: 'alive'")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+def test_numpy_is_an_extra_not_an_install_requirement():
+    import ast
+    import pathlib
+    from setuptools.config.setupcfg import read_configuration
+    root = pathlib.Path(__file__).resolve().parent.parent
+    options = read_configuration(str(root / "setup.cfg"))["options"]
+    assert not any(r.startswith("numpy") for r in options["install_requires"])
+    assert options["extras_require"]["numpy"] == ["numpy"]
+    for path in (root / "ipylite").glob("*.py"):       # and no module needs it to import
+        for node in ast.parse(path.read_text()).body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.split(".")[0] == "numpy" for n in names), path

@@ -549,7 +549,8 @@ def test_untrusted_mutation_xss_style_and_foreign_content_never_run(page, server
     cells.append({"cell_type": "code", "source": "", "outputs": [html_out, plain_out, md_out], "execution_count": 1})
     write_nb(server, "mxss.ipynb", cells)
     open_nb(page, server, "mxss.ipynb")
-    page.wait_for_function("document.querySelectorAll('img').length >= 0")
+    page.wait_for_selector("#kept", state="attached")            # the outputs are drawn
+    page.wait_for_function("document.querySelectorAll('.md-rendered, .markdown-cell').length >= %d" % len(evil))
     page.evaluate("() => new Promise(r => setTimeout(r, 300))")   # let any image error fire
     assert page.evaluate("window.PWNED || null") is None
     assert page.evaluate("getComputedStyle(document.body).display") != "none"

@@ -375,7 +375,7 @@ def test_malformed_input_renders_something_readable(page, src):
     out = tex(page, src)
     assert out.startswith("<math") or out.startswith('<span class="math-tagged"')
     d = measure(page, src, True)
-    assert d["math"]["w"] >= 0 and isinstance(d["visible"], str)
+    assert d["math"]["w"] > 0      # laid out on the page (a lost or hidden formula has no box)
 
 
 def test_unknown_commands_stay_visible_in_red(page):

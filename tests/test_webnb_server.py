@@ -96,7 +96,8 @@ class WS:
         data = json.dumps(obj).encode()
         mask = os.urandom(4)
         n = len(data)
-        head = struct.pack(">BB", 0x81, 0x80 | n) if n < 126 else struct.pack(">BBH", 0x81, 0x80 | 126, n)
+        head = (struct.pack(">BB", 0x81, 0x80 | n) if n < 126 else struct.pack(">BBH", 0x81, 0x80 | 126, n)
+                if n < 65536 else struct.pack(">BBQ", 0x81, 0x80 | 127, n))
         self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
 
     def _read(self, n):
@@ -235,8 +236,8 @@ def test_login_form_checks_xsrf_and_password(server):
     assert any(c.startswith("ipylite-login-") for c in h["set-cookie"])
     bad = ("password=nope&_xsrf=%s" % xsrf).encode()
     st, h, body = http(p, "POST", "/login", body=bad, token=None, headers=hdr)
-    assert st == 200 and b"Wrong password" in body and "set-cookie" not in h or \
-        not any(c.startswith("ipylite-login-") for c in h.get("set-cookie", []))
+    assert st == 200 and b"Wrong password" in body
+    assert not any(c.startswith("ipylite-login-") for c in h.get("set-cookie", []))
     st, _, _ = http(p, "POST", "/login", body=form, token=None,
                     headers={"Cookie": "_xsrf=other", "Content-Type": "application/x-www-form-urlencoded"})
     assert st == 403
@@ -591,7 +592,7 @@ def test_export_py_md_and_bad_format(tmp_path):
 def test_export_html_and_pdf_with_figure_and_math(tmp_path):
     html_path = _export(tmp_path, "html", "--execute")
     text = html_path.read_text()
-    nb = json.loads(text.split('IPL.renderStatic(document.getElementById("notebook"), ')[1].rsplit(");</script>", 1)[0])
+    nb = json.loads(text.split('IPL.renderStatic(document.getElementById("notebook"), ')[1].rsplit(", true);</script>", 1)[0])
     outs = nb["cells"][1]["outputs"]
     assert any("image/png" in o.get("data", {}) for o in outs)   # the figure is embedded
     assert any("done" in "".join(o.get("text", "")) for o in outs)
@@ -608,7 +609,7 @@ def test_export_html_and_pdf_with_figure_and_math(tmp_path):
     assert red > 200  # the plotted red line is on the page
     # math rendered: MathML in the HTML, and the PDF's text layer holds the integral sign
     assert "<math" in _rendered_html(html_path)
-    assert "∫" in _pdf_text(pdf) or "\u222b" in _pdf_text(pdf)
+    assert "\u222b" in _pdf_text(pdf)
 
 
 def _pdf_page_png(pdf, tmp_path):

@@ -532,7 +532,11 @@ function connect(replay) {
   ws.onopen = function () { NB.retry = 0; send("shell", "kernel_info_request", {}, {}, function () { if (document.body.getAttribute("data-kernel-status") === "starting") setStatus("idle"); }); };
   ws.onmessage = function (ev) {
     var msg;
-    try { msg = JSON.parse(ev.data); } catch (e) { return; }
+    try { msg = JSON.parse(ev.data); } catch (e) {
+      console.error("ipylite: a message from the kernel is not JSON and was dropped:", e, String(ev.data).slice(0, 300));
+      note("a message from the kernel could not be read and was dropped (the browser console has it)");
+      return;
+    }
     handle(msg);
   };
   ws.onclose = function () {

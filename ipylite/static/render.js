@@ -96,35 +96,90 @@ IPL.fixOverwrite = function (text) {
 };
 
 /* --- sanitising untrusted HTML ------------------------------------------------- */
-/* The text is parsed ONCE into an inert template, cleaned there, and the cleaned
-   nodes themselves are inserted: never serialised and parsed again (that round
-   trip is what mutation XSS exploits). */
-var BAD_TAGS = /^(script|style|iframe|frame|frameset|object|embed|applet|link|meta|base|form|input|button|textarea|select|option|optgroup|datalist|keygen|noscript|noembed|noframes|xmp|plaintext|template|svg|portal|slot|dialog)$/i;
-var MATHML = {};
-("math semantics annotation mrow mi mo mn ms mtext mspace mfrac msqrt mroot msub msup msubsup " +
- "munder mover munderover mtable mtr mtd mlabeledtr mstyle mpadded mphantom menclose merror " +
- "mmultiscripts mprescripts none").split(" ").forEach(function (k) { MATHML[k] = 1; });
+/* An allow-list, as DOMPurify and ammonia are: only the tags, attributes and CSS
+   properties below survive; everything else (scripts, event handlers, forms, frames,
+   SVG, `position`, `url()`...) is dropped. The text is parsed ONCE into an inert
+   template, cleaned there, and the cleaned nodes themselves are inserted: never
+   serialised and parsed again (that round trip is what mutation XSS exploits). */
+function wordSet(words) { var o = Object.create(null); words.split(/\s+/).forEach(function (k) { if (k) o[k] = 1; }); return o; }
+var HTML_TAGS = wordSet(
+  "a abbr address article aside b bdi bdo big blockquote br caption center cite code col colgroup " +
+  "dd del details dfn div dl dt em figcaption figure font footer h1 h2 h3 h4 h5 h6 header hr i img " +
+  "input ins kbd label li main mark nav ol p pre q rp rt ruby s samp section small span strike " +
+  "strong sub summary sup table tbody td tfoot th thead time tr tt u ul var wbr audio video source");
+var MATHML = wordSet(
+  "math semantics annotation mrow mi mo mn ms mtext mspace mfrac msqrt mroot msub msup msubsup " +
+  "munder mover munderover mtable mtr mtd mlabeledtr mstyle mpadded mphantom menclose merror " +
+  "mmultiscripts mprescripts none");
+var GLOBAL_ATTRS = wordSet("class dir lang title style align valign width height hidden role id name " +
+  "aria-label aria-hidden aria-describedby");
+var TAG_ATTRS = {
+  a: wordSet("href target rel"), img: wordSet("src alt border"), td: wordSet("colspan rowspan scope nowrap"),
+  th: wordSet("colspan rowspan scope nowrap"), table: wordSet("border cellpadding cellspacing summary"),
+  col: wordSet("span"), colgroup: wordSet("span"), ol: wordSet("start type reversed"), ul: wordSet("type"),
+  li: wordSet("value"), blockquote: wordSet("cite"), q: wordSet("cite"), del: wordSet("cite datetime"),
+  ins: wordSet("cite datetime"), time: wordSet("datetime"), details: wordSet("open"),
+  font: wordSet("color size face"), input: wordSet("type checked disabled"),
+  audio: wordSet("src controls loop muted preload"), video: wordSet("src controls loop muted preload poster"),
+  source: wordSet("src type"), bdo: wordSet("dir"), label: wordSet("for")
+};
+var MATH_ATTRS = wordSet(
+  "xmlns display mathvariant mathcolor mathbackground mathsize stretchy fence separator lspace rspace " +
+  "form largeop movablelimits symmetric minsize maxsize accent accentunder linethickness width height " +
+  "depth voffset displaystyle scriptlevel columnalign rowalign columnlines rowlines columnspacing " +
+  "rowspacing frame framespacing equalrows equalcolumns notation encoding class style");
+var CSS_PROPS = wordSet(
+  "color background-color opacity font font-family font-size font-style font-weight font-variant " +
+  "text-align text-decoration text-decoration-line text-decoration-color text-decoration-style " +
+  "text-indent text-transform text-shadow vertical-align line-height letter-spacing word-spacing " +
+  "word-break word-wrap overflow-wrap white-space direction unicode-bidi visibility display " +
+  "align-items align-self justify-content flex flex-direction flex-wrap flex-grow flex-shrink flex-basis gap " +
+  "width height min-width min-height max-width max-height box-sizing float clear overflow overflow-x overflow-y " +
+  "margin margin-top margin-right margin-bottom margin-left padding padding-top padding-right " +
+  "padding-bottom padding-left border border-top border-right border-bottom border-left border-color " +
+  "border-style border-width border-radius border-collapse border-spacing border-top-color " +
+  "border-top-style border-top-width border-right-color border-right-style border-right-width " +
+  "border-bottom-color border-bottom-style border-bottom-width border-left-color border-left-style " +
+  "border-left-width list-style list-style-type list-style-position table-layout caption-side empty-cells " +
+  "-webkit-text-align tab-size");
 var HTML_NS = "http://www.w3.org/1999/xhtml", MATH_NS = "http://www.w3.org/1998/Math/MathML";
-var URL_ATTRS = /^(href|src|action|formaction|xlink:href|background|poster|cite|longdesc|data|codebase|srcset|ping|lowsrc|dynsrc)$/;
+var URL_ATTRS = wordSet("href src poster cite");
 
 function cleanUrl(v) {
   var u = String(v).replace(/[\u0000-\u0020\u007f-\u00a0]+/g, "").toLowerCase();
-  return !(/^(javascript|vbscript|livescript|mocha):/.test(u) ||
-           (/^data:/.test(u) && !/^data:image\/(png|jpe?g|gif|webp|bmp)[;,]/.test(u)));
+  if (/^data:/.test(u)) return /^data:(image\/(png|jpe?g|gif|webp|bmp)|audio\/[\w.+-]+|video\/[\w.+-]+)[;,]/.test(u);
+  var scheme = /^([a-z][a-z0-9+.-]*):/.exec(u);
+  return !scheme || /^(https?|mailto|attachment)$/.test(scheme[1]);
 }
+/* Only the allowed properties, each with a value the browser itself parsed; no
+   url(), no negative margins (they would let an output cover the page). */
+function cleanStyle(el) {
+  var st = el.style, keep = [];
+  for (var i = 0; i < st.length; i++) {
+    var prop = st[i], val = st.getPropertyValue(prop);
+    if (!CSS_PROPS[prop] || /url\s*\(|expression|image-set|var\s*\(|attr\s*\(|\\/i.test(val)) continue;
+    if (/^margin/.test(prop) && /(^|\s)-/.test(val)) continue;
+    keep.push(prop + ":" + val + (st.getPropertyPriority(prop) ? " !important" : ""));
+  }
+  if (keep.length) el.setAttribute("style", keep.join(";")); else el.removeAttribute("style");
+}
+function clobbers(v) { return v in window || v in document || v in HTMLFormElement.prototype; }
 function cleanElement(el) {
-  var name = el.localName;
-  if (el.namespaceURI === MATH_NS) {
-    if (!MATHML[name]) return false;
-  } else if (el.namespaceURI !== HTML_NS || BAD_TAGS.test(name)) return false;
-  else if (el.parentNode && el.parentNode.namespaceURI === MATH_NS) return false;
+  var name = el.localName, math = el.namespaceURI === MATH_NS;
+  if (math ? !MATHML[name] : (el.namespaceURI !== HTML_NS || !HTML_TAGS[name])) return false;
+  if (!math && el.parentNode && el.parentNode.namespaceURI === MATH_NS) return false;
+  var tagAttrs = math ? null : TAG_ATTRS[name];
   Array.prototype.slice.call(el.attributes).forEach(function (a) {
-    var n = a.name.toLowerCase();
-    if (/^on/.test(n) || n === "srcdoc" || n === "is" || n === "formaction" || n.indexOf(":") > 0 && n !== "xml:lang" ||
-        (URL_ATTRS.test(n) && !cleanUrl(a.value)) || (n === "style" && /expression\s*\(|url\s*\(\s*['"]?\s*javascript:|-moz-binding|behavior\s*:/i.test(a.value)) ||
-        (el.namespaceURI === MATH_NS && (n === "href" || n === "src")) || /^(javascript|vbscript):/i.test(a.value.replace(/[\u0000-\u0020]+/g, "")))
-      el.removeAttribute(a.name);
+    var n = a.name.toLowerCase(), ok = math ? MATH_ATTRS[n] : (GLOBAL_ATTRS[n] || (tagAttrs && tagAttrs[n]));
+    if (ok && URL_ATTRS[n]) ok = cleanUrl(a.value);
+    if (ok && (n === "id" || n === "name")) ok = !clobbers(a.value);
+    if (!ok) el.removeAttribute(a.name);
   });
+  if (el.hasAttribute("style")) cleanStyle(el);
+  if (name === "input") {
+    if ((el.getAttribute("type") || "").toLowerCase() !== "checkbox") return false;
+    el.setAttribute("disabled", "");       // a task list's box, never a form field
+  }
   if (name === "a" && el.getAttribute("target")) el.setAttribute("rel", "noopener noreferrer");
   return true;
 }
@@ -217,8 +272,8 @@ IPL.highlight = function (src, marks) {
 };
 
 /* --- a read-only notebook (HTML export) ----------------------------------------- */
-IPL.renderStatic = function (container, nb) {
-  var trusted = true;  // exported by the user from their own notebook
+IPL.renderStatic = function (container, nb, trusted) {
+  trusted = trusted === true;   // only a notebook whose signature checks out
   (nb.cells || []).forEach(function (cell) {
     var div = document.createElement("div");
     div.className = "cell " + cell.cell_type + "-cell" + (cell.cell_type === "markdown" ? " rendered" : "");

@@ -1,0 +1,185 @@
+"""Code written for IPython, run by ipylite.
+
+    install(shell)        once per process, by the kernel and the terminal:
+      with IPython installed, IPython.get_ipython() returns ipylite's shell, IPython's
+      display functions show through ipylite, and IPython's Magics classes (the
+      extensions line_profiler, memory_profiler...) accept ipylite's shell;
+      without IPython, `import IPython...` finds a small package made of ipylite's own
+      names (get_ipython, IPython.display, IPython.core.magic...). That finder sits at
+      the end of sys.meta_path, so it answers only when nothing else finds IPython: an
+      installed IPython is never shadowed.
+
+(IPython's Magics classes are registered by magics.register_magics itself.)
+
+IPython itself is optional: nothing here imports it unless it is installed and asked for.
+"""
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+
+__all__ = ['install']
+
+_GETIPYTHON = 'IPython.core.getipython'
+
+
+# ----------------------------------------------------- with IPython installed
+
+def _route_get_ipython(module):
+    from .shell import get_ipython
+    module.get_ipython = get_ipython
+    top = sys.modules.get('IPython')
+    if top is not None and hasattr(top, 'get_ipython'):
+        top.get_ipython = get_ipython
+
+
+class _PatchingFinder(importlib.abc.MetaPathFinder):
+    """Runs IPython's own getipython module, then points its get_ipython at ours."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != _GETIPYTHON:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            _route_get_ipython(module)
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+# -------------------------------------------------- without IPython installed
+
+def _display_names():
+    from . import display
+    names = {n: getattr(display, n) for n in display.__all__}
+    names.update({n: getattr(display, n) for n in dir(display)
+                  if n.startswith('display_') or n in ('IFrame', 'YouTubeVideo', 'FileLinks')})
+    return names
+
+
+def _magic_names():
+    from . import magics
+    names = {n: getattr(magics, n) for n in magics.__all__}
+    names['needs_local_scope'] = lambda func: func
+    return names
+
+
+def _shell_names():
+    from .shell import Shell
+    return {'InteractiveShell': Shell, 'InteractiveShellABC': Shell}
+
+
+def _terminal_names():
+    from .shell import Shell
+
+    class TerminalInteractiveShell(Shell):
+        """The type code written for IPython checks to tell a terminal from a kernel
+        (sympy, for one); ipylite's shells are plain Shells, in a kernel and a terminal."""
+    return {'TerminalInteractiveShell': TerminalInteractiveShell}
+
+
+def _top_names():
+    from . import __version__, embed, embed_kernel
+    from .shell import get_ipython
+    return {'get_ipython': get_ipython, 'embed': embed, 'embed_kernel': embed_kernel,
+            '__version__': '8.0.0', 'version_info': (8, 0, 0, ''),
+            'ipylite_version': __version__}
+
+
+def _pretty_names():
+    def pretty(obj, *args, **kwargs):
+        from .display import DisplayFormatter
+        from .shell import get_ipython
+        shell = get_ipython()
+        return (shell.display_formatter if shell else DisplayFormatter()).plain(obj)
+    return {'pretty': pretty}
+
+
+def _capture_names():
+    from .sysmagics import CapturedIO, capture_output
+    return {'CapturedIO': CapturedIO, 'capture_output': capture_output}
+
+
+def _getipython_names():
+    from .shell import get_ipython
+    return {'get_ipython': get_ipython}
+
+
+# module name -> (is a package, function returning its names)
+_MODULES = {
+    'IPython': (True, _top_names),
+    'IPython.display': (False, _display_names),
+    'IPython.core': (True, dict),
+    'IPython.core.display': (False, _display_names),
+    'IPython.core.display_functions': (False, _display_names),
+    'IPython.core.magic': (False, _magic_names),
+    'IPython.core.getipython': (False, _getipython_names),
+    'IPython.core.interactiveshell': (False, _shell_names),
+    'IPython.terminal': (True, dict),
+    'IPython.terminal.interactiveshell': (False, _terminal_names),
+    'IPython.lib': (True, dict),
+    'IPython.lib.pretty': (False, _pretty_names),
+    'IPython.lib.display': (False, _display_names),
+    'IPython.utils': (True, dict),
+    'IPython.utils.capture': (False, _capture_names),
+}
+
+
+class _FallbackFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """The `IPython` package made of ipylite's names, for when IPython is absent."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in _MODULES:
+            return None
+        top = sys.modules.get('IPython')
+        if name != 'IPython' and not getattr(top, '__ipylite__', False):
+            return None         # a real IPython is loaded: never mix in ours
+        is_package, _ = _MODULES[name]
+        return importlib.util.spec_from_loader(name, self, is_package=is_package)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        is_package, names = _MODULES[module.__name__]
+        module.__dict__.update(names())
+        module.__ipylite__ = True
+        if is_package:
+            module.__path__ = []
+
+
+def _real_ipython():
+    """Whether a real IPython is importable (asking every finder but ours)."""
+    top = sys.modules.get('IPython')
+    if top is not None:
+        return not getattr(top, '__ipylite__', False)
+    for finder in sys.meta_path:
+        if isinstance(finder, _FallbackFinder) or not hasattr(finder, 'find_spec'):
+            continue
+        try:
+            if finder.find_spec('IPython', None) is not None:
+                return True
+        except Exception:
+            continue
+    return False
+
+
+def install(shell=None):
+    """Make code written for IPython work in this process (see the module's doc)."""
+    import builtins
+    from .display import display, route_ipython_display
+    from .shell import get_ipython
+    builtins.get_ipython = get_ipython       # as IPython does, for %run scripts too
+    builtins.display = display
+    if _real_ipython():
+        route_ipython_display()
+        if _GETIPYTHON in sys.modules:
+            _route_get_ipython(sys.modules[_GETIPYTHON])
+        elif not any(isinstance(f, _PatchingFinder) for f in sys.meta_path):
+            sys.meta_path.insert(0, _PatchingFinder())
+    elif not any(isinstance(f, _FallbackFinder) for f in sys.meta_path):
+        sys.meta_path.append(_FallbackFinder())
