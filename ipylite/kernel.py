@@ -49,6 +49,26 @@ def _block_sigint():
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
+def capture_fds(stdout, stderr):
+    """Send what C code and child processes write to file descriptors 1 and 2
+    (os.system, a library's printf) to the kernel streams ``stdout`` and ``stderr``;
+    returns the pipes' read ends. The process's log keeps the original stderr."""
+    original_err = os.dup(2)
+    pipes = []
+    for fd, stream in ((1, stdout), (2, stderr)):
+        r, w = os.pipe()
+        pipes.append(r)
+        os.dup2(w, fd)
+        os.close(w)
+        threading.Thread(target=_pump_fd, args=(r, stream), daemon=True,
+                         name=f"ipylite-fd{fd}").start()
+    log_stream = os.fdopen(original_err, "w", buffering=1)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(log_stream)
+    return pipes
+
+
 def _pump_fd(fd, stream):
     """Copy what arrives on the pipe ``fd`` to the kernel stream ``stream``."""
     import codecs
@@ -468,6 +488,18 @@ def kernel_info():
             "debugger": False}
 
 
+def _unreadable(channel, error):
+    """The request a ProtocolError came from, as far as it can be told (its header,
+    and what was wrong as ``unreadable``), or None after a warning."""
+    if error.header is None:
+        log.warning("dropped a bad message on %s: %s", channel, error)
+        return None
+    header = error.header
+    return {"header": header, "msg_id": header.get("msg_id"), "msg_type": header["msg_type"],
+            "parent_header": {}, "metadata": {}, "content": None, "buffers": [],
+            "unreadable": str(error)}
+
+
 def bind(sock, url):
     """Bind to ``url``; a tcp port of 0 picks a free one. Returns the port."""
     if url.startswith("tcp://") and url.endswith(":0"):
@@ -642,22 +674,9 @@ class Kernel:
         builtins.input, getpass.getpass = self._input, self._getpass
 
     def capture_fds(self):
-        """Send what C code and child processes write to file descriptors 1 and 2
-        (os.system, a library's printf) to the client too. The kernel's own log keeps
-        the original stderr."""
-        original_err = os.dup(2)
-        self._fd_pipes = []
-        for fd, stream in ((1, self.stdout), (2, self.stderr)):
-            r, w = os.pipe()
-            self._fd_pipes.append(r)
-            os.dup2(w, fd)
-            os.close(w)
-            threading.Thread(target=_pump_fd, args=(r, stream), daemon=True,
-                             name=f"ipylite-fd{fd}").start()
-        log_stream = os.fdopen(original_err, "w", buffering=1)
-        for handler in logging.getLogger().handlers:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(log_stream)
+        """Send what C code and child processes write to file descriptors 1 and 2 to
+        the client too (see capture_fds)."""
+        self._fd_pipes = capture_fds(self.stdout, self.stderr)
 
     def _heartbeat(self):
         """Echo every ping back to its sender."""
@@ -686,21 +705,9 @@ class Kernel:
     def _bad_message(self, channel, allowed, error):
         """A message we could not read: answered with an error when it was signed and
         its header says what it asks (else there is no one to answer)."""
-        msg = self._unreadable(channel, error)
+        msg = _unreadable(channel, error)
         if msg is not None:
             self.dispatch(channel, allowed, error.idents, msg)
-
-    @staticmethod
-    def _unreadable(channel, error):
-        """The request a ProtocolError came from, as far as it can be told (its header,
-        and what was wrong as ``unreadable``), or None after a warning."""
-        if error.header is None:
-            log.warning("dropped a bad message on %s: %s", channel, error)
-            return None
-        header = error.header
-        return {"header": header, "msg_id": header.get("msg_id"), "msg_type": header["msg_type"],
-                "parent_header": {}, "metadata": {}, "content": None, "buffers": [],
-                "unreadable": str(error)}
 
     def dispatch(self, channel, allowed, idents, msg):
         msg_type = msg["msg_type"]
@@ -814,7 +821,7 @@ class Kernel:
             try:
                 idents, msg = self.session.recv(self.sockets["shell"], zmq.NOBLOCK)
             except ProtocolError as e:   # (answered in its turn, if it can be)
-                idents, msg = e.idents, self._unreadable("shell", e)
+                idents, msg = e.idents, _unreadable("shell", e)
                 if msg is not None:
                     taken.append((idents, msg))
                 continue
