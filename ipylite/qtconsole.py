@@ -96,13 +96,30 @@ __all__ = ["ConsoleWidget", "ConsoleWindow", "main", "strip_prompts"]
 def figures_inline(kernel):
     """matplotlib draws inline in an in-process ``kernel`` whose cells run on a thread
     of their own, unless a backend was chosen (MPLBACKEND, matplotlib.use, pyplot
-    imported): a GUI backend's windows need the main thread (set_wakeup_fd fails)."""
-    kernel.inline_figures_by_default()   # MPLBACKEND=agg for a matplotlib not yet imported
-    mpl = sys.modules.get("matplotlib")
-    if mpl is not None and "matplotlib.pyplot" not in sys.modules:
-        chosen = getattr(mpl.rcParams, "_get_backend_or_none", lambda: "?")()
-        if chosen is None:               # imported (to draw LaTeX, say) but left on auto
-            mpl.rcParams["backend"] = "agg"
+    imported): a GUI backend's windows need the main thread (set_wakeup_fd fails).
+    MPLBACKEND is set only while a cell runs (processes the host starts keep theirs)."""
+    if "MPLBACKEND" in os.environ:
+        return
+    kernel.inline_figures_by_default()   # inline from the cell that imports pyplot
+    os.environ.pop("MPLBACKEND", None)
+    ours = []
+
+    def before():
+        if "matplotlib.pyplot" in sys.modules or "MPLBACKEND" in os.environ:
+            return
+        mpl = sys.modules.get("matplotlib")
+        if mpl is None:                  # imported by this cell, if at all
+            os.environ["MPLBACKEND"] = "agg"
+            ours.append(True)
+        elif getattr(mpl.rcParams, "_get_backend_or_none", lambda: "?")() is None:
+            mpl.rcParams["backend"] = "agg"  # imported to draw LaTeX, say: still on auto
+
+    def after():
+        if ours:
+            ours.clear()
+            os.environ.pop("MPLBACKEND", None)
+    kernel.shell.events.register("pre_execute", before)
+    kernel.shell.events.register("post_execute", after)
 
 
 # ---------------------------------------------------------------- the console
