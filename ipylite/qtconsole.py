@@ -22,7 +22,6 @@ rest kept, to be saved from a link.
 import collections
 import logging
 import os
-import re
 import sys
 import time
 
@@ -129,9 +128,9 @@ class ConsoleWidget(ConsoleFrame):
     the control channel and restarts are unavailable.
 
     Settings are class attributes (override them in a subclass or on an instance):
-    ``scrollback`` lines kept and ``paging`` (from ConsoleFrame), ``max_line`` characters shown of one line (the rest
-    of the last ``max_folds`` such lines is kept, to be saved from a link),
-    ``confirm_restart``.
+    ``scrollback`` lines kept and ``paging`` (from ConsoleFrame), ``max_line``
+    characters shown of one line (the rest of the last ``max_folds`` such lines is
+    kept, to be saved from a link), ``confirm_restart``.
     """
 
     max_line = 10000

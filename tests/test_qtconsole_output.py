@@ -134,7 +134,8 @@ def fixed_pitch_at(c, text):
 
 def test_markdown_code_is_monospace(console):
     run(console, "from ipylite.display import Markdown, display\n"
-                 "display(Markdown('Call `np_inline_code()` now\\n\\n```\\nfenced_code = 1\\n```'))")
+                 "display(Markdown('Call `np_inline_code()` now\\n\\n"
+                 "```\\nfenced_code = 1\\n```'))")
     assert fixed_pitch_at(console, "np_inline_code()")
     assert fixed_pitch_at(console, "fenced_code = 1")
     assert not fixed_pitch_at(console, "Call ")
