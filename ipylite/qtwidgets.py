@@ -1316,7 +1316,8 @@ def run_app(argv, console_cls, prestarted=None):
             first = ConsoleWidget(client=kc, manager=km, owns_kernel=True, **kw)
         else:
             first = make()
-        win.add_console(first, args.kernel if args.existing is None else "existing")
+        win.add_console(first, "existing" if args.existing is not None else
+                        "in-process" if args.in_process else args.kernel)
     except Exception as e:  # noqa: BLE001 - one clear line
         print(f"error: could not start the console: {e}", file=sys.stderr)
         return 1
