@@ -48,8 +48,16 @@ class InputKeys(QtCore.QObject):
             return
         _, _, cur = self._pending
         self._pending = None
-        self.console.editor.setTextCursor(cur)
-        self.newline()
+        self._newline_at(cur)
+
+    def _newline_at(self, cur, indent=None):
+        """A new line where ``cur`` is; the cursor stays where the user put it since."""
+        ed = self.console.editor
+        now = QtGui.QTextCursor(ed.textCursor())   # (moves with the text inserted)
+        ed.setTextCursor(cur)
+        self.newline(indent)
+        if now.position() != cur.position():
+            ed.setTextCursor(now)
 
     def reply_is_complete(self, content, token):
         if self._pending is None or self._pending[0] is not token:
@@ -60,8 +68,7 @@ class InputKeys(QtCore.QObject):
         if code != self.console.input_buffer:
             return   # replaced meanwhile (not by a key)
         if content.get("status") == "incomplete":
-            self.console.editor.setTextCursor(cur)
-            self.newline(content.get("indent"))
+            self._newline_at(cur, content.get("indent"))
         else:
             self.console.execute()
 
