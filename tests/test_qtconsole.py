@@ -603,12 +603,14 @@ def test_in_process_flag_runs_the_kernel_in_this_process(qapp):
             wait_for(lambda: c.is_ready, 10, "the in-process kernel")
             run(c, "import os; os.getpid()")
             seen["text"] = c.output_text()
+            seen["title"] = win.tabs.tabText(0)
         finally:
             win.close()
 
     QtCore.QTimer.singleShot(0, drive)
     assert main(["--in-process"]) == 0
     assert f"Out[1]: {os.getpid()}" in seen["text"]
+    assert seen["title"] == "in-process"
 
 
 @pytest.mark.parametrize("argv, message", [
