@@ -979,9 +979,10 @@ class ConsoleWindow(QtWidgets.QMainWindow):
     closed = QtCore.pyqtSignal()
     confirm_close = True    # ask before closing a console whose cell is running
 
-    def __init__(self, make_console, style="light", font_size=None):
+    def __init__(self, make_console, style="light", font_size=None, console_cls=None):
         super().__init__()
         self.make_console = make_console
+        self.console_cls = console_cls    # for File > Connect with no tab open (ConsoleWidget)
         self.setWindowTitle("ipylite Qt console")
         self.tabs = QtWidgets.QTabWidget(self)
         self.tabs.setTabsClosable(True)
@@ -1153,9 +1154,10 @@ class ConsoleWindow(QtWidgets.QMainWindow):
         if cur is not None:
             cls, kw = type(cur), dict(style=cur.style_name, font_size=cur.font_size,
                                       paging=cur.paging, scrollback=cur.scrollback)
+        elif self.console_cls is not None:
+            cls, kw = self.console_cls, {}
         else:
-            from .qtconsole import ConsoleWidget as cls
-            kw = {}
+            return None
         try:
             return self.add_console(cls.on_existing(path, **kw), "existing")
         except Exception as e:  # noqa: BLE001 - one clear line, the window stays
@@ -1305,7 +1307,7 @@ def run_app(argv, console_cls, prestarted=None):
             return ConsoleWidget.on_new_kernel(args.kernel, env=env, **kw)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("ipylite-qtconsole")
-    win = ConsoleWindow(make, style=args.style)
+    win = ConsoleWindow(make, style=args.style, console_cls=ConsoleWidget)
     km = prestarted
     try:
         if km is not None and args.existing is None and not args.in_process \
