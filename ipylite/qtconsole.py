@@ -22,7 +22,6 @@ rest kept, to be saved from a link.
 import collections
 import logging
 import os
-import re
 import sys
 import time
 
@@ -83,45 +82,59 @@ except ImportError:
 
 from .qtinput import InputKeys
 from .qtoutput import OutputWriter
-from .qtwidgets import (MIN_SCROLLBACK, STYLES, CallTip, CompletionPopup, ConsoleWindow,
-                        InputEdit, KernelBridge, OutputView, PythonHighlighter, ansi_html,
-                        run_app, strip_prompts)
+from .qtwidgets import (ConsoleFrame, ConsoleWindow, KernelBridge, ansi_html, run_app,
+                        strip_prompts)
 
 log = logging.getLogger("ipylite.qtconsole")
 
-__all__ = ["ConsoleWidget", "ConsoleWindow", "main", "strip_prompts"]
+__all__ = ["ConsoleFrame", "ConsoleWidget", "ConsoleWindow", "main", "strip_prompts"]
 
 
 
 def figures_inline(kernel):
     """matplotlib draws inline in an in-process ``kernel`` whose cells run on a thread
     of their own, unless a backend was chosen (MPLBACKEND, matplotlib.use, pyplot
-    imported): a GUI backend's windows need the main thread (set_wakeup_fd fails)."""
-    kernel.inline_figures_by_default()   # MPLBACKEND=agg for a matplotlib not yet imported
-    mpl = sys.modules.get("matplotlib")
-    if mpl is not None and "matplotlib.pyplot" not in sys.modules:
-        chosen = getattr(mpl.rcParams, "_get_backend_or_none", lambda: "?")()
-        if chosen is None:               # imported (to draw LaTeX, say) but left on auto
-            mpl.rcParams["backend"] = "agg"
+    imported): a GUI backend's windows need the main thread (set_wakeup_fd fails).
+    MPLBACKEND is set only while a cell runs (processes the host starts keep theirs)."""
+    if "MPLBACKEND" in os.environ:
+        return
+    kernel.inline_figures_by_default()   # inline from the cell that imports pyplot
+    os.environ.pop("MPLBACKEND", None)
+    ours = []
+
+    def before():
+        if "matplotlib.pyplot" in sys.modules or "MPLBACKEND" in os.environ:
+            return
+        mpl = sys.modules.get("matplotlib")
+        if mpl is None:                  # imported by this cell, if at all
+            os.environ["MPLBACKEND"] = "agg"
+            ours.append(True)
+        elif getattr(mpl.rcParams, "_get_backend_or_none", lambda: "?")() is None:
+            mpl.rcParams["backend"] = "agg"  # imported to draw LaTeX, say: still on auto
+
+    def after():
+        if ours:
+            ours.clear()
+            os.environ.pop("MPLBACKEND", None)
+    kernel.shell.events.register("pre_execute", before)
+    kernel.shell.events.register("post_execute", after)
 
 
 # ---------------------------------------------------------------- the console
 
-class ConsoleWidget(QtWidgets.QWidget):
+class ConsoleWidget(ConsoleFrame):
     """A console bound to one kernel client. ``manager`` (optional) is used to
     interrupt, restart and replace a dead kernel; without one, interrupts go over
     the control channel and restarts are unavailable.
 
     Settings are class attributes (override them in a subclass or on an instance):
-    ``scrollback`` lines kept, ``max_line`` characters shown of one line (the rest
-    of the last ``max_folds`` such lines is kept, to be saved from a link),
-    ``paging`` ("vsplit", "hsplit" or "inline"), ``confirm_restart``.
+    ``scrollback`` lines kept and ``paging`` (from ConsoleFrame), ``max_line``
+    characters shown of one line (the rest of the last ``max_folds`` such lines is
+    kept, to be saved from a link), ``confirm_restart``.
     """
 
-    scrollback = 1000
     max_line = 10000
     max_folds = 10          # cut-off line remainders kept for saving
-    paging = "vsplit"
     confirm_restart = True
     flush_interval = 30     # ms between batches of output
     flush_budget = 0.04     # s of inserting per batch before yielding
@@ -134,17 +147,17 @@ class ConsoleWidget(QtWidgets.QWidget):
 
     def __init__(self, client=None, manager=None, style="light", font_size=None,
                  owns_kernel=False, banner=True, parent=None, paging=None, scrollback=None):
-        super().__init__(parent)
+        super().__init__(style, font_size, paging, scrollback, parent)
         self.client, self.manager, self.owns_kernel = client, manager, owns_kernel
-        self.style_name = style if style in STYLES else "light"
-        self.style_colors = STYLES[self.style_name]
         self.show_banner = banner
-        if paging:
-            self.paging = paging
-        if scrollback is not None:
-            self.scrollback = scrollback
-        self.scrollback = max(MIN_SCROLLBACK, int(self.scrollback))  # 0 or less: nothing shown
-        self._build(font_size)
+        self.stdin_edit.returnPressed.connect(self.send_input)
+        self.out = OutputWriter(self, self.output)
+        self.keys = InputKeys(self)
+        self.editor.cursorPositionChanged.connect(self.keys.cursor_moved)
+        self.search_edit.textChanged.connect(lambda _: self.keys.search_history(0))
+        for w in (self.pager, self.stdin_edit, self.search_edit):
+            w.installEventFilter(self.keys)
+        self.out.set_style()
         # state
         self._requests = {}          # msg_id -> (kind, extra)
         self._exec_ids = collections.deque(maxlen=200)
@@ -199,113 +212,6 @@ class ConsoleWidget(QtWidgets.QWidget):
         if hasattr(kc, "start_channels"):
             kc.start_channels()
         return cls(client=kc, manager=km, owns_kernel=True, **kw)
-
-    def _build(self, font_size):
-        self.output = OutputView(self)
-        self.output.setObjectName("output")
-        self.output.setOpenLinks(False)
-        self.output.setUndoRedoEnabled(False)
-        self.output.document().setMaximumBlockCount(self.scrollback)
-        self.output.setFocusPolicy(QtCore.Qt.ClickFocus)
-        self.output.console = self
-        self.editor = InputEdit(self)
-        self.highlighter = PythonHighlighter(self.editor.document(), self.style_colors)
-        self.editor.textChanged.connect(self._fit_editor)
-        self.pager = QtWidgets.QTextBrowser(self)
-        self.pager.setObjectName("pager")
-        self.pager.hide()
-        # Rows shown on demand: input() prompts and the history search
-        self.stdin_row = QtWidgets.QWidget(self)
-        row = QtWidgets.QHBoxLayout(self.stdin_row)
-        row.setContentsMargins(4, 0, 4, 0)
-        self.stdin_label = QtWidgets.QLabel(self.stdin_row)
-        self.stdin_edit = QtWidgets.QLineEdit(self.stdin_row)
-        self.stdin_edit.setObjectName("stdin")
-        self.stdin_edit.returnPressed.connect(self.send_input)
-        row.addWidget(self.stdin_label)
-        row.addWidget(self.stdin_edit, 1)
-        self.stdin_row.hide()
-        self.search_row = QtWidgets.QWidget(self)
-        row = QtWidgets.QHBoxLayout(self.search_row)
-        row.setContentsMargins(4, 0, 4, 0)
-        self.search_label = QtWidgets.QLabel("reverse-i-search:", self.search_row)
-        row.addWidget(self.search_label)
-        self.search_edit = QtWidgets.QLineEdit(self.search_row)
-        self.search_edit.setObjectName("history-search")
-        row.addWidget(self.search_edit, 1)
-        self.search_row.hide()
-        self.status = QtWidgets.QLabel(self)
-        self.status.setObjectName("status")
-        self.status.hide()
-
-        bottom = QtWidgets.QWidget(self)
-        lay = QtWidgets.QVBoxLayout(bottom)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        for w in (self.output, self.stdin_row, self.editor, self.search_row, self.status):
-            lay.addWidget(w)
-        lay.setStretch(0, 1)
-        self.splitter = QtWidgets.QSplitter(
-            QtCore.Qt.Horizontal if self.paging == "hsplit" else QtCore.Qt.Vertical, self)
-        self.splitter.addWidget(bottom)
-        self.splitter.addWidget(self.pager)
-        self.splitter.setChildrenCollapsible(False)
-        outer = QtWidgets.QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.splitter)
-        self.popup = CompletionPopup(self)
-        self.calltip = CallTip(self)
-        self.set_font_size(font_size or QtWidgets.QApplication.font().pointSize() or 10)
-        self.base_font_size = self.font_size
-        self._apply_style()
-        self.setFocusProxy(self.editor)
-        self.out = OutputWriter(self, self.output)
-        self.keys = InputKeys(self)
-        self.editor.cursorPositionChanged.connect(self.keys.cursor_moved)
-        self.search_edit.textChanged.connect(lambda _: self.keys.search_history(0))
-        for w in (self.pager, self.stdin_edit, self.search_edit):
-            w.installEventFilter(self.keys)
-        self.out.set_style()
-
-    def _apply_style(self):
-        s = self.style_colors
-        sheet = (f"QPlainTextEdit, QTextEdit, QTextBrowser {{ background: {s['bg']}; "
-                 f"color: {s['fg']}; selection-background-color: {s['selection']}; "
-                 f"border: none; }}"
-                 f"QLabel#calltip {{ background: {s['tip_bg']}; color: {s['fg']}; "
-                 f"border: 1px solid {s['info']}; }}"
-                 f"QListWidget#completion-popup {{ background: {s['bg']}; color: {s['fg']}; "
-                 f"selection-background-color: {s['selection']}; "
-                 f"selection-color: {s['fg']}; }}")
-        self.setStyleSheet(sheet)
-        for view in (self.output, self.pager):   # links readable on either background
-            pal = view.palette()
-            pal.setColor(QtGui.QPalette.Link, QtGui.QColor(s["link"]))
-            view.setPalette(pal)
-            view.document().setDefaultStyleSheet(f"a {{ color: {s['link']}; }}")
-
-    def set_font_size(self, size):
-        size = max(5, min(72, int(size)))
-        font = QtGui.QFont("Monospace", size)
-        font.setStyleHint(QtGui.QFont.TypeWriter)
-        font.setFixedPitch(True)
-        if not QtGui.QFontInfo(font).fixedPitch():
-            font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
-            font.setPointSize(size)
-        self.font_size = size
-        for w in (self.output, self.editor, self.pager, self.popup, self.calltip,
-                  self.stdin_edit, self.stdin_label):
-            w.setFont(font)
-        for view in (self.output, self.pager):   # (a style sheet would reset the font)
-            view.document().setDefaultFont(font)
-        self.editor.set_prompt()
-        self._fit_editor()
-
-    def zoom(self, step):
-        self.set_font_size(self.font_size + step)
-
-    def reset_zoom(self):
-        self.set_font_size(self.base_font_size)
 
     # -- the client
     def set_client(self, client, manager=None):
@@ -777,17 +683,6 @@ class ConsoleWidget(QtWidgets.QWidget):
     def save_pdf(self, path):
         self.out.save_pdf(path)
 
-    # -- layout
-    def _fit_editor(self):
-        fm = self.editor.fontMetrics()
-        lines = max(1, int(self.editor.document().size().height()))
-        height = lines * fm.lineSpacing() + 2 * self.editor.frameWidth() + 10
-        limit = max(fm.lineSpacing() * 3, int(self.height() * 0.5))
-        self.editor.setFixedHeight(min(height, limit))
-
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
-        self._fit_editor()
 
 
 # ---------------------------------------------------------------- the command line

@@ -15,12 +15,14 @@ DEDENT_RE = re.compile(r"^\s*(return|pass|break|continue|raise)\b")
 MODIFIER_KEYS = frozenset((QtCore.Qt.Key_Shift, QtCore.Qt.Key_Control, QtCore.Qt.Key_Alt,
                            QtCore.Qt.Key_Meta, QtCore.Qt.Key_AltGr, QtCore.Qt.Key_CapsLock))
 
+
 class InputKeys(QtCore.QObject):
     """The keys of one console's input editor and the history they walk. Requests go
     out through the console (``console._send``); their replies come back to the
     ``reply_<kind>`` methods."""
 
     history_length = 1000
+    is_complete_wait = 1500      # ms before a kernel that does not answer is decided for
 
     def __init__(self, console):
         super().__init__(console)
@@ -30,8 +32,6 @@ class InputKeys(QtCore.QObject):
         self._pending = None     # an Enter waiting for the kernel's is_complete answer
 
     # -- Enter: run the cell or add a line, as the kernel says; keys stay in order
-    is_complete_wait = 1500      # ms before a kernel that does not answer is decided for
-
     def _await_is_complete(self, code):
         token = object()
         cur = QtGui.QTextCursor(self.console.editor.textCursor())
@@ -48,8 +48,16 @@ class InputKeys(QtCore.QObject):
             return
         _, _, cur = self._pending
         self._pending = None
-        self.console.editor.setTextCursor(cur)
-        self.newline()
+        self._newline_at(cur)
+
+    def _newline_at(self, cur, indent=None):
+        """A new line where ``cur`` is; the cursor stays where the user put it since."""
+        ed = self.console.editor
+        now = QtGui.QTextCursor(ed.textCursor())   # (moves with the text inserted)
+        ed.setTextCursor(cur)
+        self.newline(indent)
+        if now.position() != cur.position():
+            ed.setTextCursor(now)
 
     def reply_is_complete(self, content, token):
         if self._pending is None or self._pending[0] is not token:
@@ -60,8 +68,7 @@ class InputKeys(QtCore.QObject):
         if code != self.console.input_buffer:
             return   # replaced meanwhile (not by a key)
         if content.get("status") == "incomplete":
-            self.console.editor.setTextCursor(cur)
-            self.newline(content.get("indent"))
+            self._newline_at(cur, content.get("indent"))
         else:
             self.console.execute()
 
@@ -94,7 +101,8 @@ class InputKeys(QtCore.QObject):
 
     def reply_complete(self, content, extra):
         pos, code = extra
-        if self.console.editor.textCursor().position() != pos or self.console.input_buffer != code:
+        con = self.console
+        if con.editor.textCursor().position() != pos or con.input_buffer != code:
             return  # the user moved on
         matches = content.get("matches") or []
         start = content.get("cursor_start", pos)

@@ -830,6 +830,143 @@ def print_document(doc, path, bg, images=()):
         copy.deleteLater()
 
 
+# ---------------------------------------------------------------- the console's frame
+
+class ConsoleFrame(QtWidgets.QWidget):
+    """A console's widgets and their look, with no kernel: the scrollback (an
+    OutputView), the input (an InputEdit), the pager beside or below them (``paging``:
+    "vsplit", "hsplit" or "inline"), the input() and history-search rows, the status
+    line, the completion popup and the calltip; the style ("light" or "dark"), the
+    font size and zoom. ``scrollback``: lines of output kept (at least MIN_SCROLLBACK).
+    :class:`ipylite.qtconsole.ConsoleWidget` binds one to a kernel."""
+
+    scrollback = 1000
+    paging = "vsplit"
+
+    def __init__(self, style="light", font_size=None, paging=None, scrollback=None,
+                 parent=None):
+        super().__init__(parent)
+        self.style_name = style if style in STYLES else "light"
+        self.style_colors = STYLES[self.style_name]
+        if paging:
+            self.paging = paging
+        if scrollback is not None:
+            self.scrollback = scrollback
+        self.scrollback = max(MIN_SCROLLBACK, int(self.scrollback))  # 0 or less: nothing shown
+        self._build(font_size)
+
+    def _build(self, font_size):
+        self.output = OutputView(self)
+        self.output.setObjectName("output")
+        self.output.setOpenLinks(False)
+        self.output.setUndoRedoEnabled(False)
+        self.output.document().setMaximumBlockCount(self.scrollback)
+        self.output.setFocusPolicy(QtCore.Qt.ClickFocus)
+        self.output.console = self
+        self.editor = InputEdit(self)
+        self.highlighter = PythonHighlighter(self.editor.document(), self.style_colors)
+        self.editor.textChanged.connect(self._fit_editor)
+        self.pager = QtWidgets.QTextBrowser(self)
+        self.pager.setObjectName("pager")
+        self.pager.hide()
+        # Rows shown on demand: input() prompts and the history search
+        self.stdin_row = QtWidgets.QWidget(self)
+        row = QtWidgets.QHBoxLayout(self.stdin_row)
+        row.setContentsMargins(4, 0, 4, 0)
+        self.stdin_label = QtWidgets.QLabel(self.stdin_row)
+        self.stdin_edit = QtWidgets.QLineEdit(self.stdin_row)
+        self.stdin_edit.setObjectName("stdin")
+        row.addWidget(self.stdin_label)
+        row.addWidget(self.stdin_edit, 1)
+        self.stdin_row.hide()
+        self.search_row = QtWidgets.QWidget(self)
+        row = QtWidgets.QHBoxLayout(self.search_row)
+        row.setContentsMargins(4, 0, 4, 0)
+        self.search_label = QtWidgets.QLabel("reverse-i-search:", self.search_row)
+        row.addWidget(self.search_label)
+        self.search_edit = QtWidgets.QLineEdit(self.search_row)
+        self.search_edit.setObjectName("history-search")
+        row.addWidget(self.search_edit, 1)
+        self.search_row.hide()
+        self.status = QtWidgets.QLabel(self)
+        self.status.setObjectName("status")
+        self.status.hide()
+
+        bottom = QtWidgets.QWidget(self)
+        lay = QtWidgets.QVBoxLayout(bottom)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        for w in (self.output, self.stdin_row, self.editor, self.search_row, self.status):
+            lay.addWidget(w)
+        lay.setStretch(0, 1)
+        self.splitter = QtWidgets.QSplitter(
+            QtCore.Qt.Horizontal if self.paging == "hsplit" else QtCore.Qt.Vertical, self)
+        self.splitter.addWidget(bottom)
+        self.splitter.addWidget(self.pager)
+        self.splitter.setChildrenCollapsible(False)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.splitter)
+        self.popup = CompletionPopup(self)
+        self.calltip = CallTip(self)
+        self.set_font_size(font_size or QtWidgets.QApplication.font().pointSize() or 10)
+        self.base_font_size = self.font_size
+        self._apply_style()
+        self.setFocusProxy(self.editor)
+
+    def _apply_style(self):
+        s = self.style_colors
+        sheet = (f"QPlainTextEdit, QTextEdit, QTextBrowser {{ background: {s['bg']}; "
+                 f"color: {s['fg']}; selection-background-color: {s['selection']}; "
+                 f"border: none; }}"
+                 f"QLabel#calltip {{ background: {s['tip_bg']}; color: {s['fg']}; "
+                 f"border: 1px solid {s['info']}; }}"
+                 f"QListWidget#completion-popup {{ background: {s['bg']}; color: {s['fg']}; "
+                 f"selection-background-color: {s['selection']}; "
+                 f"selection-color: {s['fg']}; }}")
+        self.setStyleSheet(sheet)
+        for view in (self.output, self.pager):   # links readable on either background
+            pal = view.palette()
+            pal.setColor(QtGui.QPalette.Link, QtGui.QColor(s["link"]))
+            view.setPalette(pal)
+            view.document().setDefaultStyleSheet(f"a {{ color: {s['link']}; }}")
+
+    def set_font_size(self, size):
+        size = max(5, min(72, int(size)))
+        font = QtGui.QFont("Monospace", size)
+        font.setStyleHint(QtGui.QFont.TypeWriter)
+        font.setFixedPitch(True)
+        if not QtGui.QFontInfo(font).fixedPitch():
+            font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
+            font.setPointSize(size)
+        self.font_size = size
+        for w in (self.output, self.editor, self.pager, self.popup, self.calltip,
+                  self.stdin_edit, self.stdin_label):
+            w.setFont(font)
+        for view in (self.output, self.pager):   # (a style sheet would reset the font)
+            view.document().setDefaultFont(font)
+        self.editor.set_prompt()
+        self._fit_editor()
+
+    def zoom(self, step):
+        self.set_font_size(self.font_size + step)
+
+    def reset_zoom(self):
+        self.set_font_size(self.base_font_size)
+
+    # -- layout
+    def _fit_editor(self):
+        fm = self.editor.fontMetrics()
+        lines = max(1, int(self.editor.document().size().height()))
+        height = lines * fm.lineSpacing() + 2 * self.editor.frameWidth() + 10
+        limit = max(fm.lineSpacing() * 3, int(self.height() * 0.5))
+        self.editor.setFixedHeight(min(height, limit))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_editor()
+
+
 # ---------------------------------------------------------------- the window
 
 class ConsoleWindow(QtWidgets.QMainWindow):
@@ -842,9 +979,10 @@ class ConsoleWindow(QtWidgets.QMainWindow):
     closed = QtCore.pyqtSignal()
     confirm_close = True    # ask before closing a console whose cell is running
 
-    def __init__(self, make_console, style="light", font_size=None):
+    def __init__(self, make_console, style="light", font_size=None, console_cls=None):
         super().__init__()
         self.make_console = make_console
+        self.console_cls = console_cls    # for File > Connect with no tab open (ConsoleWidget)
         self.setWindowTitle("ipylite Qt console")
         self.tabs = QtWidgets.QTabWidget(self)
         self.tabs.setTabsClosable(True)
@@ -1016,9 +1154,10 @@ class ConsoleWindow(QtWidgets.QMainWindow):
         if cur is not None:
             cls, kw = type(cur), dict(style=cur.style_name, font_size=cur.font_size,
                                       paging=cur.paging, scrollback=cur.scrollback)
+        elif self.console_cls is not None:
+            cls, kw = self.console_cls, {}
         else:
-            from .qtconsole import ConsoleWidget as cls
-            kw = {}
+            return None
         try:
             return self.add_console(cls.on_existing(path, **kw), "existing")
         except Exception as e:  # noqa: BLE001 - one clear line, the window stays
@@ -1168,7 +1307,7 @@ def run_app(argv, console_cls, prestarted=None):
             return ConsoleWidget.on_new_kernel(args.kernel, env=env, **kw)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("ipylite-qtconsole")
-    win = ConsoleWindow(make, style=args.style)
+    win = ConsoleWindow(make, style=args.style, console_cls=ConsoleWidget)
     km = prestarted
     try:
         if km is not None and args.existing is None and not args.in_process \
@@ -1179,7 +1318,8 @@ def run_app(argv, console_cls, prestarted=None):
             first = ConsoleWidget(client=kc, manager=km, owns_kernel=True, **kw)
         else:
             first = make()
-        win.add_console(first, args.kernel if args.existing is None else "existing")
+        win.add_console(first, "existing" if args.existing is not None else
+                        "in-process" if args.in_process else args.kernel)
     except Exception as e:  # noqa: BLE001 - one clear line
         print(f"error: could not start the console: {e}", file=sys.stderr)
         return 1

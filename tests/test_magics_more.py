@@ -329,21 +329,25 @@ def spawn(tmp_path):
                          cwd=str(tmp_path))
 
 
+PASTE_ON = r'(?:\x1b\[\?2004h)?'      # readline turning bracketed paste on, before a prompt
+LINE_START = r'(?:\r\n|\x1b\[\?2004l\r)'   # a new line, or readline turning it off after Enter
+
+
 def test_terminal_doctest_mode_and_autocall(tmp_path):
     child = spawn(tmp_path)
     try:
         child.expect(r'In \[1\]: ')
         child.sendline('%doctest_mode')
         child.expect('Doctest mode is: ON')
-        child.expect('\r\n>>> ')                      # the classic prompt
+        child.expect(r'\r\n' + PASTE_ON + '>>> ')      # the classic prompt
         child.sendline('6 * 7')
-        child.expect(r'\r\n42\r\n>>> ')               # no Out[n]:
+        child.expect(LINE_START + r'42\r\n' + PASTE_ON + '>>> ')       # no Out[n]:
         child.sendline('for i in range(2):')
-        child.expect(r'\r\n\.\.\. ')
+        child.expect(LINE_START + PASTE_ON + r'\.\.\. ')
         child.sendline('print(i + 100)')
         child.expect(r'\.\.\. ')
         child.sendline('')
-        child.expect(r'100\r\n101\r\n>>> ')
+        child.expect(r'100\r\n101\r\n' + PASTE_ON + '>>> ')
         child.sendline('%doctest_mode')
         child.expect('Doctest mode is: OFF')
         child.expect(r'In \[\d+\]: ')
@@ -351,7 +355,7 @@ def test_terminal_doctest_mode_and_autocall(tmp_path):
         child.expect('Automatic calling is: Smart')
         child.expect(r'In \[\d+\]: ')
         child.sendline('divmod 17, 5')
-        child.expect(r'\r\n------> divmod\(17, 5\)\r\nOut\[\d+\]: \(3, 2\)')   # once
+        child.expect(LINE_START + r'------> divmod\(17, 5\)\r\nOut\[\d+\]: \(3, 2\)')   # once
         child.sendline('exit')
         child.expect(pexpect.EOF)
     finally:

@@ -603,12 +603,14 @@ def test_in_process_flag_runs_the_kernel_in_this_process(qapp):
             wait_for(lambda: c.is_ready, 10, "the in-process kernel")
             run(c, "import os; os.getpid()")
             seen["text"] = c.output_text()
+            seen["title"] = win.tabs.tabText(0)
         finally:
             win.close()
 
     QtCore.QTimer.singleShot(0, drive)
     assert main(["--in-process"]) == 0
     assert f"Out[1]: {os.getpid()}" in seen["text"]
+    assert seen["title"] == "in-process"
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -988,6 +990,25 @@ def test_exit_on_a_kernel_it_did_not_start_shuts_that_kernel_down(qapp):
             if c is not None:
                 c.shutdown()
             km.shutdown_kernel(now=True)
+
+
+def test_connect_with_no_tab_open_makes_the_windows_own_console(qapp):
+    from ipylite.protocol import KernelManager
+    km = KernelManager("ipylite")
+    km.start_kernel()
+    win = ConsoleWindow(lambda: None, console_cls=ConsoleWidget)
+    win.confirm_close = False
+    c = None
+    try:
+        c = win.connect_existing(km.connection_file)
+        assert isinstance(c, ConsoleWidget) and win.tabs.count() == 1
+        wait_for(lambda: c.is_ready, 30, "a tab connected to the running kernel")
+        assert run(c, "6 * 7")["status"] == "ok" and "Out[1]: 42" in c.output_text()
+    finally:
+        if c is not None:
+            c.shutdown()
+        win.close()
+        km.shutdown_kernel(now=True)
 
 
 def test_window_tabs_on_one_kernel_share_restarts_deaths_and_flags(qapp):

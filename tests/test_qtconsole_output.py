@@ -74,6 +74,9 @@ def test_in_process_matplotlib_draws_inline_without_the_magic(in_process):
     assert reply["status"] == "ok", reply
     assert "set_wakeup_fd" not in c.output_text()
     assert images_shown(c) == before + 1
+    # the host's environment is its own again: kernels it starts later keep their
+    # defaults (ipykernel's inline figures)
+    assert "MPLBACKEND" not in os.environ
 
 
 def test_in_process_ctrl_c_interrupts_a_sleep_at_once(in_process):
@@ -131,7 +134,8 @@ def fixed_pitch_at(c, text):
 
 def test_markdown_code_is_monospace(console):
     run(console, "from ipylite.display import Markdown, display\n"
-                 "display(Markdown('Call `np_inline_code()` now\\n\\n```\\nfenced_code = 1\\n```'))")
+                 "display(Markdown('Call `np_inline_code()` now\\n\\n"
+                 "```\\nfenced_code = 1\\n```'))")
     assert fixed_pitch_at(console, "np_inline_code()")
     assert fixed_pitch_at(console, "fenced_code = 1")
     assert not fixed_pitch_at(console, "Call ")

@@ -9,7 +9,7 @@ import time
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PyQt5 import QtCore, QtWidgets  # noqa: E402
+from PyQt5 import QtCore, QtGui, QtWidgets  # noqa: E402
 from PyQt5.QtTest import QTest  # noqa: E402
 
 from ipylite.protocol import KernelClient  # noqa: E402
@@ -257,3 +257,17 @@ def test_the_pager_opens_at_its_top_every_time(small_console):
         assert first == c.pager.document().firstBlock().text(), (name, first)
         assert at_bottom(c) and last_line_shown(c)
         QTest.keyClick(c.editor, Qt.Key_Escape)
+
+
+def test_a_click_after_enter_on_a_busy_kernel_keeps_its_place(console):
+    """Enter, then a click at the start of the line, then a key: the Enter's new line
+    goes where Enter was pressed and the key where the click put the cursor."""
+    console.input_buffer = ""
+    with busy_kernel(console):
+        type_slowly(console, "clicked = 1\n", delay=5)
+        rect = console.editor.cursorRect(QtGui.QTextCursor(console.editor.document()))
+        QTest.mouseClick(console.editor.viewport(), Qt.LeftButton, Qt.NoModifier,
+                         QtCore.QPoint(rect.left() + 1, rect.center().y()))
+        QTest.keyClick(console.editor, "#", Qt.NoModifier, 5)
+        assert console.input_buffer == "#clicked = 1\n", repr(console.input_buffer)
+    console.input_buffer = ""

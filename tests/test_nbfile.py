@@ -1,0 +1,48 @@
+"""nbfile on its own: the PDF export's Qt fallback (no Chromium on the machine), and
+atomic saves' file modes."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from ipylite import nbfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_pdf_export_without_chromium_is_printed_by_qt(tmp_path):
+    nb = nbfile.new_notebook()
+    nb["cells"] = [
+        {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# Qt printed heading"},
+        {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 1, "source": "print('hi')",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "printed by the cell\n"}]},
+    ]
+    src = tmp_path / "nb.ipynb"
+    src.write_text(json.dumps(nb))
+    env = dict(os.environ, PYTHONPATH=ROOT, PATH=str(tmp_path / "empty-path"), QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-m", "ipylite.webnb", "export", str(src), "--to", "pdf"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    pdf = tmp_path / "nb.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run([shutil.which("pdftotext"), str(pdf), "-"], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "Qt printed heading" in text and "print('hi')" in text and "printed by the cell" in text
+
+
+def test_atomic_write_keeps_the_mode_and_honours_the_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        new = tmp_path / "new.txt"
+        nbfile.atomic_write(str(new), b"a")
+        assert new.read_bytes() == b"a" and new.stat().st_mode & 0o777 == 0o640
+        kept = tmp_path / "kept.txt"
+        kept.write_bytes(b"x")
+        os.chmod(kept, 0o604)
+        nbfile.atomic_write(str(kept), b"y")
+        assert kept.read_bytes() == b"y" and kept.stat().st_mode & 0o777 == 0o604
+        assert [n for n in os.listdir(tmp_path) if n.startswith(".~")] == []
+    finally:
+        os.umask(old)
