@@ -213,6 +213,27 @@ def test_a_flood_to_a_client_that_never_reads_iopub_stays_bounded(kernel, kind):
         fresh.stop_channels()
 
 
+def test_a_flood_before_anyone_subscribes_to_iopub_stays_bounded():
+    # output published before the first subscriber is held for it (at most 16 MB)
+    km = KernelManager("ipylite")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels(iopub=False)
+    try:
+        kc.wait_for_ready(timeout=TIMEOUT)
+        peak = flood(km, kc, FLOODS["child"], 5)
+        assert peak < BOUND_MB, f"kernel grew to {peak:.0f} MB"
+        late = km.client()
+        late.start_channels()
+        try:
+            assert answers(late) == "ok"
+        finally:
+            late.stop_channels()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 def test_a_slow_reader_gets_a_note_for_what_was_dropped(kernel):
     km, kc = kernel
     texts = []
