@@ -29,7 +29,7 @@ def test_mpi_scatter_px_allreduce_gather():
         view.activate()                         # %px on this shell
         view.scatter("a", np.arange(16.0))
         assert [len(x) for x in view["a"]] == [4, 4, 4, 4]
-        r = shell.run_cell("%%px\n"
+        r = shell.run_cell("%%px --block\n"
                            "def total(x):\n"
                            "    return comm.allreduce(float(x.sum()))\n"
                            "b = a * 0 + total(a)\n"
@@ -38,7 +38,7 @@ def test_mpi_scatter_px_allreduce_gather():
         assert list(view.gather("b", block=True)) == [120.0] * 16
         assert view["rank_sum"] == [6, 6, 6, 6]
         # a collective that one rank misses would hang: a rank-local error is reported
-        r = shell.run_cell("%px x = 1 / (mpi_rank - 2)")
+        r = shell.run_cell("%px --block x = 1 / (mpi_rank - 2)")   # (rc[:] itself does not block)
         assert not r.success
 
 
