@@ -332,15 +332,17 @@ def test_terminal_doctest_mode_and_autocall(tmp_path):
         child.expect(r'In \[1\]: ')
         child.sendline('%doctest_mode')
         child.expect('Doctest mode is: ON')
-        child.expect('\r\n>>> ')                      # the classic prompt
+        on = r'(?:\x1b\[\?2004h)?'        # readline turning bracketed paste on
+        off = r'(?:\x1b\[\?2004l\r)?'     # and off, after a line is read
+        child.expect('\r\n' + on + '>>> ')           # the classic prompt
         child.sendline('6 * 7')
-        child.expect(r'\r\n42\r\n>>> ')               # no Out[n]:
+        child.expect(r'\r\n' + off + r'42\r\n' + on + '>>> ')      # no Out[n]:
         child.sendline('for i in range(2):')
-        child.expect(r'\r\n\.\.\. ')
+        child.expect(r'\r\n' + off + on + r'\.\.\. ')
         child.sendline('print(i + 100)')
         child.expect(r'\.\.\. ')
         child.sendline('')
-        child.expect(r'100\r\n101\r\n>>> ')
+        child.expect(r'100\r\n101\r\n' + on + '>>> ')
         child.sendline('%doctest_mode')
         child.expect('Doctest mode is: OFF')
         child.expect(r'In \[\d+\]: ')
@@ -348,7 +350,7 @@ def test_terminal_doctest_mode_and_autocall(tmp_path):
         child.expect('Automatic calling is: Smart')
         child.expect(r'In \[\d+\]: ')
         child.sendline('divmod 17, 5')
-        child.expect(r'\r\n------> divmod\(17, 5\)\r\nOut\[\d+\]: \(3, 2\)')   # once
+        child.expect(r'\r\n' + off + r'------> divmod\(17, 5\)\r\nOut\[\d+\]: \(3, 2\)')   # once
         child.sendline('exit')
         child.expect(pexpect.EOF)
     finally:
