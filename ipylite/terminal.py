@@ -505,6 +505,8 @@ class Terminal:
         self.shell.run_cell(code, store_history=False)
 
 
+# ------------------------------------------------------ %matplotlib at the terminal
+
 # matplotlib's backend for each %matplotlib name, and what bare %matplotlib tries
 GUI_BACKENDS = {"qt": "QtAgg", "qt5": "Qt5Agg", "qt6": "QtAgg", "tk": "TkAgg",
                 "gtk": "GTK3Agg", "gtk3": "GTK3Agg", "gtk4": "GTK4Agg", "wx": "WXAgg",
