@@ -540,7 +540,8 @@ def use_matplotlib(shell, gui):
     errors = []
     for name in [gui] if gui else GUI_ORDER:
         if name in ("osx", "macosx") and sys.platform != "darwin":
-            errors.append(f"{name}: only on macOS")
+            if gui:
+                errors.append(f"{name}: only on macOS")
             continue
         try:
             _gui_ready(name)
@@ -550,7 +551,7 @@ def use_matplotlib(shell, gui):
     if gui:
         raise ValueError(errors[0])
     enable_matplotlib_inline(shell, close_figures=False)
-    sys.stdout.write("No GUI for figures here (" + "; ".join(errors[1:3])
+    sys.stdout.write("No GUI for figures here (" + "; ".join(errors[:2])
                      + "): they are saved as images instead.\n")
     return "inline"
 

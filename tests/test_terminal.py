@@ -783,6 +783,52 @@ def test_matplotlib_qt_window_stays_live_while_the_prompt_waits(profile):
         child.close(force=True)
 
 
+@pytest.fixture
+def x_display():
+    """A private X server (Xvfb) for tk: its DISPLAY, e.g. ':57'."""
+    import shutil
+    import time
+    if not shutil.which("Xvfb"):
+        pytest.fail("Xvfb is not installed (apt-get install xvfb)")
+    number = next(n for n in range(57, 200) if not os.path.exists(f"/tmp/.X{n}-lock")
+                  and not os.path.exists(f"/tmp/.X11-unix/X{n}"))
+    server = subprocess.Popen(["Xvfb", f":{number}", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            assert server.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.1)
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_matplotlib_tk_window_stays_live_while_the_prompt_waits(profile, x_display):
+    env = dict(os.environ, TERM="xterm", DISPLAY=x_display, **profile)
+    env.pop("QT_QPA_PLATFORM", None)
+    child = pexpect.spawn(sys.executable, ["-m", "ipylite", "--no-banner", "--colors",
+                          "NoColor"], encoding="utf-8", timeout=TIMEOUT, env=env)
+    try:
+        child.expect(PROMPT)
+        child.sendline("%matplotlib tk")
+        child.expect("Using matplotlib backend: TkAgg")
+        child.expect(PROMPT)
+        run_lines(child, ["import matplotlib.pyplot as plt",
+                          "fig, ax = plt.subplots(); ticks = []",
+                          "timer = fig.canvas.new_timer(interval=50)",
+                          "timer.add_callback(lambda: ticks.append(1)); timer.start()",
+                          "t0 = len(ticks)"])
+        import time
+        time.sleep(1.5)                        # idle at the prompt: Tk's events still run
+        child.sendline("print('ticks', len(ticks) - t0 >= 10)")
+        child.expect("ticks True")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
 def test_matplotlib_inline_keeps_figures_open_across_cells(tmp_path, profile):
     child = spawn(env=profile, cwd=str(tmp_path))
     try:
