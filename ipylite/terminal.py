@@ -475,15 +475,17 @@ class Terminal:
         """Paste a block of code (prompts are stripped); end it with a line '--'."""
         sys.stdout.write("Pasting code; enter '--' alone on the line to stop "
                          "or use Ctrl-D.\n")
-        lines = []
-        while True:
+        lines, done = [], False
+        while not done:
             try:
                 text = self.read_line(":")
             except EOFError:
                 break
-            if text.strip() == "--":
-                break
-            lines.append(text)
+            for physical in text.split("\n"):      # a bracketed paste is many lines
+                if physical.strip() == "--":
+                    done = True
+                    break
+                lines.append(physical)
         self._run_pasted("\n".join(lines))
 
     def magic_paste(self, line):

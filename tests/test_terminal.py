@@ -495,6 +495,21 @@ def test_bracketed_paste_runs_the_block_as_one_cell_exactly_as_pasted(profile):
         child.close(force=True)
 
 
+def test_cpaste_takes_a_bracketed_paste_up_to_its_end_line(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("%cpaste")
+        child.expect("Pasting code")
+        child.send("\x1b[200~>>> def thrice(x):\n...     return 3 * x\n--\x1b[201~\r")
+        child.expect(PROMPT)
+        child.sendline("thrice(5)")
+        child.expect(r"Out\[\d+\]: 15")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
 def no_readline(tmp_path, profile):
     (tmp_path / "readline.py").write_text("raise ImportError('no readline here')\n")
     return dict(profile, PYTHONPATH=str(tmp_path) + os.pathsep + os.environ["PYTHONPATH"])
