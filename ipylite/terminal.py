@@ -475,15 +475,17 @@ class Terminal:
         """Paste a block of code (prompts are stripped); end it with a line '--'."""
         sys.stdout.write("Pasting code; enter '--' alone on the line to stop "
                          "or use Ctrl-D.\n")
-        lines = []
-        while True:
+        lines, done = [], False
+        while not done:
             try:
                 text = self.read_line(":")
             except EOFError:
                 break
-            if text.strip() == "--":
-                break
-            lines.append(text)
+            for physical in text.split("\n"):      # a bracketed paste is many lines
+                if physical.strip() == "--":
+                    done = True
+                    break
+                lines.append(physical)
         self._run_pasted("\n".join(lines))
 
     def magic_paste(self, line):
@@ -504,6 +506,8 @@ class Terminal:
         self.shell.user_ns["pasted_block"] = code
         self.shell.run_cell(code, store_history=False)
 
+
+# ------------------------------------------------------ %matplotlib at the terminal
 
 # matplotlib's backend for each %matplotlib name, and what bare %matplotlib tries
 GUI_BACKENDS = {"qt": "QtAgg", "qt5": "Qt5Agg", "qt6": "QtAgg", "tk": "TkAgg",
@@ -538,7 +542,8 @@ def use_matplotlib(shell, gui):
     errors = []
     for name in [gui] if gui else GUI_ORDER:
         if name in ("osx", "macosx") and sys.platform != "darwin":
-            errors.append(f"{name}: only on macOS")
+            if gui:
+                errors.append(f"{name}: only on macOS")
             continue
         try:
             _gui_ready(name)
@@ -548,7 +553,7 @@ def use_matplotlib(shell, gui):
     if gui:
         raise ValueError(errors[0])
     enable_matplotlib_inline(shell, close_figures=False)
-    sys.stdout.write("No GUI for figures here (" + "; ".join(errors[1:3])
+    sys.stdout.write("No GUI for figures here (" + "; ".join(errors[:2])
                      + "): they are saved as images instead.\n")
     return "inline"
 

@@ -495,6 +495,21 @@ def test_bracketed_paste_runs_the_block_as_one_cell_exactly_as_pasted(profile):
         child.close(force=True)
 
 
+def test_cpaste_takes_a_bracketed_paste_up_to_its_end_line(profile):
+    child = spawn(env=profile)
+    try:
+        child.expect(PROMPT)
+        child.sendline("%cpaste")
+        child.expect("Pasting code")
+        child.send("\x1b[200~>>> def thrice(x):\n...     return 3 * x\n--\x1b[201~\r")
+        child.expect(PROMPT)
+        child.sendline("thrice(5)")
+        child.expect(r"Out\[\d+\]: 15")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
 def no_readline(tmp_path, profile):
     (tmp_path / "readline.py").write_text("raise ImportError('no readline here')\n")
     return dict(profile, PYTHONPATH=str(tmp_path) + os.pathsep + os.environ["PYTHONPATH"])
@@ -778,6 +793,52 @@ def test_matplotlib_qt_window_stays_live_while_the_prompt_waits(profile):
         child.expect(PROMPT)
         child.sendline("%matplotlib")          # bare: the best GUI there is, Qt here
         child.expect("Using matplotlib backend: QtAgg")
+        finish(child)
+    finally:
+        child.close(force=True)
+
+
+@pytest.fixture
+def x_display():
+    """A private X server (Xvfb) for tk: its DISPLAY, e.g. ':57'."""
+    import shutil
+    import time
+    if not shutil.which("Xvfb"):
+        pytest.fail("Xvfb is not installed (apt-get install xvfb)")
+    number = next(n for n in range(57, 200) if not os.path.exists(f"/tmp/.X{n}-lock")
+                  and not os.path.exists(f"/tmp/.X11-unix/X{n}"))
+    server = subprocess.Popen(["Xvfb", f":{number}", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            assert server.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.1)
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_matplotlib_tk_window_stays_live_while_the_prompt_waits(profile, x_display):
+    env = dict(os.environ, TERM="xterm", DISPLAY=x_display, **profile)
+    env.pop("QT_QPA_PLATFORM", None)
+    child = pexpect.spawn(sys.executable, ["-m", "ipylite", "--no-banner", "--colors",
+                          "NoColor"], encoding="utf-8", timeout=TIMEOUT, env=env)
+    try:
+        child.expect(PROMPT)
+        child.sendline("%matplotlib tk")
+        child.expect("Using matplotlib backend: TkAgg")
+        child.expect(PROMPT)
+        run_lines(child, ["import matplotlib.pyplot as plt",
+                          "fig, ax = plt.subplots(); ticks = []",
+                          "timer = fig.canvas.new_timer(interval=50)",
+                          "timer.add_callback(lambda: ticks.append(1)); timer.start()",
+                          "t0 = len(ticks)"])
+        import time
+        time.sleep(1.5)                        # idle at the prompt: Tk's events still run
+        child.sendline("print('ticks', len(ticks) - t0 >= 10)")
+        child.expect("ticks True")
         finish(child)
     finally:
         child.close(force=True)
