@@ -135,6 +135,7 @@ class Client:
         self._records = collections.OrderedDict()    # msg_id -> result head (bounded)
         self._ars = weakref.WeakValueDictionary()    # msg_id -> its AsyncResult
         self.block = False              # the default of views made from now on
+        self._held = {}                 # engine id -> {name: weakref to the value it has}
         reply = self._request({"t": "connect"}, timeout)
         self._engines.update(reply["engines"])
         self._maybe_register_magics()
@@ -269,8 +270,35 @@ class Client:
         else:
             self._replies[head.get("id")] = head
 
+    # -- what engines hold: values pushed to them (or sent as a function's globals)
+    #    are not sent again with a __main__ function that uses them
+    def _knows(self, eids):
+        held = self._held
+
+        def known(name, value):
+            for eid in eids:
+                ref = held.get(eid, {}).get(name)
+                if ref is None or ref() is not value:
+                    return False
+            return bool(eids)
+        return known
+
+    def _hold(self, eids, items):
+        for eid in eids:
+            d = self._held.setdefault(eid, {})
+            for name, value in items:
+                try:
+                    d[name] = weakref.ref(value)
+                except TypeError:       # (ints, strs, tuples...: small, sent again)
+                    d.pop(name, None)
+
+    def _forget(self, eids):
+        for eid in eids:
+            self._held.pop(eid, None)
+
     def _engine_gone(self, eid, reason):
         self._engines.pop(eid, None)
+        self._held.pop(eid, None)
         sock = self._socks.pop(eid, None)
         if sock is not None:
             self._poller.unregister(sock)
@@ -958,9 +986,13 @@ class DirectView(View):
         return self.client._send_direct(tl, head, payload, bufs, ar)
 
     def _apply(self, f, args, kwargs, targets=None):
-        payload, bufs = dumps((f, args, kwargs))
-        return self._send({"t": "apply"}, payload, bufs, targets,
-                          getattr(f, "__name__", "apply"))
+        tl = self._target_list(targets)
+        sent = []
+        payload, bufs = dumps((f, args, kwargs), self.client._knows(tl), sent)
+        ar = self._send({"t": "apply"}, payload, bufs, targets,
+                        getattr(f, "__name__", "apply"))
+        self.client._hold(tl, sent)
+        return ar
 
     def _map(self, f, seqs, targets=None):
         from .engine import _map
@@ -977,7 +1009,7 @@ class DirectView(View):
             chunk = [p[i] for p in parts]
             if len(chunk[0]) == 0:
                 continue
-            payload, bufs = dumps((_map, (f, *chunk), {}))
+            payload, bufs = dumps((_map, (f, *chunk), {}), self.client._knows([eid]))
             self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         return ar
 
@@ -995,12 +1027,13 @@ class DirectView(View):
             chunk = [p[i] for p in parts]
             if len(chunk[0]) == 0:
                 continue
-            payload, bufs = dumps((f, chunk, {}))
+            payload, bufs = dumps((f, chunk, {}), self.client._knows([eid]))
             self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         return ar
 
     def execute(self, code, silent=True, targets=None, block=None):
         """Run code in the engines' namespaces, as at their prompt."""
+        self.client._forget(self._target_list(targets))     # it may rebind anything
         ar = self._send({"t": "execute", "silent": silent}, code.encode("utf8"), (), targets,
                         "execute")
         if self._block(block):
@@ -1018,6 +1051,7 @@ class DirectView(View):
             raise TypeError("push() takes a dict of names and values")
         payload, bufs = dumps((_push, (ns,), {}))
         ar = self._send({"t": "apply"}, payload, bufs, targets, "push")
+        self.client._hold(self._target_list(targets), ns.items())
         return ar.get() if self._block(block) else ar
 
     def pull(self, names, targets=None, block=None):
@@ -1050,6 +1084,7 @@ class DirectView(View):
         from .engine import clear_namespace
         payload, bufs = dumps((clear_namespace, (), {}))
         ar = self._send({"t": "apply"}, payload, bufs, targets, "clear")
+        self.client._forget(self._target_list(targets))
         return ar.get() if self._block(block) else ar
 
     def queue_status(self, targets=None, verbose=False):
@@ -1153,7 +1188,9 @@ class LoadBalancedView(View):
         return head
 
     def _apply(self, f, args, kwargs):
-        payload, bufs = dumps((f, args, kwargs))
+        tl = self.client.ids if self.targets is None else (
+            [self.targets] if isinstance(self.targets, int) else list(self.targets))
+        payload, bufs = dumps((f, args, kwargs), self.client._knows(tl))
         ar = AsyncResult(self.client, [], getattr(f, "__name__", "apply"), single=True,
                          label=self.label)
         self.client._send_lb(self._head(), payload, bufs, ar)
@@ -1163,7 +1200,9 @@ class LoadBalancedView(View):
         from .engine import _run_chunk
         chunksize = max(1, int(chunksize or self.chunksize or 1))
         items = list(zip(*seqs))
-        fb, fbufs = dumps(f)
+        tl = self.client.ids if self.targets is None else (
+            [self.targets] if isinstance(self.targets, int) else list(self.targets))
+        fb, fbufs = dumps(f, self.client._knows(tl))
         ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True,
                          ordered=self.ordered if ordered is None else ordered,
                          label=self.label)
