@@ -65,7 +65,8 @@ sys.modules.setdefault(__name__ + ".datapub", datapub)
 
 log = logging.getLogger("ipylite.parallel")
 
-__all__ = ["Client", "Cluster", "DirectView", "LoadBalancedView", "AsyncResult",
+__all__ = ["Client", "Cluster", "DirectView", "LoadBalancedView", "BroadcastView",
+           "AsyncResult", "register_joblib_backend",
            "RemoteError", "CompositeError", "EngineError", "TaskTimeout", "TaskAborted",
            "ImpossibleDependency", "UnmetDependency", "KernelError", "Reference",
            "Dependency", "depend", "require", "interactive", "error", "main"]
@@ -516,6 +517,15 @@ class Client(TaskRecords):
         """A concurrent.futures.Executor submitting to a load-balanced view."""
         return self.load_balanced_view(targets).executor
 
+    def register_joblib_backend(self, name="ipylite", make_default=False):
+        """Make a load-balanced view of this cluster joblib's backend ``name``."""
+        return self.load_balanced_view().register_joblib_backend(name, make_default)
+
+    def broadcast_view(self, targets="all", is_coalescing=False, **flags):
+        """ipyparallel's BroadcastView: here a DirectView (direct requests already go
+        to each engine in one hop), so scripts written for it run unchanged."""
+        return BroadcastView(self, targets, **flags)
+
     def wait_interactive(self, jobs=None, interval=1.0, timeout=-1):
         """Wait for jobs (default: everything outstanding), showing progress."""
         ids = list(self._pending) if jobs is None else _ids(jobs)
@@ -575,6 +585,13 @@ class Client(TaskRecords):
             view = self.direct_view()
             view.block = True
             register_magics(shell, view)
+
+
+def register_joblib_backend(name="ipylite", make_default=False):
+    """joblib backend ``name`` on the default profile's running cluster (connected when
+    joblib first uses it); see Client.register_joblib_backend for a given cluster."""
+    from .joblibbackend import register
+    register(name, lambda: Client().load_balanced_view(), make_default)
 
 
 def _is_engine():
@@ -704,6 +721,11 @@ class View:
     def executor(self):
         """A concurrent.futures.Executor whose submit() and map() run on this view."""
         return ViewExecutor(self)
+
+    def register_joblib_backend(self, name="ipylite", make_default=False):
+        """Make this view joblib's backend ``name`` (joblib.parallel_backend(name))."""
+        from .joblibbackend import register
+        register(name, lambda: self, make_default)
 
     def wait(self, jobs=None, timeout=None):
         jobs = [jobs] if isinstance(jobs, AsyncResult) else (jobs or [])
@@ -1005,6 +1027,13 @@ class DirectView(View):
         register_magics(shell, self, suffix)
 
 
+class BroadcastView(DirectView):
+    """What ipyparallel's broadcast view does, by direct requests (see broadcast_view)."""
+
+    def __repr__(self):
+        return f"<BroadcastView {self.targets!r}>"
+
+
 class LoadBalancedView(View):
     """Each call goes to whichever engine is least loaded."""
     _flags = ("block", "targets", "retries", "timeout", "after", "follow", "chunksize",
@@ -1018,6 +1047,10 @@ class LoadBalancedView(View):
 
     def __repr__(self):
         return "<LoadBalancedView>"
+
+    def __len__(self):
+        return len(self.client.ids if self.targets is None else (
+            [self.targets] if isinstance(self.targets, int) else list(self.targets)))
 
     def _head(self, t="apply"):
         head = {"t": t}

@@ -293,3 +293,17 @@ def test_cluster_from_file_stops_a_daemonized_cluster():
         Client(profile="fromfile", cluster_id="ff")
     with pytest.raises(FileNotFoundError, match="no cluster ff"):
         Cluster.from_file(profile="fromfile", cluster_id="ff")
+
+
+def test_joblib_backend_and_broadcast_view(rc):
+    import joblib
+    rc.register_joblib_backend("ipylite-test")
+    with joblib.parallel_backend("ipylite-test"):
+        out = joblib.Parallel(n_jobs=-1)(joblib.delayed(pow)(2, i) for i in range(20))
+        engines = joblib.Parallel(n_jobs=-1)(joblib.delayed(os.getpid)() for _ in range(8))
+    assert out == [2 ** i for i in range(20)]
+    assert os.getpid() not in engines
+    bv = rc.broadcast_view()
+    assert bv.apply_sync(lambda: engine_id) == [0, 1]                   # noqa: F821
+    bv["k"] = 3
+    assert bv.pull("k", block=True) == [3, 3]
