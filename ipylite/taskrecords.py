@@ -94,6 +94,17 @@ class TaskRecords:
             return ar.get()
         return ar
 
+    @property
+    def results(self):
+        """{msg_id: result (or the RemoteError)} of finished tasks whose AsyncResult
+        is still held."""
+        self.spin(0)
+        out = {}
+        for m, ar in list(self._ars.items()):
+            if m in ar._raw:
+                out[m] = ar._decode(m)[1]
+        return out
+
     def _block(self, block):
         return self.block if block is None else block
 

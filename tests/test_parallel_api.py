@@ -134,6 +134,7 @@ def test_task_records_labels_and_db_query(rc):
     amr.get(10)
     chunk = rc.get_result(amr.msg_ids[1])
     assert [x for x, _ in chunk.get()] == [2, 3] and chunk.engine_id in rc.ids
+    assert rc.results[amr.msg_ids[1]] == [(2, chunk.engine_id), (3, chunk.engine_id)]
     status = rc.result_status(amr.msg_ids)
     assert status["completed"] == amr.msg_ids and status["pending"] == []
     rc.purge_results(amr)
@@ -264,6 +265,13 @@ def test_cluster_async_api(tmp_path):
                        .rsplit(")", 1)[1].split()[0] not in "ZX" for p in pids)
         await cluster.start_engines(n=1)
         rc.wait_for_engines(1, timeout=30)
+        old = rc.ids
+        await cluster.restart_engines()             # every engine, then n=1 afresh
+        deadline = time.monotonic() + 30
+        while len(rc.ids) != 1 or set(rc.ids) & set(old):
+            assert time.monotonic() < deadline, rc.ids
+            rc.spin(0.2)
+        assert rc[:].apply_sync(lambda: 1) == [1]
         await cluster.stop_cluster()
         async with Cluster(n=2, profile="asyncapi2") as rc2:
             assert rc2[:].apply_sync(lambda: 1) == [1, 1]
