@@ -17,7 +17,12 @@ Public API::
                                   wall_time, serial_time, elapsed, wait_interactive,
                                   display_outputs, get_dict, ar[i], and Future's
                                   result / done / exception / add_done_callback
-    RemoteError, CompositeError, EngineError, TaskTimeout, TaskAborted
+    Reference, require, depend, Dependency, interactive   (dependency.py)
+    error (RemoteError, CompositeError, EngineError, TaskTimeout, TaskAborted,
+           KernelError, UnmetDependency, ImpossibleDependency)   (asyncresult.py)
+    datapub.publish_data; rc.db_query / get_result / metadata / results / history
+    (taskrecords.py); %px, %%px, %autopx, %pxresult, %pxconfig (pxmagics.py);
+    executors, register_joblib_backend, broadcast_view; the async Cluster API
 
 Command line (ipcluster.py)::
 
