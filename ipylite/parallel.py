@@ -17,7 +17,12 @@ Public API::
                                   wall_time, serial_time, elapsed, wait_interactive,
                                   display_outputs, get_dict, ar[i], and Future's
                                   result / done / exception / add_done_callback
-    RemoteError, CompositeError, EngineError, TaskTimeout, TaskAborted
+    Reference, require, depend, Dependency, interactive   (dependency.py)
+    error (RemoteError, CompositeError, EngineError, TaskTimeout, TaskAborted,
+           KernelError, UnmetDependency, ImpossibleDependency)   (asyncresult.py)
+    datapub.publish_data; rc.db_query / get_result / metadata / results / history
+    (taskrecords.py); %px, %%px, %autopx, %pxresult, %pxconfig (pxmagics.py);
+    executors, register_joblib_backend, broadcast_view; the async Cluster API
 
 Command line (ipcluster.py)::
 
@@ -37,7 +42,6 @@ import builtins
 import collections
 import concurrent.futures
 import contextlib
-import fnmatch
 import json
 import logging
 import os
@@ -57,6 +61,7 @@ from .dependency import Dependency, Reference, depend, interactive, require, spe
 from .protocol import Session, ProtocolError
 from .pxmagics import parse_px, register_magics  # noqa: F401  (part of the API)
 from .serialize import BATCH, Wire, dumps, use as _use_serializer
+from .taskrecords import TaskRecords, msg_ids_of as _ids
 
 # ``from ipylite.parallel.error import RemoteError`` as from ipyparallel.error (os.path
 # is registered the same way)
@@ -65,7 +70,8 @@ sys.modules.setdefault(__name__ + ".datapub", datapub)
 
 log = logging.getLogger("ipylite.parallel")
 
-__all__ = ["Client", "Cluster", "DirectView", "LoadBalancedView", "AsyncResult",
+__all__ = ["Client", "Cluster", "DirectView", "LoadBalancedView", "BroadcastView",
+           "AsyncResult", "register_joblib_backend",
            "RemoteError", "CompositeError", "EngineError", "TaskTimeout", "TaskAborted",
            "ImpossibleDependency", "UnmetDependency", "KernelError", "Reference",
            "Dependency", "depend", "require", "interactive", "error", "main"]
@@ -84,7 +90,7 @@ def _security(profile):
     return os.path.join(pdir, "security")
 
 
-class Client:
+class Client(TaskRecords):
     """A connection to a running cluster (controller plus engines).
 
     Direct requests go straight to each engine's own socket; with ``direct=False``
@@ -135,6 +141,7 @@ class Client:
         self._records = collections.OrderedDict()    # msg_id -> result head (bounded)
         self._ars = weakref.WeakValueDictionary()    # msg_id -> its AsyncResult
         self.block = False              # the default of views made from now on
+        self._held = {}                 # engine id -> {name: weakref to the value it has}
         reply = self._request({"t": "connect"}, timeout)
         self._engines.update(reply["engines"])
         self._maybe_register_magics()
@@ -269,8 +276,35 @@ class Client:
         else:
             self._replies[head.get("id")] = head
 
+    # -- what engines hold: values pushed to them (or sent as a function's globals)
+    #    are not sent again with a __main__ function that uses them
+    def _knows(self, eids):
+        held = self._held
+
+        def known(name, value):
+            for eid in eids:
+                ref = held.get(eid, {}).get(name)
+                if ref is None or ref() is not value:
+                    return False
+            return bool(eids)
+        return known
+
+    def _hold(self, eids, items):
+        for eid in eids:
+            d = self._held.setdefault(eid, {})
+            for name, value in items:
+                try:
+                    d[name] = weakref.ref(value)
+                except TypeError:       # (ints, strs, tuples...: small, sent again)
+                    d.pop(name, None)
+
+    def _forget(self, eids):
+        for eid in eids:
+            self._held.pop(eid, None)
+
     def _engine_gone(self, eid, reason):
         self._engines.pop(eid, None)
+        self._held.pop(eid, None)
         sock = self._socks.pop(eid, None)
         if sock is not None:
             self._poller.unregister(sock)
@@ -477,126 +511,6 @@ class Client:
         """Back to ipylite's own pickling, here and on every engine."""
         return self.direct_view().use_pickle()
 
-    # -- task records: this client's tasks (the most recent history_limit of them)
-    history_limit = 100_000
-
-    @property
-    def history(self):
-        """The msg ids of this client's tasks, oldest first (finished, then pending)."""
-        return list(self._records) + [m for m in self._pending if m not in self._records]
-
-    def hub_history(self):
-        return self.history
-
-    def _record(self, msg_id):
-        head = self._records.get(msg_id)
-        if head is None:
-            ar = self._pending.get(msg_id)
-            if ar is None:
-                raise KeyError(f"no task {msg_id!r} in this client's records")
-            md = dict(ar._raw_mds()[ar.msg_ids.index(msg_id)])
-        else:
-            md = dict(head.get("md") or {}, msg_id=msg_id, label=head.get("label"),
-                      submitted=head.get("submitted"),
-                      status="error" if head.get("err") else "ok")
-            if head.get("err"):
-                md["error"] = head["err"]
-        from .asyncresult import TIMES, Metadata, as_datetime
-        for k in TIMES:
-            md[k] = as_datetime(md.get(k))
-        md.setdefault("engine_id", md.get("engine_id"))
-        md["engine_uuid"] = md["engine_id"]
-        md["completed"] = md.get("completed")
-        return Metadata(md)
-
-    @property
-    def metadata(self):
-        """{msg_id: metadata} of this client's tasks."""
-        self.spin(0)
-        return {m: self._record(m) for m in self.history}
-
-    def get_result(self, indices_or_msg_ids=None, block=None, owner=True):
-        """An AsyncResult for msg ids (or history indices) of this client's tasks, whose
-        AsyncResult is still held (the client does not keep results of its own)."""
-        ids = indices_or_msg_ids
-        if ids is None:
-            ids = [-1]
-        if isinstance(ids, (int, str)):
-            ids = [ids]
-        history = self.history
-        msg_ids = [history[i] if isinstance(i, int) else i for i in ids]
-        parts = []
-        for m in msg_ids:
-            src = self._ars.get(m)
-            if src is None:
-                raise KeyError(f"the result of {m!r} is not held any more (keep the "
-                               f"AsyncResult to get it later)")
-            parts.append(src)
-        single_src = parts[0] if len(parts) == 1 else None
-        ar = AsyncResult(self, msg_ids, "get_result", single=len(msg_ids) == 1,
-                         mapped=bool(single_src and single_src._mapped and
-                                     len(single_src.msg_ids) == 1),
-                         label=single_src._label if single_src else None)
-        for m, src in zip(msg_ids, parts):
-            ar._submitted[m] = src._submitted.get(m)
-            if m in src._raw:
-                ar._raw[m] = src._raw[m]
-                ar._arrival.append(m)
-            else:                       # still running: both hear of it
-                src._callbacks.append(lambda s, m=m: ar._deliver(*s._raw[m]))
-        if self._block(block):
-            return ar.get()
-        return ar
-
-    def _block(self, block):
-        return self.block if block is None else block
-
-    def result_status(self, msg_ids, status_only=True):
-        """{"pending": [...], "completed": [...]} (and, unless status_only, each
-        completed id's result)."""
-        self.spin(0)
-        out = {"pending": [], "completed": []}
-        for m in _ids(msg_ids):
-            if m in self._pending:
-                out["pending"].append(m)
-            elif m in self._records:
-                out["completed"].append(m)
-                if not status_only:
-                    out[m] = self.get_result(m).get()
-            else:
-                raise KeyError(f"no task {m!r} in this client's records")
-        return out
-
-    def purge_results(self, jobs=(), targets=(), owner=True):
-        """Forget the records of finished tasks: jobs (msg ids / AsyncResults),
-        those that ran on targets, or "all"."""
-        if jobs == "all" or targets == "all":
-            self._records.clear()
-            return
-        tl = [targets] if isinstance(targets, int) else list(targets or ())
-        for m in _ids(jobs if jobs else []):
-            self._records.pop(m, None)
-        for m, head in list(self._records.items()):
-            if head.get("eid") in tl:
-                del self._records[m]
-
-    purge_local_results = purge_hub_results = purge_everything = purge_results
-
-    def db_query(self, query, keys=None):
-        """Records of this client's tasks matching a query, as ipyparallel's hub database
-        answers it: {key: value} or {key: {"$in": [...], "$nin", "$glob", "$eq", "$ne",
-        "$lt", "$le", "$gt", "$ge": ...}} (keys: msg_id, engine_id, label, status,
-        submitted, started, completed, received, stdout, stderr, ...)."""
-        self.spin(0)
-        out = []
-        for m in self.history:
-            rec = self._record(m)
-            if all(_match(rec.get(k), cond) for k, cond in query.items()):
-                out.append({k: rec.get(k) for k in keys} if keys else dict(rec))
-                if keys and "msg_id" not in keys:
-                    out[-1]["msg_id"] = m
-        return out
-
     def activate(self, targets="all", suffix=""):
         """%px, %%px, %autopx, %pxresult and %pxconfig (with suffix) run on targets."""
         view = self.direct_view(targets)
@@ -607,6 +521,15 @@ class Client:
     def executor(self, targets=None):
         """A concurrent.futures.Executor submitting to a load-balanced view."""
         return self.load_balanced_view(targets).executor
+
+    def register_joblib_backend(self, name="ipylite", make_default=False):
+        """Make a load-balanced view of this cluster joblib's backend ``name``."""
+        return self.load_balanced_view().register_joblib_backend(name, make_default)
+
+    def broadcast_view(self, targets="all", is_coalescing=False, **flags):
+        """ipyparallel's BroadcastView: here a DirectView (direct requests already go
+        to each engine in one hop), so scripts written for it run unchanged."""
+        return BroadcastView(self, targets, **flags)
 
     def wait_interactive(self, jobs=None, interval=1.0, timeout=-1):
         """Wait for jobs (default: everything outstanding), showing progress."""
@@ -669,24 +592,11 @@ class Client:
             register_magics(shell, view)
 
 
-def _match(value, cond):
-    if not isinstance(cond, dict):
-        return value == cond
-    for op, arg in cond.items():
-        ok = {"$in": lambda: value in arg, "$nin": lambda: value not in arg,
-              "$eq": lambda: value == arg, "$ne": lambda: value != arg,
-              "$lt": lambda: value is not None and value < arg,
-              "$le": lambda: value is not None and value <= arg,
-              "$gt": lambda: value is not None and value > arg,
-              "$ge": lambda: value is not None and value >= arg,
-              "$glob": lambda: isinstance(value, str) and fnmatch.fnmatchcase(value, arg),
-              "$exists": lambda: (value is not None) == bool(arg)}.get(op)
-        if ok is None:
-            raise ValueError(f"db_query: unknown operator {op!r} (known: $in $nin $eq $ne "
-                             f"$lt $le $gt $ge $glob $exists)")
-        if not ok():
-            return False
-    return True
+def register_joblib_backend(name="ipylite", make_default=False):
+    """joblib backend ``name`` on the default profile's running cluster (connected when
+    joblib first uses it); see Client.register_joblib_backend for a given cluster."""
+    from .joblibbackend import register
+    register(name, lambda: Client().load_balanced_view(), make_default)
 
 
 def _is_engine():
@@ -695,19 +605,6 @@ def _is_engine():
 
 
 # ========================================================================== views
-
-def _ids(x):
-    if x is None:
-        return []
-    if isinstance(x, AsyncResult):
-        return list(x.msg_ids)
-    if isinstance(x, str):
-        return [x]
-    out = []
-    for y in x:
-        out.extend(_ids(y))
-    return out
-
 
 class View:
     """What direct and load-balanced views share: flags, apply, map, decorators."""
@@ -829,6 +726,11 @@ class View:
     def executor(self):
         """A concurrent.futures.Executor whose submit() and map() run on this view."""
         return ViewExecutor(self)
+
+    def register_joblib_backend(self, name="ipylite", make_default=False):
+        """Make this view joblib's backend ``name`` (joblib.parallel_backend(name))."""
+        from .joblibbackend import register
+        register(name, lambda: self, make_default)
 
     def wait(self, jobs=None, timeout=None):
         jobs = [jobs] if isinstance(jobs, AsyncResult) else (jobs or [])
@@ -958,9 +860,13 @@ class DirectView(View):
         return self.client._send_direct(tl, head, payload, bufs, ar)
 
     def _apply(self, f, args, kwargs, targets=None):
-        payload, bufs = dumps((f, args, kwargs))
-        return self._send({"t": "apply"}, payload, bufs, targets,
-                          getattr(f, "__name__", "apply"))
+        tl = self._target_list(targets)
+        sent = []
+        payload, bufs = dumps((f, args, kwargs), self.client._knows(tl), sent)
+        ar = self._send({"t": "apply"}, payload, bufs, targets,
+                        getattr(f, "__name__", "apply"))
+        self.client._hold(tl, sent)
+        return ar
 
     def _map(self, f, seqs, targets=None):
         from .engine import _map
@@ -977,7 +883,7 @@ class DirectView(View):
             chunk = [p[i] for p in parts]
             if len(chunk[0]) == 0:
                 continue
-            payload, bufs = dumps((_map, (f, *chunk), {}))
+            payload, bufs = dumps((_map, (f, *chunk), {}), self.client._knows([eid]))
             self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         return ar
 
@@ -995,12 +901,13 @@ class DirectView(View):
             chunk = [p[i] for p in parts]
             if len(chunk[0]) == 0:
                 continue
-            payload, bufs = dumps((f, chunk, {}))
+            payload, bufs = dumps((f, chunk, {}), self.client._knows([eid]))
             self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         return ar
 
     def execute(self, code, silent=True, targets=None, block=None):
         """Run code in the engines' namespaces, as at their prompt."""
+        self.client._forget(self._target_list(targets))     # it may rebind anything
         ar = self._send({"t": "execute", "silent": silent}, code.encode("utf8"), (), targets,
                         "execute")
         if self._block(block):
@@ -1018,6 +925,7 @@ class DirectView(View):
             raise TypeError("push() takes a dict of names and values")
         payload, bufs = dumps((_push, (ns,), {}))
         ar = self._send({"t": "apply"}, payload, bufs, targets, "push")
+        self.client._hold(self._target_list(targets), ns.items())
         return ar.get() if self._block(block) else ar
 
     def pull(self, names, targets=None, block=None):
@@ -1050,6 +958,7 @@ class DirectView(View):
         from .engine import clear_namespace
         payload, bufs = dumps((clear_namespace, (), {}))
         ar = self._send({"t": "apply"}, payload, bufs, targets, "clear")
+        self.client._forget(self._target_list(targets))
         return ar.get() if self._block(block) else ar
 
     def queue_status(self, targets=None, verbose=False):
@@ -1123,6 +1032,13 @@ class DirectView(View):
         register_magics(shell, self, suffix)
 
 
+class BroadcastView(DirectView):
+    """What ipyparallel's broadcast view does, by direct requests (see broadcast_view)."""
+
+    def __repr__(self):
+        return f"<BroadcastView {self.targets!r}>"
+
+
 class LoadBalancedView(View):
     """Each call goes to whichever engine is least loaded."""
     _flags = ("block", "targets", "retries", "timeout", "after", "follow", "chunksize",
@@ -1136,6 +1052,10 @@ class LoadBalancedView(View):
 
     def __repr__(self):
         return "<LoadBalancedView>"
+
+    def __len__(self):
+        return len(self.client.ids if self.targets is None else (
+            [self.targets] if isinstance(self.targets, int) else list(self.targets)))
 
     def _head(self, t="apply"):
         head = {"t": t}
@@ -1153,7 +1073,9 @@ class LoadBalancedView(View):
         return head
 
     def _apply(self, f, args, kwargs):
-        payload, bufs = dumps((f, args, kwargs))
+        tl = self.client.ids if self.targets is None else (
+            [self.targets] if isinstance(self.targets, int) else list(self.targets))
+        payload, bufs = dumps((f, args, kwargs), self.client._knows(tl))
         ar = AsyncResult(self.client, [], getattr(f, "__name__", "apply"), single=True,
                          label=self.label)
         self.client._send_lb(self._head(), payload, bufs, ar)
@@ -1163,7 +1085,9 @@ class LoadBalancedView(View):
         from .engine import _run_chunk
         chunksize = max(1, int(chunksize or self.chunksize or 1))
         items = list(zip(*seqs))
-        fb, fbufs = dumps(f)
+        tl = self.client.ids if self.targets is None else (
+            [self.targets] if isinstance(self.targets, int) else list(self.targets))
+        fb, fbufs = dumps(f, self.client._knows(tl))
         ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True,
                          ordered=self.ordered if ordered is None else ordered,
                          label=self.label)

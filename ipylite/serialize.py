@@ -272,10 +272,21 @@ def _fill_function(f, state):
     return f
 
 
+_known = None       # during dumps(): known(name, value) is True when the receiver has it
+_sent = None        # during dumps(): the (name, value) globals pickled by value
+
+
 def _reduce_function(f):
     g = f.__globals__
     names = _code_names(f.__code__, set())
     g_values = {n: g[n] for n in names if n in g and n != "__builtins__"}
+    if f.__module__ == "__main__" and (_known is not None or _sent is not None):
+        # the receiver's own names win (see _fill_function): a global it is known to
+        # hold already (pushed, or sent with an earlier function) is not sent again
+        if _known is not None:
+            g_values = {n: v for n, v in g_values.items() if not _known(n, v)}
+        if _sent is not None:
+            _sent.extend(g_values.items())
     cells = []
     for c in f.__closure__ or ():
         try:
@@ -385,8 +396,17 @@ def serializer():
     return "pickle" if _pickler is None else _pickler.__module__.partition(".")[0]
 
 
-def dumps(obj):
-    """Pickle ``obj``: (payload bytes, [out-of-band buffers])."""
+def dumps(obj, known=None, sent=None):
+    """Pickle ``obj``: (payload bytes, [out-of-band buffers]). ``known(name, value)``
+    says the receiver already holds that global of a __main__ function (it is then
+    left out); ``sent``, a list, receives the (name, value) globals that were put in."""
+    global _known, _sent
+    if known is not None or sent is not None:
+        _known, _sent = known, sent
+        try:
+            return dumps(obj)
+        finally:
+            _known = _sent = None
     buffers = []
 
     def oob(pb):

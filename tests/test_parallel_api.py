@@ -134,6 +134,7 @@ def test_task_records_labels_and_db_query(rc):
     amr.get(10)
     chunk = rc.get_result(amr.msg_ids[1])
     assert [x for x, _ in chunk.get()] == [2, 3] and chunk.engine_id in rc.ids
+    assert rc.results[amr.msg_ids[1]] == [(2, chunk.engine_id), (3, chunk.engine_id)]
     status = rc.result_status(amr.msg_ids)
     assert status["completed"] == amr.msg_ids and status["pending"] == []
     rc.purge_results(amr)
@@ -264,6 +265,13 @@ def test_cluster_async_api(tmp_path):
                        .rsplit(")", 1)[1].split()[0] not in "ZX" for p in pids)
         await cluster.start_engines(n=1)
         rc.wait_for_engines(1, timeout=30)
+        old = rc.ids
+        await cluster.restart_engines()             # every engine, then n=1 afresh
+        deadline = time.monotonic() + 30
+        while len(rc.ids) != 1 or set(rc.ids) & set(old):
+            assert time.monotonic() < deadline, rc.ids
+            rc.spin(0.2)
+        assert rc[:].apply_sync(lambda: 1) == [1]
         await cluster.stop_cluster()
         async with Cluster(n=2, profile="asyncapi2") as rc2:
             assert rc2[:].apply_sync(lambda: 1) == [1, 1]
@@ -293,3 +301,17 @@ def test_cluster_from_file_stops_a_daemonized_cluster():
         Client(profile="fromfile", cluster_id="ff")
     with pytest.raises(FileNotFoundError, match="no cluster ff"):
         Cluster.from_file(profile="fromfile", cluster_id="ff")
+
+
+def test_joblib_backend_and_broadcast_view(rc):
+    import joblib
+    rc.register_joblib_backend("ipylite-test")
+    with joblib.parallel_backend("ipylite-test"):
+        out = joblib.Parallel(n_jobs=-1)(joblib.delayed(pow)(2, i) for i in range(20))
+        engines = joblib.Parallel(n_jobs=-1)(joblib.delayed(os.getpid)() for _ in range(8))
+    assert out == [2 ** i for i in range(20)]
+    assert os.getpid() not in engines
+    bv = rc.broadcast_view()
+    assert bv.apply_sync(lambda: engine_id) == [0, 1]                   # noqa: F821
+    bv["k"] = 3
+    assert bv.pull("k", block=True) == [3, 3]

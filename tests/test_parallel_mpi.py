@@ -26,7 +26,8 @@ def test_mpi_scatter_px_allreduce_gather():
         assert rc.ids == [0, 1, 2, 3]
         assert _ids_and_ranks(rc) == [(i, i, 4) for i in range(4)]
         view = rc[:]
-        view.activate()                         # %px on this shell
+        view.block = True
+        view.activate()                         # %px on this shell (blocking: the view)
         view.scatter("a", np.arange(16.0))
         assert [len(x) for x in view["a"]] == [4, 4, 4, 4]
         r = shell.run_cell("%%px --block\n"

@@ -112,3 +112,57 @@ def test_a_killed_controller_is_an_error_within_seconds():
         cluster.proc = None
         cluster.stop()
         _kill(pids)
+
+
+def test_main_functions_do_not_resend_what_engines_hold(tmp_path):
+    """A function from __main__ runs with the engine's names first, so a global the
+    engine was given (pushed, or sent with an earlier function) is not sent again:
+    ``lambda: a.shape`` after pushing a 128 MiB ``a`` sends a few hundred bytes."""
+    import subprocess
+    import sys
+    import textwrap
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent("""
+        import numpy as np
+        from ipylite import serialize
+        from ipylite.parallel import Cluster
+
+        PICKLED = [0]
+
+        class Counted:
+            def __reduce__(self):
+                PICKLED[0] += 1
+                return (Counted, ())
+
+        a = np.ones(128 << 20, np.uint8)
+        c = Counted()
+        helper_calls = []
+
+        with Cluster(n=2) as rc:
+            dv = rc[:]
+            dv.push({"a": a, "c": c}, block=True)
+            print(PICKLED[0])                                   # 1: the push
+            print(dv.apply_sync(lambda: (a.shape[0], type(c).__name__)))
+            print(PICKLED[0])                                   # still 1
+            f = lambda: len(a) + (c is not None)                # noqa: E731
+            payload, bufs = serialize.dumps(f, rc._knows(rc.ids))
+            print(len(payload) < 4096 and not bufs)
+            payload, bufs = serialize.dumps(f)          # no knowledge: a and c go
+            print(sum(b.nbytes for b in bufs) >= 128 << 20, PICKLED[0])        # 2
+            lb = rc.load_balanced_view()
+            print(lb.apply_sync(lambda: a.nbytes + (c is None)),
+                  lb.map_sync(lambda i: int(a[i]) + (c is None), [0, 1]))
+            print(PICKLED[0])                                   # still 2
+            fresh = Counted()
+            print(rc[0].apply_sync(lambda: type(fresh).__name__), PICKLED[0])  # sent: 3
+            print(rc[0].apply_sync(lambda: type(fresh).__name__), PICKLED[0])  # held: 3
+            dv.execute("del c", block=True)                     # the engine may rebind
+            print(dv.apply_sync(lambda: type(c).__name__), PICKLED[0])         # 4
+    """))
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split("\n")[:10] == [
+        "1", "[(134217728, 'Counted'), (134217728, 'Counted')]", "1", "True", "True 2",
+        "134217728 [1, 1]", "2", "Counted 3", "Counted 3",
+        "['Counted', 'Counted'] 4"], r.stdout
