@@ -561,13 +561,13 @@ class Controller:
         self.schedule()
 
     def check_engines(self):
-        from .engine import _pid_alive
+        from .engine import pid_alive
         status = {}
         for e in list(self.engines.values()):
             if e.local and e.pid:
                 alive = status.get(e.pid)
                 if alive is None:
-                    alive = status[e.pid] = _pid_alive(e.pid)
+                    alive = status[e.pid] = pid_alive(e.pid)
                 if not alive:
                     self.unregister(e, "its process is gone")
 

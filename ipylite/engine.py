@@ -45,11 +45,11 @@ def _shell():
     return Shell.current()
 
 
-def _push(ns):
+def remote_push(ns):
     _shell().user_ns.update(ns)
 
 
-def _pull(keys):
+def remote_pull(keys):
     ns = _shell().user_ns
     single = isinstance(keys, str)
     out = []
@@ -70,7 +70,7 @@ def clear_namespace():
         del ns[k]
 
 
-def _map(f, *seqs):
+def remote_map(f, *seqs):
     return list(map(f, *seqs))
 
 
@@ -89,7 +89,7 @@ def publish_data(data):
     _ENGINE.publish(data)
 
 
-def _run_chunk(f, chunk):
+def remote_chunk(f, chunk):
     """One load-balanced chunk: f is a function, or the pickle of one (cached here)."""
     if isinstance(f, (bytes, bytearray)):
         fn = _fcache.get(f)
@@ -101,7 +101,7 @@ def _run_chunk(f, chunk):
     return [f(*args) for args in chunk]
 
 
-def _import(names):
+def remote_import(names):
     import importlib
     ns = _shell().user_ns
     for name, fromlist in names:
@@ -362,7 +362,7 @@ class Engine:
         pid, host = self.controller
         if not pid or host != socket.gethostname():
             return True
-        return _pid_alive(pid)
+        return pid_alive(pid)
 
     def _drain(self, sock, router):
         import zmq
@@ -512,7 +512,7 @@ class _CellError(Exception):
     pass
 
 
-def _pid_alive(pid):
+def pid_alive(pid):
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             stat = f.read()
@@ -600,6 +600,6 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
 
 if __name__ == "__main__":
     # run the package's copy of this module, so the helpers clients send by reference
-    # (ipylite.engine._push, ...) and this engine share one set of globals
+    # (ipylite.engine.remote_push, ...) and this engine share one set of globals
     from .engine import main as _main
     _main()

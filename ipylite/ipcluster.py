@@ -24,7 +24,7 @@ import sys
 import time
 
 from .launchers import LAUNCHERS, PACKAGE, load_config, planned
-from .parallel import Client, _file_name, _security
+from .parallel import Client, cluster_file_name, security_dir
 from .protocol import Session
 
 log = logging.getLogger("ipylite.parallel")
@@ -39,7 +39,7 @@ def _write_json(path, data):
 
 
 def _cluster_files(profile):
-    sec = _security(profile)
+    sec = security_dir(profile)
     out = []
     for name in sorted(os.listdir(sec)):
         if name.startswith("cluster-") and name.endswith(".json"):
@@ -52,8 +52,8 @@ def _cluster_files(profile):
 
 
 def _alive(pid):
-    from .engine import _pid_alive
-    return bool(pid) and _pid_alive(pid)
+    from .engine import pid_alive
+    return bool(pid) and pid_alive(pid)
 
 
 def _settings(a):
@@ -114,13 +114,13 @@ def cmd_start(a):
     if a.daemonize or a.controller != "local":
         return _daemonize(a)
     from .controller import Controller, install_signals
-    sec = _security(a.profile)
+    sec = security_dir(a.profile)
     cid = a.cluster_id
     key = secrets.token_hex(32)
     log_dir = os.path.join(os.path.dirname(sec), "log")
     os.makedirs(log_dir, exist_ok=True)
-    client_file = os.path.join(sec, _file_name("client", cid))
-    engine_file = os.path.join(sec, _file_name("engine", cid))
+    client_file = os.path.join(sec, cluster_file_name("client", cid))
+    engine_file = os.path.join(sec, cluster_file_name("engine", cid))
     cluster_file = os.path.join(sec, f"cluster-{cid or 'default'}.json")
     try:
         launcher = LAUNCHERS[a.engines](engine_file, log_dir, **a.options)
@@ -189,8 +189,8 @@ def cmd_start(a):
 
 
 def _daemonize(a):
-    sec = _security(a.profile)
-    client_file = os.path.join(sec, _file_name("client", a.cluster_id))
+    sec = security_dir(a.profile)
+    client_file = os.path.join(sec, cluster_file_name("client", a.cluster_id))
     if a.controller == "ssh":
         from .launchers import ssh_controller
         cluster_file = os.path.join(sec, f"cluster-{a.cluster_id or 'default'}.json")

@@ -74,16 +74,18 @@ __all__ = ["Client", "Cluster", "DirectView", "LoadBalancedView", "BroadcastView
            "AsyncResult", "register_joblib_backend",
            "RemoteError", "CompositeError", "EngineError", "TaskTimeout", "TaskAborted",
            "ImpossibleDependency", "UnmetDependency", "KernelError", "Reference",
-           "Dependency", "depend", "require", "interactive", "error", "main"]
+           "Dependency", "depend", "require", "interactive", "error"]
 
 
 # ========================================================================= client
 
-def _file_name(kind, cluster_id):
+def cluster_file_name(kind, cluster_id):
+    """The name of a cluster's ``client`` or ``engine`` connection file."""
     return f"ipcontroller-{cluster_id}-{kind}.json" if cluster_id else f"ipcontroller-{kind}.json"
 
 
-def _security(profile):
+def security_dir(profile):
+    """The profile's ``security`` folder, where connection files live."""
     pdir = profile_dir(profile)
     if pdir is None:
         raise OSError(f"the profile folder for {profile!r} cannot be created")
@@ -103,7 +105,7 @@ class Client(TaskRecords):
                  direct=None):
         import zmq
         self._zmq = zmq
-        path = url_file or os.path.join(_security(profile), _file_name("client", cluster_id))
+        path = url_file or os.path.join(security_dir(profile), cluster_file_name("client", cluster_id))
         try:
             with open(path) as f:
                 info = json.load(f)
@@ -869,7 +871,7 @@ class DirectView(View):
         return ar
 
     def _map(self, f, seqs, targets=None):
-        from .engine import _map
+        from .engine import remote_map
         tl = self._target_list(targets)
         if not tl:
             raise RuntimeError("no engines to run on: start some, or wait_for_engines()")
@@ -883,7 +885,7 @@ class DirectView(View):
             chunk = [p[i] for p in parts]
             if len(chunk[0]) == 0:
                 continue
-            payload, bufs = dumps((_map, (f, *chunk), {}), self.client._knows([eid]))
+            payload, bufs = dumps((remote_map, (f, *chunk), {}), self.client._knows([eid]))
             self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         return ar
 
@@ -920,17 +922,17 @@ class DirectView(View):
         return self.execute(code, targets=targets, block=block)
 
     def push(self, ns, targets=None, block=None):
-        from .engine import _push
+        from .engine import remote_push
         if not isinstance(ns, dict):
             raise TypeError("push() takes a dict of names and values")
-        payload, bufs = dumps((_push, (ns,), {}))
+        payload, bufs = dumps((remote_push, (ns,), {}))
         ar = self._send({"t": "apply"}, payload, bufs, targets, "push")
         self.client._hold(self._target_list(targets), ns.items())
         return ar.get() if self._block(block) else ar
 
     def pull(self, names, targets=None, block=None):
-        from .engine import _pull
-        payload, bufs = dumps((_pull, (names,), {}))
+        from .engine import remote_pull
+        payload, bufs = dumps((remote_pull, (names,), {}))
         ar = self._send({"t": "apply"}, payload, bufs, targets, "pull")
         return ar.get() if self._block(block) else ar
 
@@ -977,13 +979,13 @@ class DirectView(View):
 
     def scatter(self, key, seq, targets=None, flatten=False, block=None):
         """Partition seq over the engines: each gets its slice as `key`."""
-        from .engine import _push
+        from .engine import remote_push
         tl = self._target_list(targets)
         ar = AsyncResult(self.client, [], "scatter")
         for eid, part in zip(tl, _partition(seq, len(tl))):
             if flatten and len(part) == 1:
                 part = part[0]
-            payload, bufs = dumps((_push, ({key: part},), {}))
+            payload, bufs = dumps((remote_push, ({key: part},), {}))
             self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         if self._block(block):
             ar.get()
@@ -1001,7 +1003,7 @@ class DirectView(View):
     def sync_imports(self, local=True, quiet=False):
         """``with view.sync_imports(): import numpy`` imports here and on the engines.
         ``from m import a, b`` binds a and b on the engines (``as`` names are not seen)."""
-        from .engine import _import
+        from .engine import remote_import
         caller = sys._getframe(2).f_globals
         names = []
         real = builtins.__import__
@@ -1020,7 +1022,7 @@ class DirectView(View):
         if names:
             if not quiet:
                 print("importing " + ", ".join(n for n, _ in names) + " on engine(s)")
-            payload, bufs = dumps((_import, (names,), {}))
+            payload, bufs = dumps((remote_import, (names,), {}))
             self._send({"t": "apply"}, payload, bufs).get()
 
     def activate(self, suffix=""):
@@ -1082,7 +1084,7 @@ class LoadBalancedView(View):
         return ar
 
     def _map(self, f, seqs, chunksize=None, ordered=None):
-        from .engine import _run_chunk
+        from .engine import remote_chunk
         chunksize = max(1, int(chunksize or self.chunksize or 1))
         items = list(zip(*seqs))
         tl = self.client.ids if self.targets is None else (
@@ -1094,7 +1096,7 @@ class LoadBalancedView(View):
         head = self._head()
         batch = []
         for i in range(0, len(items), chunksize):
-            payload, bufs = dumps((_run_chunk, (f if fbufs else fb,
+            payload, bufs = dumps((remote_chunk, (f if fbufs else fb,
                                                 items[i:i + chunksize]), {}))
             if bufs:
                 self.client._send_lb(dict(head), payload, bufs, ar)
@@ -1147,7 +1149,7 @@ class Cluster:
 
     @property
     def client_file(self):
-        return os.path.join(_security(self.profile), _file_name("client", self.cluster_id))
+        return os.path.join(security_dir(self.profile), cluster_file_name("client", self.cluster_id))
 
     def start(self):
         if self.engines not in LAUNCHERS:
@@ -1277,7 +1279,7 @@ class Cluster:
     def from_file(cls, profile="default", cluster_id=""):
         """The cluster of a profile (and cluster id) started elsewhere, e.g. by
         ``python -m ipylite.parallel start --daemonize``, to connect to or stop."""
-        path = os.path.join(_security(profile), f"cluster-{cluster_id or 'default'}.json")
+        path = os.path.join(security_dir(profile), f"cluster-{cluster_id or 'default'}.json")
         try:
             with open(path) as f:
                 info = json.load(f)
@@ -1351,7 +1353,7 @@ class ClusterManager:
 
     def load_clusters(self, profile="default"):
         out = {}
-        sec = _security(profile)
+        sec = security_dir(profile)
         for name in sorted(os.listdir(sec)) if os.path.isdir(sec) else ():
             if name.startswith("cluster-") and name.endswith(".json"):
                 cid = name[len("cluster-"):-len(".json")]
@@ -1362,11 +1364,8 @@ class ClusterManager:
 
 # ================================================================ command line
 
-def main(argv=None):
-    """``python -m ipylite.parallel start|stop|list|engines|clean`` (in ipcluster.py)."""
-    from .ipcluster import main
-    return main(argv)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    # ``python -m ipylite.parallel start|stop|list|engines|clean``: the command line
+    # lives in ipcluster.py, above this module; run it as the main program
+    import runpy
+    runpy.run_module(__spec__.parent + ".ipcluster", run_name="__main__", alter_sys=True)

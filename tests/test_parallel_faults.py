@@ -334,8 +334,8 @@ def test_shutdown_and_a_dead_controller_leave_no_orphans():
 
 
 def _alive(pid):
-    from ipylite.engine import _pid_alive
-    return _pid_alive(pid)
+    from ipylite.engine import pid_alive
+    return pid_alive(pid)
 
 
 def test_bad_messages_are_logged_by_the_controller():
