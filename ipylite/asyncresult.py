@@ -444,8 +444,9 @@ class AsyncResult(concurrent.futures.Future):
         with "engine" in their metadata, as ipyparallel does; elsewhere as text."""
         if groupby not in ("engine", "type", "order"):
             raise ValueError(f"groupby must be 'engine', 'type' or 'order', not {groupby!r}")
-        from .display import _shell, publish_display_data
-        shell = _shell()
+        from .display import publish_display_data
+        from .shell import Shell
+        shell = Shell.current()
         rich = shell is not None and getattr(shell, "kernel", None) is not None
         items = []                      # (engine index, kind, file, text or bundle)
         for i, md in enumerate(self._mds()):
