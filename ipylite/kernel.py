@@ -25,7 +25,7 @@ import time
 from . import __version__
 from .protocol import Session, ProtocolError, PROTOCOL_VERSION, ClientAPI, \
     read_connection_file, write_connection_file, install_kernel_spec, take_pending, \
-    request_problem, _zmq
+    request_problem, WakePipe, import_zmq as _zmq
 from .display import DisplayPublisher
 
 log = logging.getLogger("ipylite.kernel")
@@ -118,8 +118,7 @@ class IOPubThread(threading.Thread):
         self._queue = collections.deque()   # (msg, size)
         self._queued = 0                    # their sizes' sum, under _room
         self._room = threading.Condition()
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_r, False)
+        self._wakeup = WakePipe()
         self.streams = []
         self.outputs = 0
         self._stopping = False
@@ -136,7 +135,7 @@ class IOPubThread(threading.Thread):
             self._queue.append((msg, size))
             self._queued += size
             full = self._queued > self.MAX_QUEUED and threading.current_thread() is not self
-        os.write(self._wake_w, b".")
+        self._wakeup.wake()
         if full:   # publishing faster than we send: wait, as a writer to a full pipe does
             with self._room:
                 while self._queued > self.MAX_QUEUED and self.is_alive() and \
@@ -144,7 +143,7 @@ class IOPubThread(threading.Thread):
                     self._room.wait(0.1)
 
     def wake(self):
-        os.write(self._wake_w, b".")
+        self._wakeup.wake()
 
     def sync(self, timeout=10.0):
         """Return once every message queued before this call is on the socket. The
@@ -162,19 +161,15 @@ class IOPubThread(threading.Thread):
         zmq = _zmq()
         poller = zmq.Poller()
         poller.register(self.socket, zmq.POLLIN)
-        poller.register(self._wake_r, zmq.POLLIN)
+        poller.register(self._wakeup.fileno(), zmq.POLLIN)
         while True:
             deadlines = [s.deadline for s in self.streams if s.deadline]
             timeout = None
             if deadlines:
                 timeout = max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
             events = dict(poller.poll(timeout))
-            if self._wake_r in events:
-                try:
-                    while os.read(self._wake_r, 4096):
-                        pass
-                except BlockingIOError:
-                    pass
+            if self._wakeup.fileno() in events:
+                self._wakeup.drain()
             if self.socket in events:
                 self._subscriptions()
             now = time.monotonic()
@@ -183,6 +178,7 @@ class IOPubThread(threading.Thread):
                     s.flush(wait=False)   # (a writer flushing it may wait for _drain)
             self._drain()
             if self._stopping:
+                self._wakeup.close()
                 return
 
     def _drain(self):
@@ -554,7 +550,7 @@ class Kernel:
             self.sockets[name] = s
         self.iopub = IOPubThread(self.context, self.session, url(info["iopub_port"]))
         info["iopub_port"] = self.iopub.port
-        self._wake_r, self._wake_w = os.pipe()
+        self._wakeup = WakePipe()
 
     # -- publishing
     def publish(self, msg_type, content, metadata=None, buffers=None, parent=None):
@@ -593,7 +589,7 @@ class Kernel:
         poller = zmq.Poller()
         shell = self.sockets["shell"]
         poller.register(shell, zmq.POLLIN)
-        poller.register(self._wake_r, zmq.POLLIN)
+        poller.register(self._wakeup.fileno(), zmq.POLLIN)
         while not self._exiting:
             try:
                 gui_poll = getattr(self.shell, "gui_poll", None)  # set by %gui qt
@@ -930,7 +926,7 @@ class Kernel:
     def _stop(self):
         """Leave the main loop; exit anyway if a running cell keeps it busy."""
         self._exiting = True
-        os.write(self._wake_w, b".")
+        self._wakeup.wake()
         if threading.current_thread() is not threading.main_thread():
             threading.Thread(target=self._exit_if_stuck, daemon=True).start()
 
@@ -1237,9 +1233,7 @@ class InProcessKernelClient(ClientAPI):
         self._pending = {c: collections.deque() for c in ("shell", "control", "stdin")}
         self._pending["iopub"] = collections.deque(maxlen=self.max_iopub)
         self._cond = threading.Condition()
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_r, False)
-        os.set_blocking(self._wake_w, False)
+        self._wakeup = WakePipe()     # opened on first use, closed by stop_channels
         self.channels_running = False
 
     @property
@@ -1247,6 +1241,7 @@ class InProcessKernelClient(ClientAPI):
         return self.manager.kernel
 
     def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True):
+        self._wakeup.fileno()           # (open again after a stop_channels)
         if self not in self.kernel.clients:
             self.kernel.clients.append(self)
         self.channels_running = True
@@ -1255,9 +1250,10 @@ class InProcessKernelClient(ClientAPI):
         if self.kernel is not None and self in self.kernel.clients:
             self.kernel.clients.remove(self)
         self.channels_running = False
+        self._wakeup.close()
 
     def fds(self):
-        return {"all": self._wake_r}
+        return {"all": self._wakeup.fileno()}
 
     def is_alive(self):
         return self.manager.is_alive()
@@ -1266,10 +1262,7 @@ class InProcessKernelClient(ClientAPI):
         with self._cond:
             self._pending[channel].append(msg)
             self._cond.notify_all()
-        try:
-            os.write(self._wake_w, b".")
-        except BlockingIOError:  # the pipe is full: a wake-up is pending anyway
-            pass
+        self._wakeup.wake()
 
     def _send(self, channel, msg_type, content):
         msg = self.session.msg(msg_type, content)
@@ -1299,11 +1292,7 @@ class InProcessKernelClient(ClientAPI):
 
     def poll(self, timeout=0, limit=None):
         self._wait(lambda: any(self._pending.values()), timeout)
-        try:
-            while os.read(self._wake_r, 4096):
-                pass
-        except BlockingIOError:
-            pass
+        self._wakeup.drain()
         with self._cond:
             return take_pending(self._pending, limit)
 

@@ -53,7 +53,9 @@ DELIM = b"<IDS|MSG>"
 CHANNELS = ("shell", "control", "iopub", "stdin", "hb")
 
 
-def _zmq():
+def import_zmq():
+    """The zmq module, or an ImportError that says how to install it (the kernel, the
+    notebook and the parallel tier need pyzmq; the terminal shell does not)."""
     try:
         import zmq
     except ImportError:  # pragma: no cover - exercised by the vendoring tier test
@@ -238,7 +240,7 @@ class Session:
     def recv(self, sock, mode=None, content=True):
         """Receive one message: (identities, msg). ``mode`` zmq.NOBLOCK returns
         (None, None) when nothing is waiting. Raises ProtocolError for a bad message."""
-        zmq = _zmq()
+        zmq = import_zmq()
         try:
             frames = sock.recv_multipart(zmq.NOBLOCK if mode is None else mode, copy=False)
         except zmq.Again:
@@ -470,10 +472,56 @@ def _quick_reconnect(s):
     """No linger, and reconnect every 10 ms backing off to 1 s: a kernel just started
     has not bound its ports yet, and zmq's flat 100 ms retry would be what the first
     prompt waits for."""
-    zmq = _zmq()
+    zmq = import_zmq()
     s.linger = 0
     s.setsockopt(zmq.RECONNECT_IVL, 10)
     s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+
+
+class WakePipe:
+    """A pipe that one thread writes to wake another that polls its read end (with
+    zmq.Poller, select or a Qt socket notifier). Both ends are non-blocking: a wake-up
+    never blocks its writer (a full pipe means one is pending anyway). ``close()``
+    frees both ends; after it, wake-ups are dropped until ``fileno()`` opens a new
+    pipe. A lock keeps a wake-up from writing to a descriptor being closed (or
+    already reused for another file)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._fds = None
+        self.fileno()
+
+    def fileno(self):
+        with self._lock:
+            if self._fds is None:
+                self._fds = os.pipe()
+                for fd in self._fds:
+                    os.set_blocking(fd, False)
+            return self._fds[0]
+
+    def wake(self):
+        with self._lock:
+            if self._fds is not None:
+                try:
+                    os.write(self._fds[1], b".")
+                except BlockingIOError:
+                    pass
+
+    def drain(self):
+        """Read every pending wake-up."""
+        with self._lock:
+            if self._fds is not None:
+                try:
+                    while os.read(self._fds[0], 4096):
+                        pass
+                except BlockingIOError:
+                    pass
+
+    def close(self):
+        with self._lock:
+            fds, self._fds = self._fds, None
+            for fd in fds or ():
+                os.close(fd)
 
 
 def take_pending(pending, limit=None, channels=None):
@@ -700,7 +748,7 @@ class KernelClient(ClientAPI):
 
     # -- channels
     def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True):
-        zmq = _zmq()
+        zmq = import_zmq()
         self.context = zmq.Context.instance()
         wanted = {"shell": shell, "iopub": iopub, "stdin": stdin, "control": control}
         ident = self.session.session.encode()
@@ -732,7 +780,7 @@ class KernelClient(ClientAPI):
     def fds(self):
         """{channel: file descriptor} to watch in an event loop (edge-triggered:
         after a wake-up, drain with :meth:`poll`)."""
-        zmq = _zmq()
+        zmq = import_zmq()
         return {name: s.getsockopt(zmq.FD) for name, s in self.sockets.items()}
 
     def is_alive(self):
@@ -743,7 +791,7 @@ class KernelClient(ClientAPI):
         """One message from ``channel`` or raise queue.Empty after ``timeout`` s."""
         if self._pending[channel]:
             return self._pending[channel].popleft()
-        zmq = _zmq()
+        zmq = import_zmq()
         sock = self.sockets[channel]
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -765,7 +813,7 @@ class KernelClient(ClientAPI):
         seconds for the first one: every one, or at most ``limit`` (an event loop that
         must not stall on a flood asks for a few at a time; then, as the descriptors
         are edge-triggered, it must call again until it gets fewer than it asked for)."""
-        zmq = _zmq()
+        zmq = import_zmq()
         out = take_pending(self._pending, limit, CHANNELS)
         if out:
             return out
@@ -816,7 +864,7 @@ class Heartbeat(threading.Thread):
         self._stop_event = threading.Event()
 
     def _socket(self):
-        zmq = _zmq()
+        zmq = import_zmq()
         s = self.context.socket(zmq.REQ)
         _quick_reconnect(s)
         s.connect(self.url)

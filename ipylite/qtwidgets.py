@@ -1257,10 +1257,10 @@ def run_app(argv, console_cls, prestarted=None):
         print(f"error: --scrollback {args.scrollback} is too small (at least "
               f"{MIN_SCROLLBACK} lines)", file=sys.stderr)
         return 2
-    from .protocol import find_connection_file, find_kernel_specs, _zmq
+    from .protocol import find_connection_file, find_kernel_specs, import_zmq
     if not args.in_process:
         try:
-            _zmq()
+            import_zmq()
         except ImportError as e:
             print(f"error: a console on a kernel needs {e} (or use --in-process)",
                   file=sys.stderr)

@@ -1013,9 +1013,9 @@ def run_script(shell, path, source):
 
 
 def console_main(a):
-    from .protocol import KernelManager, KernelClient, find_connection_file, _zmq
+    from .protocol import KernelManager, KernelClient, find_connection_file, import_zmq
     try:
-        _zmq()
+        import_zmq()
     except ImportError as e:
         sys.stderr.write(f"error: a console for kernels needs {e}\n")
         return 1

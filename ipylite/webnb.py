@@ -1463,9 +1463,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="[webnb %(levelname)s] %(message)s")
-    from .protocol import _zmq
+    from .protocol import import_zmq
     try:
-        _zmq()
+        import_zmq()
     except ImportError as e:  # kernels are driven over ZeroMQ
         print(f"error: the notebook server needs {e}", file=sys.stderr)
         return 1

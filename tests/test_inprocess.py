@@ -98,3 +98,26 @@ def test_no_zmq_on_the_in_process_path(tmp_path):
                                           "IPYLITE_DIR": str(tmp_path)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_starting_and_stopping_in_process_kernels_leaks_no_pipes():
+    from ipylite.kernel import InProcessKernelManager
+
+    def pipes():
+        n = 0
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                n += os.readlink("/proc/self/fd/" + fd).startswith("pipe:")
+            except OSError:
+                pass
+        return n
+    before = pipes()
+    for _ in range(20):
+        km = InProcessKernelManager()
+        km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        assert kc.execute_interactive("x = 1", timeout=10)["content"]["status"] == "ok"
+        kc.stop_channels()
+        km.shutdown_kernel()
+    assert pipes() - before <= 2
