@@ -318,9 +318,8 @@ class Notary:
                     self._secret = f.read()
             except OSError:
                 self._secret = base64.b64encode(os.urandom(32))
-                fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(self._secret)
+                from .protocol import write_private
+                write_private(self.secret_file, self._secret)
         return self._secret
 
     def compute_signature(self, nb):

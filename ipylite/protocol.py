@@ -42,6 +42,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -312,6 +313,31 @@ def _type_name(t):
             float: "a number", bool: "a boolean", type(None): "null"}.get(t, t.__name__)
 
 
+# --------------------------------------------------------------- private files
+
+def write_private(path, data):
+    """Write ``data`` (str or bytes) to ``path`` readable by its owner alone (0600),
+    whatever the mode of a file already there: a new file is written beside it (mkstemp
+    makes it 0600) and renamed over it, so no one can read it half-written or between
+    a write and a chmod. Connection files, keys, secrets and password hashes use it."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".~",
+                               suffix=".private")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
 # --------------------------------------------------------------- connection files
 
 def jupyter_runtime_dir():
@@ -370,10 +396,7 @@ def write_connection_file(fname=None, ip="127.0.0.1", transport="tcp", key=None,
                 key=secrets.token_hex(32) if key is None else
                 (key.decode() if isinstance(key, bytes) else key),
                 kernel_name=kernel_name)
-    fd = os.open(fname, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(info, f, indent=1)
-    os.chmod(fname, 0o600)
+    write_private(fname, json.dumps(info, indent=1))
     return fname, info
 
 

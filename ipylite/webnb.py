@@ -1373,9 +1373,8 @@ def cmd_password(args):
     path = os.path.join(d, "webnb.json")
     cfg = load_config(args.profile)
     cfg["password"] = passwd(pw)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(cfg, f, indent=1)
+    from .protocol import write_private
+    write_private(path, json.dumps(cfg, indent=1))
     print("wrote the password hash to %s" % path)
     return 0
 

@@ -206,3 +206,15 @@ def test_find_kernel_specs_sees_ipykernel_and_ours():
     assert get_kernel_spec("ipylite")["language"] == "python"
     with pytest.raises(KeyError, match="no kernelspec named"):
         get_kernel_spec("no-such-kernel")
+
+
+def test_write_private_makes_any_file_owner_only(tmp_path):
+    from ipylite.protocol import write_private
+    path = tmp_path / "secret.json"
+    path.write_text("old")
+    os.chmod(path, 0o644)                    # a file someone left readable
+    write_private(str(path), "new")
+    assert path.read_text() == "new" and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    write_private(str(tmp_path / "fresh"), b"x")
+    assert stat.S_IMODE(os.stat(tmp_path / "fresh").st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")] == []
