@@ -392,7 +392,8 @@ def _output_markdown(out):
     if t == "stream":
         return "```\n" + _join(out.get("text", "")).rstrip("\n") + "\n```"
     if t == "error":
-        tb = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(out.get("traceback", [])))
+        from .protocol import strip_ansi
+        tb = strip_ansi("\n".join(out.get("traceback", [])))
         return "```\n" + tb + "\n```"
     data = out.get("data", {})
     if "image/png" in data:

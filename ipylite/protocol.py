@@ -313,6 +313,21 @@ def _type_name(t):
             float: "a number", bool: "a boolean", type(None): "null"}.get(t, t.__name__)
 
 
+# ------------------------------------------------------------------ ANSI codes
+
+_ANSI = None
+
+
+def strip_ansi(text):
+    """``text`` without ANSI escape sequences: colours and other CSI codes, and OSC
+    strings (titles, hyperlinks) ended by BEL or ST."""
+    global _ANSI
+    if _ANSI is None:
+        import re
+        _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+    return _ANSI.sub("", text)
+
+
 # --------------------------------------------------------------- private files
 
 def write_private(path, data):

@@ -20,6 +20,8 @@ import time
 
 from PyQt5 import QtCore, QtGui, QtWidgets
 
+from .protocol import strip_ansi
+
 log = logging.getLogger("ipylite.qtconsole")
 
 # ---------------------------------------------------------------- styles
@@ -221,10 +223,6 @@ class AnsiState:
         if pos < len(text):
             out.append((text[pos:], self.fmt()))
         return out
-
-
-def strip_ansi(text):
-    return ANSI_RE.sub("", text)
 
 
 # ---------------------------------------------------------------- highlighting

@@ -713,7 +713,8 @@ class Shell:
     def get_exception_only(self, exc_tuple=None):
         """'ExcType: message\\n' for the exception being handled (or exc_tuple)."""
         value = (exc_tuple or sys.exc_info())[1]
-        return _strip_ansi('\n'.join(self._exception_only(value))) + '\n'
+        from .protocol import strip_ansi
+        return strip_ansi('\n'.join(self._exception_only(value))) + '\n'
 
     def _publish_error(self, ename, value, traceback_lines):
         try:
@@ -1183,11 +1184,6 @@ _COLORS = {
                     name='35', var='34', val='32', head='31'),
 }
 _COLORS['Neutral'] = _COLORS['Linux']
-
-
-def _strip_ansi(text):
-    import re
-    return re.sub(r'\033\[[0-9;]*m', '', text)
 
 
 def _internal(frame):

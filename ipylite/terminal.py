@@ -855,8 +855,8 @@ class KernelTerminal(Terminal):
         elif kind == "error":
             text = "\n".join(c.get("traceback", [])) + "\n"
             if not SCHEMES[self.colors]:        # NoColor: the kernel's colours go too
-                import re
-                text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+                from .protocol import strip_ansi
+                text = strip_ansi(text)
             sys.stderr.write(text)
         sys.stdout.flush()
 

@@ -218,3 +218,10 @@ def test_write_private_makes_any_file_owner_only(tmp_path):
     write_private(str(tmp_path / "fresh"), b"x")
     assert stat.S_IMODE(os.stat(tmp_path / "fresh").st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")] == []
+
+
+def test_strip_ansi_removes_colours_cursor_codes_and_osc_strings():
+    from ipylite.protocol import strip_ansi
+    text = ("\x1b[0;31mred\x1b[0m \x1b[38;5;200mx\x1b[39m \x1b[2K\rline \x1b[?2004h"
+            "\x1b]8;;http://example.org\x1b\\link\x1b]8;;\x1b\\ \x1b]0;title\x07done")
+    assert strip_ansi(text) == "red x \rline link done"
