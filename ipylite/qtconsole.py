@@ -82,7 +82,7 @@ except ImportError:
 
 from .qtinput import InputKeys
 from .qtoutput import OutputWriter
-from .qtwidgets import (ConsoleFrame, ConsoleWindow, KernelBridge, ansi_html, run_app,
+from .qtwidgets import (ConsoleFrame, ConsoleWindow, QtMessagePump, ansi_html, run_app,
                         strip_prompts)
 
 log = logging.getLogger("ipylite.qtconsole")
@@ -218,7 +218,7 @@ class ConsoleWidget(ConsoleFrame):
         if self.bridge is not None:
             self.bridge.stop()
         self.client, self.manager = client, manager or self.manager
-        self.bridge = KernelBridge(client, self)
+        self.bridge = QtMessagePump(client, self)
         self.bridge.message.connect(self._on_message)
         if self.manager is not None and hasattr(self.manager, "start_restarter") \
                 and self.owns_kernel:

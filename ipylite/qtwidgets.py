@@ -42,7 +42,7 @@ STYLES = {
 # ---------------------------------------------------------------- kernel bridge
 
 
-class KernelBridge(QtCore.QObject):
+class QtMessagePump(QtCore.QObject):
     """Delivers a kernel client's messages into the Qt event loop without threads.
 
     Watches ``client.fds()`` with QSocketNotifiers. ZeroMQ's descriptors are
