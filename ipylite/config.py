@@ -119,12 +119,13 @@ def documentation(section=None):
         out.append(f"[{sec}]")
         for key, (default, text) in keys.items():
             out.append(f"# {text}")
-            out.append(f"# {key} = {_toml_value(default)}")
+            out.append(f"# {key} = {toml_value(default)}")
         out.append("")
     return "\n".join(out)
 
 
-def _toml_value(value):
+def toml_value(value):
+    """``value`` as TOML writes it (what --help-all and the commented config show)."""
     import json
     if isinstance(value, bool):
         return "true" if value else "false"

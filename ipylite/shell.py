@@ -172,7 +172,7 @@ class SList(list):
         return SList(line for line in self if bool(match(line)) != prune)
 
 
-class _DictModule:
+class DictModule:
     """A stand-in module whose namespace is a given dict (pickle finds classes in it)."""
 
     def __init__(self, ns):
@@ -266,7 +266,7 @@ class Shell:
                 import types
                 user_module = types.ModuleType('__main__')
             else:
-                user_module = _DictModule(user_ns)
+                user_module = DictModule(user_ns)
         self.user_module = user_module
         self.user_global_ns = user_module.__dict__
         self.user_ns = self.user_global_ns if user_ns is None else user_ns

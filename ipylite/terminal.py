@@ -879,11 +879,11 @@ def embed(header="", local_ns=None, global_ns=None, colors=None, **kw):
     site = (frame.f_code.co_filename, frame.f_lineno)
     if site in _killed_sites:
         return
-    from .shell import Shell, _DictModule
+    from .shell import Shell, DictModule
     from .history import HistoryManager
     from .config import profile_dir
     outer = Shell.current()
-    module = _DictModule(frame.f_globals if global_ns is None else global_ns)
+    module = DictModule(frame.f_globals if global_ns is None else global_ns)
     ns = dict(frame.f_locals if local_ns is None else local_ns)
     path = profile_dir("default")
     shell = Shell(user_ns=ns, user_module=module, history=HistoryManager(
@@ -944,13 +944,13 @@ def main(argv=None):
     p.add_argument("args", nargs=argparse.REMAINDER)
     a = p.parse_args(argv)
     if a.help_all:
-        from .config import KEYS, _toml_value
+        from .config import KEYS, toml_value
         p.print_help()
         print("\nconfig settings (in the profile's ipylite_config.toml, or as "
               "--Section.key=value):")
         for section, keys in KEYS.items():
             for key, (default, text) in keys.items():
-                print(f"  --{section}.{key}={_toml_value(default)}\n      {text}")
+                print(f"  --{section}.{key}={toml_value(default)}\n      {text}")
         return 0
     if a.kernel or a.existing is not None:
         return console_main(a)
