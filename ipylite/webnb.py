@@ -223,7 +223,7 @@ class Outlet:
                     return
                 obj = self.queue.pop(0)
             try:
-                self.ws.send(obj if isinstance(obj, str) else json_dumps(obj).decode("utf-8", "replace"))
+                self.ws.send(obj if isinstance(obj, str) else ws_frame(obj))
             except (OSError, ConnectionError, ValueError):
                 self.close()
                 return
@@ -354,9 +354,10 @@ class KernelBridge:
         parent = msg["parent_header"].get("msg_id")
         with self.lock:
             cell = self.parents.get(parent)
-            if cell is not None and cell in self.cells and self.cells[cell]["msg_id"] == parent:
+            if (cell is not None and cell in self.cells and self.cells[cell]["msg_id"] == parent
+                    and not t.startswith("comm_")):   # widget traffic is not a cell's output
                 msgs = self.cells[cell]["msgs"]
-                wired = dict(_wire(msg), channel=channel)
+                wired = dict(_wire(msg), channel=channel, buffers=[])
                 if not _merge_stream(msgs[-1] if msgs else None, wired) and len(msgs) < self.max_msgs_per_cell:
                     msgs.append(_private(wired))
             if channel == "stdin" and t == "input_request":
@@ -377,7 +378,7 @@ class KernelBridge:
         msg.setdefault("metadata", {})
         msg.setdefault("parent_header", {})
         msg.setdefault("content", {})
-        msg["buffers"] = []
+        msg["buffers"] = [b for b in msg.get("buffers") or () if isinstance(b, bytes)]
         t = msg["header"].get("msg_type")
         with self.lock:
             if t == "execute_request":
@@ -454,10 +455,47 @@ class KernelBridge:
 
 
 def _wire(msg):
-    """A message as JSON for the page (buffers dropped; they are not forwarded)."""
+    """A message for the page; its binary buffers (if any) go with it (see ws_frame)."""
     return {"header": msg["header"], "msg_id": msg["header"].get("msg_id"),
             "msg_type": msg["msg_type"], "parent_header": msg["parent_header"],
-            "metadata": msg["metadata"], "content": msg["content"], "buffers": []}
+            "metadata": msg["metadata"], "content": msg["content"],
+            "buffers": [bytes(b) for b in msg.get("buffers") or ()]}
+
+
+# Jupyter Server's binary WebSocket framing, for messages with buffers (widgets' arrays,
+# images): one binary message = n (uint32, big-endian), n offsets (uint32), then the
+# JSON of the message without its buffers at offsets[0], buffer i at offsets[i + 1].
+# A message without buffers goes as a text (JSON) message.
+
+def ws_frame(obj):
+    """A message dict -> the WebSocket payload: JSON text, or bytes with its buffers."""
+    buffers = obj.get("buffers") or []
+    if not buffers:
+        return json_dumps(obj).decode("utf-8", "replace")
+    parts = [json_dumps(dict(obj, buffers=[]))] + [bytes(b) for b in buffers]
+    offsets = [4 * (len(parts) + 1)]
+    for part in parts[:-1]:
+        offsets.append(offsets[-1] + len(part))
+    return struct.pack(">%dI" % (len(parts) + 1), len(parts), *offsets) + b"".join(parts)
+
+
+def ws_unframe(data):
+    """A binary WebSocket payload -> the message dict with its ``buffers`` (bytes);
+    ValueError if the framing is broken."""
+    if len(data) < 8:
+        raise ValueError("binary message too short")
+    n = struct.unpack(">I", data[:4])[0]
+    if not 1 <= n <= 1024 or len(data) < 4 * (n + 1):
+        raise ValueError("binary message with a bad part count %d" % n)
+    offsets = list(struct.unpack(">%dI" % n, data[4:4 * (n + 1)])) + [len(data)]
+    if offsets[0] < 4 * (n + 1) or any(a > b for a, b in zip(offsets, offsets[1:])):
+        raise ValueError("binary message with bad offsets")
+    parts = [data[a:b] for a, b in zip(offsets, offsets[1:])]
+    msg = json.loads(parts[0].decode("utf-8"))
+    if not isinstance(msg, dict):
+        raise ValueError("binary message whose JSON part is not an object")
+    msg["buffers"] = parts[1:]
+    return msg
 
 
 # ---------------------------------------------------------------------- the app
@@ -1264,11 +1302,8 @@ class Handler(GuardedHandler):
                 text = ws.recv()
                 if text is None:
                     break
-                if not isinstance(text, str):
-                    log.warning("binary websocket messages are not supported; dropped")
-                    continue
                 try:
-                    msg = json.loads(text)
+                    msg = json.loads(text) if isinstance(text, str) else ws_unframe(text)
                     channel = msg.pop("channel", "shell")
                     if not isinstance(msg.get("header"), dict) or "msg_type" not in msg["header"]:
                         raise ValueError("no header.msg_type")

@@ -1,0 +1,251 @@
+"""ipywidgets in the notebook page: the real ipywidgets (and tqdm) package in a real
+kernel (ipylite's and ipykernel's), the page in headless Chromium; values set in the
+page are read back in the kernel, and the other way round."""
+
+import json
+import os
+import struct
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from ipylite import nbfile
+from ipylite.webnb import ws_frame, ws_unframe
+from test_webnb_browser import browser, page, server, shut_kernels_down  # noqa: F401 (fixtures)
+
+KERNELS = ["ipylite", "python3"]
+
+
+def open_kernel_nb(page, server, name, kernel):
+    nb = nbfile.new_notebook(kernel_name=kernel)
+    nb["cells"].append({"cell_type": "code", "source": "", "metadata": {}, "id": "c0",
+                        "outputs": [], "execution_count": None})
+    (server["root"] / name).write_text(nbfile.writes(nb))
+    page.goto(server["url"] + "/notebooks/" + name)
+    page.wait_for_selector("body[data-loaded=true]")
+    page.wait_for_selector("body[data-kernel-status=idle]", timeout=60000)
+    assert page.text_content("#kernel-name") == kernel
+
+
+def run(page, code, wait=True):
+    """Type ``code`` into a new last cell and run it; that cell's output element."""
+    page.keyboard.press("Escape")
+    page.evaluate("IPL.nbSelect(IPL.nbCells().length - 1)")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Control+Enter")
+    n = page.locator(".cell").count()
+    cell = page.locator(".cell").nth(n - 1)
+    if wait:
+        page.wait_for_function("() => !document.querySelector('.cell.selected').classList.contains('busy')"
+                               " && document.body.getAttribute('data-kernel-status') === 'idle'")
+    return cell.locator(".cell-output")
+
+
+def kernel_value(page, expr):
+    """What ``expr`` is in the kernel now, by running a cell."""
+    out = run(page, "print(repr(%s))" % expr)
+    return out.locator(".output-stream").last.text_content().strip()
+
+
+def eventually(page, expr, expected, tries=60):
+    for _ in range(tries):
+        got = kernel_value(page, expr)
+        if got == expected:
+            return got
+        page.wait_for_timeout(100)
+    assert got == expected
+
+
+def shot(page, name):
+    d = os.environ.get("IPYLITE_SHOTS")
+    if d:
+        page.screenshot(path=os.path.join(d, name + ".png"), full_page=True)
+
+
+# ------------------------------------------------------------- the framing
+
+def test_binary_framing_matches_jupyter_server():
+    base = pytest.importorskip("jupyter_server.services.kernels.connection.base")
+    msg = {"header": {"msg_id": "1", "msg_type": "comm_msg"}, "parent_header": {}, "metadata": {},
+           "content": {"comm_id": "c", "data": {"method": "update"}}, "channel": "shell",
+           "buffers": [b"\x00\x01\x02", b"", b"png" * 100]}
+    ours = ws_frame(msg)
+    theirs = base.deserialize_binary_message(ours)
+    assert [bytes(b) for b in theirs["buffers"]] == msg["buffers"]
+    assert theirs["content"] == msg["content"] and theirs["channel"] == "shell"
+    back = ws_unframe(base.serialize_binary_message(dict(msg)))
+    assert back["buffers"] == msg["buffers"] and back["content"] == msg["content"]
+    assert isinstance(ws_frame(dict(msg, buffers=[])), str)      # no buffers: a text message
+    for bad in (b"", b"\x00\x00\x00\x09" + b"\x00" * 8, struct.pack(">II", 1, 2)):
+        with pytest.raises(ValueError):
+            ws_unframe(bad)
+
+
+# ------------------------------------------------------ widgets in the page
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_slider_set_in_the_page_is_read_in_the_kernel(page, server, kernel):
+    open_kernel_nb(page, server, "slider-%s.ipynb" % kernel, kernel)
+    out = run(page, "import ipywidgets as w\ns = w.IntSlider(value=3, min=0, max=10, description='n')\n"
+                    "seen = []\ns.observe(lambda ch: seen.append(ch['new']), 'value')\ns")
+    rng = out.locator(".widget-intslider input[type=range]")
+    rng.wait_for()
+    assert rng.input_value() == "3"
+    assert out.locator(".widget-label").text_content() == "n"
+    shot(page, "slider-" + kernel)
+    # drag the handle to the right end
+    box = rng.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] + 30, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    assert out.locator(".widget-readout").text_content() == "10"
+    eventually(page, "s.value", "10")
+    assert kernel_value(page, "seen[-1]") == "10"
+    # set in the kernel: the page follows
+    run(page, "s.value = 7")
+    page.wait_for_function("() => document.querySelector('.widget-intslider input').value === '7'")
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_button_click_prints_in_its_cell_and_output_widget(page, server, kernel):
+    open_kernel_nb(page, server, "button-%s.ipynb" % kernel, kernel)
+    out = run(page, "import ipywidgets as w\nb = w.Button(description='Go', button_style='success')\n"
+                    "o = w.Output()\nclicks = []\n"
+                    "def go(btn):\n    clicks.append(1)\n    print('clicked', len(clicks))\n"
+                    "    with o:\n        print('in output', len(clicks))\n"
+                    "b.on_click(go)\nw.VBox([b, o])")
+    btn = out.locator("button.widget-button", has_text="Go")
+    btn.click()
+    btn.click()
+    out.locator(".widget-output >> text=in output 2").wait_for()
+    out.locator(".output-stream >> text=clicked 2").wait_for()
+    # the Output widget's text is inside the widget, not loose in the cell
+    assert "in output" not in "".join(out.locator(":scope > .output-item.output-stream").all_text_contents())
+    assert kernel_value(page, "len(clicks)") == "2"
+    shot(page, "button-" + kernel)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_interact_updates_its_output(page, server, kernel):
+    open_kernel_nb(page, server, "interact-%s.ipynb" % kernel, kernel)
+    out = run(page, "from ipywidgets import interact\n"
+                    "def f(x):\n    print('x squared is', x * x)\n    return x\n"
+                    "_ = interact(f, x=5)")
+    out.locator(".widget-output >> text=x squared is 25").wait_for()
+    rng = out.locator("input[type=range]")
+    rng.focus()
+    page.keyboard.press("ArrowRight")        # 5 -> 6
+    out.locator(".widget-output >> text=x squared is 36").wait_for()
+    assert out.locator(".widget-output >> text=x squared is 25").count() == 0
+    shot(page, "interact-" + kernel)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_tqdm_notebook_bar_reaches_100(page, server, kernel):
+    open_kernel_nb(page, server, "tqdm-%s.ipynb" % kernel, kernel)
+    out = run(page, "import time\nfrom tqdm.notebook import tqdm\n"
+                    "for i in tqdm(range(20), desc='work'):\n    time.sleep(0.02)")
+    bar = out.locator(".widget-progress")
+    bar.wait_for()
+    assert bar.get_attribute("aria-valuenow") == "20"
+    assert "100%" in out.locator(".widget-html-content").first.text_content()
+    assert "work" in out.text_content() and "20/20" in out.text_content()
+    shot(page, "tqdm-" + kernel)
+
+
+def test_tqdm_auto_in_ipykernel_draws_a_bar(page, server):
+    open_kernel_nb(page, server, "tqdm-auto.ipynb", "python3")
+    out = run(page, "from tqdm.auto import trange\nfor i in trange(7):\n    pass")
+    out.locator(".widget-progress[aria-valuenow='7']").wait_for()
+    assert "100%" in out.text_content()
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_core_controls_round_trip(page, server, kernel):
+    open_kernel_nb(page, server, "controls-%s.ipynb" % kernel, kernel)
+    out = run(page, "import ipywidgets as w\n"
+                    "t = w.Text(value='hi'); ta = w.Textarea(value='a\\nb'); d = w.Dropdown(options=['red', 'green', 'blue'], value='green')\n"
+                    "c = w.Checkbox(value=False, description='ok'); p = w.FloatProgress(value=2.5, max=10)\n"
+                    "h = w.HTML('<b>bold</b> text'); l = w.Label('a label')\n"
+                    "tab = w.Tab([w.Label('first page'), w.Label('second page')]); tab.titles = ('One', 'Two')\n"
+                    "acc = w.Accordion([w.Label('inside')], titles=('Section',))\n"
+                    "w.VBox([w.HBox([t, ta]), d, c, p, h, l, tab, acc])")
+    out.locator(".widget-tab").wait_for()
+    shot(page, "controls-" + kernel)
+    assert out.locator(".widget-text input").input_value() == "hi"
+    assert out.locator(".widget-textarea textarea").input_value() == "a\nb"
+    assert out.locator(".widget-hbox .widget-text").count() == 1
+    assert out.locator(".widget-html b").text_content() == "bold"
+    assert out.locator(".widget-label-text").first.text_content() == "a label"
+    assert out.locator(".widget-progress .widget-bar").evaluate("e => e.style.width") == "25%"
+    out.locator(".widget-text input").fill("typed")
+    out.locator(".widget-dropdown select").select_option(label="blue")
+    out.locator(".widget-checkbox input").check()
+    out.locator(".widget-tab .widget-tab-title", has_text="Two").click()
+    out.locator(".widget-tab >> text=second page").wait_for()
+    eventually(page, "(t.value, d.value, c.value, tab.selected_index)", "('typed', 'blue', True, 1)")
+    # the kernel changes them: the page follows
+    run(page, "p.value = 10; p.bar_style = 'success'; h.value = '<i>new</i>'; acc.selected_index = 0")
+    page.wait_for_function("() => document.querySelector('.widget-progress .widget-bar').style.width === '100%'")
+    out.locator(".widget-html i", has_text="new").wait_for()
+    out.locator(".widget-accordion >> text=inside").wait_for()
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_jslink_and_observe(page, server, kernel):
+    open_kernel_nb(page, server, "link-%s.ipynb" % kernel, kernel)
+    out = run(page, "import ipywidgets as w\na = w.IntSlider(1); b = w.IntSlider(1); c = w.IntText(0)\n"
+                    "w.jslink((a, 'value'), (b, 'value'))\n"
+                    "a.observe(lambda ch: setattr(c, 'value', ch['new'] * 100), 'value')\n"
+                    "w.VBox([a, b, c])")
+    first = out.locator(".widget-intslider input").first
+    first.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")     # a: 1 -> 5; the page moves b itself
+    page.wait_for_function("() => document.querySelectorAll('.widget-intslider input')[1].value === '5'")
+    page.wait_for_function("() => document.querySelector('.widget-inttext input').value === '500'")
+    eventually(page, "(a.value, b.value, c.value)", "(5, 5, 500)")
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_binary_buffers_both_ways(page, server, kernel):
+    """An Image's bytes reach the page as a binary WebSocket message, and a buffer the
+    page sends reaches the kernel's widget whole."""
+    open_kernel_nb(page, server, "image-%s.ipynb" % kernel, kernel)
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==")
+    out = run(page, "import base64, ipywidgets as w\n"
+                    "im = w.Image(value=base64.b64decode(%r), format='png', width=40)\nim" % png)
+    img = out.locator(".widget-image img")
+    img.wait_for()
+    page.wait_for_function("() => { const i = document.querySelector('.widget-image img'); return i.complete && i.naturalWidth === 2; }")
+    # the page sends bytes back (as a widget library's view would)
+    page.evaluate("""() => {
+        const id = document.querySelector('.widget-image').getAttribute('data-model-id');
+        IPL.widgets.models[id].save({value: new Uint8Array([0, 1, 2, 250, 255])});
+    }""")
+    eventually(page, "im.value", repr(bytes([0, 1, 2, 250, 255])))
+
+
+def test_page_reload_shows_widgets_again(page, server):
+    open_kernel_nb(page, server, "reload.ipynb", "ipylite")
+    run(page, "import ipywidgets as w\ns = w.IntSlider(4)\ns")
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(300)
+    run(page, "s.value = 6")
+    page.reload()
+    page.wait_for_selector("body[data-loaded=true]")
+    page.wait_for_function("() => { const i = document.querySelector('.widget-intslider input');"
+                           " return i && i.value === '6'; }")
+
+
+def test_unknown_widget_library_says_so(page, server):
+    open_kernel_nb(page, server, "unknown.ipynb", "ipylite")
+    out = run(page, "import ipywidgets as w, traitlets as t\n"
+                    "class Fancy(w.DOMWidget):\n    _view_name = t.Unicode('FancyView').tag(sync=True)\n"
+                    "    _view_module = t.Unicode('fancy-lib').tag(sync=True)\n"
+                    "    _model_module = t.Unicode('fancy-lib').tag(sync=True)\nFancy()")
+    out.locator(".widget-unsupported >> text=fancy-lib FancyView is not available").wait_for()
