@@ -149,7 +149,7 @@ def test_tqdm_notebook_bar_reaches_100(page, server, kernel):
     open_kernel_nb(page, server, "tqdm-%s.ipynb" % kernel, kernel)
     out = run(page, "import time\nfrom tqdm.notebook import tqdm\n"
                     "for i in tqdm(range(20), desc='work'):\n    time.sleep(0.02)")
-    bar = out.locator(".widget-progress")
+    bar = out.locator(".widget-track")
     bar.wait_for()
     assert bar.get_attribute("aria-valuenow") == "20"
     assert "100%" in out.locator(".widget-html-content").first.text_content()
@@ -160,7 +160,7 @@ def test_tqdm_notebook_bar_reaches_100(page, server, kernel):
 def test_tqdm_auto_in_ipykernel_draws_a_bar(page, server):
     open_kernel_nb(page, server, "tqdm-auto.ipynb", "python3")
     out = run(page, "from tqdm.auto import trange\nfor i in trange(7):\n    pass")
-    out.locator(".widget-progress[aria-valuenow='7']").wait_for()
+    out.locator(".widget-track[aria-valuenow='7']").wait_for()
     assert "100%" in out.text_content()
 
 
@@ -181,7 +181,7 @@ def test_core_controls_round_trip(page, server, kernel):
     assert out.locator(".widget-hbox .widget-text").count() == 1
     assert out.locator(".widget-html b").text_content() == "bold"
     assert out.locator(".widget-label-text").first.text_content() == "a label"
-    assert out.locator(".widget-progress .widget-bar").evaluate("e => e.style.width") == "25%"
+    assert out.locator(".widget-track .widget-bar").evaluate("e => e.style.width") == "25%"
     out.locator(".widget-text input").fill("typed")
     out.locator(".widget-dropdown select").select_option(label="blue")
     out.locator(".widget-checkbox input").check()
@@ -190,7 +190,7 @@ def test_core_controls_round_trip(page, server, kernel):
     eventually(page, "(t.value, d.value, c.value, tab.selected_index)", "('typed', 'blue', True, 1)")
     # the kernel changes them: the page follows
     run(page, "p.value = 10; p.bar_style = 'success'; h.value = '<i>new</i>'; acc.selected_index = 0")
-    page.wait_for_function("() => document.querySelector('.widget-progress .widget-bar').style.width === '100%'")
+    page.wait_for_function("() => document.querySelector('.widget-track .widget-bar').style.width === '100%'")
     out.locator(".widget-html i", has_text="new").wait_for()
     out.locator(".widget-accordion >> text=inside").wait_for()
 
@@ -227,7 +227,7 @@ def test_binary_buffers_both_ways(page, server, kernel):
         const id = document.querySelector('.widget-image').getAttribute('data-model-id');
         IPL.widgets.models[id].save({value: new Uint8Array([0, 1, 2, 250, 255])});
     }""")
-    eventually(page, "im.value", repr(bytes([0, 1, 2, 250, 255])))
+    eventually(page, "bytes(im.value)", repr(bytes([0, 1, 2, 250, 255])))
 
 
 def test_page_reload_shows_widgets_again(page, server):

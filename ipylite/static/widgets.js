@@ -13,7 +13,7 @@
 (function (IPL) {
 
 var W = IPL.widgets = { models: {}, routes: {}, VIEW_MIME: "application/vnd.jupyter.widget-view+json" };
-var PROTOCOL = "2.1.0";
+var PROTOCOL = "2.1.0", CONTROL = "1.0.0";   // widget and control protocol versions
 
 /* --------------------------------------------------------- binary framing */
 /* n (uint32 BE), n offsets (uint32 BE); part 0 the message's JSON, parts 1.. its buffers */
@@ -48,13 +48,13 @@ function uuid() {
   });
 }
 /* Send a comm message; what the kernel prints while handling it goes to `cell`. */
-function sendComm(type, content, buffers, cell) {
+function sendComm(type, content, buffers, cell, version) {
   var ws = IPL.nb && IPL.nb.ws;
   if (!ws || ws.readyState !== 1) return null;
   var id = uuid();
   var msg = {
     header: { msg_id: id, msg_type: type, username: "webnb", session: IPL.nb.session, date: new Date().toISOString(), version: "5.3" },
-    parent_header: {}, metadata: { version: PROTOCOL }, content: content, channel: "shell", buffers: buffers || []
+    parent_header: {}, metadata: { version: version || PROTOCOL }, content: content, channel: "shell", buffers: buffers || []
   };
   if (cell) W.routes[id] = cell;
   ws.send(msg.buffers.length ? W.frame(msg) : JSON.stringify(msg));
@@ -174,8 +174,8 @@ var LINKS = { LinkModel: linker(true), DirectionalLinkModel: linker(false) };
 var control = null;
 W.connected = function () {
   control = uuid().replace(/-/g, "");
-  sendComm("comm_open", { comm_id: control, target_name: "jupyter.widget.control", data: {} }, []);
-  sendComm("comm_msg", { comm_id: control, data: { method: "request_states" } }, []);
+  sendComm("comm_open", { comm_id: control, target_name: "jupyter.widget.control", data: {} }, [], null, CONTROL);
+  sendComm("comm_msg", { comm_id: control, data: { method: "request_states" } }, [], null, CONTROL);
 };
 function controlMsg(data, buffers) {
   if (data.method !== "update_states") return;
@@ -505,7 +505,7 @@ VIEWS.ButtonView = function (m, box) {
 };
 VIEWS.ProgressView = function (m, box) {
   var lab = description(m, box);
-  var track = el("span", "widget-progress"), bar = el("span", "widget-bar");
+  var track = el("span", "widget-track"), bar = el("span", "widget-bar");
   track.appendChild(bar);
   box.appendChild(track);
   var draw = function () {
@@ -677,7 +677,7 @@ css.textContent = [
   ".widget-button:hover{background:#e0e0e0}.widget-button.mod-active{background:#cfd8dc;box-shadow:inset 0 1px 3px rgba(0,0,0,.25)}",
   ".widget-button.mod-primary{background:#2196f3;color:#fff}.widget-button.mod-success{background:#4caf50;color:#fff}",
   ".widget-button.mod-info{background:#00bcd4;color:#fff}.widget-button.mod-warning{background:#ff9800;color:#fff}.widget-button.mod-danger{background:#f44336;color:#fff}",
-  ".widget-progress{display:inline-block;width:240px;height:18px;background:#eee;border-radius:2px;overflow:hidden;flex:none}",
+  ".widget-track{display:inline-block;width:240px;height:18px;background:#eee;border-radius:2px;overflow:hidden;flex:none}",
   ".widget-bar{display:block;height:100%;background:#2196f3;transition:width .1s}",
   ".widget-bar.mod-success{background:#4caf50}.widget-bar.mod-info{background:#00bcd4}.widget-bar.mod-warning{background:#ff9800}.widget-bar.mod-danger{background:#f44336}",
   ".widget-hbox{flex-direction:row}.widget-vbox,.widget-box{flex-direction:column;align-items:stretch}",
