@@ -498,8 +498,6 @@ class Kernel:
         self.shell.pager_payload = True
         self.shell.kernel = self
         self.comm_manager.install()
-        if getattr(shell, "config", None) is not None:   # code that asks "am I in a kernel?"
-            shell.config.values.setdefault("IPKernelApp", {})   # (tqdm.auto, ...) finds it
         self._allow_stdin = False
         self._exiting = False
         self._done = threading.Event()

@@ -94,7 +94,7 @@ def test_slider_set_in_the_page_is_read_in_the_kernel(page, server, kernel):
     rng = out.locator(".widget-intslider input[type=range]")
     rng.wait_for()
     assert rng.input_value() == "3"
-    assert out.locator(".widget-label").text_content() == "n"
+    assert out.locator(".w-desc").text_content() == "n"
     shot(page, "slider-" + kernel)
     # drag the handle to the right end
     box = rng.bounding_box()
@@ -102,7 +102,7 @@ def test_slider_set_in_the_page_is_read_in_the_kernel(page, server, kernel):
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] + 30, box["y"] + box["height"] / 2, steps=5)
     page.mouse.up()
-    assert out.locator(".widget-readout").text_content() == "10"
+    assert out.locator(".w-readout").text_content() == "10"
     eventually(page, "s.value", "10")
     assert kernel_value(page, "seen[-1]") == "10"
     # set in the kernel: the page follows
@@ -118,7 +118,7 @@ def test_button_click_prints_in_its_cell_and_output_widget(page, server, kernel)
                     "def go(btn):\n    clicks.append(1)\n    print('clicked', len(clicks))\n"
                     "    with o:\n        print('in output', len(clicks))\n"
                     "b.on_click(go)\nw.VBox([b, o])")
-    btn = out.locator("button.widget-button", has_text="Go")
+    btn = out.locator("button.w-btn", has_text="Go")
     btn.click()
     btn.click()
     out.locator(".widget-output >> text=in output 2").wait_for()
@@ -149,10 +149,10 @@ def test_tqdm_notebook_bar_reaches_100(page, server, kernel):
     open_kernel_nb(page, server, "tqdm-%s.ipynb" % kernel, kernel)
     out = run(page, "import time\nfrom tqdm.notebook import tqdm\n"
                     "for i in tqdm(range(20), desc='work'):\n    time.sleep(0.02)")
-    bar = out.locator(".widget-track")
+    bar = out.locator(".w-track")
     bar.wait_for()
     assert bar.get_attribute("aria-valuenow") == "20"
-    assert "100%" in out.locator(".widget-html-content").first.text_content()
+    assert "100%" in out.locator(".w-html").first.text_content()
     assert "work" in out.text_content() and "20/20" in out.text_content()
     shot(page, "tqdm-" + kernel)
 
@@ -160,7 +160,7 @@ def test_tqdm_notebook_bar_reaches_100(page, server, kernel):
 def test_tqdm_auto_in_ipykernel_draws_a_bar(page, server):
     open_kernel_nb(page, server, "tqdm-auto.ipynb", "python3")
     out = run(page, "from tqdm.auto import trange\nfor i in trange(7):\n    pass")
-    out.locator(".widget-track[aria-valuenow='7']").wait_for()
+    out.locator(".w-track[aria-valuenow='7']").wait_for()
     assert "100%" in out.text_content()
 
 
@@ -180,17 +180,17 @@ def test_core_controls_round_trip(page, server, kernel):
     assert out.locator(".widget-textarea textarea").input_value() == "a\nb"
     assert out.locator(".widget-hbox .widget-text").count() == 1
     assert out.locator(".widget-html b").text_content() == "bold"
-    assert out.locator(".widget-label-text").first.text_content() == "a label"
-    assert out.locator(".widget-track .widget-bar").evaluate("e => e.style.width") == "25%"
+    assert out.locator(".w-text").first.text_content() == "a label"
+    assert out.locator(".w-track .w-bar").evaluate("e => e.style.width") == "25%"
     out.locator(".widget-text input").fill("typed")
     out.locator(".widget-dropdown select").select_option(label="blue")
     out.locator(".widget-checkbox input").check()
-    out.locator(".widget-tab .widget-tab-title", has_text="Two").click()
+    out.locator(".widget-tab .w-tab-title", has_text="Two").click()
     out.locator(".widget-tab >> text=second page").wait_for()
     eventually(page, "(t.value, d.value, c.value, tab.selected_index)", "('typed', 'blue', True, 1)")
     # the kernel changes them: the page follows
     run(page, "p.value = 10; p.bar_style = 'success'; h.value = '<i>new</i>'; acc.selected_index = 0")
-    page.wait_for_function("() => document.querySelector('.widget-track .widget-bar').style.width === '100%'")
+    page.wait_for_function("() => document.querySelector('.w-track .w-bar').style.width === '100%'")
     out.locator(".widget-html i", has_text="new").wait_for()
     out.locator(".widget-accordion >> text=inside").wait_for()
 

@@ -275,7 +275,7 @@ function applyLayout(node, model) {
 }
 function styleOf(model) { return ref(model.get("style")); }
 function description(model, box) {
-  var lab = el("label", "widget-label");
+  var lab = el("label", "w-desc");
   var draw = function () {
     var d = model.get("description") || "";
     if (model.get("description_allow_html")) IPL.setSafeHTML(lab, d); else lab.textContent = d;
@@ -303,8 +303,8 @@ function slider(kind) {
     var lab = description(m, box);
     var range = /Range/.test(kind), log = kind === "log";
     var inputs = range ? [el("input"), el("input")] : [el("input")];
-    var readout = el("span", "widget-readout");
-    var wrap = el("span", "widget-slider");
+    var readout = el("span", "w-readout");
+    var wrap = el("span", "w-slider");
     inputs.forEach(function (i) { i.type = "range"; wrap.appendChild(i); });
     box.appendChild(wrap);
     box.appendChild(readout);
@@ -361,7 +361,7 @@ function textInput(kind) {
   return function (m, box) {
     var lab = description(m, box);
     var multi = kind === "textarea", num = kind === "int" || kind === "float";
-    var inp = el(multi ? "textarea" : "input", "widget-input");
+    var inp = el(multi ? "textarea" : "input", "w-input");
     if (!multi) inp.type = num ? "number" : kind === "password" ? "password" : "text";
     if (multi && m.get("rows")) inp.rows = m.get("rows");
     if (kind === "combo") {
@@ -405,7 +405,7 @@ function labels(m) { return m.get("_options_labels") || []; }
 VIEWS.DropdownView = VIEWS.SelectView = VIEWS.SelectMultipleView = function (m, box) {
   var lab = description(m, box);
   var multi = m.get("_view_name") === "SelectMultipleView";
-  var sel = el("select", "widget-input");
+  var sel = el("select", "w-input");
   if (multi) sel.multiple = true;
   if (m.get("_view_name") !== "DropdownView") sel.size = m.get("rows") || 5;
   box.appendChild(sel);
@@ -428,7 +428,7 @@ VIEWS.DropdownView = VIEWS.SelectView = VIEWS.SelectMultipleView = function (m, 
 VIEWS.RadioButtonsView = VIEWS.ToggleButtonsView = function (m, box) {
   var lab = description(m, box);
   var radio = m.get("_view_name") === "RadioButtonsView";
-  var group = el("span", radio ? "widget-radios" : "widget-toggles");
+  var group = el("span", radio ? "w-radios" : "w-toggles");
   box.appendChild(group);
   var name = "wr-" + m.id + Math.random().toString(36).slice(2);
   var draw = function () {
@@ -441,7 +441,7 @@ VIEWS.RadioButtonsView = VIEWS.ToggleButtonsView = function (m, box) {
         l.appendChild(b); l.appendChild(document.createTextNode(" " + t));
         group.appendChild(l);
       } else {
-        b = el("button", "widget-button" + (m.get("index") === i ? " mod-active" : ""), t);
+        b = el("button", "w-btn" + (m.get("index") === i ? " mod-active" : ""), t);
         group.appendChild(b);
       }
       b.addEventListener(radio ? "change" : "click", function () { m.save({ index: i }, box); });
@@ -453,15 +453,18 @@ VIEWS.RadioButtonsView = VIEWS.ToggleButtonsView = function (m, box) {
   return draw;
 };
 VIEWS.CheckboxView = function (m, box) {
-  var lab = description(m, box);
-  var l = el("label", "widget-checkbox"), inp = el("input"), span = el("span");
+  // as in Jupyter: the box in the description column (if indented), its text right of it
+  var spacer = el("span", "w-desc"), l = el("label", "w-check"), inp = el("input"), span = el("span");
   inp.type = "checkbox";
   l.appendChild(inp); l.appendChild(span);
-  box.appendChild(l);
+  box.appendChild(spacer); box.appendChild(l);
   var draw = function () {
     inp.checked = !!m.get("value");
-    lab();
-    if (m.get("indent") === false) box.querySelector(".widget-label").style.display = "none";
+    span.textContent = m.get("description") || "";
+    l.title = m.get("description_tooltip") || m.get("tooltip") || "";
+    spacer.style.display = m.get("indent") === false ? "none" : "";
+    var st = styleOf(m);
+    if (st && st.get("description_width")) spacer.style.width = st.get("description_width");
     setDisabled(box, m);
   };
   inp.addEventListener("change", function () { m.save({ value: inp.checked }, box); });
@@ -469,12 +472,12 @@ VIEWS.CheckboxView = function (m, box) {
   return draw;
 };
 VIEWS.ToggleButtonView = function (m, box) {
-  var b = el("button", "widget-button");
+  var b = el("button", "w-btn");
   box.appendChild(b);
   var draw = function () {
     b.textContent = m.get("description") || "";
     b.title = m.get("tooltip") || "";
-    b.className = "widget-button" + (m.get("value") ? " mod-active" : "") + (m.get("button_style") ? " mod-" + m.get("button_style") : "");
+    b.className = "w-btn" + (m.get("value") ? " mod-active" : "") + (m.get("button_style") ? " mod-" + m.get("button_style") : "");
     b.disabled = !!m.get("disabled");
   };
   b.addEventListener("click", function () { m.save({ value: !m.get("value") }, box); });
@@ -482,19 +485,19 @@ VIEWS.ToggleButtonView = function (m, box) {
   return draw;
 };
 VIEWS.ValidView = function (m, box) {
-  var lab = description(m, box), s = el("span", "widget-valid");
+  var lab = description(m, box), s = el("span", "w-valid");
   box.appendChild(s);
   var draw = function () { s.textContent = m.get("value") ? "\u2714" : "\u2718 " + (m.get("readout") || ""); s.classList.toggle("mod-invalid", !m.get("value")); lab(); };
   draw();
   return draw;
 };
 VIEWS.ButtonView = function (m, box) {
-  var b = el("button", "widget-button");
+  var b = el("button", "w-btn");
   box.appendChild(b);
   var draw = function () {
     b.textContent = m.get("description") || "";
     b.title = m.get("tooltip") || "";
-    b.className = "widget-button" + (m.get("button_style") ? " mod-" + m.get("button_style") : "");
+    b.className = "w-btn" + (m.get("button_style") ? " mod-" + m.get("button_style") : "");
     b.disabled = !!m.get("disabled");
     var st = styleOf(m);
     b.style.background = st && st.get("button_color") || "";
@@ -505,7 +508,7 @@ VIEWS.ButtonView = function (m, box) {
 };
 VIEWS.ProgressView = function (m, box) {
   var lab = description(m, box);
-  var track = el("span", "widget-track"), bar = el("span", "widget-bar");
+  var track = el("span", "w-track"), bar = el("span", "w-bar");
   track.appendChild(bar);
   box.appendChild(track);
   var draw = function () {
@@ -515,7 +518,7 @@ VIEWS.ProgressView = function (m, box) {
     bar.style.width = vertical ? "100%" : (100 * f) + "%";
     bar.style.height = vertical ? (100 * f) + "%" : "100%";
     box.classList.toggle("widget-vertical", vertical);
-    bar.className = "widget-bar" + (m.get("bar_style") ? " mod-" + m.get("bar_style") : "");
+    bar.className = "w-bar" + (m.get("bar_style") ? " mod-" + m.get("bar_style") : "");
     var st = styleOf(m);
     bar.style.background = st && st.get("bar_color") || "";
     track.setAttribute("role", "progressbar");
@@ -527,7 +530,7 @@ VIEWS.ProgressView = function (m, box) {
   return draw;
 };
 VIEWS.HTMLView = VIEWS.HTMLMathView = function (m, box) {
-  var lab = description(m, box), c = el("div", "widget-html-content");
+  var lab = description(m, box), c = el("div", "w-html");
   box.appendChild(c);
   // widgets come from code this user ran in a live kernel: shown as trusted HTML
   var draw = function () { IPL.setTrustedHTML(c, m.get("value") || ""); lab(); };
@@ -535,7 +538,7 @@ VIEWS.HTMLView = VIEWS.HTMLMathView = function (m, box) {
   return draw;
 };
 VIEWS.LabelView = function (m, box) {
-  var c = el("span", "widget-label-text");
+  var c = el("span", "w-text");
   box.appendChild(c);
   var draw = function () { c.textContent = m.get("value") || ""; };
   draw();
@@ -567,7 +570,7 @@ VIEWS.ImageView = function (m, box) {
   return draw;
 };
 VIEWS.ColorPickerView = VIEWS.DatePickerView = function (m, box) {
-  var lab = description(m, box), inp = el("input", "widget-input");
+  var lab = description(m, box), inp = el("input", "w-input");
   inp.type = m.get("_view_name") === "ColorPickerView" ? "color" : "date";
   box.appendChild(inp);
   var draw = function () { inp.value = m.get("value") || ""; setDisabled(box, m); lab(); };
@@ -594,12 +597,12 @@ VIEWS.TabView = VIEWS.AccordionView = VIEWS.StackView = function (m, box) {
   var draw = function () {
     box.innerHTML = "";
     var kids = children(m), titles = m.get("titles") || m.get("_titles") || [], sel = m.get("selected_index");
-    var bar = kind === "TabView" ? box.appendChild(el("div", "widget-tab-bar")) : null;
+    var bar = kind === "TabView" ? box.appendChild(el("div", "w-tab-bar")) : null;
     kids.forEach(function (c, i) {
       var t = (Array.isArray(titles) ? titles[i] : titles[i]) || "";
-      var panel = el("div", "widget-panel");
+      var panel = el("div", "w-panel");
       if (kind !== "StackView") {
-        var h = el("button", "widget-tab-title" + (sel === i ? " mod-active" : ""), t || "\u00a0");
+        var h = el("button", "w-tab-title" + (sel === i ? " mod-active" : ""), t || "\u00a0");
         h.addEventListener("click", function () {
           m.save({ selected_index: kind === "AccordionView" && sel === i ? null : i }, box);
         });
@@ -668,33 +671,34 @@ W.outputNode = function (out, trusted) {
 var css = el("style");
 css.textContent = [
   ".widget{box-sizing:border-box;margin:2px 0;display:flex;align-items:center;gap:6px;max-width:100%;font-size:13px}",
-  ".widget-label{min-width:0;width:80px;text-align:right;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;flex:none}",
-  ".widget-slider{display:inline-flex;width:240px;gap:4px}.widget-slider input{flex:1;min-width:0}",
-  ".widget-readout{min-width:3em;font-variant-numeric:tabular-nums}",
-  ".widget-input{font:inherit;padding:2px 4px;border:1px solid #bbb;border-radius:2px;min-width:0;width:240px}",
-  "textarea.widget-input{height:auto}",
-  ".widget-button{font:inherit;padding:3px 12px;border:1px solid #bbb;border-radius:2px;background:#eee;cursor:pointer;min-height:26px}",
-  ".widget-button:hover{background:#e0e0e0}.widget-button.mod-active{background:#cfd8dc;box-shadow:inset 0 1px 3px rgba(0,0,0,.25)}",
-  ".widget-button.mod-primary{background:#2196f3;color:#fff}.widget-button.mod-success{background:#4caf50;color:#fff}",
-  ".widget-button.mod-info{background:#00bcd4;color:#fff}.widget-button.mod-warning{background:#ff9800;color:#fff}.widget-button.mod-danger{background:#f44336;color:#fff}",
-  ".widget-track{display:inline-block;width:240px;height:18px;background:#eee;border-radius:2px;overflow:hidden;flex:none}",
-  ".widget-bar{display:block;height:100%;background:#2196f3;transition:width .1s}",
-  ".widget-bar.mod-success{background:#4caf50}.widget-bar.mod-info{background:#00bcd4}.widget-bar.mod-warning{background:#ff9800}.widget-bar.mod-danger{background:#f44336}",
+  ".w-desc{min-width:0;width:80px;text-align:right;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;flex:none}",
+  ".w-slider{display:inline-flex;width:240px;gap:4px}.w-slider input{flex:1;min-width:0}",
+  ".w-readout{min-width:3em;font-variant-numeric:tabular-nums}",
+  ".w-input{font:inherit;padding:2px 4px;border:1px solid #bbb;border-radius:2px;min-width:0;width:240px}",
+  "textarea.w-input{height:auto}",
+  ".w-btn{font:inherit;padding:3px 12px;border:1px solid #bbb;border-radius:2px;background:#eee;cursor:pointer;min-height:26px}",
+  ".w-btn:hover{background:#e0e0e0}.w-btn.mod-active{background:#cfd8dc;box-shadow:inset 0 1px 3px rgba(0,0,0,.25)}",
+  ".w-btn.mod-primary{background:#2196f3;color:#fff}.w-btn.mod-success{background:#4caf50;color:#fff}",
+  ".w-btn.mod-info{background:#00bcd4;color:#fff}.w-btn.mod-warning{background:#ff9800;color:#fff}.w-btn.mod-danger{background:#f44336;color:#fff}",
+  ".w-track{display:inline-block;width:240px;height:18px;background:#eee;border-radius:2px;overflow:hidden;flex:none}",
+  ".w-bar{display:block;height:100%;background:#2196f3;transition:width .1s}",
+  ".w-bar.mod-success{background:#4caf50}.w-bar.mod-info{background:#00bcd4}.w-bar.mod-warning{background:#ff9800}.w-bar.mod-danger{background:#f44336}",
   ".widget-hbox{flex-direction:row}.widget-vbox,.widget-box{flex-direction:column;align-items:stretch}",
   ".widget-hbox>.widget,.widget-vbox>.widget{margin:2px}",
   ".widget-gridbox{display:grid}",
-  ".widget-output{display:block}.widget-html-content{white-space:normal}",
+  ".widget-output{display:block}.w-html{white-space:normal}",
   ".widget-tab,.widget-accordion,.widget-stack{display:block;width:100%}",
-  ".widget-tab-bar{display:flex;border-bottom:1px solid #bbb}",
-  ".widget-tab-bar .widget-tab-title{border:1px solid #bbb;border-bottom:none;background:#f5f5f5;padding:4px 14px;cursor:pointer;font:inherit;margin-right:2px}",
-  ".widget-tab-bar .mod-active{background:#fff;border-top:2px solid #2196f3}",
-  ".widget-tab>.widget-panel{border:1px solid #bbb;border-top:none;padding:6px}",
-  ".widget-accordion>.widget-tab-title{display:block;width:100%;text-align:left;border:1px solid #bbb;background:#f5f5f5;padding:5px 10px;cursor:pointer;font:inherit;margin-top:2px}",
-  ".widget-accordion>.widget-tab-title.mod-active{background:#e3f2fd}.widget-accordion>.widget-panel{border:1px solid #bbb;border-top:none;padding:6px}",
-  ".widget-radios{display:flex;flex-direction:column}.widget-toggles{display:flex;gap:2px}",
+  ".w-tab-bar{display:flex;border-bottom:1px solid #bbb}",
+  ".w-tab-bar .w-tab-title{border:1px solid #bbb;border-bottom:none;background:#f5f5f5;padding:4px 14px;cursor:pointer;font:inherit;margin-right:2px}",
+  ".w-tab-bar .mod-active{background:#fff;border-top:2px solid #2196f3}",
+  ".widget-tab>.w-panel{border:1px solid #bbb;border-top:none;padding:6px}",
+  ".widget-accordion>.w-tab-title{display:block;width:100%;text-align:left;border:1px solid #bbb;background:#f5f5f5;padding:5px 10px;cursor:pointer;font:inherit;margin-top:2px}",
+  ".widget-accordion>.w-tab-title.mod-active{background:#e3f2fd}.widget-accordion>.w-panel{border:1px solid #bbb;border-top:none;padding:6px}",
+  ".w-radios{display:flex;flex-direction:column}.w-toggles{display:flex;gap:2px}",
   ".widget-vertical{flex-direction:column}",
   ".widget-unsupported{color:#a00;font-family:monospace}.widget-closed{opacity:.5}",
-  ".widget-valid.mod-invalid{color:#c00}"
+  ".w-valid.mod-invalid{color:#c00}",
+  ".w-check{display:inline-flex;align-items:center;gap:4px}"
 ].join("\n");
 document.head.appendChild(css);
 
