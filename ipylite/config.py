@@ -149,9 +149,6 @@ class Config:
     def __getitem__(self, section):
         return self.values[section]
 
-    def __contains__(self, section):
-        return section in self.values
-
     @classmethod
     def load(cls, profile="default", overrides=(), path=None):
         """The profile's config file (or ``path``), then ``--Section.key=value``

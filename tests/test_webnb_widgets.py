@@ -249,3 +249,16 @@ def test_unknown_widget_library_says_so(page, server):
                     "    _view_module = t.Unicode('fancy-lib').tag(sync=True)\n"
                     "    _model_module = t.Unicode('fancy-lib').tag(sync=True)\nFancy()")
     out.locator(".widget-unsupported >> text=fancy-lib FancyView is not available").wait_for()
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_error_inside_an_output_widget_shows_there(page, server, kernel):
+    """ipywidgets' Output shows an exception raised in its `with` block through the
+    shell's showtraceback(..., tb_offset=0), IPython's signature."""
+    open_kernel_nb(page, server, "outerr-%s.ipynb" % kernel, kernel)
+    out = run(page, "import ipywidgets as w\no = w.Output()\ndisplay(o)\n"
+                    "with o:\n    print('before')\n    1 / 0\nprint('after')")
+    out.locator(".widget-output .output-stream >> text=before").wait_for()
+    out.locator(".widget-output .output-error >> text=ZeroDivisionError").first.wait_for()
+    out.locator(":scope > .output-item.output-stream >> text=after").wait_for()
+    assert out.locator(":scope > .output-item.output-error").count() == 0
