@@ -262,3 +262,20 @@ def test_error_inside_an_output_widget_shows_there(page, server, kernel):
     out.locator(".widget-output .output-error >> text=ZeroDivisionError").first.wait_for()
     out.locator(":scope > .output-item.output-stream >> text=after").wait_for()
     assert out.locator(":scope > .output-item.output-error").count() == 0
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_play_linked_to_a_slider_and_file_upload(page, server, kernel, tmp_path):
+    open_kernel_nb(page, server, "play-%s.ipynb" % kernel, kernel)
+    out = run(page, "import ipywidgets as w\np = w.Play(value=0, min=0, max=5, interval=20)\n"
+                    "s = w.IntSlider(0, max=5); w.jslink((p, 'value'), (s, 'value'))\n"
+                    "sel = w.SelectionSlider(options=['lo', 'mid', 'hi'], value='mid')\n"
+                    "up = w.FileUpload(multiple=True)\nw.VBox([w.HBox([p, s]), sel, up])")
+    out.locator(".widget-play button[title=play]").click()
+    page.wait_for_function("() => document.querySelector('.widget-intslider input').value === '5'")
+    eventually(page, "(p.value, s.value, p.playing)", "(5, 5, False)")
+    assert out.locator(".widget-selectionslider .w-readout").text_content() == "mid"
+    (tmp_path / "a.bin").write_bytes(bytes(range(256)) * 3)
+    out.locator(".widget-fileupload input[type=file]").set_input_files(str(tmp_path / "a.bin"))
+    eventually(page, "[(f.name, f.size, bytes(f.content) == bytes(range(256)) * 3) for f in up.value]",
+               "[('a.bin', 768, True)]")

@@ -76,13 +76,20 @@ function putBuffers(state, paths, buffers) {
     obj[path[path.length - 1]] = buffers[i];
   });
 }
+/* state -> a copy without its binary values, their paths and the buffers themselves */
 function takeBuffers(state) {
-  var paths = [], buffers = [], out = {};
-  Object.keys(state).forEach(function (k) {
-    var v = state[k];
-    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) { paths.push([k]); buffers.push(v); out[k] = null; } else out[k] = v;
-  });
-  return { state: out, buffer_paths: paths, buffers: buffers };
+  var paths = [], buffers = [];
+  function walk(v, path) {
+    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) { paths.push(path); buffers.push(v); return null; }
+    if (Array.isArray(v)) return v.map(function (x, i) { return walk(x, path.concat([i])); });
+    if (v && typeof v === "object") {
+      var o = {};
+      Object.keys(v).forEach(function (k) { o[k] = walk(v[k], path.concat([k])); });
+      return o;
+    }
+    return v;
+  }
+  return { state: walk(state, []), buffer_paths: paths, buffers: buffers };
 }
 
 /* ---------------------------------------------------------------- models */
@@ -566,6 +573,109 @@ VIEWS.ImageView = function (m, box) {
     if (m.get("width")) img.width = parseInt(m.get("width"), 10); else img.removeAttribute("width");
     if (m.get("height")) img.height = parseInt(m.get("height"), 10); else img.removeAttribute("height");
   };
+  draw();
+  return draw;
+};
+VIEWS.AudioView = VIEWS.VideoView = function (m, box) {
+  var video = m.get("_view_name") === "VideoView", media = el(video ? "video" : "audio");
+  box.appendChild(media);
+  var url = null;
+  var draw = function () {
+    var v = m.get("value"), fmt = m.get("format") || (video ? "mp4" : "mp3");
+    if (url) URL.revokeObjectURL(url);
+    if (fmt === "url") media.src = new TextDecoder().decode(bytesOf(v || new ArrayBuffer(0)));
+    else { url = URL.createObjectURL(new Blob([bytesOf(v || new ArrayBuffer(0))], { type: (video ? "video/" : "audio/") + fmt })); media.src = url; }
+    media.controls = m.get("controls") !== false;
+    media.autoplay = !!m.get("autoplay");
+    media.loop = !!m.get("loop");
+    if (video && m.get("width")) media.width = parseInt(m.get("width"), 10);
+  };
+  draw();
+  return draw;
+};
+VIEWS.SelectionSliderView = VIEWS.SelectionRangeSliderView = function (m, box) {
+  var lab = description(m, box), range = m.get("_view_name") === "SelectionRangeSliderView";
+  var inputs = range ? [el("input"), el("input")] : [el("input")], wrap = el("span", "w-slider"), readout = el("span", "w-readout");
+  inputs.forEach(function (i) { i.type = "range"; i.min = 0; i.step = 1; wrap.appendChild(i); });
+  box.appendChild(wrap);
+  box.appendChild(readout);
+  var draw = function () {
+    var idx = m.get("index"), labs = labels(m);
+    idx = range ? (idx || [0, 0]) : [idx];
+    inputs.forEach(function (i, k) { i.max = Math.max(labs.length - 1, 0); i.value = idx[k] == null ? 0 : idx[k]; });
+    readout.textContent = idx.map(function (i) { return labs[i] == null ? "" : labs[i]; }).join(" – ");
+    setDisabled(box, m);
+    lab();
+  };
+  var push = function (final) {
+    if (!final && m.get("continuous_update") === false) return;
+    var v = inputs.map(function (i) { return parseInt(i.value, 10); }).sort(function (a, b) { return a - b; });
+    m.save({ index: range ? v : v[0] }, box);
+  };
+  inputs.forEach(function (i) {
+    i.addEventListener("input", function () { push(false); });
+    i.addEventListener("change", function () { push(true); });
+  });
+  draw();
+  return draw;
+};
+/* Play: steps `value` every `interval` ms while playing (often jslinked to a slider). */
+VIEWS.PlayView = function (m, box) {
+  var play = el("button", "w-btn", "\u25b6"), pause = el("button", "w-btn", "\u23f8"), stop = el("button", "w-btn", "\u25a0");
+  var rep = el("button", "w-btn", "\u21bb");
+  play.title = "play"; pause.title = "pause"; stop.title = "stop"; rep.title = "repeat";
+  [play, pause, stop, rep].forEach(function (b) { box.appendChild(b); });
+  var timer = null;
+  var tick = function () {
+    if (!box.isConnected || m.closed) { clearInterval(timer); timer = null; return; }
+    var v = (m.get("value") || 0) + (m.get("step") || 1);
+    if (v > m.get("max")) {
+      if (m.get("repeat")) v = m.get("min");
+      else { m.save({ playing: false }, box); return; }
+    }
+    m.save({ value: v }, box);
+  };
+  var draw = function () {
+    play.classList.toggle("mod-active", !!m.get("playing"));
+    rep.classList.toggle("mod-active", !!m.get("repeat"));
+    rep.style.display = m.get("show_repeat") === false ? "none" : "";
+    if (m.get("playing") && !timer) timer = setInterval(tick, Math.max(m.get("interval") || 100, 10));
+    if (!m.get("playing") && timer) { clearInterval(timer); timer = null; }
+    setDisabled(box, m);
+  };
+  play.addEventListener("click", function () {
+    if (m.get("value") >= m.get("max")) m.save({ value: m.get("min") }, box);
+    m.save({ playing: true }, box);
+  });
+  pause.addEventListener("click", function () { m.save({ playing: false }, box); });
+  stop.addEventListener("click", function () { m.save({ playing: false, value: m.get("min") }, box); });
+  rep.addEventListener("click", function () { m.save({ repeat: !m.get("repeat") }, box); });
+  draw();
+  return draw;
+};
+/* FileUpload: the chosen files' bytes go to the kernel as binary buffers. */
+VIEWS.FileUploadView = function (m, box) {
+  var inp = el("input"), b = el("button", "w-btn");
+  inp.type = "file";
+  inp.hidden = true;
+  box.appendChild(inp);
+  box.appendChild(b);
+  var draw = function () {
+    b.textContent = (m.get("description") || "Upload") + " (" + (m.get("value") || []).length + ")";
+    b.className = "w-btn" + (m.get("button_style") ? " mod-" + m.get("button_style") : "");
+    inp.accept = m.get("accept") || "";
+    inp.multiple = !!m.get("multiple");
+    b.disabled = !!m.get("disabled");
+  };
+  b.addEventListener("click", function () { inp.click(); });
+  inp.addEventListener("change", function () {
+    var files = Array.prototype.slice.call(inp.files);
+    Promise.all(files.map(function (f) {
+      return f.arrayBuffer().then(function (buf) {
+        return { name: f.name, type: f.type, size: f.size, last_modified: f.lastModified, content: new DataView(buf) };
+      });
+    })).then(function (value) { m.save({ value: value }, box); inp.value = ""; });
+  });
   draw();
   return draw;
 };
