@@ -279,3 +279,40 @@ def test_play_linked_to_a_slider_and_file_upload(page, server, kernel, tmp_path)
     out.locator(".widget-fileupload input[type=file]").set_input_files(str(tmp_path / "a.bin"))
     eventually(page, "[(f.name, f.size, bytes(f.content) == bytes(range(256)) * 3) for f in up.value]",
                "[('a.bin', 768, True)]")
+
+
+ANYWIDGET = '''import anywidget, traitlets
+class Counter(anywidget.AnyWidget):
+    _esm = """
+    function render({ model, el }) {
+      const b = document.createElement("button");
+      b.className = "counter";
+      const draw = () => { b.textContent = "count is " + model.get("value"); };
+      b.addEventListener("click", () => { model.set("value", model.get("value") + 1); model.save_changes(); });
+      model.on("change:value", draw);
+      model.on("msg:custom", (msg) => { b.dataset.got = msg.hello; });
+      draw();
+      el.appendChild(b);
+    }
+    export default { render };
+    """
+    _css = ".counter { color: rgb(1, 2, 3) }"
+    value = traitlets.Int(0).tag(sync=True)
+c = Counter()
+c'''
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_anywidget_brings_its_own_view(page, server, kernel):
+    pytest.importorskip("anywidget")
+    open_kernel_nb(page, server, "any-%s.ipynb" % kernel, kernel)
+    out = run(page, ANYWIDGET)
+    btn = out.locator("button.counter")
+    btn.click()
+    btn.click()
+    btn.locator("text=count is 2").wait_for()
+    assert btn.evaluate("b => getComputedStyle(b).color") == "rgb(1, 2, 3)"
+    eventually(page, "c.value", "2")
+    run(page, "c.value = 10\nc.send({'hello': 'there'})")
+    page.wait_for_function("() => document.querySelector('button.counter').textContent === 'count is 10'")
+    page.wait_for_function("() => document.querySelector('button.counter').dataset.got === 'there'")

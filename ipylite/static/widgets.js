@@ -116,13 +116,15 @@ Model.prototype.save = function (patch, node) {
   var t = takeBuffers(patch);
   sendComm("comm_msg", { comm_id: this.id, data: { method: "update", state: t.state, buffer_paths: t.buffer_paths } }, t.buffers, cellOf(node));
 };
-Model.prototype.custom = function (content, node) {
-  sendComm("comm_msg", { comm_id: this.id, data: { method: "custom", content: content } }, [], cellOf(node));
+Model.prototype.custom = function (content, node, buffers) {
+  sendComm("comm_msg", { comm_id: this.id, data: { method: "custom", content: content } }, buffers || [], cellOf(node));
 };
 Model.prototype.onMsg = function (data, buffers) {
   if (data.method === "update") {
     putBuffers(data.state, data.buffer_paths, buffers);
     this.set(data.state || {});
+  } else if (data.method === "custom") {
+    (this.customListeners || []).slice().forEach(function (fn) { fn(data.content, buffers); });
   }
   // echo_update repeats what this page sent: already applied here
 };
@@ -727,10 +729,74 @@ VIEWS.TabView = VIEWS.AccordionView = VIEWS.StackView = function (m, box) {
   return draw;
 };
 
+/* anywidget (the "anywidget" module): the widget brings its own view as an ES module in
+   its `_esm` trait, which gets the model API anywidget documents (get/set/save_changes/
+   on/off/send) — so widget libraries built on anywidget work here. */
+var esmCache = {};
+function loadEsm(src) {
+  if (!esmCache[src]) {
+    var url = /^https?:\/\//.test(src) ? src : URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+    esmCache[src] = import(url).then(function (mod) {
+      var d = mod.default;
+      return Promise.resolve(typeof d === "function" ? d() : d || mod);
+    });
+  }
+  return esmCache[src];
+}
+function anyModel(m, node) {
+  var pending = {};
+  var wrap = {};
+  m.customListeners = m.customListeners || [];
+  var api = {
+    get: function (k) { return m.get(k); },
+    set: function (k, v) { pending[k] = v; var p = {}; p[k] = v; m.set(p); },
+    save_changes: function () { var p = pending; pending = {}; if (Object.keys(p).length) m.save(p, node); },
+    send: function (content, callbacks, buffers) { m.custom(content, node, buffers); },
+    on: function (ev, cb) {
+      var fn;
+      if (ev === "msg:custom") { m.customListeners.push(cb); return; }
+      if (ev.slice(0, 7) === "change:") {
+        var key = ev.slice(7);
+        fn = function (keys) { if (keys.indexOf(key) >= 0) cb(); };
+      } else if (ev === "change") fn = function () { cb(); };
+      else return;
+      (wrap[ev] = wrap[ev] || []).push([cb, fn]);
+      m.on(fn);
+    },
+    off: function (ev, cb) {
+      if (ev === "msg:custom") { m.customListeners = m.customListeners.filter(function (f) { return cb && f !== cb; }); return; }
+      (wrap[ev] || []).forEach(function (p) { if (!cb || p[0] === cb) m.off(p[1]); });
+      wrap[ev] = (wrap[ev] || []).filter(function (p) { return cb && p[0] !== cb; });
+    },
+    widget_manager: { get_model: function (id) { return Promise.resolve(W.models[id] ? anyModel(W.models[id], node) : null); } }
+  };
+  return api;
+}
+function anyView(m, box) {
+  var css = m.get("_css");
+  if (css) { var st = el("style"); st.textContent = css; box.appendChild(st); }
+  var esm = m.get("_esm") || "";
+  loadEsm(esm).then(function (w) {
+    var model = anyModel(m, box), ctx = { model: model, experimental: {} };
+    if (w.initialize && !m.anyInitialized) { m.anyInitialized = true; return Promise.resolve(w.initialize(ctx)).then(function () { return w; }); }
+    return w;
+  }).then(function (w) {
+    if (!w.render) throw new Error("its module has no render()");
+    return w.render({ model: anyModel(m, box), el: box, experimental: {} });
+  }).catch(function (e) {
+    console.error("ipylite widgets: an anywidget failed", e);
+    box.appendChild(el("div", "widget-unsupported", "[anywidget failed: " + e + "]"));
+  });
+}
+
 /* One view of model `m` in a fresh element. */
 function render(m) {
   var box = el("div", "widget widget-" + String(m.get("_view_name") || "none").replace(/View$/, "").toLowerCase());
   box.setAttribute("data-model-id", m.id);
+  if (m.get("_view_module") === "anywidget" && m.get("_view_name") === "AnyView") {
+    anyView(m, box);
+    return box;
+  }
   var view = VIEWS[m.get("_view_name")];
   if (!view || (m.get("_view_module") || "").indexOf("@jupyter-widgets/") !== 0) {
     box.classList.add("widget-unsupported");
