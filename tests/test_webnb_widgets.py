@@ -164,6 +164,16 @@ def test_tqdm_auto_in_ipykernel_draws_a_bar(page, server):
     assert "100%" in out.text_content()
 
 
+def test_tqdm_auto_in_ipylite_kernel_ends_at_100(page, server):
+    """tqdm.auto picks its widget bar only where it finds ipykernel loaded; on ipylite's
+    kernel it draws its text bar, whose last state the page shows."""
+    open_kernel_nb(page, server, "tqdm-auto-ipylite.ipynb", "ipylite")
+    out = run(page, "from tqdm.auto import trange\nfor i in trange(7):\n    pass")
+    text = out.locator(".output-stderr").text_content()
+    assert "100%" in text and "7/7" in text and "0%" not in text.replace("100%", "")
+    shot(page, "tqdm-auto-ipylite")
+
+
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_core_controls_round_trip(page, server, kernel):
     open_kernel_nb(page, server, "controls-%s.ipynb" % kernel, kernel)
