@@ -183,7 +183,8 @@ def test_core_controls_round_trip(page, server, kernel):
                     "h = w.HTML('<b>bold</b> text'); l = w.Label('a label')\n"
                     "tab = w.Tab([w.Label('first page'), w.Label('second page')]); tab.titles = ('One', 'Two')\n"
                     "acc = w.Accordion([w.Label('inside')], titles=('Section',))\n"
-                    "w.VBox([w.HBox([t, ta]), d, c, p, h, l, tab, acc])")
+                    "hm = w.HTMLMath('area $\\\\pi r^2$')\n"
+                    "w.VBox([w.HBox([t, ta]), d, c, p, h, l, tab, acc, hm])")
     out.locator(".widget-tab").wait_for()
     shot(page, "controls-" + kernel)
     assert out.locator(".widget-text input").input_value() == "hi"
@@ -203,6 +204,11 @@ def test_core_controls_round_trip(page, server, kernel):
     page.wait_for_function("() => document.querySelector('.w-track .w-bar').style.width === '100%'")
     out.locator(".widget-html i", has_text="new").wait_for()
     out.locator(".widget-accordion >> text=inside").wait_for()
+    assert out.locator(".widget-htmlmath math").count() == 1      # TeX drawn as MathML
+    assert "$" not in out.locator(".widget-htmlmath").text_content()
+    run(page, "l.close()")                                         # a closed widget's view goes
+    page.wait_for_function("() => ![...document.querySelectorAll('.w-text')].some(e => e.textContent === 'a label')")
+    assert out.locator(".widget-accordion >> text=inside").count() == 1    # the others stay
 
 
 @pytest.mark.parametrize("kernel", KERNELS)

@@ -146,11 +146,13 @@ function ready(m) {
     p.replaceWith(render(m));
   });
 }
-function closeModel(id) {
+/* The kernel closed the widget (its views go), or restarted (they stay, greyed). */
+function closeModel(id, restarted) {
   var m = W.models[id];
   if (!m) return;
   delete W.models[id];
   m.closed = true;
+  m.removed = !restarted;
   m.set({ _closed: true });
 }
 
@@ -237,7 +239,7 @@ W.handle = function (msg) {
   if (type === "comm_close") { closeModel(c.comm_id); return true; }
   if (type === "status") {
     var st = c.execution_state;
-    if (st === "restarting" || (st === "starting" && !parent)) Object.keys(W.models).forEach(closeModel);
+    if (st === "restarting" || (st === "starting" && !parent)) Object.keys(W.models).forEach(function (id) { closeModel(id, true); });
     if (st === "idle" && W.routes[parent]) delete W.routes[parent];
     return false;
   }
@@ -538,11 +540,26 @@ VIEWS.ProgressView = function (m, box) {
   draw();
   return draw;
 };
+/* TeX in the text of `root` -> MathML, as the page's math does elsewhere */
+function typeset(root) {
+  var walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), nodes = [];
+  while (walk.nextNode()) nodes.push(walk.currentNode);
+  nodes.forEach(function (n) {
+    if (!/\$|\\\(|\\\[/.test(n.nodeValue) || !IPL.latex) return;
+    var span = el("span");
+    span.innerHTML = IPL.latex(n.nodeValue);
+    n.replaceWith(span);
+  });
+}
 VIEWS.HTMLView = VIEWS.HTMLMathView = function (m, box) {
   var lab = description(m, box), c = el("div", "w-html");
   box.appendChild(c);
-  // widgets come from code this user ran in a live kernel: shown as trusted HTML
-  var draw = function () { IPL.setTrustedHTML(c, m.get("value") || ""); lab(); };
+  // as ipywidgets does: the HTML is set as it is (its scripts do not run)
+  var draw = function () {
+    c.innerHTML = m.get("value") || "";
+    if (m.get("_view_name") === "HTMLMathView") typeset(c);
+    lab();
+  };
   draw();
   return draw;
 };
@@ -809,7 +826,7 @@ function render(m) {
   var dom = m.get("_dom_classes") || [];
   dom.forEach(function (c) { box.classList.add(c); });
   watch(m, box, function (keys) {
-    if (m.closed) { box.classList.add("widget-closed"); return; }
+    if (m.closed) { if (m.removed) box.remove(); else box.classList.add("widget-closed"); return; }
     draw(keys);
   });
   box._drawn = true;
