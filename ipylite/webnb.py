@@ -269,6 +269,7 @@ class KernelBridge:
         self.parents = {}        # execute msg_id -> cell id
         self.pending_input = None
         self.outbox = []
+        self.widget_capture = {}  # Output widget's comm id -> the request it captures
         self._wake_r, self._wake_w = os.pipe()
         self._stop = threading.Event()
         self.kc = self.km.client()
@@ -355,7 +356,7 @@ class KernelBridge:
         with self.lock:
             cell = self.parents.get(parent)
             if (cell is not None and cell in self.cells and self.cells[cell]["msg_id"] == parent
-                    and not t.startswith("comm_")):   # widget traffic is not a cell's output
+                    and not widget_traffic(self.widget_capture, msg)):
                 msgs = self.cells[cell]["msgs"]
                 wired = dict(_wire(msg), channel=channel, buffers=[])
                 if not _merge_stream(msgs[-1] if msgs else None, wired) and len(msgs) < self.max_msgs_per_cell:
@@ -460,6 +461,26 @@ def _wire(msg):
             "msg_type": msg["msg_type"], "parent_header": msg["parent_header"],
             "metadata": msg["metadata"], "content": msg["content"],
             "buffers": [bytes(b) for b in msg.get("buffers") or ()]}
+
+
+def widget_traffic(capture, msg):
+    """Whether ``msg`` belongs to widgets rather than to its cell's outputs: comm
+    messages, and output captured by an ipywidgets Output (which the pages show inside
+    that widget, and which comes back with the widget's state). ``capture`` follows the
+    Output widgets' ``msg_id`` (comm id -> request id) from the updates seen."""
+    t = msg["msg_type"]
+    if t.startswith("comm_"):
+        data = msg["content"].get("data") or {}
+        state = data.get("state") if isinstance(data, dict) else None
+        if isinstance(state, dict) and "msg_id" in state:
+            if state["msg_id"]:
+                capture[msg["content"].get("comm_id")] = state["msg_id"]
+            else:
+                capture.pop(msg["content"].get("comm_id"), None)
+        if t == "comm_close":
+            capture.pop(msg["content"].get("comm_id"), None)
+        return True
+    return bool(capture) and msg["parent_header"].get("msg_id") in capture.values()
 
 
 # Jupyter Server's binary WebSocket framing, for messages with buffers (widgets' arrays,

@@ -246,9 +246,13 @@ def test_binary_buffers_both_ways(page, server, kernel):
     eventually(page, "bytes(im.value)", repr(bytes([0, 1, 2, 250, 255])))
 
 
-def test_page_reload_shows_widgets_again(page, server):
-    open_kernel_nb(page, server, "reload.ipynb", "ipylite")
-    run(page, "import ipywidgets as w\ns = w.IntSlider(4)\ns")
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_page_reload_shows_widgets_again(page, server, kernel):
+    open_kernel_nb(page, server, "reload-%s.ipynb" % kernel, kernel)
+    out = run(page, "import ipywidgets as w\ns = w.IntSlider(4)\no = w.Output()\n"
+                    "with o:\n    print('captured once')\nw.VBox([s, o])")
+    out.locator(".widget-output >> text=captured once").wait_for()
+    eventually(page, "len(o.outputs)", "1")       # the page syncs what it captured back
     page.keyboard.press("Control+s")
     page.wait_for_timeout(300)
     run(page, "s.value = 6")
@@ -256,6 +260,9 @@ def test_page_reload_shows_widgets_again(page, server):
     page.wait_for_selector("body[data-loaded=true]")
     page.wait_for_function("() => { const i = document.querySelector('.widget-intslider input');"
                            " return i && i.value === '6'; }")
+    page.locator(".widget-output >> text=captured once").wait_for()
+    page.wait_for_timeout(300)
+    assert page.locator(".cell-output >> text=captured once").count() == 1   # not also loose in the cell
 
 
 def test_unknown_widget_library_says_so(page, server):

@@ -222,6 +222,10 @@ function capture(m, msg, type) {
     else outs.push(out);
   }
   m.set({ outputs: outs });
+  // the kernel's Output.outputs follows what the page captured (as in Jupyter), a
+  // tenth of a second after the last change
+  clearTimeout(m.syncTimer);
+  m.syncTimer = setTimeout(function () { if (!m.closed) m.save({ outputs: m.get("outputs") }); }, 100);
 }
 W.handle = function (msg) {
   if (msg.channel !== "iopub") return false;
