@@ -339,3 +339,15 @@ def test_anywidget_brings_its_own_view(page, server, kernel):
     run(page, "c.value = 10\nc.send({'hello': 'there'})")
     page.wait_for_function("() => document.querySelector('button.counter').textContent === 'count is 10'")
     page.wait_for_function("() => document.querySelector('button.counter').dataset.got === 'there'")
+
+
+def test_readout_formats_and_styles(page, server):
+    open_kernel_nb(page, server, "formats.ipynb", "ipylite")
+    out = run(page, "import ipywidgets as w\n"
+                    "w.VBox([w.FloatSlider(0.5), w.FloatSlider(0.25, readout_format='.1%'),\n"
+                    "        w.IntSlider(12345, max=99999, readout_format=',d'), w.FloatLogSlider(100),\n"
+                    "        w.Label('styled', style={'text_color': 'rgb(200, 0, 0)', 'font_weight': 'bold'})])")
+    readouts = out.locator(".w-readout").all_text_contents()
+    assert readouts == ["0.50", "25.0%", "12,345", "100"]
+    lab = out.locator(".widget-label")
+    assert lab.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).fontWeight]") == ["rgb(200, 0, 0)", "700"]

@@ -289,6 +289,20 @@ function applyLayout(node, model) {
   watch(lay, node, draw);
 }
 function styleOf(model) { return ref(model.get("style")); }
+var STYLE_KEYS = { text_color: "color", font_weight: "font-weight", font_size: "font-size", font_style: "font-style",
+  font_family: "font-family", font_variant: "font-variant", text_decoration: "text-decoration", background: "background" };
+function applyStyle(node, model) {
+  var st = styleOf(model);
+  if (!st) return;
+  var draw = function () {
+    Object.keys(STYLE_KEYS).forEach(function (k) {
+      var v = st.get(k);
+      if (k in st.state) node.style.setProperty(STYLE_KEYS[k], v == null ? "" : String(v));
+    });
+  };
+  draw();
+  watch(st, node, draw);
+}
 function description(model, box) {
   var lab = el("label", "w-desc");
   var draw = function () {
@@ -313,6 +327,22 @@ function decimals(step) {
 
 var VIEWS = {};
 
+/* A number as a readout_format (the d3-format subset sliders use: "d", ".2f", ".3g",
+   ".1%", ".2e", with an optional "," for thousands). */
+function d3format(v, fmt) {
+  var f = /^(,)?(?:\.(\d+))?([dfge%s])?$/.exec(fmt || "") || [], p = f[2] == null ? null : +f[2], x;
+  switch (f[3]) {
+    case "d": x = String(Math.round(v)); break;
+    case "f": x = v.toFixed(p == null ? 6 : p); break;
+    case "e": x = v.toExponential(p == null ? 6 : p); break;
+    case "%": x = (v * 100).toFixed(p == null ? 6 : p) + "%"; break;
+    case "g": case "s": x = String(+v.toPrecision(p || 6)); break;
+    default: x = String(v);
+  }
+  if (f[1]) x = x.replace(/^(-?\d+)/, function (i) { return i.replace(/\B(?=(\d{3})+(?!\d))/g, ","); });
+  return x;
+}
+
 function slider(kind) {
   return function (m, box) {
     var lab = description(m, box);
@@ -324,9 +354,9 @@ function slider(kind) {
     box.appendChild(wrap);
     box.appendChild(readout);
     var fmt = function (v) {
-      if (kind === "int") return String(v);
-      var d = log ? 3 : Math.max(decimals(m.get("step")), 1);
-      return Number(v).toFixed(d);
+      var f = m.get("readout_format");
+      if (f) return d3format(Number(v), f);
+      return kind === "int" || kind === "intRange" ? String(v) : Number(v).toFixed(Math.max(decimals(m.get("step")), 1));
     };
     var toInput = function (v) { return log ? Math.log(v) / Math.log(m.get("base") || 10) : v; };
     var fromInput = function (s) {
@@ -827,6 +857,7 @@ function render(m) {
   }
   var draw = view(m, box);
   applyLayout(box, m);
+  applyStyle(box, m);
   var dom = m.get("_dom_classes") || [];
   dom.forEach(function (c) { box.classList.add(c); });
   watch(m, box, function (keys) {
