@@ -351,3 +351,16 @@ def test_readout_formats_and_styles(page, server):
     assert readouts == ["0.50", "25.0%", "12,345", "100"]
     lab = out.locator(".widget-label")
     assert lab.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).fontWeight]") == ["rgb(200, 0, 0)", "700"]
+
+
+def test_widgets_after_a_kernel_restart(page, server):
+    open_kernel_nb(page, server, "restart.ipynb", "ipylite")
+    run(page, "import ipywidgets as w\nw.IntSlider(1)")
+    page.locator("button[data-action=restart]").first.click()
+    page.wait_for_selector(".widget-closed", timeout=30000)       # the old view greys out
+    page.wait_for_selector("body[data-kernel-status=idle]", timeout=60000)
+    out = run(page, "import ipywidgets as w\ns2 = w.IntSlider(2)\ns2")
+    rng = out.locator(".widget-intslider input")
+    rng.focus()
+    page.keyboard.press("ArrowRight")
+    eventually(page, "s2.value", "3")
