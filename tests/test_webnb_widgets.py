@@ -364,3 +364,22 @@ def test_widgets_after_a_kernel_restart(page, server):
     rng.focus()
     page.keyboard.press("ArrowRight")
     eventually(page, "s2.value", "3")
+
+
+def test_range_slider_handles_drag(page, server):
+    open_kernel_nb(page, server, "range.ipynb", "ipylite")
+    out = run(page, "import ipywidgets as w\nr = w.IntRangeSlider(value=(2, 6), min=0, max=10)\nr")
+    wrap = out.locator(".w-range")
+    box = wrap.bounding_box()
+    y = box["y"] + box["height"] / 2
+    x = lambda v: box["x"] + 7 + (box["width"] - 14) * v / 10      # the thumbs' centres
+    page.mouse.move(x(6), y)                   # the upper handle, to the end
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] + 20, y, steps=5)
+    page.mouse.up()
+    page.mouse.move(x(2), y)                   # the lower handle, to the start
+    page.mouse.down()
+    page.mouse.move(box["x"] - 20, y, steps=5)
+    page.mouse.up()
+    assert out.locator(".w-readout").text_content() == "0 – 10"
+    eventually(page, "r.value", "(0, 10)")

@@ -349,7 +349,8 @@ function slider(kind) {
     var range = /Range/.test(kind), log = kind === "log";
     var inputs = range ? [el("input"), el("input")] : [el("input")];
     var readout = el("span", "w-readout");
-    var wrap = el("span", "w-slider");
+    var wrap = el("span", "w-slider" + (range ? " w-range" : "")), fill = null;
+    if (range) wrap.appendChild(fill = el("span", "w-fill"));   // two handles on one track
     inputs.forEach(function (i) { i.type = "range"; wrap.appendChild(i); });
     box.appendChild(wrap);
     box.appendChild(readout);
@@ -372,6 +373,11 @@ function slider(kind) {
       });
       var v = m.get("value");
       readout.textContent = range ? fmt(v[0]) + " – " + fmt(v[1]) : fmt(v);
+      if (fill) {
+        var lo = m.get("min"), span = (m.get("max") - lo) || 1;
+        fill.style.left = 100 * (v[0] - lo) / span + "%";
+        fill.style.width = 100 * (v[1] - v[0]) / span + "%";
+      }
       readout.style.display = m.get("readout") === false ? "none" : "";
       box.classList.toggle("widget-vertical", m.get("orientation") === "vertical");
       setDisabled(box, m);
@@ -674,7 +680,7 @@ VIEWS.SelectionSliderView = VIEWS.SelectionRangeSliderView = function (m, box) {
 };
 /* Play: steps `value` every `interval` ms while playing (often jslinked to a slider). */
 VIEWS.PlayView = function (m, box) {
-  var play = el("button", "w-btn", "\u25b6"), pause = el("button", "w-btn", "\u23f8"), stop = el("button", "w-btn", "\u25a0");
+  var play = el("button", "w-btn", "\u25b6"), pause = el("button", "w-btn", "||"), stop = el("button", "w-btn", "\u25a0");
   var rep = el("button", "w-btn", "\u21bb");
   play.title = "play"; pause.title = "pause"; stop.title = "stop"; rep.title = "repeat";
   [play, pause, stop, rep].forEach(function (b) { box.appendChild(b); });
@@ -902,6 +908,13 @@ css.textContent = [
   ".w-desc{min-width:0;width:80px;text-align:right;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;flex:none}",
   ".w-slider{display:inline-flex;width:240px;gap:4px}.w-slider input{flex:1;min-width:0}",
   ".w-readout{min-width:3em;font-variant-numeric:tabular-nums}",
+  ".w-range{position:relative;height:20px}.w-range::before{content:'';position:absolute;left:7px;right:7px;top:8px;height:4px;background:#ccc;border-radius:2px}",
+  ".w-range .w-fill{position:absolute;top:8px;height:4px;background:#2196f3;margin-left:7px;max-width:calc(100% - 14px)}",
+  ".w-range input{-webkit-appearance:none;appearance:none;position:absolute;left:0;top:0;width:100%;height:20px;margin:0;background:transparent;pointer-events:none}",
+  ".w-range input::-webkit-slider-runnable-track{background:transparent;height:20px}",
+  ".w-range input::-webkit-slider-thumb{-webkit-appearance:none;pointer-events:auto;width:14px;height:14px;margin-top:3px;border-radius:50%;background:#2196f3;cursor:pointer}",
+  ".w-range input::-moz-range-track{background:transparent}",
+  ".w-range input::-moz-range-thumb{pointer-events:auto;width:14px;height:14px;border:none;border-radius:50%;background:#2196f3;cursor:pointer}",
   ".w-input{font:inherit;padding:2px 4px;border:1px solid #bbb;border-radius:2px;min-width:0;width:240px}",
   "textarea.w-input{height:auto}",
   ".w-btn{font:inherit;padding:3px 12px;border:1px solid #bbb;border-radius:2px;background:#eee;cursor:pointer;min-height:26px}",
