@@ -50,6 +50,7 @@ import webbrowser
 
 from . import nbfile
 from .protocol import json_dumps
+from .webserver import ws_frame, ws_unframe
 from .webserver import (PREAUTH_BODY, SANDBOX, GuardedHandler, GuardedServer, HTTPError,  # noqa: F401
                         os_error, passwd, passwd_check, safe_filename_header, safe_next)
 
@@ -481,42 +482,6 @@ def widget_traffic(capture, msg):
             capture.pop(msg["content"].get("comm_id"), None)
         return True
     return bool(capture) and msg["parent_header"].get("msg_id") in capture.values()
-
-
-# Jupyter Server's binary WebSocket framing, for messages with buffers (widgets' arrays,
-# images): one binary message = n (uint32, big-endian), n offsets (uint32), then the
-# JSON of the message without its buffers at offsets[0], buffer i at offsets[i + 1].
-# A message without buffers goes as a text (JSON) message.
-
-def ws_frame(obj):
-    """A message dict -> the WebSocket payload: JSON text, or bytes with its buffers."""
-    buffers = obj.get("buffers") or []
-    if not buffers:
-        return json_dumps(obj).decode("utf-8", "replace")
-    parts = [json_dumps(dict(obj, buffers=[]))] + [bytes(b) for b in buffers]
-    offsets = [4 * (len(parts) + 1)]
-    for part in parts[:-1]:
-        offsets.append(offsets[-1] + len(part))
-    return struct.pack(">%dI" % (len(parts) + 1), len(parts), *offsets) + b"".join(parts)
-
-
-def ws_unframe(data):
-    """A binary WebSocket payload -> the message dict with its ``buffers`` (bytes);
-    ValueError if the framing is broken."""
-    if len(data) < 8:
-        raise ValueError("binary message too short")
-    n = struct.unpack(">I", data[:4])[0]
-    if not 1 <= n <= 1024 or len(data) < 4 * (n + 1):
-        raise ValueError("binary message with a bad part count %d" % n)
-    offsets = list(struct.unpack(">%dI" % n, data[4:4 * (n + 1)])) + [len(data)]
-    if offsets[0] < 4 * (n + 1) or any(a > b for a, b in zip(offsets, offsets[1:])):
-        raise ValueError("binary message with bad offsets")
-    parts = [data[a:b] for a, b in zip(offsets, offsets[1:])]
-    msg = json.loads(parts[0].decode("utf-8"))
-    if not isinstance(msg, dict):
-        raise ValueError("binary message whose JSON part is not an object")
-    msg["buffers"] = parts[1:]
-    return msg
 
 
 # ---------------------------------------------------------------------- the app

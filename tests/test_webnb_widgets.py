@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 from ipylite import nbfile
-from ipylite.webnb import ws_frame, ws_unframe
+from ipylite.webserver import ws_frame, ws_unframe
 from test_webnb_browser import browser, page, server, shut_kernels_down  # noqa: F401 (fixtures)
 
 KERNELS = ["ipylite", "python3"]
