@@ -383,3 +383,27 @@ def test_range_slider_handles_drag(page, server):
     page.mouse.up()
     assert out.locator(".w-readout").text_content() == "0 – 10"
     eventually(page, "r.value", "(0, 10)")
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_two_pages_on_one_kernel_follow_each_other(page, server, kernel):
+    """ipywidgets echoes a page's change to every page (echo_update): the other page
+    follows, the page that made it skips its own echo."""
+    open_kernel_nb(page, server, "two-%s.ipynb" % kernel, kernel)
+    run(page, "import ipywidgets as w\ns = w.IntSlider(1)\ns")
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(300)
+    other = page.context.new_page()
+    try:
+        other.goto(server["url"] + "/notebooks/two-%s.ipynb" % kernel)
+        other.wait_for_function("() => { const i = document.querySelector('.widget-intslider input');"
+                                " return i && i.value === '1'; }")
+        rng = page.locator(".widget-intslider input")
+        rng.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        other.wait_for_function("() => document.querySelector('.widget-intslider input').value === '4'")
+        assert rng.input_value() == "4"
+        eventually(page, "s.value", "4")
+    finally:
+        other.close()

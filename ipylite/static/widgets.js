@@ -112,6 +112,8 @@ Model.prototype.set = function (patch) {
 };
 /* A change made in the page: here at once, and to the kernel. */
 Model.prototype.save = function (patch, node) {
+  var echo = this.echo = this.echo || {};
+  Object.keys(patch).forEach(function (k) { echo[k] = (echo[k] || 0) + 1; });
   this.set(patch);
   var t = takeBuffers(patch);
   sendComm("comm_msg", { comm_id: this.id, data: { method: "update", state: t.state, buffer_paths: t.buffer_paths } }, t.buffers, cellOf(node));
@@ -123,10 +125,18 @@ Model.prototype.onMsg = function (data, buffers) {
   if (data.method === "update") {
     putBuffers(data.state, data.buffer_paths, buffers);
     this.set(data.state || {});
+  } else if (data.method === "echo_update") {
+    // the kernel repeats every page's change to every page: skip the echoes of ours
+    // (counted per key), apply those of another page showing the same kernel
+    putBuffers(data.state, data.buffer_paths, buffers);
+    var echo = this.echo || {}, theirs = {};
+    Object.keys(data.state || {}).forEach(function (k) {
+      if (echo[k] > 0) echo[k]--; else theirs[k] = data.state[k];
+    });
+    this.set(theirs);
   } else if (data.method === "custom") {
     (this.customListeners || []).slice().forEach(function (fn) { fn(data.content, buffers); });
   }
-  // echo_update repeats what this page sent: already applied here
 };
 function ref(v) {
   return typeof v === "string" && v.slice(0, 10) === "IPY_MODEL_" ? W.models[v.slice(10)] || null : null;
