@@ -407,3 +407,19 @@ def test_two_pages_on_one_kernel_follow_each_other(page, server, kernel):
         eventually(page, "s.value", "4")
     finally:
         other.close()
+
+
+def test_date_and_time_pickers(page, server):
+    open_kernel_nb(page, server, "dates.ipynb", "ipylite")
+    out = run(page, "import datetime as dt, ipywidgets as w\n"
+                    "d = w.DatePicker(value=dt.date(2024, 2, 29)); t = w.TimePicker(value=dt.time(13, 45, 30))\n"
+                    "n = w.NaiveDatetimePicker(value=dt.datetime(2020, 1, 2, 3, 4, 5))\nw.VBox([d, t, n])")
+    date, time_, naive = (out.locator(".widget-%s input" % k) for k in ("datepicker", "time", "datetime"))
+    assert date.input_value() == "2024-02-29"
+    assert time_.input_value().startswith("13:45:30")
+    assert naive.input_value() == "2020-01-02T03:04:05"
+    date.fill("2025-12-31")
+    time_.fill("08:09:10")
+    naive.fill("2021-06-07T08:09:10")
+    eventually(page, "(d.value, t.value, n.value)",
+               "(datetime.date(2025, 12, 31), datetime.time(8, 9, 10), datetime.datetime(2021, 6, 7, 8, 9, 10))")

@@ -748,12 +748,61 @@ VIEWS.FileUploadView = function (m, box) {
   draw();
   return draw;
 };
-VIEWS.ColorPickerView = VIEWS.DatePickerView = function (m, box) {
+VIEWS.ColorPickerView = function (m, box) {
   var lab = description(m, box), inp = el("input", "w-input");
-  inp.type = m.get("_view_name") === "ColorPickerView" ? "color" : "date";
+  inp.type = "color";
   box.appendChild(inp);
-  var draw = function () { inp.value = m.get("value") || ""; setDisabled(box, m); lab(); };
-  inp.addEventListener("change", function () { m.save({ value: inp.value || null }, box); });
+  var draw = function () { inp.value = m.get("value") || "#000000"; setDisabled(box, m); lab(); };
+  inp.addEventListener("change", function () { m.save({ value: inp.value }, box); });
+  draw();
+  return draw;
+};
+/* Dates and times travel as the fields of a JavaScript Date (ipywidgets' serialisers):
+   {year, month (from 0), date}, {hours, minutes, seconds, milliseconds}; a Datetime's
+   fields are UTC, a naive one's are taken as they are. The inputs show local time. */
+function pad(n, w) { return ("000" + n).slice(-(w || 2)); }
+var DATES = {
+  DatePickerView: {
+    type: "date",
+    show: function (v) { return pad(v.year, 4) + "-" + pad(v.month + 1) + "-" + pad(v.date); },
+    read: function (s) { var p = s.split("-"); return { year: +p[0], month: p[1] - 1, date: +p[2] }; }
+  },
+  TimeView: {
+    type: "time",
+    show: function (v) { return pad(v.hours) + ":" + pad(v.minutes) + ":" + pad(v.seconds) + "." + pad(Math.round(v.milliseconds), 3); },
+    read: function (s) {
+      var p = s.split(":"), sec = parseFloat(p[2] || "0");
+      return { hours: +p[0], minutes: +p[1], seconds: Math.floor(sec), milliseconds: Math.round((sec % 1) * 1000) };
+    }
+  },
+  DatetimeView: {
+    type: "datetime-local",
+    show: function (v, naive) {
+      var d = naive ? new Date(v.year, v.month, v.date, v.hours, v.minutes, v.seconds, v.milliseconds)
+        : new Date(Date.UTC(v.year, v.month, v.date, v.hours, v.minutes, v.seconds, v.milliseconds));
+      return pad(d.getFullYear(), 4) + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
+        pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+    },
+    read: function (s, naive) {
+      var d = new Date(s);     // a datetime-local string is local time
+      return naive ? { year: d.getFullYear(), month: d.getMonth(), date: d.getDate(), hours: d.getHours(), minutes: d.getMinutes(), seconds: d.getSeconds(), milliseconds: d.getMilliseconds() }
+        : { year: d.getUTCFullYear(), month: d.getUTCMonth(), date: d.getUTCDate(), hours: d.getUTCHours(), minutes: d.getUTCMinutes(), seconds: d.getUTCSeconds(), milliseconds: d.getUTCMilliseconds() };
+    }
+  }
+};
+VIEWS.DatePickerView = VIEWS.TimeView = VIEWS.DatetimeView = function (m, box) {
+  var kind = DATES[m.get("_view_name")], naive = m.get("_model_name") === "NaiveDatetimeModel";
+  var lab = description(m, box), inp = el("input", "w-input");
+  inp.type = kind.type;
+  box.appendChild(inp);
+  var draw = function () {
+    var v = m.get("value");
+    if (document.activeElement !== inp) inp.value = v ? kind.show(v, naive) : "";
+    inp.step = m.get("step") == null || m.get("step") === "any" ? (kind.type === "date" ? 1 : "any") : m.get("step");
+    setDisabled(box, m);
+    lab();
+  };
+  inp.addEventListener("change", function () { m.save({ value: inp.value ? kind.read(inp.value, naive) : null }, box); });
   draw();
   return draw;
 };
