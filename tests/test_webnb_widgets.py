@@ -2,7 +2,6 @@
 kernel (ipylite's and ipykernel's), the page in headless Chromium; values set in the
 page are read back in the kernel, and the other way round."""
 
-import json
 import os
 import struct
 
