@@ -422,3 +422,19 @@ def test_date_and_time_pickers(page, server):
     naive.fill("2021-06-07T08:09:10")
     eventually(page, "(d.value, t.value, n.value)",
                "(datetime.date(2025, 12, 31), datetime.time(8, 9, 10), datetime.datetime(2021, 6, 7, 8, 9, 10))")
+
+
+def test_tags_inputs(page, server):
+    open_kernel_nb(page, server, "tags.ipynb", "ipylite")
+    out = run(page, "import ipywidgets as w\ntg = w.TagsInput(value=['a', 'b'], allow_duplicates=False)\n"
+                    "ints = w.IntsInput(value=[1, 2])\nw.VBox([tg, ints])")
+    tags = out.locator(".widget-tagsinput")
+    assert tags.locator(".w-tag").count() == 2
+    tags.locator(".w-tag-input").fill("c")
+    tags.locator(".w-tag-input").press("Enter")
+    tags.locator(".w-tag-input").fill("a")                   # a duplicate: refused
+    tags.locator(".w-tag-input").press("Enter")
+    tags.locator(".w-tag", has_text="a").locator(".w-tag-x").click()
+    out.locator(".widget-intsinput .w-tag-input").fill("7")
+    out.locator(".widget-intsinput .w-tag-input").press("Enter")
+    eventually(page, "(tg.value, ints.value)", "(['b', 'c'], [1, 2, 7])")

@@ -807,6 +807,55 @@ VIEWS.DatePickerView = VIEWS.TimeView = VIEWS.DatetimeView = function (m, box) {
   return draw;
 };
 
+/* TagsInput and friends: the list as chips (x removes one), an input adds one. */
+VIEWS.TagsInputView = VIEWS.ColorsInputView = VIEWS.IntsInputView = VIEWS.FloatsInputView = function (m, box) {
+  var kind = m.get("_view_name"), num = kind === "IntsInputView" || kind === "FloatsInputView";
+  var chips = el("span", "w-tags"), inp = el("input", "w-input w-tag-input");
+  inp.placeholder = m.get("placeholder") || "\u2026";
+  if (m.get("allowed_tags") && m.get("allowed_tags").length) {
+    var list = el("datalist");
+    list.id = "wt-" + m.id + Math.random().toString(36).slice(2);
+    m.get("allowed_tags").forEach(function (t) { var o = el("option"); o.value = t; list.appendChild(o); });
+    inp.setAttribute("list", list.id);
+    box.appendChild(list);
+  }
+  box.appendChild(chips);
+  box.appendChild(inp);
+  var draw = function () {
+    chips.innerHTML = "";
+    (m.get("value") || []).forEach(function (v, i) {
+      var c = el("span", "w-tag", kind === "FloatsInputView" && m.get("format") ? d3format(v, m.get("format")) : String(v));
+      if (kind === "ColorsInputView") c.style.background = v;
+      var x = el("button", "w-tag-x", "\u00d7");
+      x.title = "remove";
+      x.addEventListener("click", function () {
+        var vals = (m.get("value") || []).slice();
+        vals.splice(i, 1);
+        m.save({ value: vals }, box);
+      });
+      c.appendChild(x);
+      chips.appendChild(c);
+    });
+    setDisabled(box, m);
+  };
+  inp.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" && e.key !== ",") return;
+    e.preventDefault();
+    var t = inp.value.trim();
+    if (!t) return;
+    var v = num ? (kind === "IntsInputView" ? parseInt(t, 10) : parseFloat(t)) : t;
+    if (num && isNaN(v)) return;
+    var allowed = m.get("allowed_tags") || [], vals = (m.get("value") || []).slice();
+    if (allowed.length && allowed.indexOf(v) < 0) return;
+    if (!m.get("allow_duplicates") && vals.indexOf(v) >= 0) return;
+    vals.push(v);
+    inp.value = "";
+    m.save({ value: vals }, box);
+  });
+  draw();
+  return draw;
+};
+
 function children(m) { return (m.get("children") || []).map(ref).filter(Boolean); }
 VIEWS.BoxView = VIEWS.HBoxView = VIEWS.VBoxView = VIEWS.GridBoxView = function (m, box) {
   var kind = m.get("_view_name");
@@ -998,7 +1047,9 @@ css.textContent = [
   ".widget-vertical{flex-direction:column}",
   ".widget-unsupported{color:#a00;font-family:monospace}.widget-closed{opacity:.5}",
   ".w-valid.mod-invalid{color:#c00}",
-  ".w-check{display:inline-flex;align-items:center;gap:4px}"
+  ".w-check{display:inline-flex;align-items:center;gap:4px}",
+  ".w-tags{display:inline-flex;flex-wrap:wrap;gap:3px}.w-tag{background:#e3f2fd;border-radius:3px;padding:1px 2px 1px 6px}",
+  ".w-tag-x{border:none;background:none;cursor:pointer;padding:0 3px;font:inherit}.w-tag-input{width:120px}"
 ].join("\n");
 document.head.appendChild(css);
 
