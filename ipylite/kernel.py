@@ -394,11 +394,11 @@ class Comm:
     """One end of a comm channel; the kernel's end of a frontend widget, say."""
 
     def __init__(self, target_name="", data=None, metadata=None, buffers=None,
-                 comm_id=None, kernel=None, primary=True):
+                 comm_id=None, kernel=None, primary=True, target_module=None, **_ignored):
         import uuid
         self.kernel = kernel or Kernel.instance
         self.comm_id = comm_id or uuid.uuid4().hex
-        self.target_name = target_name
+        self.target_name, self.target_module, self.primary = target_name, target_module, primary
         self._msg_callback = self._close_callback = None
         self._closed = False
         self.kernel.comm_manager.comms[self.comm_id] = self
@@ -440,6 +440,27 @@ class CommManager:
     def unregister_target(self, target_name, callback=None):
         self.targets.pop(target_name, None)
 
+    # the `comm` package's CommManager API, used by ipywidgets and friends
+    def register_comm(self, comm):
+        self.comms[comm.comm_id] = comm
+        return comm.comm_id
+
+    def unregister_comm(self, comm):
+        self.comms.pop(comm.comm_id, None)
+
+    def get_comm(self, comm_id):
+        return self.comms.get(comm_id)
+
+    def install(self):
+        """Make the `comm` package (ipywidgets' way to reach a kernel) create our Comms
+        and use this manager, as ipykernel does; nothing happens without the package."""
+        import importlib.util
+        if importlib.util.find_spec("comm") is None:
+            return
+        import comm
+        comm.create_comm = lambda *args, **kw: Comm(*args, kernel=self.kernel, **kw)
+        comm.get_comm_manager = lambda: self
+
     def comm_open(self, msg):
         c = msg["content"]
         comm = Comm(c.get("target_name", ""), comm_id=c["comm_id"], kernel=self.kernel,
@@ -456,7 +477,12 @@ class CommManager:
         if comm is None:
             log.warning("message for unknown comm %s", msg["content"].get("comm_id"))
         elif comm._msg_callback:
+            events = getattr(self.kernel.shell, "events", None)
+            if events is not None:     # as ipykernel does: e.g. matplotlib redraws after
+                events.trigger("pre_execute")
             comm._msg_callback(msg)
+            if events is not None:
+                events.trigger("post_execute")
 
     def comm_close(self, msg):
         comm = self.comms.get(msg["content"].get("comm_id"))
@@ -531,6 +557,7 @@ class Kernel:
         self.shell.display_pub = KernelDisplayPublisher(self)
         self.shell.pager_payload = True
         self.shell.kernel = self
+        self.comm_manager.install()
         self._allow_stdin = False
         self._exiting = False
         self._done = threading.Event()
@@ -551,6 +578,10 @@ class Kernel:
         self.iopub = IOPubThread(self.context, self.session, url(info["iopub_port"]))
         info["iopub_port"] = self.iopub.port
         self._wakeup = WakePipe()
+
+    def get_parent(self):
+        """The request being handled (ipykernel's name; ipywidgets' Output asks)."""
+        return self.parent
 
     # -- publishing
     def publish(self, msg_type, content, metadata=None, buffers=None, parent=None):

@@ -683,13 +683,17 @@ class Shell:
 
     # -- tracebacks ----------------------------------------------------------
 
-    def showtraceback(self, exc_tuple=None):
-        """Report the exception being handled (or exc_tuple) through display_pub."""
+    def showtraceback(self, exc_tuple=None, filename=None, tb_offset=None,
+                      exception_only=False, running_compiled_code=False):
+        """Report the exception being handled (or exc_tuple) through display_pub.
+        (IPython's signature: callers such as ipywidgets pass tb_offset.)"""
         etype, value, tb = exc_tuple or sys.exc_info()
         if etype is None:
             sys.stderr.write('No traceback available to show.\n')
             return
-        if isinstance(value, UsageError):
+        if exception_only:
+            lines = self._exception_only(value)
+        elif isinstance(value, UsageError):
             lines = ['UsageError: %s' % value]
         else:
             self._last_exc = (etype, value, tb)

@@ -50,6 +50,7 @@ import webbrowser
 
 from . import nbfile
 from .protocol import json_dumps
+from .webserver import ws_frame, ws_unframe
 from .webserver import (PREAUTH_BODY, SANDBOX, GuardedHandler, GuardedServer, HTTPError,  # noqa: F401
                         os_error, passwd, passwd_check, safe_filename_header, safe_next)
 
@@ -223,7 +224,7 @@ class Outlet:
                     return
                 obj = self.queue.pop(0)
             try:
-                self.ws.send(obj if isinstance(obj, str) else json_dumps(obj).decode("utf-8", "replace"))
+                self.ws.send(obj if isinstance(obj, str) else ws_frame(obj))
             except (OSError, ConnectionError, ValueError):
                 self.close()
                 return
@@ -269,6 +270,7 @@ class KernelBridge:
         self.parents = {}        # execute msg_id -> cell id
         self.pending_input = None
         self.outbox = []
+        self.widget_capture = {}  # Output widget's comm id -> the request it captures
         self._wake_r, self._wake_w = os.pipe()
         self._stop = threading.Event()
         self.kc = self.km.client()
@@ -354,9 +356,10 @@ class KernelBridge:
         parent = msg["parent_header"].get("msg_id")
         with self.lock:
             cell = self.parents.get(parent)
-            if cell is not None and cell in self.cells and self.cells[cell]["msg_id"] == parent:
+            if (cell is not None and cell in self.cells and self.cells[cell]["msg_id"] == parent
+                    and not widget_traffic(self.widget_capture, msg)):
                 msgs = self.cells[cell]["msgs"]
-                wired = dict(_wire(msg), channel=channel)
+                wired = dict(_wire(msg), channel=channel, buffers=[])
                 if not _merge_stream(msgs[-1] if msgs else None, wired) and len(msgs) < self.max_msgs_per_cell:
                     msgs.append(_private(wired))
             if channel == "stdin" and t == "input_request":
@@ -377,7 +380,7 @@ class KernelBridge:
         msg.setdefault("metadata", {})
         msg.setdefault("parent_header", {})
         msg.setdefault("content", {})
-        msg["buffers"] = []
+        msg["buffers"] = [b for b in msg.get("buffers") or () if isinstance(b, bytes)]
         t = msg["header"].get("msg_type")
         with self.lock:
             if t == "execute_request":
@@ -454,10 +457,31 @@ class KernelBridge:
 
 
 def _wire(msg):
-    """A message as JSON for the page (buffers dropped; they are not forwarded)."""
+    """A message for the page; its binary buffers (if any) go with it (see ws_frame)."""
     return {"header": msg["header"], "msg_id": msg["header"].get("msg_id"),
             "msg_type": msg["msg_type"], "parent_header": msg["parent_header"],
-            "metadata": msg["metadata"], "content": msg["content"], "buffers": []}
+            "metadata": msg["metadata"], "content": msg["content"],
+            "buffers": [bytes(b) for b in msg.get("buffers") or ()]}
+
+
+def widget_traffic(capture, msg):
+    """Whether ``msg`` belongs to widgets rather than to its cell's outputs: comm
+    messages, and output captured by an ipywidgets Output (which the pages show inside
+    that widget, and which comes back with the widget's state). ``capture`` follows the
+    Output widgets' ``msg_id`` (comm id -> request id) from the updates seen."""
+    t = msg["msg_type"]
+    if t.startswith("comm_"):
+        data = msg["content"].get("data") or {}
+        state = data.get("state") if isinstance(data, dict) else None
+        if isinstance(state, dict) and "msg_id" in state:
+            if state["msg_id"]:
+                capture[msg["content"].get("comm_id")] = state["msg_id"]
+            else:
+                capture.pop(msg["content"].get("comm_id"), None)
+        if t == "comm_close":
+            capture.pop(msg["content"].get("comm_id"), None)
+        return True
+    return bool(capture) and msg["parent_header"].get("msg_id") in capture.values()
 
 
 # ---------------------------------------------------------------------- the app
@@ -1264,11 +1288,8 @@ class Handler(GuardedHandler):
                 text = ws.recv()
                 if text is None:
                     break
-                if not isinstance(text, str):
-                    log.warning("binary websocket messages are not supported; dropped")
-                    continue
                 try:
-                    msg = json.loads(text)
+                    msg = json.loads(text) if isinstance(text, str) else ws_unframe(text)
                     channel = msg.pop("channel", "shell")
                     if not isinstance(msg.get("header"), dict) or "msg_type" not in msg["header"]:
                         raise ValueError("no header.msg_type")

@@ -1,5 +1,6 @@
 """HTTP plumbing for the notebook server: errors, safe headers and redirects, password
-hashes, and a threaded ``http.server`` that no idle or slow client can starve.
+hashes, a threaded ``http.server`` that no idle or slow client can starve, and Jupyter
+Server's binary WebSocket framing of kernel messages that carry buffers.
 
 Each connection gets a thread, but the number of connection threads is bounded
 (``max_connections``). A connection is *waiting* while the server waits for its next
@@ -15,14 +16,18 @@ import errno
 import hashlib
 import hmac
 import http.server
+import json
 import logging
 import secrets
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
 import urllib.parse
+
+from .protocol import json_dumps
 
 log = logging.getLogger("ipylite.webserver")
 
@@ -220,3 +225,41 @@ class GuardedServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def server_close(self):
         self.guard.close()
         super().server_close()
+
+
+# ------------------------------------------------- WebSocket framing of messages
+
+# Jupyter Server's binary WebSocket framing, for messages with buffers (widgets' arrays,
+# images): one binary message = n (uint32, big-endian), n offsets (uint32), then the
+# JSON of the message without its buffers at offsets[0], buffer i at offsets[i + 1].
+# A message without buffers goes as a text (JSON) message.
+
+def ws_frame(obj):
+    """A message dict -> the WebSocket payload: JSON text, or bytes with its buffers."""
+    buffers = obj.get("buffers") or []
+    if not buffers:
+        return json_dumps(obj).decode("utf-8", "replace")
+    parts = [json_dumps(dict(obj, buffers=[]))] + [bytes(b) for b in buffers]
+    offsets = [4 * (len(parts) + 1)]
+    for part in parts[:-1]:
+        offsets.append(offsets[-1] + len(part))
+    return struct.pack(">%dI" % (len(parts) + 1), len(parts), *offsets) + b"".join(parts)
+
+
+def ws_unframe(data):
+    """A binary WebSocket payload -> the message dict with its ``buffers`` (bytes);
+    ValueError if the framing is broken."""
+    if len(data) < 8:
+        raise ValueError("binary message too short")
+    n = struct.unpack(">I", data[:4])[0]
+    if not 1 <= n <= 1024 or len(data) < 4 * (n + 1):
+        raise ValueError("binary message with a bad part count %d" % n)
+    offsets = list(struct.unpack(">%dI" % n, data[4:4 * (n + 1)])) + [len(data)]
+    if offsets[0] < 4 * (n + 1) or any(a > b for a, b in zip(offsets, offsets[1:])):
+        raise ValueError("binary message with bad offsets")
+    parts = [data[a:b] for a, b in zip(offsets, offsets[1:])]
+    msg = json.loads(parts[0].decode("utf-8"))
+    if not isinstance(msg, dict):
+        raise ValueError("binary message whose JSON part is not an object")
+    msg["buffers"] = parts[1:]
+    return msg

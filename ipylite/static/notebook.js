@@ -529,10 +529,15 @@ function connect(replay) {
   setStatus("starting");
   var proto = location.protocol === "https:" ? "wss://" : "ws://";
   var ws = NB.ws = new WebSocket(proto + location.host + "/api/kernels/" + NB.kernel.id + "/channels?session_id=" + NB.session + (replay ? "&replay=1" : ""));
-  ws.onopen = function () { NB.retry = 0; send("shell", "kernel_info_request", {}, {}, function () { if (document.body.getAttribute("data-kernel-status") === "starting") setStatus("idle"); }); };
+  ws.binaryType = "arraybuffer";     // messages with buffers (widgets) come as binary
+  ws.onopen = function () {
+    NB.retry = 0;
+    send("shell", "kernel_info_request", {}, {}, function () { if (document.body.getAttribute("data-kernel-status") === "starting") setStatus("idle"); });
+    if (IPL.widgets) IPL.widgets.connected();
+  };
   ws.onmessage = function (ev) {
     var msg;
-    try { msg = JSON.parse(ev.data); } catch (e) {
+    try { msg = typeof ev.data === "string" ? JSON.parse(ev.data) : IPL.widgets.unframe(ev.data); } catch (e) {
       console.error("ipylite: a message from the kernel is not JSON and was dropped:", e, String(ev.data).slice(0, 300));
       note("a message from the kernel could not be read and was dropped (the browser console has it)");
       return;
@@ -553,6 +558,7 @@ function connect(replay) {
 
 function handle(msg) {
   if (msg.channel === "ipylite" && msg.msg_type === "replay") return replay(msg.content);
+  if (IPL.widgets && IPL.widgets.handle(msg)) return;     // widget comms and their output
   var type = msg.msg_type || msg.header.msg_type;
   var parent = (msg.parent_header || {}).msg_id;
   var cell = NB.pending[parent];

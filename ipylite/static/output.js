@@ -64,6 +64,8 @@ IPL.renderOutput = function (out, trusted) {
     return div;
   }
   var data = out.data || {}, md = out.metadata || {};
+  var widget = IPL.widgets && IPL.widgets.outputNode(out, trusted);
+  if (widget) { div.appendChild(widget); return div; }
   var mime = pickMime(data, trusted);
   if (mime) div.setAttribute("data-mime-type", mime);
   var value = mime === "application/json" ? data[mime] : IPL.join(data[mime]);
