@@ -59,10 +59,21 @@ class IOPubThread(threading.Thread):
     Until the first subscriber arrives (for up to HOLD_SECONDS after start, and at most
     HOLD_BYTES) messages are held, then sent to it: a client that shows its prompt once
     the shell channel answers (jupyter console) would otherwise lose a first cell's
-    output and its idle status to its SUB socket's reconnect timer, and wait forever."""
+    output and its idle status to its SUB socket's reconnect timer, and wait forever.
+
+    A subscriber that reads slowly is waited for (XPUB_NODROP), not silently skipped
+    as a PUB socket does at its high-water mark: a lost idle status left clients
+    waiting forever. While more than BACKLOG messages wait here, outputs that do not fit
+    are dropped and counted, and a stderr line says so before the request's next status
+    (as Jupyter Server's rate limit does). A subscriber that reads nothing for
+    STALL_SECONDS is skipped (lossy sending) for STALL_SECONDS, so it cannot hold up
+    the others."""
 
     HOLD_SECONDS = 10.0
     HOLD_BYTES = 16 << 20
+    BACKLOG = 10000
+    STALL_SECONDS = 30.0
+    OUTPUTS = ("stream", "display_data", "execute_result", "update_display_data")
 
     def __init__(self, context, session, url):
         super().__init__(daemon=True, name="ipylite-iopub")
@@ -71,6 +82,9 @@ class IOPubThread(threading.Thread):
         self.socket = context.socket(zmq.XPUB)
         self.socket.linger = 1000
         self.socket.setsockopt(zmq.XPUB_VERBOSE, 1)
+        self.socket.setsockopt(zmq.XPUB_NODROP, 1)
+        self._lossy_until = 0.0
+        self._dropped = {}         # request msg_id -> outputs dropped, not yet told
         self.port = bind(self.socket, url)
         self._queue = collections.deque()
         self._wake_r, self._wake_w = os.pipe()
@@ -130,6 +144,7 @@ class IOPubThread(threading.Thread):
                 return
 
     def _drain(self):
+        self._recheck_lossy()
         q = self._queue
         while q:
             msg = q.popleft()
@@ -143,11 +158,45 @@ class IOPubThread(threading.Thread):
                 self._release(send=False)   # nobody came: stop holding
             self._send(msg)
 
-    def _send(self, msg):
+    def _send(self, msg, droppable=True):
+        parent = (msg.get("parent_header") or {}).get("msg_id")
+        output = droppable and msg.get("msg_type") in self.OUTPUTS
+        if not output and parent in self._dropped:
+            n = self._dropped.pop(parent)
+            self._send(self.session.msg("stream", {"name": "stderr", "text": (
+                "[%d output message%s dropped: the client did not read them fast enough]\n"
+                % (n, "" if n == 1 else "s"))}, parent=msg["parent_header"]), droppable=False)
         try:
-            self.session.send(self.socket, msg)
+            frames = self.session.serialize(msg)
         except Exception:
             log.exception("could not send %s on iopub", msg.get("msg_type"))
+            return
+        zmq = _zmq()
+        waited = None
+        while True:
+            try:
+                self.socket.send_multipart(frames, zmq.NOBLOCK)
+                return
+            except zmq.Again:
+                pass
+            except zmq.ZMQError:
+                log.exception("could not send %s on iopub", msg.get("msg_type"))
+                return
+            now = time.monotonic()
+            if output and len(self._queue) > self.BACKLOG:
+                self._dropped[parent] = self._dropped.get(parent, 0) + 1
+                return
+            waited = waited or now
+            if now - waited > self.STALL_SECONDS:    # nobody reads: skip the stalled reader
+                log.warning("an iopub subscriber is not reading; sending without waiting for it")
+                self.socket.setsockopt(zmq.XPUB_NODROP, 0)
+                self._lossy_until = now + self.STALL_SECONDS
+            time.sleep(0.002)
+
+    def _recheck_lossy(self):
+        if self._lossy_until and time.monotonic() > self._lossy_until:
+            self._lossy_until = 0.0
+            self.socket.setsockopt(_zmq().XPUB_NODROP, 1)
 
     def _hold(self, msg):
         content = msg.get("content") or {}

@@ -28,6 +28,7 @@ connects with ``?replay=1`` gets them in one ``ipylite/replay`` message.
 """
 
 import base64
+import collections
 import datetime
 import hashlib
 import hmac
@@ -181,7 +182,9 @@ class WebSocket:
 
 
 STREAM_KEEP = 1 << 20     # chars of one cell's stream kept for a waiting page / for replay
-OUTLET_MAX = 5000         # queued messages per page before outputs are dropped
+OUTLET_MAX = 50000        # outputs waiting for one page before any more are dropped
+OUTLET_PER_CELL = 2000    # outputs of one request waiting for a page before its next are dropped
+OUTPUT_TYPES = ("stream", "display_data", "execute_result", "update_display_data")
 
 
 def _merge_stream(last, obj):
@@ -213,30 +216,56 @@ def _private(obj):
     return dict(obj, content=dict(obj["content"])) if isinstance(obj, dict) and obj.get("msg_type") == "stream" else obj
 
 
+def _is_output(obj):
+    return isinstance(obj, dict) and obj.get("channel") == "iopub" and obj.get("msg_type") in OUTPUT_TYPES
+
+
+def _parent_id(obj):
+    return (obj.get("parent_header") or {}).get("msg_id") if isinstance(obj, dict) else None
+
+
+def dropped_note(parent, count):
+    """The message that tells a page ``count`` outputs of request ``parent`` were dropped."""
+    return {"channel": "ipylite", "msg_type": "dropped", "header": {"msg_type": "dropped"},
+            "parent_header": {"msg_id": parent}, "metadata": {}, "buffers": [],
+            "content": {"count": count}}
+
+
 class Outlet:
     """One page's WebSocket, written by its own thread so a slow browser never holds up
-    the kernel bridge: stream messages waiting for it are merged (bounded by
-    STREAM_KEEP), and past OUTLET_MAX waiting messages new outputs are dropped, while
-    status, replies and input requests always get through."""
+    the kernel bridge. Stream messages waiting for it are merged (bounded by
+    STREAM_KEEP). Outputs of one request past OUTLET_PER_CELL waiting (or of any past
+    OUTLET_MAX) are dropped and counted, and the page is told how many on that cell
+    (an ``ipylite/dropped`` message before the request's reply and idle status), as
+    Jupyter Server's rate limit says so in the output. Status, replies, errors and
+    input requests always get through, so every cell ends."""
 
     def __init__(self, ws):
         self.ws = ws
-        self.queue = []
+        self.queue = collections.deque()
         self.cv = threading.Condition()
-        self.dropped = 0
+        self.waiting = collections.Counter()    # request -> its outputs in the queue
+        self.outputs = 0                        # outputs in the queue
+        self.dropped = collections.Counter()    # request -> outputs dropped, not yet told
         threading.Thread(target=self._run, daemon=True, name="webnb-outlet").start()
 
     def put(self, obj):
         with self.cv:
             if self.ws.closed:
                 raise ConnectionError("websocket closed")
-            if not _merge_stream(self.queue[-1] if self.queue else None, obj):
-                if (len(self.queue) >= OUTLET_MAX and isinstance(obj, dict) and obj.get("channel") == "iopub"
-                        and obj.get("msg_type") in ("stream", "display_data", "execute_result",
-                                                    "update_display_data", "execute_input")):
-                    self.dropped += 1
+            parent = _parent_id(obj)
+            if _merge_stream(self.queue[-1] if self.queue else None, obj):
+                self.cv.notify()
+                return
+            if _is_output(obj):
+                if self.waiting[parent] >= OUTLET_PER_CELL or self.outputs >= OUTLET_MAX:
+                    self.dropped[parent] += 1
                     return
-                self.queue.append(_private(obj))
+                self.waiting[parent] += 1
+                self.outputs += 1
+            elif parent in self.dropped:
+                self.queue.append(dropped_note(parent, self.dropped.pop(parent)))
+            self.queue.append(_private(obj))
             self.cv.notify()
 
     def _run(self):
@@ -246,7 +275,13 @@ class Outlet:
                     self.cv.wait()
                 if self.ws.closed:
                     return
-                obj = self.queue.pop(0)
+                obj = self.queue.popleft()
+                if _is_output(obj):
+                    parent = _parent_id(obj)
+                    self.outputs -= 1
+                    self.waiting[parent] -= 1
+                    if self.waiting[parent] <= 0:
+                        del self.waiting[parent]
             try:
                 self.ws.send(obj if isinstance(obj, str) else json.dumps(obj, default=str))
             except (OSError, ConnectionError, ValueError):
@@ -308,6 +343,17 @@ class KernelBridge:
     # -- the bridge thread
     def _run(self):
         zmq = __import__("zmq")
+        from .protocol import connect_url
+        # no high-water mark on our iopub: what the kernel sends is kept here (bounded
+        # by Outlet and _record), never dropped on the way as a SUB socket would
+        sub = zmq.Context.instance().socket(zmq.SUB)
+        sub.linger = 0
+        sub.setsockopt(zmq.RECONNECT_IVL, 10)
+        sub.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+        sub.setsockopt(zmq.RCVHWM, 0)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        sub.connect(connect_url(self.kc.info, "iopub"))
+        self.kc.sockets["iopub"] = sub
         self.kc.start_channels(hb=False)
         poller = zmq.Poller()
         for s in self.kc.sockets.values():
@@ -380,13 +426,41 @@ class KernelBridge:
         with self.lock:
             cell = self.parents.get(parent)
             if cell is not None and cell in self.cells and self.cells[cell]["msg_id"] == parent:
-                msgs = self.cells[cell]["msgs"]
-                wired = dict(_wire(msg), channel=channel)
-                if not _merge_stream(msgs[-1] if msgs else None, wired) and len(msgs) < self.max_msgs_per_cell:
-                    msgs.append(_private(wired))
+                self._record(self.cells[cell], dict(_wire(msg), channel=channel))
             if channel == "stdin" and t == "input_request":
                 self.pending_input = dict(_wire(msg), channel=channel)
         self._broadcast(dict(_wire(msg), channel=channel))
+
+    def _record(self, rec, wired):
+        """Keep a message of a cell's latest execution for replay: its last
+        max_msgs_per_cell outputs (older ones are let go and counted in ``dropped``; a
+        clear_output lets go of those before it), and always its status, input, reply
+        and errors, so a replayed cell ends as it did."""
+        msgs = rec["msgs"]
+        if _merge_stream(msgs[-1] if msgs else None, wired):
+            return
+        if wired["msg_type"] == "clear_output":
+            msgs[:] = [m for m in msgs if not _is_output(m) and m["msg_type"] != "clear_output"]
+            rec["outputs"] = 0
+        elif _is_output(wired):
+            rec["outputs"] += 1
+        msgs.append(_private(wired))
+        if rec["outputs"] > self.max_msgs_per_cell * 3 // 2:   # trimmed now and then, not per message
+            self._trim(rec)
+
+    def _trim(self, rec):
+        extra = rec["outputs"] - self.max_msgs_per_cell
+        if extra <= 0:
+            return
+        kept = []
+        for m in rec["msgs"]:
+            if extra and _is_output(m):
+                extra -= 1
+                rec["dropped"] += 1
+                rec["outputs"] -= 1
+            else:
+                kept.append(m)
+        rec["msgs"] = kept
 
     def _broadcast(self, obj):
         for out in list(self.sockets):
@@ -411,7 +485,7 @@ class KernelBridge:
                     if len(self.cells) >= self.max_cells:
                         self.cells.pop(next(iter(self.cells)))
                     self.cells.pop(cell, None)
-                    self.cells[cell] = {"msg_id": msg["header"]["msg_id"], "msgs": []}
+                    self.cells[cell] = {"msg_id": msg["header"]["msg_id"], "msgs": [], "outputs": 0, "dropped": 0}
                     self.parents[msg["header"]["msg_id"]] = cell
             if t == "input_reply":
                 self.pending_input = None
@@ -420,8 +494,10 @@ class KernelBridge:
 
     def replay(self):
         with self.lock:
-            cells = [{"cell_id": k, "msg_id": v["msg_id"], "msgs": [_private(m) for m in v["msgs"]]}
-                     for k, v in self.cells.items()]
+            for rec in self.cells.values():
+                self._trim(rec)
+            cells = [{"cell_id": k, "msg_id": v["msg_id"], "msgs": [_private(m) for m in v["msgs"]],
+                      "dropped": v["dropped"]} for k, v in self.cells.items()]
             return {"channel": "ipylite", "msg_type": "replay", "header": {"msg_type": "replay"},
                     "parent_header": {}, "metadata": {}, "buffers": [],
                     "content": {"cells": cells, "pending_input": self.pending_input,
@@ -999,7 +1075,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         full = self.app.resolve(path, must_exist=True)
         nb = nbfile.read(full)
         title = os.path.splitext(os.path.basename(full))[0]
-        data = nbfile.export(nb, fmt, title=title)
+        data = nbfile.export(nb, fmt, title=title,
+                             files=nbfile.local_files(nb, os.path.dirname(full), self.app.root))
         headers = []
         if self.query.get("download"):
             headers.append(("Content-Disposition", 'attachment; filename="%s%s"' % (title, nbfile.EXTENSIONS[fmt])))
@@ -1320,7 +1397,8 @@ def cmd_export(args):
         if args.execute:
             nbfile.execute(nb, cwd=os.path.dirname(os.path.abspath(args.notebook)))
         title = os.path.splitext(os.path.basename(args.notebook))[0]
-        data = nbfile.export(nb, args.to, title=title)
+        folder = os.path.dirname(os.path.abspath(args.notebook))
+        data = nbfile.export(nb, args.to, title=title, files=nbfile.local_files(nb, folder))
     except nbfile.NotebookError as e:
         print("error: %s" % e, file=sys.stderr)
         return 1

@@ -5,7 +5,7 @@
 var NB = IPL.nb = {
   path: document.body.getAttribute("data-path"),
   model: null, cells: [], sel: 0, anchor: 0, mode: "command",
-  kernel: null, ws: null, pending: {}, displays: {}, dirty: false, lastModified: null,
+  kernel: null, ws: null, pending: {}, done: {}, displays: {}, dirty: false, lastModified: null,
   clipboard: [], undo: [], broken: false, session: IPL.uuid ? IPL.uuid() : String(Math.random()).slice(2)
 };
 var main, statusEl;
@@ -118,7 +118,16 @@ Cell.prototype.setPrompt = function (busy) {
 };
 Cell.prototype.renderOutputs = function () {
   IPL.renderOutputs(this.outEl, this.outputs, this.trusted);
+  if (this.dropped) this.noteDropped(0);
   this.checkScroll();
+};
+/* Outputs the server or kernel dropped to keep up: said on the cell (not saved). */
+Cell.prototype.noteDropped = function (n) {
+  this.dropped = (this.dropped || 0) + n;
+  var box = this.outEl.querySelector(".output-dropped");
+  if (!box) { box = el("div", "output-truncated output-dropped"); this.outEl.appendChild(box); }
+  box.textContent = this.dropped + " output" + (this.dropped === 1 ? " was" : "s were") +
+    " not shown, to keep up with the kernel";
 };
 Cell.prototype.checkScroll = function () {
   var self = this;
@@ -172,6 +181,7 @@ Cell.prototype.drawStream = function () {
 };
 Cell.prototype.clearOutputs = function () {
   this.outputs = [];
+  this.dropped = 0;
   this.outEl.innerHTML = "";
   this.outEl.classList.remove("output-scrolled");
 };
@@ -498,6 +508,7 @@ function execute(cell) {
     code: cell.source, silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: true
   }, { cellId: cell.id });
   if (!id) return;
+  if (cell.msgId) delete NB.done[cell.msgId];
   cell.msgId = id;
   cell.replied = cell.idleSeen = false;
   NB.pending[id] = cell;
@@ -549,17 +560,25 @@ function connect(replay) {
 
 function handle(msg) {
   if (msg.channel === "ipylite" && msg.msg_type === "replay") return replay(msg.content);
+  if (msg.channel === "ipylite" && msg.msg_type === "dropped") {
+    var dc = NB.pending[(msg.parent_header || {}).msg_id] || NB.done[(msg.parent_header || {}).msg_id];
+    if (dc) dc.noteDropped(msg.content.count || 0);
+    return;
+  }
   var type = msg.msg_type || msg.header.msg_type;
   var parent = (msg.parent_header || {}).msg_id;
-  var cell = NB.pending[parent];
+  var cell = NB.pending[parent] || NB.done[parent];
   if (msg.channel === "iopub") {
+    if (cell) cell.lastMsg = Date.now();
+    if (type === "execute_input" || type === "status" && msg.content.execution_state === "busy")
+      finishReplied(parent);
     if (type === "status") {
       var st = msg.content.execution_state;
       if (st === "starting" || st === "restarting" || st === "dead" || !parent || NB.pending[parent] || callbacks[parent] || true) setStatus(st);
-      if (st === "idle" && cell) { cell.idleSeen = true; if (cell.replied) finished(cell, parent); }
+      if (st === "idle" && NB.pending[parent]) { cell.idleSeen = true; if (cell.replied) finished(cell, parent); }
       return;
     }
-    if (type === "execute_input" && cell) { cell.setPrompt(true); return; }
+    if (type === "execute_input" && NB.pending[parent]) { cell.setPrompt(true); return; }
     if (type === "clear_output" && cell) {
       if (msg.content.wait) cell.clearWait = true; else cell.clearOutputs();
       return;
@@ -578,11 +597,12 @@ function handle(msg) {
   }
   if (msg.channel === "shell") {
     if (callbacks[parent]) { var cb = callbacks[parent]; delete callbacks[parent]; cb(msg); return; }
-    if (type === "execute_reply" && cell) {
+    if (type === "execute_reply" && NB.pending[parent]) {
       // a cell skipped after an earlier error ("aborted") never ran: no count
       cell.execution_count = msg.content.status === "aborted" ? null : msg.content.execution_count;
       dropInput(cell);
-      if (cell.idleSeen) finished(cell, parent);
+      cell.replied = true;
+      if (cell.idleSeen) finished(cell, parent); else waitIdle(cell, parent);
       (msg.content.payload || []).forEach(function (p) {
         if (p.source === "page") showPager(p.data || {});
         else if (p.source === "set_next_input" && p.text) { var n = insertCell(NB.cells.indexOf(cell) + 1, "code", p.text); n.refresh(); }
@@ -601,8 +621,29 @@ function dropInput(cell) {
   Array.prototype.forEach.call(cell.outEl.querySelectorAll(".stdin-prompt"), function (b) { b.remove(); });
 }
 
+/* A cell ends on its reply and idle status. Should the idle status never come (a
+   kernel that drops messages when its client is slow, as ipykernel can), the cell
+   still ends: when another request starts, or when nothing more came for it in
+   IDLE_GRACE ms after its reply. Output arriving after that still lands in it. */
+var IDLE_GRACE = 3000;
+function waitIdle(cell, parent) {
+  clearTimeout(cell.idleTimer);
+  cell.idleTimer = setTimeout(function () {
+    if (NB.pending[parent] !== cell) return;
+    if (Date.now() - (cell.lastMsg || 0) < IDLE_GRACE) return waitIdle(cell, parent);
+    finished(cell, parent);
+  }, IDLE_GRACE);
+}
+function finishReplied(parent) {
+  Object.keys(NB.pending).forEach(function (id) {
+    var c = NB.pending[id];
+    if (id !== parent && c.replied) finished(c, id);
+  });
+}
 function finished(cell, parent) {
+  clearTimeout(cell.idleTimer);
   delete NB.pending[parent];
+  NB.done[parent] = cell;
   dropInput(cell);
   cell.drawStreamNow();
   if (cell.msgId === parent) cell.setPrompt(false);
@@ -664,6 +705,7 @@ function replay(content) {
       if (m.msg_type === "execute_reply") done = true;
       handle(m);
     });
+    if (rec.dropped) cell.noteDropped(rec.dropped);
     if (done) { cell.idleSeen = true; finished(cell, rec.msg_id); } else cell.setPrompt(true);
   });
   if (content.pending_input) handle(content.pending_input);
@@ -762,6 +804,7 @@ function followRename() {
   return IPL.api("GET", "/api/sessions/" + NB.sid).then(function (s) {
     if (!s || !s.path || s.path === NB.path) return;
     NB.path = s.path;
+    setDir();
     NB.name = s.path.split("/").pop();
     document.title = (NB.dirty ? "*" : "") + NB.name;
     $("#nb-name").textContent = NB.name;
@@ -793,6 +836,17 @@ function saveNow(checkpoint, force) {
     });
   }).catch(function (e) { note("save failed: " + e.message, "warn"); });
 }
+/* Exports and downloads are of what the page shows: it is saved first. */
+function exportAs(fmt) {
+  document.querySelectorAll("details.menu[open]").forEach(function (d) { d.open = false; });
+  var go = function () {
+    location.href = (fmt ? "/nbconvert/" + fmt + "/" : "/files/") + apiPath(NB.path) + "?download=1";
+  };
+  if (NB.broken) return go();
+  save(false).then(function () {
+    if (NB.dirty) note("not exported: the notebook could not be saved first", "warn"); else go();
+  });
+}
 function revert() {
   if (!confirm("Revert the notebook to its last checkpoint? Changes since are lost.")) return;
   IPL.api("POST", url() + "/checkpoints/checkpoint").then(function () { location.reload(); },
@@ -804,7 +858,9 @@ function trust() {
   save(false);
 }
 
+function setDir() { IPL.notebookDir = NB.path.split("/").slice(0, -1).join("/"); }
 function load() {
+  setDir();
   NB.name = NB.path.split("/").pop();
   document.title = NB.name;
   $("#nb-name").textContent = NB.name;
@@ -951,10 +1007,9 @@ function wire() {
     dragged = null;
   });
   $("#pager-close").addEventListener("click", function () { $("#pager").hidden = true; });
-  document.querySelectorAll("[data-export]").forEach(function (a) {
-    a.href = "/nbconvert/" + a.getAttribute("data-export") + "/" + apiPath(NB.path) + "?download=1";
+  document.querySelectorAll("[data-export], #download-ipynb").forEach(function (a) {
+    a.addEventListener("click", function (e) { e.preventDefault(); exportAs(a.getAttribute("data-export")); });
   });
-  $("#download-ipynb").href = "/files/" + apiPath(NB.path) + "?download=1";
   setInterval(function () { if (NB.dirty && !NB.broken) save(false); }, 120000);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) followRename(); });
   window.addEventListener("beforeunload", function (e) { NB.closing = true; if (NB.dirty) { e.preventDefault(); e.returnValue = ""; } });

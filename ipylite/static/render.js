@@ -153,6 +153,7 @@ IPL.setSafeHTML = function (el, htmlText) {
 IPL.renderMarkdown = function (el, src, trusted, attachments) {
   if (trusted) el.innerHTML = IPL.markdown(src, true);
   else IPL.setSafeHTML(el, IPL.markdown(src, true));
+  IPL.resolveLocal(el);
   Array.prototype.forEach.call(el.querySelectorAll("img[src^='attachment:']"), function (img) {
     var name = decodeURIComponent(img.getAttribute("src").slice(11));
     var bundle = (attachments || {})[name] || {};
@@ -161,6 +162,39 @@ IPL.renderMarkdown = function (el, src, trusted, attachments) {
     var data = IPL.join(bundle[mime]);
     img.src = mime === "image/svg+xml" ? "data:image/svg+xml;charset=utf-8," + encodeURIComponent(data)
                                        : "data:" + mime + ";base64," + data.replace(/\s/g, "");
+  });
+};
+
+/* Relative links and images in Markdown point into the notebook's folder, as in
+   Jupyter: on the page they go to /files/<folder>/ (notebooks to /notebooks/), in an
+   export images come from IPL.localFiles (path -> data URL, embedded by the server). */
+IPL.notebookDir = null;     // the page sets it: the notebook's folder ("" at the root)
+IPL.localFiles = null;
+IPL.normPath = function (p) {
+  var out = [];
+  p.split("/").forEach(function (part) {
+    if (part === "" || part === ".") return;
+    if (part === ".." && out.length && out[out.length - 1] !== "..") out.pop(); else out.push(part);
+  });
+  return out.join("/");
+};
+function isLocal(u) { return !!u && !/^([a-z][a-z0-9+.-]*:|\/|#|\?)/i.test(u.trim()); }
+IPL.resolveLocal = function (root) {
+  Array.prototype.forEach.call(root.querySelectorAll("img[src], a[href], source[src], video[src], audio[src]"), function (node) {
+    var attr = node.localName === "a" ? "href" : "src", v = node.getAttribute(attr);
+    if (!isLocal(v)) return;
+    var m = /^([^?#]*)(.*)$/.exec(v.trim()), rel;
+    try { rel = decodeURIComponent(m[1]); } catch (e) { rel = m[1]; }
+    if (IPL.localFiles) {
+      var data = IPL.localFiles[IPL.normPath(rel)];
+      if (data && attr === "src") node.setAttribute("src", data);
+      return;
+    }
+    if (IPL.notebookDir == null) return;
+    var path = IPL.normPath((IPL.notebookDir ? IPL.notebookDir + "/" : "") + rel);
+    if (/^\.\.(\/|$)/.test(path)) return;              // outside the served folder
+    var kind = attr === "href" && /\.ipynb$/i.test(path) ? "/notebooks/" : "/files/";
+    node.setAttribute(attr, kind + path.split("/").map(encodeURIComponent).join("/") + m[2]);
   });
 };
 
