@@ -418,9 +418,10 @@ def to_html(nb, title="Notebook", files=None):
 <script>%s</script>
 <script>%s</script>
 <script>%s</script>
+<script>%s</script>
 <script>IPL.localFiles = %s; IPL.renderStatic(document.getElementById("notebook"), %s);</script>
 </body></html>
-""" % (html.escape(title), _static("nb.css"), _static("render.js"), _static("md.js"),
+""" % (html.escape(title), _static("nb.css"), _static("render.js"), _static("cmark.js"), _static("md.js"),
        _static("output.js"), local, data)
 
 

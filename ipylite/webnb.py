@@ -234,17 +234,18 @@ def dropped_note(parent, count):
 class Outlet:
     """One page's WebSocket, written by its own thread so a slow browser never holds up
     the kernel bridge. Stream messages waiting for it are merged (bounded by
-    STREAM_KEEP). Outputs of one request past OUTLET_PER_CELL waiting (or of any past
-    OUTLET_MAX) are dropped and counted, and the page is told how many on that cell
-    (an ``ipylite/dropped`` message before the request's reply and idle status), as
-    Jupyter Server's rate limit says so in the output. Status, replies, errors and
-    input requests always get through, so every cell ends."""
+    STREAM_KEEP). Past OUTLET_PER_CELL outputs of one request waiting, its oldest
+    waiting output is dropped for the new one (past OUTLET_MAX waiting in all, the new
+    one is), counted, and the page is told how many on that cell (an
+    ``ipylite/dropped`` message before the request's next status or reply), as Jupyter
+    Server's rate limit says so in the output. Status, replies, errors and input
+    requests always get through, so every cell ends, showing its latest output."""
 
     def __init__(self, ws):
         self.ws = ws
-        self.queue = collections.deque()
+        self.queue = collections.deque()        # [message] entries; [None] once dropped
         self.cv = threading.Condition()
-        self.waiting = collections.Counter()    # request -> its outputs in the queue
+        self.waiting = {}                       # request -> deque of its output entries queued
         self.outputs = 0                        # outputs in the queue
         self.dropped = collections.Counter()    # request -> outputs dropped, not yet told
         threading.Thread(target=self._run, daemon=True, name="webnb-outlet").start()
@@ -254,18 +255,25 @@ class Outlet:
             if self.ws.closed:
                 raise ConnectionError("websocket closed")
             parent = _parent_id(obj)
-            if _merge_stream(self.queue[-1] if self.queue else None, obj):
+            last = self.queue[-1][0] if self.queue else None
+            if _merge_stream(last, obj):
                 self.cv.notify()
                 return
+            entry = [_private(obj)]
             if _is_output(obj):
-                if self.waiting[parent] >= OUTLET_PER_CELL or self.outputs >= OUTLET_MAX:
+                if self.outputs >= OUTLET_MAX:
                     self.dropped[parent] += 1
                     return
-                self.waiting[parent] += 1
+                mine = self.waiting.setdefault(parent, collections.deque())
+                if len(mine) >= OUTLET_PER_CELL:
+                    mine.popleft()[0] = None
+                    self.outputs -= 1
+                    self.dropped[parent] += 1
+                mine.append(entry)
                 self.outputs += 1
             elif parent in self.dropped:
-                self.queue.append(dropped_note(parent, self.dropped.pop(parent)))
-            self.queue.append(_private(obj))
+                self.queue.append([dropped_note(parent, self.dropped.pop(parent))])
+            self.queue.append(entry)
             self.cv.notify()
 
     def _run(self):
@@ -275,12 +283,15 @@ class Outlet:
                     self.cv.wait()
                 if self.ws.closed:
                     return
-                obj = self.queue.popleft()
+                obj = self.queue.popleft()[0]
+                if obj is None:
+                    continue
                 if _is_output(obj):
                     parent = _parent_id(obj)
                     self.outputs -= 1
-                    self.waiting[parent] -= 1
-                    if self.waiting[parent] <= 0:
+                    mine = self.waiting[parent]
+                    mine.popleft()
+                    if not mine:
                         del self.waiting[parent]
             try:
                 self.ws.send(obj if isinstance(obj, str) else json.dumps(obj, default=str))

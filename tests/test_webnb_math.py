@@ -70,8 +70,8 @@ def page():
             return f.read().replace("</script", "<\\/script")
 
     html = ("<!DOCTYPE html><html><head><meta charset='utf-8'><style>%s</style></head>"
-            "<body><div id='out' style='width:900px'></div><script>%s</script><script>%s</script>"
-            "<script>%s</script></body></html>" % (read("nb.css"), read("render.js"), read("md.js"), HELPERS))
+            "<body><div id='out' style='width:900px'></div><script>%s</script><script>%s</script><script>%s</script>"
+            "<script>%s</script></body></html>" % (read("nb.css"), read("render.js"), read("cmark.js"), read("md.js"), HELPERS))
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
         try:

@@ -69,6 +69,21 @@ def test_markdown_outputs_are_visible_in_html_and_pdf_exports(page, browser, ser
         assert "bold words" in text
 
 
+def test_long_code_lines_in_markdown_scroll_inside_the_cell(page, server):
+    long = "x = " + "1 + " * 300 + "1"
+    out = {"output_type": "display_data", "metadata": {},
+           "data": {"text/markdown": "```\n%s\n```" % long, "text/plain": "<Markdown>"}}
+    write_nb(server, "wide.ipynb", [{"cell_type": "markdown", "source": "Code:\n\n```python\n%s\n```\n\n    %s" % (long, long)},
+                                    {"cell_type": "code", "source": "", "outputs": [out], "execution_count": 1}])
+    open_nb(page, server, "wide.ipynb")
+    assert page.locator(".md-rendered pre").count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for i in range(3):      # each block scrolls on its own, within the notebook's column
+        assert page.evaluate("i => { var p = document.querySelectorAll('.md-rendered pre')[i];"
+                             " return p.scrollWidth > p.clientWidth && p.getBoundingClientRect().right"
+                             " <= document.querySelector('.notebook').getBoundingClientRect().right; }", i)
+
+
 # ------------------------------------------------------------ relative files
 
 def test_relative_images_and_links_point_into_the_notebooks_folder(page, browser, server):
