@@ -78,7 +78,7 @@ var LIMFUNCS = ("lim liminf limsup max min sup inf det Pr gcd lcm argmax argmin 
 var LIMNAMES = { liminf: "lim inf", limsup: "lim sup", injlim: "inj lim", projlim: "proj lim" };
 /* [character, stretchy]: the stretchy ones are characters Chromium stretches
    with the usual math fonts */
-var ACCENTS = { hat: ["^"], widehat: ["^"], check: ["ˇ"], widecheck: ["ˇ"],
+var ACCENTS = { hat: ["^"], widehat: ["\u0302", 1], check: ["ˇ"], widecheck: ["ˇ"],
   tilde: ["~"], widetilde: ["~"], acute: ["´"], grave: ["`"], dot: ["˙"], ddot: ["¨"],
   dddot: ["\u20db"], breve: ["˘"], bar: ["¯"], vec: ["→"], mathring: ["˚"],
   overrightarrow: ["→", 1], overleftarrow: ["←", 1], overleftrightarrow: ["↔", 1] };
@@ -482,6 +482,17 @@ TexParser.prototype = {
       var idx = this.optArg();
       return idx !== null ? "<mroot>" + this.group() + idx + "</mroot>" : "<msqrt>" + this.group() + "</msqrt>";
     }
+    if (name === "cancel" || name === "bcancel" || name === "xcancel" || name === "cancelto") {
+      var to = name === "cancelto" ? this.group() : null;   // (Chromium has no menclose: a drawn line)
+      var line = function (dir) {
+        return "linear-gradient(to " + dir + " right,transparent calc(50% - 0.04em),currentColor calc(50% - 0.04em)," +
+          "currentColor calc(50% + 0.04em),transparent calc(50% + 0.04em))";
+      };
+      var bg = name === "bcancel" ? line("top") : name === "xcancel" ? line("top") + "," + line("bottom") : line("bottom");
+      var struck = '<mrow class="cancel" style="background:' + bg + '">' + this.group() + "</mrow>";
+      return to === null ? struck : "<msup>" + struck + "<mrow>" + to + "</mrow></msup>";
+    }
+    if (name === "LaTeX" || name === "TeX") return "<mtext>" + name + "</mtext>";
     if (get(ACCENTS, name)) {
       var ac = get(ACCENTS, name);
       return '<mover accent="true">' + this.group() + "<mo" + (ac[1] ? ' stretchy="true"' : ' stretchy="false"') + ">" + ac[0] + "</mo></mover>";
@@ -705,10 +716,134 @@ TexParser.prototype = {
   }
 };
 
+/* ---------------------------------------------- macros and mhchem, before parsing */
+/* \newcommand, \renewcommand, \def and \DeclareMathOperator define macros for the rest
+   of the page (as MathJax does in a notebook); uses are expanded textually, bounded so
+   a recursive macro cannot hang the page. */
+IPL.texMacros = {};
+var MAX_EXPANSIONS = 2000, MAX_EXPANDED = 50000;
+function readArg(s, i) {       // [text, end] of the {group} or token at i (spaces skipped)
+  while (i < s.length && /\s/.test(s[i])) i++;
+  if (i >= s.length) return null;
+  if (s[i] === "{") {
+    for (var j = i, d = 0; j < s.length; j++) {
+      if (s[j] === "\\") j++;
+      else if (s[j] === "{") d++;
+      else if (s[j] === "}" && --d === 0) return [s.slice(i + 1, j), j + 1];
+    }
+    return null;
+  }
+  var m = /^\\(?:[a-zA-Z]+|[\s\S])/.exec(s.slice(i));
+  return m ? [m[0], i + m[0].length] : [s[i], i + 1];
+}
+function defineMacros(src) {
+  var re = /\\(newcommand|renewcommand|providecommand|DeclareMathOperator\*?|def|require)(?![a-zA-Z])/g, out = "", last = 0, m;
+  while ((m = re.exec(src))) {
+    var i = re.lastIndex, kind = m[1], name = readArg(src, i), body, n = 0, dflt = null;
+    if (!name) break;
+    i = name[1];
+    if (kind !== "require") {
+      var nm = /^\\([a-zA-Z]+|[^a-zA-Z])$/.exec(name[0].trim());
+      if (!nm) continue;
+      if (kind === "def") {
+        var params = /^(?:#\d)*/.exec(src.slice(i));
+        n = params[0].length / 2;
+        i += params[0].length;
+      } else if (!/^DeclareMathOperator/.test(kind)) {
+        var opt = /^\s*\[(\d)\](?:\[([^\]]*)\])?/.exec(src.slice(i));
+        if (opt) { n = +opt[1]; dflt = opt[2] === undefined ? null : opt[2]; i += opt[0].length; }
+      }
+      body = readArg(src, i);
+      if (!body) break;
+      i = body[1];
+      var text = /^DeclareMathOperator/.test(kind) ? "\\operatorname" + (kind.slice(-1) === "*" ? "*" : "") + "{" + body[0] + "}" : body[0];
+      if (kind !== "providecommand" || !get(IPL.texMacros, nm[1]))
+        IPL.texMacros[nm[1]] = { n: Math.min(n, 9), dflt: dflt, body: text };
+    }
+    out += src.slice(last, m.index);
+    last = re.lastIndex = i;
+  }
+  return out + src.slice(last);
+}
+function expandMacros(src) {
+  var names = Object.keys(IPL.texMacros);
+  if (!names.length) return src;
+  var count = 0, re = /\\([a-zA-Z]+|[^a-zA-Z\s])/g, m;
+  while ((m = re.exec(src))) {
+    var mac = get(IPL.texMacros, m[1]);
+    if (!mac || (/[a-zA-Z]/.test(m[1]) && /[a-zA-Z]/.test(src[re.lastIndex] || ""))) continue;
+    var i = re.lastIndex, args = [];
+    for (var k = 0; k < mac.n; k++) {
+      var opt = k === 0 && mac.dflt !== null ? /^\s*\[([^\]]*)\]/.exec(src.slice(i)) : null;
+      if (k === 0 && mac.dflt !== null) { args.push(opt ? opt[1] : mac.dflt); if (opt) i += opt[0].length; continue; }
+      var a = readArg(src, i);
+      if (!a) break;
+      args.push(a[0]);
+      i = a[1];
+    }
+    var body = mac.body.replace(/#(\d)/g, function (_, d) { return args[+d - 1] !== undefined ? args[+d - 1] : ""; });
+    src = src.slice(0, m.index) + "{" + body + "}" + src.slice(i);
+    re.lastIndex = m.index;       // expand what the macro made, too
+    if (++count >= MAX_EXPANSIONS || src.length >= MAX_EXPANDED) throw new Error("macros nested too deeply");
+  }
+  return src;
+}
+
+/* \ce{...} (mhchem) as TeX: elements upright, counts as subscripts, charges as
+   superscripts, reaction arrows, states and hydrate dots. */
+var CE_ARROWS = { "->": "\\rightarrow", "<-": "\\leftarrow", "<->": "\\leftrightarrow", "<=>": "\\rightleftharpoons",
+  "<=>>": "\\rightleftharpoons", "<<=>": "\\rightleftharpoons", "=>": "\\Rightarrow" };
+function mhchem(src) {
+  return src.trim().split(/\s+/).map(function (tok) {
+    var a = /^(<=>>|<<=>|<->|<=>|->|<-|=>)(?:\[([^\]]*)\])?(?:\[([^\]]*)\])?$/.exec(tok);
+    if (a) {
+      var arrow = CE_ARROWS[a[1]];
+      if (a[2] === undefined) return arrow;
+      return "\\overset{" + a[2] + "}{" + (a[3] !== undefined ? "\\underset{" + a[3] + "}{" + arrow + "}" : arrow) + "}";
+    }
+    if (tok === "+" || tok === "=") return tok;
+    if (tok === "v") return "\\downarrow";
+    if (tok === "^") return "\\uparrow";
+    var out = "", i = 0, m, afterAtom = false;
+    if ((m = /^(\d+\/\d+|\d*\.\d+|\d+)(?=[A-Za-z(\[])/.exec(tok))) { out += m[1] + "\\,"; i = m[0].length; }
+    while (i < tok.length) {
+      var rest = tok.slice(i);
+      if ((m = /^\$([^$]*)\$/.exec(rest))) { out += "{" + m[1] + "}"; afterAtom = true; }
+      else if ((m = /^\((aq|s|l|g|sln|cr|am)\)/.exec(rest))) { out += "\\mathrm{(" + m[1] + ")}"; afterAtom = false; }
+      else if ((m = /^[A-Z][a-z]?/.exec(rest))) { out += "\\mathrm{" + m[0] + "}"; afterAtom = true; }
+      else if (afterAtom && (m = /^\^(\{[^}]*\}|[0-9]*[+-]|[0-9]+|[a-z])/.exec(rest))) {
+        out += "^{" + m[1].replace(/^\{|\}$/g, "") + "}"; afterAtom = false;
+      }
+      else if (afterAtom && (m = /^_?(\d+|[a-z](?![a-z]))/.exec(rest)) && m[0][0] !== "^") { out += "_{" + m[1] + "}"; }
+      else if (afterAtom && (m = /^[0-9]*[+-]$/.exec(rest))) { out += "^{" + m[0] + "}"; afterAtom = false; }
+      else if ((m = /^[.*]/.exec(rest))) { out += "\\cdot "; afterAtom = false; }
+      else if ((m = /^[(\[]/.exec(rest))) { out += m[0]; afterAtom = false; }
+      else if ((m = /^[)\]]/.exec(rest))) { out += m[0]; afterAtom = true; }
+      else if ((m = /^#/.exec(rest))) { out += "\\equiv "; afterAtom = false; }
+      else if ((m = /^[a-z]+/.exec(rest))) { out += "\\mathrm{" + m[0] + "}"; afterAtom = true; }
+      else { m = [rest[0]]; out += rest[0] === "\\" ? "\\backslash " : rest[0]; afterAtom = false; }
+      i += m[0].length;
+    }
+    return out;
+  }).join("\\,");
+}
+function expandChem(src) {
+  var re = /\\(ce|pu)(?![a-zA-Z])/g, m, count = 0;
+  while ((m = re.exec(src)) && count++ < 500) {
+    var arg = readArg(src, re.lastIndex);
+    if (!arg) break;
+    var tex = m[1] === "pu" ? arg[0].replace(/(\d)\s*([a-zA-Z])/, "$1\\,$2").replace(/([a-zA-Z]+)/g, "\\mathrm{$1}") : mhchem(arg[0]);
+    src = src.slice(0, m.index) + "{" + tex + "}" + src.slice(arg[1]);
+    re.lastIndex = m.index + tex.length + 2;
+  }
+  return src;
+}
+
 /* TeX source -> a <math> element (text). Never throws: what cannot be parsed is
    shown as it was typed, unknown commands in red. */
 IPL.tex = function (src, display) {
   src = String(src == null ? "" : src);
+  try { src = expandChem(expandMacros(defineMacros(src))); } catch (e) { /* shown as typed below */ }
   var p = new TexParser(src, display), body;
   try { body = p.table("top", "top"); }
   catch (e) { body = '<mtext mathcolor="#c00">' + esc(src.replace(/\s/g, "\u00a0")) + "</mtext>"; p.tag = null; }
