@@ -230,3 +230,20 @@ def test_the_kernel_waits_for_a_slow_client_instead_of_dropping_its_idle_status(
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_run_all_on_a_slow_page_gives_every_cell_its_output(page, server):
+    n = 1500
+    write_nb(server, "many.ipynb", ["print('out', %d)" % i for i in range(n)])
+    open_nb(page, server, "many.ipynb")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 8})
+    try:
+        page.evaluate("IPL.nbActions['run-all']()")
+        page.wait_for_function("n => IPL.nbCells()[n - 1].execution_count === n && "
+                               "!document.querySelector('.cell.busy')", arg=n, timeout=240000, polling=500)
+    finally:
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    missing = page.evaluate("""() => IPL.nbCells().map((c, i) => [i, c.outEl.textContent])
+        .filter(([i, t]) => t !== 'out ' + i + '\\n').map(([i]) => i)""")
+    assert missing == [], "%d cells without their output: %s" % (len(missing), missing[:20])
