@@ -247,3 +247,20 @@ def test_run_all_on_a_slow_page_gives_every_cell_its_output(page, server):
     missing = page.evaluate("""() => IPL.nbCells().map((c, i) => [i, c.outEl.textContent])
         .filter(([i, t]) => t !== 'out ' + i + '\\n').map(([i]) => i)""")
     assert missing == [], "%d cells without their output: %s" % (len(missing), missing[:20])
+
+
+def test_a_flushing_print_flood_ends_with_its_last_line(page, server):
+    write_nb(server, "pflood.ipynb", [""])
+    open_nb(page, server, "pflood.ipynb")
+    start = time.monotonic()
+    out = run_code(page, "for i in range(100000):\n    print(i, flush=True)")
+    assert time.monotonic() - start < 120
+    text = out.locator(".output-stdout pre").text_content()
+    assert text.endswith("\n99999\n") and page.locator(".cell.selected .prompt").first.text_content() != "[*]:"
+
+
+def test_output_from_a_thread_after_the_cell_ended_lands_in_that_cell(page, server):
+    write_nb(server, "late.ipynb", [""])
+    open_nb(page, server, "late.ipynb")
+    run_code(page, "import threading\nthreading.Timer(1.5, lambda: print('late words', flush=True)).start()")
+    page.locator(".cell.selected .cell-output >> text=late words").wait_for(timeout=15000)
