@@ -166,20 +166,15 @@ class IOPubThread(threading.Thread):
             self._send(self.session.msg("stream", {"name": "stderr", "text": (
                 "[%d output message%s dropped: the client did not read them fast enough]\n"
                 % (n, "" if n == 1 else "s"))}, parent=msg["parent_header"]), droppable=False)
-        try:
-            frames = self.session.serialize(msg)
-        except Exception:
-            log.exception("could not send %s on iopub", msg.get("msg_type"))
-            return
         zmq = _zmq()
         waited = None
         while True:
             try:
-                self.socket.send_multipart(frames, zmq.NOBLOCK)
+                self.session.send(self.socket, msg, flags=zmq.NOBLOCK)
                 return
             except zmq.Again:
                 pass
-            except zmq.ZMQError:
+            except Exception:
                 log.exception("could not send %s on iopub", msg.get("msg_type"))
                 return
             now = time.monotonic()

@@ -153,8 +153,9 @@ class Session:
         return out
 
     def send(self, sock, msg_or_type, content=None, parent=None, ident=None,
-             buffers=None, metadata=None, header=None):
-        """Build (if given a type) and send a message; returns the message dict."""
+             buffers=None, metadata=None, header=None, flags=0):
+        """Build (if given a type) and send a message; returns the message dict.
+        ``flags``: zmq.NOBLOCK raises zmq.Again where the socket would block."""
         if isinstance(msg_or_type, dict):
             msg = msg_or_type
         else:
@@ -162,7 +163,7 @@ class Session:
         if buffers:
             msg["buffers"] = list(buffers)
         frames = self.serialize(msg, ident)
-        sock.send_multipart(frames, copy=len(frames) <= 7 or not buffers)
+        sock.send_multipart(frames, flags, copy=len(frames) <= 7 or not buffers)
         return msg
 
     # -- reading

@@ -211,8 +211,11 @@ Cell.prototype.edit = function (caret) {
     ta.spellcheck = false;
     ta.setAttribute("autocapitalize", "off");
     ta.value = this.source;
+    ta.history = new EditHistory(this);
+    ta.addEventListener("beforeinput", function (e) { ta.history.before(e); });
     ta.addEventListener("input", function () {
       self.source = ta.value;
+      ta.history.after();
       self.paintSource();
       markDirty();
     });
@@ -249,9 +252,59 @@ function matchBrackets(cell) {
   cell.paintSource([at]);
 }
 
-function insertText(ta, text) {
-  var s = ta.selectionStart, e = ta.selectionEnd;
-  ta.setRangeText(text, s, e, "end");
+/* Undo and redo of a cell's text, grouped as editors do: a run of typing is one step,
+   broken at a word's end, a new line, a pause, a move of the caret or a change of kind
+   (typing, deleting, pasting); each of the page's own edits (indent, completion) is a
+   step. Chromium's own history cannot serve: it ends a typing group at any change to
+   the page, and the highlighting under the text changes at every key. */
+function EditHistory(cell) { this.cell = cell; this.done = []; this.undone = []; this.kind = null; this.at = -1; this.time = 0; }
+EditHistory.prototype.state = function () {
+  var ta = this.cell.ta;
+  return { value: ta.value, start: ta.selectionStart, end: ta.selectionEnd };
+};
+EditHistory.prototype.push = function (kind) {
+  this.done.push(this.state());
+  if (this.done.length > 500) this.done.shift();
+  this.undone = [];
+  this.kind = kind;
+};
+EditHistory.prototype.before = function (e) {
+  var t = e.inputType || "";
+  if (t === "historyUndo" || t === "historyRedo") { e.preventDefault(); this[t === "historyUndo" ? "undo" : "redo"](); return; }
+  var ta = this.cell.ta, data = e.data || "";
+  var kind = /^insertText/.test(t) && !/\s/.test(data) ? "word" : /^insertText/.test(t) ? "space" : /^delete/.test(t) ? "delete" : "other";
+  var moved = ta.selectionStart !== this.at || ta.selectionEnd !== this.at;
+  if (kind === "other" || moved || Date.now() - this.time > 1500 || kind !== this.kind && !(this.kind === "word" && kind === "space"))
+    this.push(kind);
+  else this.kind = kind;
+};
+EditHistory.prototype.after = function () { this.at = this.cell.ta.selectionEnd; this.time = Date.now(); };
+EditHistory.prototype.apply = function (st) {
+  var ta = this.cell.ta;
+  ta.value = st.value;
+  ta.setSelectionRange(st.start, st.end);
+  this.cell.source = st.value;
+  this.cell.paintSource();
+  this.kind = null;
+  this.at = -1;
+  markDirty();
+};
+EditHistory.prototype.undo = function () {
+  if (!this.done.length) return;
+  this.undone.push(this.state());
+  this.apply(this.done.pop());
+};
+EditHistory.prototype.redo = function () {
+  if (!this.undone.length) return;
+  this.done.push(this.state());
+  this.apply(this.undone.pop());
+};
+
+/* Replace [start, end) (default: the selection) with text, as one undo step. */
+function insertText(ta, text, start, end) {
+  if (start != null) ta.setSelectionRange(start, end);
+  if (ta.history) ta.history.push("page");
+  ta.setRangeText(text, ta.selectionStart, ta.selectionEnd, "end");
   ta.dispatchEvent(new Event("input"));
 }
 
@@ -259,6 +312,11 @@ function editKey(cell, e) {
   var ta = cell.ta, k = e.key;
   if (completer && handleCompleterKey(e)) return;
   if (k === "Escape") { e.preventDefault(); closeTooltip(); ta.blur(); setMode("command"); return; }
+  if ((e.ctrlKey || e.metaKey) && !e.altKey && (k === "z" || k === "Z" || k === "y")) {
+    e.preventDefault();
+    if (k === "z" && !e.shiftKey) ta.history.undo(); else ta.history.redo();
+    return;
+  }
   if (k === "Enter" && (e.shiftKey || e.ctrlKey || e.altKey || e.metaKey)) { e.preventDefault(); runKey(e); return; }
   if ((e.ctrlKey || e.metaKey) && k === "s") { e.preventDefault(); save(true); return; }
   if (e.ctrlKey && e.shiftKey && (k === "-" || k === "_")) { e.preventDefault(); splitCell(); return; }
@@ -284,8 +342,7 @@ function editKey(cell, e) {
     var b = cell.source.slice(0, ta.selectionStart), ln = b.slice(b.lastIndexOf("\n") + 1);
     if (ln.length >= 4 && /^ +$/.test(ln)) {
       e.preventDefault();
-      ta.setRangeText("", ta.selectionStart - (ln.length % 4 || 4), ta.selectionStart, "end");
-      ta.dispatchEvent(new Event("input"));
+      insertText(ta, "", ta.selectionStart - (ln.length % 4 || 4), ta.selectionStart);
     }
   }
 }
@@ -298,7 +355,7 @@ function complete(cell) {
     var c = reply.content;
     if (c.status !== "ok" || !c.matches.length) return;
     var start = c.cursor_start, end = c.cursor_end;
-    if (c.matches.length === 1) { cell.ta.setRangeText(c.matches[0], start, end, "end"); cell.ta.dispatchEvent(new Event("input")); return; }
+    if (c.matches.length === 1) { insertText(cell.ta, c.matches[0], start, end); return; }
     closeCompleter();
     var box = completer = el("ul", "completer");
     box.cell = cell; box.start = start; box.end = end; box.idx = 0;
@@ -313,8 +370,7 @@ function complete(cell) {
 function closeCompleter() { if (completer) { completer.remove(); completer = null; } }
 function pickCompletion() {
   var box = completer, li = box.children[box.idx];
-  box.cell.ta.setRangeText(li.textContent, box.start, box.end, "end");
-  box.cell.ta.dispatchEvent(new Event("input"));
+  insertText(box.cell.ta, li.textContent, box.start, box.end);
   closeCompleter();
 }
 function handleCompleterKey(e) {
