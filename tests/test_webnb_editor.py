@@ -37,3 +37,95 @@ def test_undo_groups_typing_goes_past_enter_and_redoes(page, server):
     assert source(page) == "def f(x):\n    return x + value\n"
     page.keyboard.press("Control+z")
     assert source(page) == "def f(x):\n    return x + value"
+
+
+def test_brackets_and_quotes_close_and_are_stepped_over(page, server):
+    write_nb(server, "brackets.ipynb", [""])
+    open_nb(page, server, "brackets.ipynb")
+    page.evaluate("IPL.nbSelect(0)")
+    page.keyboard.press("Enter")
+    page.keyboard.type("print(")
+    assert source(page) == "print()"
+    page.keyboard.type("'it")
+    assert source(page) == "print('it')"
+    page.keyboard.type("s')")                      # the closers typed step over the ones there
+    assert source(page) == "print('its')"
+    page.keyboard.press("End")
+    page.keyboard.type(" + d[")
+    page.keyboard.press("Backspace")               # an empty pair goes at once
+    assert source(page) == "print('its') + d"
+    page.keyboard.type("on't")                     # no pair after a letter
+    assert source(page) == "print('its') + don't"
+
+
+def test_up_down_at_a_cells_edge_move_to_the_next_cell(page, server):
+    write_nb(server, "updown.ipynb", ["a = 1\nb = 2", "c = 3"])
+    open_nb(page, server, "updown.ipynb")
+    page.evaluate("IPL.nbSelect(0)")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("ArrowDown")               # inside the cell: the next line
+    assert page.evaluate("IPL.nbCells().indexOf(document.activeElement.closest('.cell').cell)") == 0
+    page.keyboard.press("ArrowDown")               # at its last line: the next cell, at its start
+    assert page.evaluate("IPL.nbCells().indexOf(document.activeElement.closest('.cell').cell)") == 1
+    assert page.evaluate("document.activeElement.selectionStart") == 0
+    page.keyboard.press("ArrowUp")                 # back, at the end of the cell above
+    assert page.evaluate("[IPL.nbCells().indexOf(document.activeElement.closest('.cell').cell),"
+                         " document.activeElement.selectionStart]") == [0, len("a = 1\nb = 2")]
+    assert page.get_attribute("body", "data-mode") == "edit"
+
+
+def test_esc_closes_a_tooltip_but_stays_in_edit_mode(page, server):
+    write_nb(server, "tip.ipynb", ["len("])
+    open_nb(page, server, "tip.ipynb")
+    page.evaluate("IPL.nbSelect(0)")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Shift+Tab")
+    page.locator(".tooltip").wait_for()
+    page.keyboard.press("Escape")
+    assert page.locator(".tooltip").count() == 0 and page.get_attribute("body", "data-mode") == "edit"
+    page.keyboard.press("Escape")
+    assert page.get_attribute("body", "data-mode") == "command"
+
+
+def test_z_undoes_cut_move_and_type_change_and_outputs_survive_markdown_and_back(page, server):
+    out = {"output_type": "stream", "name": "stdout", "text": "kept\n"}
+    write_nb(server, "zundo.ipynb", [{"cell_type": "code", "source": "print('kept')", "outputs": [out], "execution_count": 3},
+                                     "second", "third"])
+    open_nb(page, server, "zundo.ipynb")
+    order = lambda: page.evaluate("IPL.nbCells().map(c => c.source)")   # noqa: E731
+    page.evaluate("IPL.nbSelect(0)")
+    page.keyboard.press("m")
+    page.keyboard.press("y")                       # code -> Markdown -> code: outputs back
+    assert page.evaluate("IPL.nbCells()[0].outputs.length") == 1
+    assert page.locator(".cell").nth(0).locator(".prompt").first.text_content() == "[3]:"
+    page.keyboard.press("z")                       # undo the change to code
+    assert page.evaluate("IPL.nbCells()[0].type") == "markdown"
+    page.keyboard.press("z")                       # and to Markdown
+    assert page.evaluate("IPL.nbCells()[0].type") == "code"
+    assert page.locator(".cell").nth(0).locator(".cell-output").text_content() == "kept\n"
+    page.keyboard.press("Control+Shift+ArrowDown")
+    assert order() == ["second", "print('kept')", "third"]
+    page.keyboard.press("z")
+    assert order() == ["print('kept')", "second", "third"]
+    page.evaluate("IPL.nbSelect(1)")
+    page.keyboard.press("x")
+    assert order() == ["print('kept')", "third"]
+    page.keyboard.press("z")
+    assert order() == ["print('kept')", "second", "third"]
+    # once saved as Markdown, the outputs are gone (as in the file)
+    page.evaluate("IPL.nbSelect(0)")
+    page.keyboard.press("m")
+    page.keyboard.press("Control+s")
+    page.wait_for_function("!document.title.startsWith('*')")
+    page.keyboard.press("y")
+    assert page.evaluate("IPL.nbCells()[0].outputs.length") == 0
+
+
+def test_trusted_javascript_output_runs_with_element(page, server):
+    js = {"output_type": "display_data", "metadata": {},
+          "data": {"application/javascript": "element.textContent = 'drawn by ' + element.className;"}}
+    write_nb(server, "js.ipynb", [{"cell_type": "code", "source": "", "outputs": [js], "execution_count": 1}], trusted=True)
+    open_nb(page, server, "js.ipynb")
+    page.locator(".cell-output >> text=drawn by output-item output-display_data").wait_for()

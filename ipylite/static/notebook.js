@@ -308,10 +308,52 @@ function insertText(ta, text, start, end) {
   ta.dispatchEvent(new Event("input"));
 }
 
+/* Brackets and quotes close themselves, typing the closer steps over it, and
+   Backspace between an empty pair removes both (code cells, as Jupyter does). */
+var PAIRS = { "(": ")", "[": "]", "{": "}", "'": "'", '"': '"' };
+function autoClose(cell, e) {
+  var ta = cell.ta, k = e.key, s = cell.source, a = ta.selectionStart, b = ta.selectionEnd;
+  var prev = s[a - 1] || "", next = s[b] || "";
+  if (k === "Backspace" && a === b && PAIRS[prev] && PAIRS[prev] === next) {
+    e.preventDefault();
+    insertText(ta, "", a - 1, a + 1);
+    return true;
+  }
+  if (a !== b || k.length !== 1) return false;
+  if ((k === ")" || k === "]" || k === "}" || k === "'" || k === '"') && next === k) {
+    e.preventDefault();                 // step over the closer
+    ta.setSelectionRange(a + 1, a + 1);
+    if (ta.history) ta.history.at = -1;
+    return true;
+  }
+  if (!PAIRS[k] || (next && !/[\s)\]},:;]/.test(next))) return false;
+  if ((k === "'" || k === '"') && /[\w'"]/.test(prev)) return false;   // it's / an end quote
+  e.preventDefault();
+  insertText(ta, k + PAIRS[k]);
+  ta.setSelectionRange(a + 1, a + 1);
+  if (ta.history) ta.history.after();
+  return true;
+}
+
 function editKey(cell, e) {
   var ta = cell.ta, k = e.key;
   if (completer && handleCompleterKey(e)) return;
-  if (k === "Escape") { e.preventDefault(); closeTooltip(); ta.blur(); setMode("command"); return; }
+  if (k === "Escape") { e.preventDefault(); if (tooltip) { closeTooltip(); return; } ta.blur(); setMode("command"); return; }
+  var plain = !(e.ctrlKey || e.metaKey || e.altKey), caret = ta.selectionStart, empty = caret === ta.selectionEnd;
+  if (plain && !e.shiftKey && empty && (k === "ArrowUp" && cell.source.lastIndexOf("\n", caret - 1) < 0 ||
+      k === "ArrowDown" && cell.source.indexOf("\n", caret) < 0)) {       // at the cell's edge: the next cell
+    var to = NB.sel + (k === "ArrowUp" ? -1 : 1);
+    if (to >= 0 && to < NB.cells.length) {
+      e.preventDefault();
+      closeTooltip();
+      select(to);
+      scrollTo(cur());
+      setMode("edit");
+      cur().edit(k === "ArrowUp" ? cur().source.length : 0);
+      return;
+    }
+  }
+  if (plain && cell.type === "code" && autoClose(cell, e)) return;
   if ((e.ctrlKey || e.metaKey) && !e.altKey && (k === "z" || k === "Z" || k === "y")) {
     e.preventDefault();
     if (k === "z" && !e.shiftKey) ta.history.undo(); else ta.history.redo();
@@ -465,9 +507,25 @@ function deleteSelected() {
   NB.undo.push({ index: r[0], cells: removeCells(r[0], r[1]).map(function (c) { return c.toJSON(); }) });
   select(Math.min(r[0], NB.cells.length - 1));
 }
+/* z: undo the last delete, cut, move or change of type. */
 function undoDelete() {
   var u = NB.undo.pop();
   if (!u) return;
+  var byId = {};
+  NB.cells.forEach(function (c) { byId[c.id] = c; });
+  if (u.kind === "type") {
+    u.cells.forEach(function (t) { if (byId[t.id]) setType(byId[t.id], t.type); });
+    if (byId[u.cells[0].id]) select(NB.cells.indexOf(byId[u.cells[0].id]));
+    markDirty();
+    return;
+  }
+  if (u.kind === "move") {
+    var first = NB.cells.indexOf(byId[u.ids[0]]);
+    if (first < 0) return;
+    NB.anchor = first; NB.sel = first + u.ids.length - 1;
+    moveSelected(-u.delta, true);
+    return;
+  }
   u.cells.forEach(function (d, k) {
     var c = new Cell(d);
     c.trusted = d.metadata.trusted !== false;
@@ -494,9 +552,10 @@ function paste(above) {
   select(at + NB.clipboard.length - 1);
   markDirty();
 }
-function moveSelected(delta) {
+function moveSelected(delta, noUndo) {
   var r = selRange();
   if (r[0] + delta < 0 || r[1] + delta >= NB.cells.length) return;
+  if (!noUndo) NB.undo.push({ kind: "move", delta: delta, ids: NB.cells.slice(r[0], r[1] + 1).map(function (c) { return c.id; }) });
   var moved = NB.cells.splice(r[0], r[1] - r[0] + 1);
   NB.cells.splice.apply(NB.cells, [r[0] + delta, 0].concat(moved));
   var after = NB.cells[r[1] + delta + 1];
@@ -506,18 +565,30 @@ function moveSelected(delta) {
   scrollTo(cur());
   markDirty();
 }
-function changeType(type) {
+function changeType(type, noUndo) {
   $("#cell-type").value = type;
-  var r = selRange();
+  var r = selRange(), changed = [];
   for (var i = r[0]; i <= r[1]; i++) {
     var c = NB.cells[i];
     if (c.type === type) continue;
-    c.type = type;
-    if (type !== "code") { c.outputs = []; c.execution_count = null; }
-    c.rendered = false;
-    c.refresh();
+    changed.push({ id: c.id, type: c.type });
+    setType(c, type);
   }
+  if (changed.length && !noUndo) NB.undo.push({ kind: "type", cells: changed });
   markDirty();
+}
+/* A code cell made Markdown keeps its outputs aside until the notebook is saved. */
+function setType(c, type) {
+  if (c.type === "code" && type !== "code") {
+    c.keptOutputs = { outputs: c.outputs, execution_count: c.execution_count };
+    c.outputs = []; c.execution_count = null;
+  } else if (type === "code" && c.keptOutputs) {
+    c.outputs = c.keptOutputs.outputs; c.execution_count = c.keptOutputs.execution_count;
+    c.keptOutputs = null;
+  }
+  c.type = type;
+  c.rendered = false;
+  c.refresh();
 }
 function splitCell() {
   var c = cur();
@@ -789,7 +860,7 @@ function showPager(data) {
 var SHORTCUTS = [
   ["Enter", "edit the selected cell"], ["Esc", "command mode"], ["Shift-Enter", "run, select below"],
   ["Ctrl-Enter", "run"], ["Alt-Enter", "run, insert below"], ["a / b", "insert cell above / below"],
-  ["d d", "delete cells"], ["z", "undo delete"], ["x / c / v / Shift-V", "cut / copy / paste below / above"],
+  ["d d", "delete cells"], ["z", "undo delete, cut, move or type change"], ["x / c / v / Shift-V", "cut / copy / paste below / above"],
   ["m / y / r", "Markdown / code / raw"], ["j / k", "select below / above"],
   ["Shift-J / Shift-K", "extend selection"], ["Ctrl-Shift-Up / Down", "move cells"],
   ["Shift-M", "merge cells"], ["Ctrl-Shift-Minus", "split at cursor (edit mode)"],
@@ -825,7 +896,7 @@ function commandKey(e) {
     case "b": insertCell(selRange()[1] + 1, "code"); select(selRange()[1] + 1); break;
     case "d": if (twice) { deleteSelected(); lastKey = ""; } break;
     case "z": undoDelete(); break;
-    case "x": copySelected(); deleteSelected(); NB.undo.pop(); break;
+    case "x": copySelected(); deleteSelected(); break;
     case "c": copySelected(); break;
     case "v": paste(false); break;
     case "V": paste(true); break;
@@ -888,6 +959,7 @@ function saveNow(checkpoint, force) {
       $("#nb-warning").hidden = true;
       note("saved");
       document.body.setAttribute("data-saved", m2.last_modified);
+      NB.cells.forEach(function (c) { c.keptOutputs = null; });
       if (checkpoint) return IPL.api("POST", url() + "/checkpoints");
     });
   }).catch(function (e) { note("save failed: " + e.message, "warn"); });
@@ -973,7 +1045,7 @@ var ACTIONS = {
   save: function () { save(true); }, revert: revert, trust: trust,
   "insert-above": function () { insertCell(NB.sel, "code"); select(NB.sel); },
   "insert-below": function () { insertCell(selRange()[1] + 1, "code"); select(selRange()[1] + 1); },
-  cut: function () { copySelected(); deleteSelected(); NB.undo.pop(); }, copy: copySelected,
+  cut: function () { copySelected(); deleteSelected(); }, copy: copySelected,
   paste: function () { paste(false); }, "delete": deleteSelected, "undo-delete": undoDelete,
   "move-up": function () { moveSelected(-1); }, "move-down": function () { moveSelected(1); },
   split: splitCell, merge: mergeCells,
