@@ -129,3 +129,28 @@ def test_trusted_javascript_output_runs_with_element(page, server):
     write_nb(server, "js.ipynb", [{"cell_type": "code", "source": "", "outputs": [js], "execution_count": 1}], trusted=True)
     open_nb(page, server, "js.ipynb")
     page.locator(".cell-output >> text=drawn by output-item output-display_data").wait_for()
+
+
+def test_line_numbers_toggle_and_follow_wrapped_lines(page, server):
+    long = "x = " + "1 + " * 80 + "1"
+    write_nb(server, "lines.ipynb", ["a = 1\n%s\nb = 's\nt'" % long])
+    open_nb(page, server, "lines.ipynb")
+    src = page.locator(".cell .cell-source").first
+    assert src.text_content() == "a = 1\n%s\nb = 's\nt'" % long           # the text stays the source
+    assert page.locator(".cell .ln").first.is_visible() is False
+    page.evaluate("IPL.nbSelect(0)")
+    page.keyboard.press("Shift+L")
+    nums = page.evaluate("""() => Array.from(document.querySelectorAll('.cell .cell-source .ln')).map(e =>
+        [getComputedStyle(e).display + ' ' + getComputedStyle(e, '::before').content, e.getBoundingClientRect().top])""")
+    assert [n for n, _ in nums] == ["block counter(ln)"] * 4                # a number per line, one inside a string
+    tops = [t for _, t in nums]
+    line = tops[1] - tops[0]
+    assert line > 0 and tops[2] - tops[1] > 1.5 * line                     # line 2 wraps: 3 starts lower
+    # the caret still lands where it is drawn: the textarea moves with the text
+    page.keyboard.press("Enter")
+    pads = page.evaluate("""() => { var c = document.querySelector('.cell');
+        return [getComputedStyle(c.querySelector('.cell-source')).paddingLeft, getComputedStyle(c.querySelector('.cell-input')).paddingLeft]; }""")
+    assert pads[0] == pads[1] == "40px"
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+L")
+    assert page.locator(".cell .ln").first.is_visible() is False

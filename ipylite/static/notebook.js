@@ -109,8 +109,11 @@ Cell.prototype.refresh = function () {
   if (this.type === "markdown" && this.rendered) IPL.renderMarkdown(this.mdEl, this.source || "*Empty markdown cell: double-click to edit*", false, this.data.attachments);
   if (this.type === "code") this.renderOutputs(); else this.outEl.innerHTML = "";
 };
+/* The source drawn under the textarea; an empty marker opens each line, which shows
+   its number (a CSS counter) when line numbers are on (Shift-L). */
 Cell.prototype.paintSource = function (marks) {
-  this.srcEl.innerHTML = this.type === "code" ? IPL.highlight(this.source, marks) : IPL.esc(this.source);
+  var html = this.type === "code" ? IPL.highlight(this.source, marks) : IPL.esc(this.source);
+  this.srcEl.innerHTML = '<span class="ln"></span>' + html.replace(/\n/g, '\n<span class="ln"></span>');
 };
 Cell.prototype.setPrompt = function (busy) {
   this.promptEl.textContent = this.type === "code" ? "[" + (busy ? "*" : (this.execution_count || " ")) + "]:" : "";
@@ -865,7 +868,7 @@ var SHORTCUTS = [
   ["Shift-J / Shift-K", "extend selection"], ["Ctrl-Shift-Up / Down", "move cells"],
   ["Shift-M", "merge cells"], ["Ctrl-Shift-Minus", "split at cursor (edit mode)"],
   ["s / Ctrl-S", "save and checkpoint"], ["i i", "interrupt"], ["0 0", "restart"],
-  ["o", "toggle output scrolling"], ["Tab / Shift-Tab", "complete / signature (edit mode)"], ["h", "this list"]
+  ["o", "toggle output scrolling"], ["Shift-L", "line numbers on / off"], ["Tab / Shift-Tab", "complete / signature (edit mode)"], ["h", "this list"]
 ];
 function showHelp() {
   var body = $("#pager-body");
@@ -913,6 +916,7 @@ function commandKey(e) {
     case "i": if (twice) { kernelAction("interrupt"); lastKey = ""; } break;
     case "0": if (twice) { kernelAction("restart"); lastKey = ""; } break;
     case "o": c.outEl.classList.toggle("output-scrolled"); c.outEl.classList.toggle("unscrolled"); break;
+    case "L": document.body.classList.toggle("line-numbers"); break;
     default: handled = false;
   }
   if (handled) e.preventDefault();
