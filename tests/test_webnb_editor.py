@@ -154,3 +154,19 @@ def test_line_numbers_toggle_and_follow_wrapped_lines(page, server):
     page.keyboard.press("Escape")
     page.keyboard.press("Shift+L")
     assert page.locator(".cell .ln").first.is_visible() is False
+
+
+def test_html_javascript_and_bash_cells_are_highlighted_in_their_language(page, server):
+    cells = ['%%html\n<div class="a">hi <!-- note --></div>', '%%javascript\nconst x = "s"; // note\nif (x) { return 1; }',
+             '%%bash\nfor f in *.py; do echo "$f" # note\ndone', 'def f(): return "s"  # note']
+    write_nb(server, "langs.ipynb", cells)
+    open_nb(page, server, "langs.ipynb")
+    spans = page.evaluate("""() => Array.from(document.querySelectorAll('.cell .cell-source')).map(s =>
+        Array.from(s.querySelectorAll('span[class^=hl-]')).map(e => e.className + ':' + e.textContent))""")
+    html, js, sh, py = spans
+    assert "hl-magic:%%html" in html and "hl-kw:<div" in html and 'hl-str:"a"' in html and "hl-bi:class" in html
+    assert "hl-com:<!-- note -->" in html
+    assert "hl-kw:const" in js and 'hl-str:"s"' in js and "hl-com:// note" in js and "hl-kw:return" in js
+    assert "hl-kw:for" in sh and "hl-kw:done" in sh and 'hl-str:"$f"' in sh and "hl-com: # note" in sh
+    assert "hl-kw:def" in py and "hl-def:f" in py and "hl-com:# note" in py
+    assert [s for s in page.evaluate("Array.from(document.querySelectorAll('.cell .cell-source')).map(s => s.textContent)")] == cells

@@ -221,9 +221,61 @@ KW.forEach(function (k) { KWSET[k] = 1; });
 BUILTINS.forEach(function (k) { BISET[k] = 1; });
 var TOKEN = /([rRbBuUfF]{0,2}"""[\s\S]*?(?:"""|$)|[rRbBuUfF]{0,2}'''[\s\S]*?(?:'''|$)|[rRbBuUfF]{0,2}"(?:[^"\\\n]|\\.)*"?|[rRbBuUfF]{0,2}'(?:[^'\\\n]|\\.)*'?)|(#[^\n]*)|(\b\d[\d_]*\.?\d*(?:[eE][+-]?\d+)?j?\b|\b0[xXoObB][\da-fA-F_]+\b)|(@[\w.]+)|([A-Za-z_]\w*)|([%!][\w]*)/g;
 
-/* HTML for Python source; `marks` is a list of character offsets to wrap in a
-   bracket-match span. */
+/* Cell magics whose body is another language: %%html, %%javascript, %%bash ... */
+var JS_KW = {}, SH_KW = {};
+("break case catch class const continue debugger default delete do else export extends finally for " +
+ "function if import in instanceof let new return super switch this throw try typeof var void while " +
+ "with yield async await of null undefined true false").split(" ").forEach(function (k) { JS_KW[k] = 1; });
+("if then else elif fi for while until do done case esac in function select return exit export local " +
+ "echo cd read set unset source").split(" ").forEach(function (k) { SH_KW[k] = 1; });
+var LANGS = {
+  html: { re: /(<!--[\s\S]*?(?:-->|$))|(<\/?[A-Za-z][\w:-]*|\/?>)|("[^"]*"?|'[^']*'?)|([A-Za-z_:][\w:.-]*(?==))/g,
+          cls: function (m) { return m[1] ? "hl-com" : m[2] ? "hl-kw" : m[3] ? "hl-str" : "hl-bi"; } },
+  js: { re: /(\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|("(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|`(?:[^`\\]|\\[\s\S])*`?)|(\b\d[\d_]*\.?\d*(?:[eE][+-]?\d+)?\b)|([A-Za-z_$][\w$]*)/g,
+        cls: function (m) { return m[1] ? "hl-com" : m[2] ? "hl-str" : m[3] ? "hl-num" : JS_KW[m[4]] ? "hl-kw" : ""; } },
+  sh: { re: /((?:^|[ \t])#[^\n]*)|("(?:[^"\\]|\\[\s\S])*"?|'[^']*'?)|(\$\{?[\w@#?*!-]+\}?)|([A-Za-z_][\w-]*)/g,
+        cls: function (m) { return m[1] ? "hl-com" : m[2] ? "hl-str" : m[3] ? "hl-bi" : SH_KW[m[4]] ? "hl-kw" : ""; } }
+};
+var MAGIC_LANGS = { html: "html", HTML: "html", svg: "html", SVG: "html", javascript: "js", js: "js",
+  bash: "sh", sh: "sh", script: "sh", system: "sh", "!": "sh" };
+
+function tokens(src, lang, marks, offset) {
+  var out = "", last = 0, m, re = lang.re;
+  function plain(a, b) {
+    for (var i = a; i < b; i++) {
+      var ch = IPL.esc(src[i]);
+      out += marks[i + offset] ? '<span class="hl-match">' + ch + "</span>" : ch;
+    }
+  }
+  re.lastIndex = 0;
+  while ((m = re.exec(src))) {
+    if (m[0] === "") { re.lastIndex++; continue; }
+    plain(last, m.index);
+    var cls = lang.cls(m);
+    if (cls) out += '<span class="' + cls + '">';
+    plain(m.index, m.index + m[0].length);
+    if (cls) out += "</span>";
+    last = re.lastIndex;
+  }
+  plain(last, src.length);
+  return out;
+}
+
+/* HTML for a code cell's source: Python, or the language of its cell magic; `marks`
+   is a list of character offsets to wrap in a bracket-match span. */
 IPL.highlight = function (src, marks) {
+  var m = /^%%(\w+|!)([^\n]*)(\n|$)/.exec(src), lang = m && MAGIC_LANGS[m[1]];
+  if (lang && m[1] === "script" && !/^\s*(bash|sh|zsh)\b/.test(m[2])) lang = null;
+  if (lang) {
+    var set = {};
+    (marks || []).forEach(function (p) { set[p] = 1; });
+    var head = m[0].length;
+    return '<span class="hl-magic">' + IPL.esc(src.slice(0, head).replace(/\n$/, "")) + "</span>" + (m[3] || "") +
+      tokens(src.slice(head), LANGS[lang], set, head);
+  }
+  return pythonHighlight(src, marks);
+};
+function pythonHighlight(src, marks) {
   var out = "", last = 0, m, prevWord = "";
   var markSet = {};
   (marks || []).forEach(function (p) { markSet[p] = 1; });
@@ -248,7 +300,7 @@ IPL.highlight = function (src, marks) {
   }
   plain(last, src.length);
   return out;
-};
+}
 
 /* --- a read-only notebook (HTML export) ----------------------------------------- */
 IPL.renderStatic = function (container, nb) {
