@@ -170,3 +170,37 @@ def test_html_javascript_and_bash_cells_are_highlighted_in_their_language(page, 
     assert "hl-kw:for" in sh and "hl-kw:done" in sh and 'hl-str:"$f"' in sh and "hl-com: # note" in sh
     assert "hl-kw:def" in py and "hl-def:f" in py and "hl-com:# note" in py
     assert [s for s in page.evaluate("Array.from(document.querySelectorAll('.cell .cell-source')).map(s => s.textContent)")] == cells
+
+
+def test_find_and_replace_across_the_notebook(page, server):
+    write_nb(server, "find.ipynb", ["alpha = 1", {"cell_type": "markdown", "source": "# Alpha notes"}, "beta = alpha + 1"])
+    open_nb(page, server, "find.ipynb")
+    page.evaluate("IPL.nbSelect(0)")
+    page.keyboard.press("Control+f")
+    page.keyboard.type("alpha")
+    assert page.locator(".find-count").text_content() == "3"
+    shown = lambda: page.evaluate("""() => { var t = document.activeElement.closest('.findbar') ?          // noqa: E731
+        document.querySelector('.cell.selected .cell-input') : document.activeElement;
+        return [IPL.nbCells().indexOf(t.closest('.cell').cell), t.selectionStart, t.selectionEnd]; }""")
+    page.keyboard.press("Enter")
+    assert shown() == [0, 0, 5] and page.locator(".find-count").text_content() == "1 of 3"
+    page.keyboard.press("Enter")
+    assert shown() == [1, 2, 7]                      # the Markdown cell, any case
+    page.keyboard.press("Enter")
+    assert shown() == [2, 7, 12]
+    page.keyboard.press("Enter")
+    assert shown() == [0, 0, 5]                      # round again
+    page.keyboard.press("Shift+Enter")
+    assert shown() == [2, 7, 12]
+    page.locator(".find-case").check()               # match case: two left
+    assert page.locator(".find-count").text_content() == "2"
+    page.locator(".find-replace").fill("gamma")
+    page.locator("[data-find=one]").click()          # replaces the one shown, shows the next
+    assert page.evaluate("IPL.nbCells().map(c => c.source)") == ["alpha = 1", "# Alpha notes", "beta = gamma + 1"]
+    page.locator(".find-case").uncheck()
+    page.locator("[data-find=all]").click()
+    assert page.evaluate("IPL.nbCells().map(c => c.source)") == ["gamma = 1", "# gamma notes", "beta = gamma + 1"]
+    assert page.locator(".find-count").text_content() == "2 replaced"
+    assert page.title().startswith("*")
+    page.keyboard.press("Escape")
+    assert page.locator(".findbar").is_hidden()
