@@ -66,13 +66,15 @@ class IOPubThread(threading.Thread):
     waiting forever. While more than BACKLOG messages wait here, outputs that do not fit
     are dropped and counted, and a stderr line says so before the request's next status
     (as Jupyter Server's rate limit does). A subscriber that reads nothing for
-    STALL_SECONDS is skipped (lossy sending) for STALL_SECONDS, so it cannot hold up
-    the others."""
+    STALL_SECONDS (a client that never reads iopub) is skipped (lossy sending, as before)
+    for LOSSY_SECONDS, so it cannot hold up the others for long; meanwhile messages other
+    than outputs wait 20 ms for the readers that do read to make room."""
 
     HOLD_SECONDS = 10.0
     HOLD_BYTES = 16 << 20
     BACKLOG = 10000
-    STALL_SECONDS = 30.0
+    STALL_SECONDS = 5.0
+    LOSSY_SECONDS = 60.0
     OUTPUTS = ("stream", "display_data", "execute_result", "update_display_data")
 
     def __init__(self, context, session, url):
@@ -169,6 +171,10 @@ class IOPubThread(threading.Thread):
         zmq = _zmq()
         waited = None
         while True:
+            if self._lossy_until and not output:
+                # a stalled reader is being skipped, and so, at their high-water mark,
+                # are the others: give them a moment to make room for a status or reply
+                time.sleep(0.02)
             try:
                 self.session.send(self.socket, msg, flags=zmq.NOBLOCK)
                 return
@@ -185,7 +191,9 @@ class IOPubThread(threading.Thread):
             if now - waited > self.STALL_SECONDS:    # nobody reads: skip the stalled reader
                 log.warning("an iopub subscriber is not reading; sending without waiting for it")
                 self.socket.setsockopt(zmq.XPUB_NODROP, 0)
-                self._lossy_until = now + self.STALL_SECONDS
+                self._lossy_until = now + self.LOSSY_SECONDS
+            if self._stopping:
+                return
             time.sleep(0.002)
 
     def _recheck_lossy(self):

@@ -208,14 +208,14 @@ def test_a_cell_with_more_outputs_than_kept_for_replay_ends_after_a_reload(page,
 
 
 def test_the_kernel_waits_for_a_slow_client_instead_of_dropping_its_idle_status():
-    """jupyter_client reading nothing while 15,000 displays are made: it gets them all
-    and the idle status (a PUB socket at its high-water mark dropped them)."""
+    """jupyter_client reading nothing for 3 s while 15,000 displays are made (more than
+    the sockets' high-water marks hold): it gets them all and the idle status, which a
+    PUB socket at its high-water mark dropped."""
     from jupyter_client.manager import start_new_kernel
     km, kc = start_new_kernel(kernel_name="ipylite", startup_timeout=30)
     try:
         msg_id = kc.execute("from IPython.display import display\nfor i in range(15000):\n    display(i)")
-        kc.get_shell_msg(timeout=60)        # the reply: the kernel has sent everything
-        time.sleep(2)
+        time.sleep(3)
         shown, idle, deadline = 0, False, time.monotonic() + 60
         while not idle and time.monotonic() < deadline:
             try:
@@ -264,3 +264,28 @@ def test_output_from_a_thread_after_the_cell_ended_lands_in_that_cell(page, serv
     open_nb(page, server, "late.ipynb")
     run_code(page, "import threading\nthreading.Timer(1.5, lambda: print('late words', flush=True)).start()")
     page.locator(".cell.selected .cell-output >> text=late words").wait_for(timeout=15000)
+
+
+def test_a_client_that_never_reads_iopub_does_not_hold_up_the_others():
+    """It is waited for STALL_SECONDS, then skipped: the reader's cell ends (its idle
+    status arrives; outputs may be lost meanwhile, as a PUB socket loses them) and the
+    next cell is quick."""
+    from jupyter_client.manager import start_new_kernel
+    km, kc = start_new_kernel(kernel_name="ipylite", startup_timeout=30)
+    idle_client = km.client()
+    idle_client.start_channels()              # connected, never reads
+    try:
+        start = time.monotonic()
+        got = []
+        reply = kc.execute_interactive("from IPython.display import display\nfor i in range(15000):\n    display(i)",
+                                       timeout=90, output_hook=got.append)
+        assert reply["content"]["status"] == "ok"
+        assert time.monotonic() - start < 60
+        assert sum(m["msg_type"] == "display_data" for m in got) > 10000
+        start = time.monotonic()
+        kc.execute_interactive("1 + 1", timeout=30, output_hook=lambda m: None)
+        assert time.monotonic() - start < 3          # the stalled client is skipped now
+    finally:
+        idle_client.stop_channels()
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
