@@ -3,13 +3,10 @@ and links, output floods, exports of what the page shows. Real server, kernels a
 Chromium (the fixtures of test_webnb_browser)."""
 
 import base64
-import os
 import queue
 import shutil
 import subprocess
 import time
-
-import pytest
 
 from test_webnb_browser import (browser, open_nb, page, run_code, server,   # noqa: F401 (fixtures)
                                 shut_kernels_down, write_nb, TOKEN)
@@ -106,7 +103,7 @@ def test_relative_images_and_links_point_into_the_notebooks_folder(page, browser
     assert md_el.locator("a", has_text="abs").get_attribute("href") == "/tree"
     assert md_el.locator("a", has_text="web").get_attribute("href") == "https://example.org/x.png"
     # Markdown output made by the kernel resolves the same way
-    out = run_code(page, "from IPython.display import Markdown\nMarkdown('![out](pic.png)')")
+    run_code(page, "from IPython.display import Markdown\nMarkdown('![out](pic.png)')")
     page.wait_for_function("document.querySelector('.cell-output img[alt=out]') && "
                            "document.querySelector('.cell-output img[alt=out]').naturalWidth === 1")
     page.keyboard.press("Control+s")
