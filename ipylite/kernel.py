@@ -97,14 +97,25 @@ class IOPubThread(threading.Thread):
     output and its idle status to its SUB socket's reconnect timer, and wait forever.
 
     Memory stays bounded whoever publishes and whoever reads: a thread that queues
-    more than MAX_QUEUED bytes waits for this thread to catch up (nothing is lost), and
-    the socket keeps at most SNDHWM messages for a subscriber that reads slowly or not
-    at all, then drops what it cannot take (ZeroMQ's PUB contract, as with ipykernel)."""
+    more than MAX_QUEUED bytes waits for this thread to catch up, as a writer to a full
+    pipe does. A subscriber that reads slowly is waited for (XPUB_NODROP), not silently
+    skipped as a PUB socket does at its high-water mark: a lost idle status left
+    clients waiting forever. While more than BACKLOG messages wait here, outputs that
+    do not fit are dropped and counted, and a stderr line says so before the request's
+    next status (as Jupyter Server's rate limit does). A subscriber that reads nothing
+    for STALL_SECONDS (a client that never reads iopub) is skipped (lossy sending, at
+    most SNDHWM messages kept for it) for LOSSY_SECONDS, so it cannot hold up the
+    others for long; meanwhile messages other than outputs wait 20 ms for the readers
+    that do read to make room."""
 
     HOLD_SECONDS = 10.0
     HOLD_BYTES = 16 << 20
     MAX_QUEUED = 32 << 20
     SNDHWM = 1000
+    BACKLOG = 10000
+    STALL_SECONDS = 5.0
+    LOSSY_SECONDS = 60.0
+    OUTPUTS = ("stream", "display_data", "execute_result", "update_display_data")
 
     def __init__(self, context, session, url):
         super().__init__(daemon=True, name="ipylite-iopub")
@@ -114,6 +125,9 @@ class IOPubThread(threading.Thread):
         self.socket.linger = 1000
         self.socket.sndhwm = self.SNDHWM
         self.socket.setsockopt(zmq.XPUB_VERBOSE, 1)
+        self.socket.setsockopt(zmq.XPUB_NODROP, 1)
+        self._lossy_until = 0.0
+        self._dropped = {}         # request msg_id -> outputs dropped, not yet told
         self.port = bind(self.socket, url)
         self._queue = collections.deque()   # (msg, size)
         self._queued = 0                    # their sizes' sum, under _room
@@ -182,6 +196,7 @@ class IOPubThread(threading.Thread):
                 return
 
     def _drain(self):
+        self._recheck_lossy()
         q = self._queue
         while q:
             msg, size = q.popleft()
@@ -200,11 +215,46 @@ class IOPubThread(threading.Thread):
                 self._release(send=False)   # nobody came: stop holding
             self._send(msg)
 
-    def _send(self, msg):
-        try:
-            self.session.send(self.socket, msg)
-        except Exception:
-            log.exception("could not send %s on iopub", msg.get("msg_type"))
+    def _send(self, msg, droppable=True):
+        parent = (msg.get("parent_header") or {}).get("msg_id")
+        output = droppable and msg.get("msg_type") in self.OUTPUTS
+        if not output and parent in self._dropped:
+            n = self._dropped.pop(parent)
+            self._send(self.session.msg("stream", {"name": "stderr", "text": (
+                "[%d output message%s dropped: the client did not read them fast enough]\n"
+                % (n, "" if n == 1 else "s"))}, parent=msg["parent_header"]), droppable=False)
+        zmq = _zmq()
+        waited = None
+        while True:
+            if self._lossy_until and not output:
+                # a stalled reader is being skipped, and so, at their high-water mark,
+                # are the others: give them a moment to make room for a status or reply
+                time.sleep(0.02)
+            try:
+                self.session.send(self.socket, msg, flags=zmq.NOBLOCK)
+                return
+            except zmq.Again:
+                pass
+            except Exception:
+                log.exception("could not send %s on iopub", msg.get("msg_type"))
+                return
+            now = time.monotonic()
+            if output and len(self._queue) > self.BACKLOG:
+                self._dropped[parent] = self._dropped.get(parent, 0) + 1
+                return
+            waited = waited or now
+            if now - waited > self.STALL_SECONDS:    # nobody reads: skip the stalled reader
+                log.warning("an iopub subscriber is not reading; sending without waiting for it")
+                self.socket.setsockopt(zmq.XPUB_NODROP, 0)
+                self._lossy_until = now + self.LOSSY_SECONDS
+            if self._stopping:
+                return
+            time.sleep(0.002)
+
+    def _recheck_lossy(self):
+        if self._lossy_until and time.monotonic() > self._lossy_until:
+            self._lossy_until = 0.0
+            self.socket.setsockopt(_zmq().XPUB_NODROP, 1)
 
     def _hold(self, msg):
         size = message_size(msg)

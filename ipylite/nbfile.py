@@ -422,12 +422,55 @@ def to_markdown(nb):
     return "\n\n".join(parts).rstrip() + "\n"
 
 
-def to_html(nb, title="Notebook", trusted=False):
-    """A standalone page: our CSS and renderers inlined, images as data URLs. The
-    same JavaScript that draws the notebook page draws the cells, read-only; an
-    untrusted notebook's HTML is sanitised and its JavaScript outputs are not run,
-    exactly as on the live page."""
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".webp": "image/webp", ".bmp": "image/bmp", ".svg": "image/svg+xml"}
+LOCAL_FILE_MAX = 8 << 20
+_LOCAL_REFS = re.compile(r"""!\[[^\]]*\]\(\s*<?([^)\s>]+)|\bsrc\s*=\s*["']?([^"'\s>]+)"""
+                         r"""|^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)""", re.M)
+
+
+def local_files(nb, folder, root=None):
+    """{relative path: data URL} of the images the notebook's Markdown (cells and
+    Markdown outputs) names by a path relative to ``folder``, the notebook's own, for
+    an export to embed; never a file outside ``root`` (default: ``folder``), nor one
+    over LOCAL_FILE_MAX bytes."""
+    import posixpath
+    import urllib.parse
+    root = os.path.realpath(root or folder)
+    texts = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            texts.append(_join(cell.get("source", "")))
+        for out in cell.get("outputs", []) or []:
+            for mime in ("text/markdown", "text/html"):
+                if mime in (out.get("data") or {}):
+                    texts.append(_join(out["data"][mime]))
+    files = {}
+    for text in texts:
+        for m in _LOCAL_REFS.finditer(text):
+            ref = urllib.parse.unquote(next(g for g in m.groups() if g).split("#")[0].split("?")[0])
+            if not ref or re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:|/", ref):
+                continue
+            key = posixpath.normpath(ref)
+            mime = IMAGE_TYPES.get(os.path.splitext(key)[1].lower())
+            full = os.path.realpath(os.path.join(folder, *key.split("/")))
+            if key in files or not mime or not (full + os.sep).startswith(root + os.sep) or not os.path.isfile(full):
+                continue
+            if os.path.getsize(full) > LOCAL_FILE_MAX:
+                continue
+            with open(full, "rb") as f:
+                files[key] = "data:%s;base64,%s" % (mime, base64.b64encode(f.read()).decode())
+    return files
+
+
+def to_html(nb, title="Notebook", trusted=False, files=None):
+    """A standalone page: our CSS and renderers inlined, images as data URLs (``files``:
+    local_files(), the images Markdown names by relative path). The same JavaScript
+    that draws the notebook page draws the cells, read-only; an untrusted notebook's
+    HTML is sanitised and its JavaScript outputs are not run, exactly as on the live
+    page."""
     data = json.dumps(nb, ensure_ascii=True).replace("</", "<\\/")
+    local = json.dumps(files or {}, ensure_ascii=True).replace("</", "<\\/")
     return """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>%s</title>
 <style>%s</style></head>
@@ -435,10 +478,11 @@ def to_html(nb, title="Notebook", trusted=False):
 <script>%s</script>
 <script>%s</script>
 <script>%s</script>
-<script>IPL.renderStatic(document.getElementById("notebook"), %s, %s);</script>
+<script>%s</script>
+<script>IPL.localFiles = %s; IPL.renderStatic(document.getElementById("notebook"), %s, %s);</script>
 </body></html>
-""" % (html.escape(title), _static("nb.css"), _static("render.js"), _static("md.js"),
-       _static("output.js"), data, "true" if trusted else "false")
+""" % (html.escape(title), _static("nb.css"), _static("render.js"), _static("cmark.js"), _static("md.js"),
+       _static("output.js"), local, data, "true" if trusted else "false")
 
 
 def find_chromium():
@@ -511,18 +555,19 @@ def to_qt_html(nb):
     return "<html><body>%s</body></html>" % "".join(parts)
 
 
-def export(nb, to, title="Notebook", trusted=False):
+def export(nb, to, title="Notebook", trusted=False, files=None):
     """Bytes of ``nb`` exported to ``to`` (html, pdf, py, md); ``trusted`` lets the
-    HTML and PDF run the notebook's own HTML and JavaScript outputs unsanitised."""
+    HTML and PDF run the notebook's own HTML and JavaScript outputs unsanitised;
+    ``files`` as to_html's."""
     if to == "html":
-        return to_html(nb, title, trusted).encode()
+        return to_html(nb, title, trusted, files).encode()
     if to == "py":
         return to_python(nb).encode()
     if to == "md":
         return to_markdown(nb).encode()
     if to == "pdf":
         if find_chromium():
-            return html_to_pdf(to_html(nb, title, trusted))
+            return html_to_pdf(to_html(nb, title, trusted, files))
         return html_to_pdf(to_qt_html(nb))
     raise NotebookError("unknown export format %r: use html, pdf, py or md" % to)
 

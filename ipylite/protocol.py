@@ -181,8 +181,9 @@ class Session:
         return out
 
     def send(self, sock, msg_or_type, content=None, parent=None, ident=None,
-             buffers=None, metadata=None, header=None):
-        """Build (if given a type) and send a message; returns the message dict."""
+             buffers=None, metadata=None, header=None, flags=0):
+        """Build (if given a type) and send a message; returns the message dict.
+        ``flags``: zmq.NOBLOCK raises zmq.Again where the socket would block."""
         if isinstance(msg_or_type, dict):
             msg = msg_or_type
         else:
@@ -190,7 +191,7 @@ class Session:
         if buffers:
             msg["buffers"] = list(buffers)
         frames = self.serialize(msg, ident)
-        sock.send_multipart(frames, copy=len(frames) <= 7 or not buffers)
+        sock.send_multipart(frames, flags, copy=len(frames) <= 7 or not buffers)
         return msg
 
     # -- reading
@@ -961,6 +962,12 @@ class KernelManager:
 
     # -- lifecycle
     def start_kernel(self, **popen_kw):
+        """Start the kernel process; ``popen_kw`` (e.g. stdout=DEVNULL) are kept for
+        its restarts, as jupyter_client keeps its launch arguments."""
+        if popen_kw:
+            self._launch_kw = dict(popen_kw)
+        else:
+            popen_kw = dict(getattr(self, "_launch_kw", {}))
         with self._lock:
             if self.connection_info is None:
                 if self.connection_file and os.path.exists(self.connection_file):

@@ -28,7 +28,6 @@ connects with ``?replay=1`` gets them in one ``ipylite/replay`` message.
 """
 
 import base64
-import datetime
 import hashlib
 import hmac
 import html
@@ -43,14 +42,14 @@ import socket
 import struct
 import sys
 import threading
-import time
 import urllib.parse
 import uuid
 import webbrowser
 
 from . import nbfile
+from .nbbridge import STREAM_KEEP, KernelBridge, Outlet, isoformat, utcnow  # noqa: F401 (STREAM_KEEP: API)
 from .protocol import json_dumps
-from .webserver import ws_frame, ws_unframe
+from .webserver import ws_unframe
 from .webserver import (PREAUTH_BODY, SANDBOX, GuardedHandler, GuardedServer, HTTPError,  # noqa: F401
                         os_error, passwd, passwd_check, safe_filename_header, safe_next)
 
@@ -61,12 +60,6 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
 
 
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def isoformat(ts):
-    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 # ------------------------------------------------------------------- websocket
@@ -156,332 +149,10 @@ class WebSocket:
             self.closed = True
 
 
-STREAM_KEEP = 1 << 20     # chars of one cell's stream kept for a waiting page / for replay
-OUTLET_MAX = 5000         # queued messages per page before outputs are dropped
-
-
-def _merge_stream(last, obj):
-    """Append stream message ``obj`` to ``last`` (a private copy) if both are the same
-    stream of the same request; keep the last STREAM_KEEP chars and count the lines
-    dropped in ``content["ipylite_hidden"]``. True if merged."""
-    if not (isinstance(last, dict) and isinstance(obj, dict)
-            and obj.get("msg_type") == "stream" == last.get("msg_type")
-            and obj.get("channel") == last.get("channel")
-            and obj["parent_header"].get("msg_id") == last["parent_header"].get("msg_id")
-            and obj["content"].get("name") == last["content"].get("name")):
-        return False
-    c = last["content"]
-    text = c.get("text", "") + obj["content"].get("text", "")
-    hidden = c.get("ipylite_hidden", 0) + obj["content"].get("ipylite_hidden", 0)
-    if len(text) > STREAM_KEEP:
-        cut = len(text) - STREAM_KEEP
-        hidden += text.count("\n", 0, cut)
-        text = text[cut:]
-        c["ipylite_hidden"] = hidden
-    elif hidden:
-        c["ipylite_hidden"] = hidden
-    c["text"] = text
-    return True
-
-
-def _private(obj):
-    """A copy of a stream message whose content may be changed by _merge_stream."""
-    return dict(obj, content=dict(obj["content"])) if isinstance(obj, dict) and obj.get("msg_type") == "stream" else obj
-
-
-class Outlet:
-    """One page's WebSocket, written by its own thread so a slow browser never holds up
-    the kernel bridge: stream messages waiting for it are merged (bounded by
-    STREAM_KEEP), and past OUTLET_MAX waiting messages new outputs are dropped, while
-    status, replies and input requests always get through."""
-
-    def __init__(self, ws):
-        self.ws = ws
-        self.queue = []
-        self.cv = threading.Condition()
-        self.dropped = 0
-        threading.Thread(target=self._run, daemon=True, name="webnb-outlet").start()
-
-    def put(self, obj):
-        with self.cv:
-            if self.ws.closed:
-                raise ConnectionError("websocket closed")
-            if not _merge_stream(self.queue[-1] if self.queue else None, obj):
-                if (len(self.queue) >= OUTLET_MAX and isinstance(obj, dict) and obj.get("channel") == "iopub"
-                        and obj.get("msg_type") in ("stream", "display_data", "execute_result",
-                                                    "update_display_data", "execute_input")):
-                    self.dropped += 1
-                    return
-                self.queue.append(_private(obj))
-            self.cv.notify()
-
-    def _run(self):
-        while True:
-            with self.cv:
-                while not self.queue and not self.ws.closed:
-                    self.cv.wait()
-                if self.ws.closed:
-                    return
-                obj = self.queue.pop(0)
-            try:
-                self.ws.send(obj if isinstance(obj, str) else ws_frame(obj))
-            except (OSError, ConnectionError, ValueError):
-                self.close()
-                return
-
-    def close(self, code=1000):
-        self.ws.close(code)
-        with self.cv:
-            self.ws.closed = True
-            self.cv.notify()
-
-
 def _unmask(data, mask):
     n = len(data)
     m = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
     return (int.from_bytes(data, "big") ^ m).to_bytes(n, "big")
-
-
-# --------------------------------------------------------------- kernel bridge
-
-class KernelBridge:
-    """One kernel: its manager, a client whose sockets only the bridge thread touches,
-    the WebSockets listening to it, and what a reconnecting page needs to catch up."""
-
-    max_msgs_per_cell = 2000
-    max_cells = 5000
-
-    def __init__(self, kernel_name, cwd, quiet=True):
-        from .protocol import KernelManager
-        self.id = str(uuid.uuid4())
-        self.name = kernel_name
-        self.km = KernelManager(kernel_name=kernel_name, cwd=cwd)
-        kw = {"stdout": __import__("subprocess").DEVNULL,
-              "stderr": __import__("subprocess").DEVNULL} if quiet else {}
-        self.km.start_kernel(**kw)
-        self._popen_kw = kw
-        self.execution_state = "starting"
-        self.ready = False        # kernel answered and our iopub subscription is live
-        self._iopub_seen = self._info_seen = False
-        self.last_activity = utcnow()
-        self.sockets = set()
-        self.lock = threading.Lock()
-        self.cells = {}          # cell id -> {"msg_id", "msgs"}
-        self.parents = {}        # execute msg_id -> cell id
-        self.pending_input = None
-        self.outbox = []
-        self.widget_capture = {}  # Output widget's comm id -> the request it captures
-        self._wake_r, self._wake_w = os.pipe()
-        self._stop = threading.Event()
-        self.kc = self.km.client()
-        self.thread = threading.Thread(target=self._run, daemon=True, name="webnb-kernel")
-        self.thread.start()
-        self.km.start_restarter(self._restarted)
-
-    def model(self):
-        return {"id": self.id, "name": self.name, "last_activity": isoformat(self.last_activity.timestamp()),
-                "execution_state": self.execution_state, "connections": len(self.sockets)}
-
-    # -- the bridge thread
-    def _run(self):
-        zmq = __import__("zmq")
-        self.kc.start_channels(hb=False)
-        poller = zmq.Poller()
-        for s in self.kc.sockets.values():
-            poller.register(s, zmq.POLLIN)
-        poller.register(self._wake_r, zmq.POLLIN)
-        names = {s: n for n, s in self.kc.sockets.items()}
-        next_info = 0.0
-        while not self._stop.is_set():
-            try:
-                next_info = self._pump(poller, names, next_info)
-            except Exception:
-                log.exception("kernel bridge error (continuing)")
-        self.kc.stop_channels()
-
-    def _pump(self, poller, names, next_info):
-        events = dict(poller.poll(200))
-        if self._wake_r in events:
-            os.read(self._wake_r, 4096)
-        with self.lock:
-            # hold the pages' requests until the kernel is up and iopub is connected,
-            # so no output is published before we listen (the slow-joiner race)
-            if self.ready:
-                outbox, self.outbox = self.outbox, []
-            else:
-                outbox = []
-        for channel, msg in outbox:
-            try:
-                self.kc.session.send(self.kc.sockets[channel], msg)
-            except Exception:
-                log.exception("could not send %s", msg.get("msg_type"))
-        for s, name in names.items():
-            if s not in events:
-                continue
-            while True:
-                try:
-                    _, msg = self.kc.session.recv(s)
-                except Exception as e:
-                    log.warning("dropped a bad message on %s: %s", name, e)
-                    continue
-                if msg is None:
-                    break
-                if name == "iopub":
-                    self._iopub_seen = True
-                if msg["msg_type"] == "kernel_info_reply":
-                    self._info_seen = True
-                self._deliver(name, msg)
-                if not self.ready and self._iopub_seen and self._info_seen:
-                    self.ready = True
-                    self._wake()
-                    if self.execution_state == "starting":
-                        self._set_state("idle")
-        if not self.ready and time.monotonic() > next_info:
-            self.kc.kernel_info()   # ask until the (re)started kernel answers on both
-            next_info = time.monotonic() + (0.2 if self._info_seen else 1.0)
-        return next_info
-
-    def _set_state(self, state):
-        self.execution_state = state
-        self._broadcast({"channel": "iopub", "header": {"msg_type": "status", "msg_id": uuid.uuid4().hex,
-                                                        "session": "", "date": utcnow().isoformat()},
-                         "msg_type": "status", "parent_header": {}, "metadata": {},
-                         "content": {"execution_state": state}, "buffers": []})
-
-    def _deliver(self, channel, msg):
-        self.last_activity = utcnow()
-        t = msg["msg_type"]
-        if t == "status" and channel == "iopub":
-            self.execution_state = msg["content"].get("execution_state", self.execution_state)
-        parent = msg["parent_header"].get("msg_id")
-        with self.lock:
-            cell = self.parents.get(parent)
-            if (cell is not None and cell in self.cells and self.cells[cell]["msg_id"] == parent
-                    and not widget_traffic(self.widget_capture, msg)):
-                msgs = self.cells[cell]["msgs"]
-                wired = dict(_wire(msg), channel=channel, buffers=[])
-                if not _merge_stream(msgs[-1] if msgs else None, wired) and len(msgs) < self.max_msgs_per_cell:
-                    msgs.append(_private(wired))
-            if channel == "stdin" and t == "input_request":
-                self.pending_input = dict(_wire(msg), channel=channel)
-        self._broadcast(dict(_wire(msg), channel=channel))
-
-    def _broadcast(self, obj):
-        for out in list(self.sockets):
-            try:
-                out.put(obj)
-            except (OSError, ConnectionError, ValueError):
-                self.sockets.discard(out)
-
-    # -- from the pages
-    def send(self, channel, msg):
-        if channel not in ("shell", "control", "stdin"):
-            raise ValueError("unknown channel %r" % channel)
-        msg.setdefault("metadata", {})
-        msg.setdefault("parent_header", {})
-        msg.setdefault("content", {})
-        msg["buffers"] = [b for b in msg.get("buffers") or () if isinstance(b, bytes)]
-        t = msg["header"].get("msg_type")
-        with self.lock:
-            if t == "execute_request":
-                cell = msg["metadata"].get("cellId")
-                if cell:
-                    if len(self.cells) >= self.max_cells:
-                        self.cells.pop(next(iter(self.cells)))
-                    self.cells.pop(cell, None)
-                    self.cells[cell] = {"msg_id": msg["header"]["msg_id"], "msgs": []}
-                    self.parents[msg["header"]["msg_id"]] = cell
-            if t == "input_reply":
-                self.pending_input = None
-            self.outbox.append((channel, msg))
-        os.write(self._wake_w, b"x")
-
-    def replay(self):
-        with self.lock:
-            cells = [{"cell_id": k, "msg_id": v["msg_id"], "msgs": [_private(m) for m in v["msgs"]]}
-                     for k, v in self.cells.items()]
-            return {"channel": "ipylite", "msg_type": "replay", "header": {"msg_type": "replay"},
-                    "parent_header": {}, "metadata": {}, "buffers": [],
-                    "content": {"cells": cells, "pending_input": self.pending_input,
-                                "execution_state": self.execution_state}}
-
-    # -- lifecycle
-    def _restarted(self, what):
-        if what == "dead":
-            self._set_state("dead")
-        elif what == "restarted":
-            self.ready = self._iopub_seen = self._info_seen = False
-            self._set_state("starting")
-            self._wake()
-        elif what == "died":
-            self._set_state("restarting")
-
-    def _wake(self):
-        try:
-            os.write(self._wake_w, b"x")
-        except OSError:
-            pass
-
-    def interrupt(self):
-        self.km.interrupt_kernel()
-
-    def restart(self):
-        with self.lock:
-            self.cells.clear()
-            self.parents.clear()
-            self.pending_input = None
-            self.ready = False
-        self._set_state("restarting")
-        self.km.stop_restarter()
-        self.km.restart_kernel(now=True) if not self._popen_kw else self._restart_quiet()
-        self.km.start_restarter(self._restarted)
-        self.ready = self._iopub_seen = self._info_seen = False
-        self._set_state("starting")
-        self._wake()
-
-    def _restart_quiet(self):
-        with self.km._lock:
-            self.km.shutdown_kernel(now=True, restart=True)
-            self.km.start_kernel(**self._popen_kw)
-
-    def shutdown(self):
-        self._stop.set()
-        os.write(self._wake_w, b"x")
-        self.km.shutdown_kernel(now=True)
-        self.thread.join(5)
-        self.execution_state = "dead"
-        for ws in list(self.sockets):
-            ws.close(1001)
-        for fd in (self._wake_r, self._wake_w):
-            os.close(fd)
-
-
-def _wire(msg):
-    """A message for the page; its binary buffers (if any) go with it (see ws_frame)."""
-    return {"header": msg["header"], "msg_id": msg["header"].get("msg_id"),
-            "msg_type": msg["msg_type"], "parent_header": msg["parent_header"],
-            "metadata": msg["metadata"], "content": msg["content"],
-            "buffers": [bytes(b) for b in msg.get("buffers") or ()]}
-
-
-def widget_traffic(capture, msg):
-    """Whether ``msg`` belongs to widgets rather than to its cell's outputs: comm
-    messages, and output captured by an ipywidgets Output (which the pages show inside
-    that widget, and which comes back with the widget's state). ``capture`` follows the
-    Output widgets' ``msg_id`` (comm id -> request id) from the updates seen."""
-    t = msg["msg_type"]
-    if t.startswith("comm_"):
-        data = msg["content"].get("data") or {}
-        state = data.get("state") if isinstance(data, dict) else None
-        if isinstance(state, dict) and "msg_id" in state:
-            if state["msg_id"]:
-                capture[msg["content"].get("comm_id")] = state["msg_id"]
-            else:
-                capture.pop(msg["content"].get("comm_id"), None)
-        if t == "comm_close":
-            capture.pop(msg["content"].get("comm_id"), None)
-        return True
-    return bool(capture) and msg["parent_header"].get("msg_id") in capture.values()
 
 
 # ---------------------------------------------------------------------- the app
@@ -1034,7 +705,8 @@ class Handler(GuardedHandler):
         full = self.app.resolve(path, must_exist=True)
         nb = nbfile.read(full)
         title = os.path.splitext(os.path.basename(full))[0]
-        data = nbfile.export(nb, fmt, title=title, trusted=self.app.notary.check_signature(nb))
+        data = nbfile.export(nb, fmt, title=title, trusted=self.app.notary.check_signature(nb),
+                             files=nbfile.local_files(nb, os.path.dirname(full), self.app.root))
         headers = [SANDBOX]     # an export is the notebook's content: never the server's origin
         if self.query.get("download"):
             headers.append(("Content-Disposition", safe_filename_header(title + nbfile.EXTENSIONS[fmt])))
@@ -1351,7 +1023,8 @@ def cmd_export(args):
         title = os.path.splitext(os.path.basename(args.notebook))[0]
         # outputs this run made are the user's own; others count only if signed
         trusted = args.execute or nbfile.Notary(args.profile).check_signature(nb)
-        data = nbfile.export(nb, args.to, title=title, trusted=trusted)
+        folder = os.path.dirname(os.path.abspath(args.notebook))
+        data = nbfile.export(nb, args.to, title=title, trusted=trusted, files=nbfile.local_files(nb, folder))
     except nbfile.NotebookError as e:
         print("error: %s" % e, file=sys.stderr)
         return 1

@@ -38,8 +38,7 @@ def find_corpus():
     """The corpus folder: $IPYLITE_REAL_NOTEBOOKS, or ../shared/real_notebooks beside the repo."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     candidates = [os.environ.get("IPYLITE_REAL_NOTEBOOKS", ""),
-                  os.path.join(os.path.dirname(here), "shared", "real_notebooks"),
-                  "/work/shared/real_notebooks"]
+                  os.path.join(os.path.dirname(here), "shared", "real_notebooks")]
     for path in candidates:
         if path and os.path.isdir(path):
             return path

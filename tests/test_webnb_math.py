@@ -70,8 +70,8 @@ def page():
             return f.read().replace("</script", "<\\/script")
 
     html = ("<!DOCTYPE html><html><head><meta charset='utf-8'><style>%s</style></head>"
-            "<body><div id='out' style='width:900px'></div><script>%s</script><script>%s</script>"
-            "<script>%s</script></body></html>" % (read("nb.css"), read("render.js"), read("md.js"), HELPERS))
+            "<body><div id='out' style='width:900px'></div><script>%s</script><script>%s</script><script>%s</script>"
+            "<script>%s</script></body></html>" % (read("nb.css"), read("render.js"), read("cmark.js"), read("md.js"), HELPERS))
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
         try:
@@ -408,3 +408,71 @@ def test_a_math_font_is_installed():
     named = re.findall(r"'([^']+)'", re.search(r'MATH_FONT = "([^"]+)"', open(os.path.join(STATIC, "md.js"),
                                                                           encoding="utf-8").read()).group(1))
     assert any(n in families for n in named), "no math font installed: apt-get install fonts-dejavu-extra"
+
+
+# ---------------------------------------------------------------- real notebooks, macros, chemistry
+
+FORMULAS = os.environ.get("IPYLITE_MATH_FORMULAS") or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared", "math",
+    "formulas.json")     # ../shared beside the repository, as CI lays it
+
+
+def unknown(page, src, display=False):
+    """What IPL.tex marks unknown (red) in `src`."""
+    return re.findall(r'mathcolor="#c00">([^<]*)<', tex(page, src, display))
+
+
+def test_every_formula_from_real_notebooks_renders_with_nothing_unknown(page):
+    import json
+    if not os.path.exists(FORMULAS):
+        pytest.fail("no %s (set IPYLITE_MATH_FORMULAS to the formulas' JSON file)" % FORMULAS)
+    with open(FORMULAS, encoding="utf-8") as f:
+        formulas = json.load(f)
+    got = page.evaluate("fs => fs.map(f => IPL.tex(f.tex, f.display))", formulas)
+    bad = [(f["tex"], re.findall(r'mathcolor="#c00">([^<]*)<', g)) for f, g in zip(formulas, got) if "#c00" in g]
+    assert len(formulas) == 290 and not bad, bad
+
+
+def test_newcommand_def_and_declaremathoperator_hold_for_the_page(page):
+    assert unknown(page, r"\newcommand{\Rset}{\mathbb{R}} \newcommand{\normof}[1]{\lVert #1 \rVert}") == []
+    assert text_of(page, r"x \in \Rset, \normof{y}", "mi") == ["x", "ℝ", "y"]     # a later formula
+    assert "‖" in "".join(text_of(page, r"\normof{z}", "mo"))
+    assert text_of(page, r"\renewcommand{\pairof}[2][a]{(#1, #2)} \pairof{b} \pairof[c]{d}", "mi") == ["a", "b", "c", "d"]
+    assert text_of(page, r"\def\vecv{\mathbf{v}} \vecv", "mi") == ["𝐯"]
+    assert text_of(page, r"\DeclareMathOperator{\Tr}{Tr} \Tr A", "mi")[:2] == ["Tr", "A"]
+    # a macro that calls itself is stopped and shown in red, not expanded forever
+    assert "\\loopy" in unknown(page, r"\newcommand{\loopy}{x\loopy} \loopy")
+
+
+def test_cancel_strikes_through_and_latex_logo(page):
+    for name in ("cancel", "bcancel", "xcancel"):
+        assert unknown(page, "\\%s{x+1}" % name) == []
+        html = tex(page, "\\%s{x+1}" % name)
+        assert 'class="cancel"' in html and "linear-gradient" in html
+    assert text_of(page, r"\cancelto{0}{x}", "msup > mrow")[1] == "0"
+    d = measure(page, r"\cancel{xyz}", False, "mrow.cancel")
+    assert d["mrow.cancel"] and d["mrow.cancel"][0]["w"] > 10
+    assert unknown(page, r"\LaTeX \text{ and } \TeX") == []
+
+
+@pytest.mark.parametrize("src, text", [
+    (r"\ce{H2O}", "H2O"), (r"\ce{2H2 + O2 -> 2H2O}", "2H2+O2→2H2O"),
+    (r"\ce{SO4^2- + Ba^2+ -> BaSO4 v}", "SO42−+Ba2+→BaSO4↓"), (r"\ce{CuSO4.5H2O}", "CuSO4⋅5H2O"),
+    (r"\ce{Fe(OH)3 <=> Fe^3+ + 3OH-}", "Fe(OH)3⇌Fe3++3OH−"), (r"\ce{NaCl(aq)}", "NaCl(aq)"),
+])
+def test_mhchem_ce(page, src, text):
+    assert unknown(page, src) == []
+    d = page.evaluate("""s => { var d = put(s, false); d.querySelectorAll('annotation').forEach(a => a.remove());
+        return d.textContent; }""", src)
+    assert d.replace("\u2009", "").replace(" ", "") == text
+    assert page.evaluate("s => put(s, false).querySelectorAll('msub').length", src) >= (1 if any(c.isdigit() for c in src[4:]) else 0)
+
+
+def test_widehat_stretches_over_its_base(page):
+    def accent_ink(src):
+        d = measure(page, src, True, "mover", "mover > :first-child")
+        over, base = d["mover"][0], d["mover > :first-child"][0]
+        strip = {"x": over["x"], "y": over["y"], "w": over["w"], "h": max(base["y"] - over["y"], 1)}
+        return ink_width(page, strip)
+    wide, narrow = accent_ink(r"\widehat{ABCDEF}"), accent_ink(r"\hat{ABCDEF}")
+    assert wide > 2 * narrow, (wide, narrow)

@@ -78,7 +78,7 @@ var LIMFUNCS = ("lim liminf limsup max min sup inf det Pr gcd lcm argmax argmin 
 var LIMNAMES = { liminf: "lim inf", limsup: "lim sup", injlim: "inj lim", projlim: "proj lim" };
 /* [character, stretchy]: the stretchy ones are characters Chromium stretches
    with the usual math fonts */
-var ACCENTS = { hat: ["^"], widehat: ["^"], check: ["ˇ"], widecheck: ["ˇ"],
+var ACCENTS = { hat: ["^"], widehat: ["\u0302", 1], check: ["ˇ"], widecheck: ["ˇ"],
   tilde: ["~"], widetilde: ["~"], acute: ["´"], grave: ["`"], dot: ["˙"], ddot: ["¨"],
   dddot: ["\u20db"], breve: ["˘"], bar: ["¯"], vec: ["→"], mathring: ["˚"],
   overrightarrow: ["→", 1], overleftarrow: ["←", 1], overleftrightarrow: ["↔", 1] };
@@ -482,6 +482,17 @@ TexParser.prototype = {
       var idx = this.optArg();
       return idx !== null ? "<mroot>" + this.group() + idx + "</mroot>" : "<msqrt>" + this.group() + "</msqrt>";
     }
+    if (name === "cancel" || name === "bcancel" || name === "xcancel" || name === "cancelto") {
+      var to = name === "cancelto" ? this.group() : null;   // (Chromium has no menclose: a drawn line)
+      var line = function (dir) {
+        return "linear-gradient(to " + dir + " right,transparent calc(50% - 0.04em),currentColor calc(50% - 0.04em)," +
+          "currentColor calc(50% + 0.04em),transparent calc(50% + 0.04em))";
+      };
+      var bg = name === "bcancel" ? line("top") : name === "xcancel" ? line("top") + "," + line("bottom") : line("bottom");
+      var struck = '<mrow class="cancel" style="background:' + bg + '">' + this.group() + "</mrow>";
+      return to === null ? struck : "<msup>" + struck + "<mrow>" + to + "</mrow></msup>";
+    }
+    if (name === "LaTeX" || name === "TeX") return "<mtext>" + name + "</mtext>";
     if (get(ACCENTS, name)) {
       var ac = get(ACCENTS, name);
       return '<mover accent="true">' + this.group() + "<mo" + (ac[1] ? ' stretchy="true"' : ' stretchy="false"') + ">" + ac[0] + "</mo></mover>";
@@ -705,10 +716,134 @@ TexParser.prototype = {
   }
 };
 
+/* ---------------------------------------------- macros and mhchem, before parsing */
+/* \newcommand, \renewcommand, \def and \DeclareMathOperator define macros for the rest
+   of the page (as MathJax does in a notebook); uses are expanded textually, bounded so
+   a recursive macro cannot hang the page. */
+IPL.texMacros = {};
+var MAX_EXPANSIONS = 2000, MAX_EXPANDED = 50000;
+function readArg(s, i) {       // [text, end] of the {group} or token at i (spaces skipped)
+  while (i < s.length && /\s/.test(s[i])) i++;
+  if (i >= s.length) return null;
+  if (s[i] === "{") {
+    for (var j = i, d = 0; j < s.length; j++) {
+      if (s[j] === "\\") j++;
+      else if (s[j] === "{") d++;
+      else if (s[j] === "}" && --d === 0) return [s.slice(i + 1, j), j + 1];
+    }
+    return null;
+  }
+  var m = /^\\(?:[a-zA-Z]+|[\s\S])/.exec(s.slice(i));
+  return m ? [m[0], i + m[0].length] : [s[i], i + 1];
+}
+function defineMacros(src) {
+  var re = /\\(newcommand|renewcommand|providecommand|DeclareMathOperator\*?|def|require)(?![a-zA-Z])/g, out = "", last = 0, m;
+  while ((m = re.exec(src))) {
+    var i = re.lastIndex, kind = m[1], name = readArg(src, i), body, n = 0, dflt = null;
+    if (!name) break;
+    i = name[1];
+    if (kind !== "require") {
+      var nm = /^\\([a-zA-Z]+|[^a-zA-Z])$/.exec(name[0].trim());
+      if (!nm) continue;
+      if (kind === "def") {
+        var params = /^(?:#\d)*/.exec(src.slice(i));
+        n = params[0].length / 2;
+        i += params[0].length;
+      } else if (!/^DeclareMathOperator/.test(kind)) {
+        var opt = /^\s*\[(\d)\](?:\[([^\]]*)\])?/.exec(src.slice(i));
+        if (opt) { n = +opt[1]; dflt = opt[2] === undefined ? null : opt[2]; i += opt[0].length; }
+      }
+      body = readArg(src, i);
+      if (!body) break;
+      i = body[1];
+      var text = /^DeclareMathOperator/.test(kind) ? "\\operatorname" + (kind.slice(-1) === "*" ? "*" : "") + "{" + body[0] + "}" : body[0];
+      if (kind !== "providecommand" || !get(IPL.texMacros, nm[1]))
+        IPL.texMacros[nm[1]] = { n: Math.min(n, 9), dflt: dflt, body: text };
+    }
+    out += src.slice(last, m.index);
+    last = re.lastIndex = i;
+  }
+  return out + src.slice(last);
+}
+function expandMacros(src) {
+  var names = Object.keys(IPL.texMacros);
+  if (!names.length) return src;
+  var count = 0, re = /\\([a-zA-Z]+|[^a-zA-Z\s])/g, m;
+  while ((m = re.exec(src))) {
+    var mac = get(IPL.texMacros, m[1]);
+    if (!mac || (/[a-zA-Z]/.test(m[1]) && /[a-zA-Z]/.test(src[re.lastIndex] || ""))) continue;
+    var i = re.lastIndex, args = [];
+    for (var k = 0; k < mac.n; k++) {
+      var opt = k === 0 && mac.dflt !== null ? /^\s*\[([^\]]*)\]/.exec(src.slice(i)) : null;
+      if (k === 0 && mac.dflt !== null) { args.push(opt ? opt[1] : mac.dflt); if (opt) i += opt[0].length; continue; }
+      var a = readArg(src, i);
+      if (!a) break;
+      args.push(a[0]);
+      i = a[1];
+    }
+    var body = mac.body.replace(/#(\d)/g, function (_, d) { return args[+d - 1] !== undefined ? args[+d - 1] : ""; });
+    src = src.slice(0, m.index) + "{" + body + "}" + src.slice(i);
+    re.lastIndex = m.index;       // expand what the macro made, too
+    if (++count >= MAX_EXPANSIONS || src.length >= MAX_EXPANDED) throw new Error("macros nested too deeply");
+  }
+  return src;
+}
+
+/* \ce{...} (mhchem) as TeX: elements upright, counts as subscripts, charges as
+   superscripts, reaction arrows, states and hydrate dots. */
+var CE_ARROWS = { "->": "\\rightarrow", "<-": "\\leftarrow", "<->": "\\leftrightarrow", "<=>": "\\rightleftharpoons",
+  "<=>>": "\\rightleftharpoons", "<<=>": "\\rightleftharpoons", "=>": "\\Rightarrow" };
+function mhchem(src) {
+  return src.trim().split(/\s+/).map(function (tok) {
+    var a = /^(<=>>|<<=>|<->|<=>|->|<-|=>)(?:\[([^\]]*)\])?(?:\[([^\]]*)\])?$/.exec(tok);
+    if (a) {
+      var arrow = CE_ARROWS[a[1]];
+      if (a[2] === undefined) return arrow;
+      return "\\overset{" + a[2] + "}{" + (a[3] !== undefined ? "\\underset{" + a[3] + "}{" + arrow + "}" : arrow) + "}";
+    }
+    if (tok === "+" || tok === "=") return tok;
+    if (tok === "v") return "\\downarrow";
+    if (tok === "^") return "\\uparrow";
+    var out = "", i = 0, m, afterAtom = false;
+    if ((m = /^(\d+\/\d+|\d*\.\d+|\d+)(?=[A-Za-z(\[])/.exec(tok))) { out += m[1] + "\\,"; i = m[0].length; }
+    while (i < tok.length) {
+      var rest = tok.slice(i);
+      if ((m = /^\$([^$]*)\$/.exec(rest))) { out += "{" + m[1] + "}"; afterAtom = true; }
+      else if ((m = /^\((aq|s|l|g|sln|cr|am)\)/.exec(rest))) { out += "\\mathrm{(" + m[1] + ")}"; afterAtom = false; }
+      else if ((m = /^[A-Z][a-z]?/.exec(rest))) { out += "\\mathrm{" + m[0] + "}"; afterAtom = true; }
+      else if (afterAtom && (m = /^\^(\{[^}]*\}|[0-9]*[+-]|[0-9]+|[a-z])/.exec(rest))) {
+        out += "^{" + m[1].replace(/^\{|\}$/g, "") + "}"; afterAtom = false;
+      }
+      else if (afterAtom && (m = /^_?(\d+|[a-z](?![a-z]))/.exec(rest)) && m[0][0] !== "^") { out += "_{" + m[1] + "}"; }
+      else if (afterAtom && (m = /^[0-9]*[+-]$/.exec(rest))) { out += "^{" + m[0] + "}"; afterAtom = false; }
+      else if ((m = /^[.*]/.exec(rest))) { out += "\\cdot "; afterAtom = false; }
+      else if ((m = /^[(\[]/.exec(rest))) { out += m[0]; afterAtom = false; }
+      else if ((m = /^[)\]]/.exec(rest))) { out += m[0]; afterAtom = true; }
+      else if ((m = /^#/.exec(rest))) { out += "\\equiv "; afterAtom = false; }
+      else if ((m = /^[a-z]+/.exec(rest))) { out += "\\mathrm{" + m[0] + "}"; afterAtom = true; }
+      else { m = [rest[0]]; out += rest[0] === "\\" ? "\\backslash " : rest[0]; afterAtom = false; }
+      i += m[0].length;
+    }
+    return out;
+  }).join("\\,");
+}
+function expandChem(src) {
+  var re = /\\(ce|pu)(?![a-zA-Z])/g, m, count = 0;
+  while ((m = re.exec(src)) && count++ < 500) {
+    var arg = readArg(src, re.lastIndex);
+    if (!arg) break;
+    var tex = m[1] === "pu" ? arg[0].replace(/(\d)\s*([a-zA-Z])/, "$1\\,$2").replace(/([a-zA-Z]+)/g, "\\mathrm{$1}") : mhchem(arg[0]);
+    src = src.slice(0, m.index) + "{" + tex + "}" + src.slice(arg[1]);
+    re.lastIndex = m.index + tex.length + 2;
+  }
+  return src;
+}
+
 /* TeX source -> a <math> element (text). Never throws: what cannot be parsed is
    shown as it was typed, unknown commands in red. */
 IPL.tex = function (src, display) {
   src = String(src == null ? "" : src);
+  try { src = expandChem(expandMacros(defineMacros(src))); } catch (e) { /* shown as typed below */ }
   var p = new TexParser(src, display), body;
   try { body = p.table("top", "top"); }
   catch (e) { body = '<mtext mathcolor="#c00">' + esc(src.replace(/\s/g, "\u00a0")) + "</mtext>"; p.tag = null; }
@@ -728,7 +863,7 @@ IPL.tex = function (src, display) {
 
 /* Replace math in text with placeholders; returns [text, list of MathML]. */
 function stashMath(text, store) {
-  return text.replace(/\\\$|\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\begin\{([a-z]+\*?)\}([\s\S]+?)\\end\{\3\}|\\\(([\s\S]+?)\\\)|\$((?:[^$\\\n]|\\.)+?)\$/g,
+  return text.replace(/\\\$|\$\$([\s\S]+?)\$\$|\\\\?\[([\s\S]+?)\\\\?\]|\\begin\{([a-z]+\*?)\}([\s\S]+?)\\end\{\3\}|\\\\?\(([\s\S]+?)\\\\?\)|\$((?:[^$\\\n]|\\.)+?)\$/g,
     function (all, dd, br, env, envBody, paren, single) {
       var mml;
       if (all === "\\$") return all;          // an escaped dollar is text
@@ -751,169 +886,18 @@ IPL.latex = function (src) {
 };
 
 /* ------------------------------------------------------------------ Markdown */
-function inline(text, store) {
-  var codes = [];
-  text = text.replace(/(`+)([\s\S]*?[^`])\1(?!`)/g, function (_, ticks, code) {
-    codes.push("<code>" + esc(code.replace(/^ (.*) $/, "$1")) + "</code>");
-    return "\u0000C" + (codes.length - 1) + "\u0000";
-  });
-  var escapes = [];
-  text = text.replace(/\\([\\`*_{}\[\]()#+\-.!|<>~$])/g, function (_, ch) {
-    escapes.push(esc(ch));
-    return "\u0000E" + (escapes.length - 1) + "\u0000";
-  });
-  // keep inline HTML tags, escape the rest
-  var tags = [];
-  text = text.replace(/<\/?[a-zA-Z][^<>]*>|<!--[\s\S]*?-->/g, function (t) {
-    var auto = /^<((?:https?|ftp):\/\/[^\s<>]+|mailto:[^\s<>]+)>$/.exec(t);   // <https://...> autolink
-    tags.push(auto ? '<a href="' + esc(auto[1]) + '">' + esc(auto[1].replace(/^mailto:/, "")) + "</a>" : t);
-    return "\u0000T" + (tags.length - 1) + "\u0000";
-  });
-  text = esc(text);
-  text = text.replace(/!\[([^\]]*)\]\(\s*([^)\s]+)(?:\s+&quot;([^&]*)&quot;)?\s*\)/g, function (_, alt, url, title) {
-    return '<img src="' + url + '" alt="' + alt + '"' + (title ? ' title="' + title + '"' : "") + ">";
-  });
-  text = text.replace(/\[([^\]]+)\]\(\s*([^)\s]+)(?:\s+&quot;([^&]*)&quot;)?\s*\)/g, function (_, label, url, title) {
-    return '<a href="' + url + '"' + (title ? ' title="' + title + '"' : "") + ">" + label + "</a>";
-  });
-  text = text.replace(/&lt;(https?:\/\/[^\s&]+)&gt;/g, '<a href="$1">$1</a>');
-  text = text.replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, "<strong>$2</strong>");
-  text = text.replace(/(^|[^\w*])(\*|_)(?=\S)([\s\S]*?\S)\2(?![\w*])/g, "$1<em>$3</em>");
-  text = text.replace(/~~(?=\S)([\s\S]*?\S)~~/g, "<del>$1</del>");
-  text = text.replace(/(  |\\)\n/g, "<br>\n");
-  return text.replace(/\u0000([CETM])(\d+)\u0000/g, function (_, k, n) {
-    return k === "C" ? codes[+n] : k === "E" ? escapes[+n] : k === "T" ? tags[+n] : store[+n];
-  });
-}
-
-function splitRow(line) {
-  line = line.trim().replace(/^\|/, "").replace(/\|$/, "");
-  return line.split(/(?<!\\)\|/).map(function (c) { return c.trim(); });
-}
-
-function blocks(lines, store) {
-  var out = [], i = 0, para = [];
-  function flush() {
-    if (para.length) { out.push("<p>" + inline(para.join("\n"), store) + "</p>"); para = []; }
-  }
-  while (i < lines.length) {
-    var line = lines[i], m;
-    if (/^\s*$/.test(line)) { flush(); i++; continue; }
-    if ((m = /^ {0,3}(`{3,}|~{3,})\s*([\w+#.-]*)/.exec(line))) {
-      flush();
-      var fence = m[1], lang = m[2], code = [];
-      i++;
-      while (i < lines.length && !new RegExp("^ {0,3}" + fence[0] + "{" + fence.length + ",}\\s*$").test(lines[i])) code.push(lines[i++]);
-      i++;
-      var body = code.join("\n").replace(/\u0000M(\d+)\u0000/g, function (_, n) { return store.raw[+n]; });
-      out.push('<pre><code class="language-' + esc(lang || "text") + '">' +
-        (/^(python|py|ipython3?)$/.test(lang) ? IPL.highlight(body) : esc(body)) + "</code></pre>");
-      continue;
-    }
-    if ((m = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line))) {
-      flush();
-      var level = m[1].length, textH = m[2];
-      var id = textH.replace(/\u0000M\d+\u0000/g, "").replace(/[^\w\- ]/g, "").trim().replace(/ /g, "-");
-      out.push("<h" + level + ' id="' + esc(id) + '">' + inline(textH, store) + "</h" + level + ">");
-      i++;
-      continue;
-    }
-    if (para.length && /^ {0,3}(=+|-+)\s*$/.test(line)) {
-      var lvl = line.trim()[0] === "=" ? 1 : 2;
-      out.push("<h" + lvl + ">" + inline(para.join("\n"), store) + "</h" + lvl + ">");
-      para = [];
-      i++;
-      continue;
-    }
-    if (/^ {0,3}([-*_])(\s*\1){2,}\s*$/.test(line)) { flush(); out.push("<hr>"); i++; continue; }
-    if (/^ {0,3}>/.test(line)) {
-      flush();
-      var quote = [];
-      while (i < lines.length && !/^\s*$/.test(lines[i])) quote.push(lines[i++].replace(/^ {0,3}> ?/, ""));
-      out.push("<blockquote>" + blocks(quote, store) + "</blockquote>");
-      continue;
-    }
-    if (/\|/.test(line) && i + 1 < lines.length && /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/.test(lines[i + 1])) {
-      flush();
-      var head = splitRow(line), aligns = splitRow(lines[i + 1]).map(function (a) {
-        return /^:-+:$/.test(a) ? "center" : /:$/.test(a) ? "right" : /^:/.test(a) ? "left" : "";
-      });
-      i += 2;
-      var rows = [];
-      while (i < lines.length && /\|/.test(lines[i]) && !/^\s*$/.test(lines[i])) rows.push(splitRow(lines[i++]));
-      var cellHtml = function (tag, c, k) {
-        return "<" + tag + (aligns[k] ? ' style="text-align:' + aligns[k] + '"' : "") + ">" + inline(c || "", store) + "</" + tag + ">";
-      };
-      out.push("<table><thead><tr>" + head.map(function (c, k) { return cellHtml("th", c, k); }).join("") +
-        "</tr></thead><tbody>" + rows.map(function (r) {
-          return "<tr>" + head.map(function (_, k) { return cellHtml("td", r[k], k); }).join("") + "</tr>";
-        }).join("") + "</tbody></table>");
-      continue;
-    }
-    if ((m = /^( {0,3})([-*+]|\d{1,9}[.)])\s+/.exec(line))) {
-      flush();
-      var ordered = /\d/.test(m[2]), start = ordered ? parseInt(m[2], 10) : 1;
-      var items = [], cur = null, indent = m[0].length;
-      while (i < lines.length) {
-        var l = lines[i], mm = /^( {0,3})([-*+]|\d{1,9}[.)])\s+/.exec(l);
-        if (mm && (/\d/.test(mm[2]) === ordered) && mm[1].length < indent) {
-          cur = [l.slice(mm[0].length)];
-          indent = mm[0].length;
-          items.push(cur);
-          i++;
-        } else if (cur && /^\s*$/.test(l)) {
-          if (i + 1 < lines.length && /^\s+\S/.test(lines[i + 1])) { cur.push(""); i++; }
-          else break;
-        } else if (cur && /^\s+\S/.test(l)) {
-          cur.push(l.replace(new RegExp("^ {1," + indent + "}"), "")); i++;
-        } else if (cur && !mm && !/^ {0,3}(#|>|```)/.test(l) && !/^\s*$/.test(lines[i - 1])) {
-          cur.push(l); i++;   // lazy continuation
-        } else break;
-      }
-      var tag = ordered ? "ol" : "ul";
-      out.push("<" + tag + (ordered && start !== 1 ? ' start="' + start + '"' : "") + ">" + items.map(function (it) {
-        var inner = blocks(it, store);
-        if (it.indexOf("") < 0) inner = inner.replace(/^<p>([\s\S]*?)<\/p>/, "$1");
-        return "<li>" + inner + "</li>";
-      }).join("") + "</" + tag + ">");
-      continue;
-    }
-    if (/^ {4,}\S/.test(line) && !para.length) {
-      var ind = [];
-      while (i < lines.length && (/^ {4,}/.test(lines[i]) || /^\s*$/.test(lines[i]))) ind.push(lines[i++].slice(4));
-      out.push("<pre><code>" + esc(ind.join("\n").replace(/\s+$/, "")) + "</code></pre>");
-      continue;
-    }
-    if (/^ {0,3}<(div|table|p|pre|details|center|img|h[1-6]|ul|ol|dl|hr|br|svg|style|blockquote)\b/i.test(line)) {
-      flush();
-      var h = [];
-      while (i < lines.length && !/^\s*$/.test(lines[i])) h.push(lines[i++]);
-      out.push(h.join("\n").replace(/\u0000M(\d+)\u0000/g, function (_, n) { return store[+n]; }));
-      continue;
-    }
-    para.push(line.replace(/^\s+/, ""));
-    i++;
-  }
-  flush();
-  return out.join("\n");
-}
-
-/* Markdown to HTML text, NOT sanitised: show it with IPL.renderMarkdown. */
+/* Math is taken out first (as Jupyter does), except inside code, and put back after
+   IPL.commonmark (cmark.js) has made the HTML: Markdown never sees TeX. */
+var CODE = /(^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^ {0,3}\2[`~]*[ \t]*$|(?![\s\S]))|(`+)(?!`)[\s\S]*?[^`]\3(?!`))/m;
 IPL.markdown = function (src, trusted) {
   var store = [];
-  store.raw = [];
-  var raw = [];
-  // math first, but not inside code fences/spans
-  var parts = String(src).split(/(^ {0,3}```[\s\S]*?^ {0,3}```|`[^`\n]+`)/m);
-  var text = parts.map(function (p, k) {
-    if (k % 2) return p;
-    var before = store.length;
-    var t = stashMath(p, store);
-    for (var n = before; n < store.length; n++) raw[n] = "";
-    return t;
-  }).join("");
-  var html = blocks(text.replace(/\r\n?/g, "\n").split("\n"), store);
-  return html;
+  var parts = String(src).replace(/\r\n?/g, "\n").split(CODE);
+  var text = "";
+  for (var k = 0; k < parts.length; k += 4) {   // split() keeps the 3 groups: code, fence, ticks
+    text += stashMath(parts[k] || "", store).replace(/\u0000M(\d+)\u0000/g, "\ue000$1\ue001");
+    if (k + 1 < parts.length) text += parts[k + 1];
+  }
+  return IPL.commonmark(text).replace(/\ue000(\d+)\ue001/g, function (_, n) { return store[+n] || ""; });
 };
 
 })(window.IPL);

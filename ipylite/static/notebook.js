@@ -5,7 +5,7 @@
 var NB = IPL.nb = {
   path: document.body.getAttribute("data-path"),
   model: null, cells: [], sel: 0, anchor: 0, mode: "command",
-  kernel: null, ws: null, pending: {}, displays: {}, dirty: false, lastModified: null,
+  kernel: null, ws: null, pending: {}, done: {}, displays: {}, dirty: false, lastModified: null,
   clipboard: [], undo: [], broken: false, session: IPL.uuid ? IPL.uuid() : String(Math.random()).slice(2)
 };
 var main, statusEl;
@@ -109,8 +109,11 @@ Cell.prototype.refresh = function () {
   if (this.type === "markdown" && this.rendered) IPL.renderMarkdown(this.mdEl, this.source || "*Empty markdown cell: double-click to edit*", false, this.data.attachments);
   if (this.type === "code") this.renderOutputs(); else this.outEl.innerHTML = "";
 };
+/* The source drawn under the textarea; an empty marker opens each line, which shows
+   its number (a CSS counter) when line numbers are on (Shift-L). */
 Cell.prototype.paintSource = function (marks) {
-  this.srcEl.innerHTML = this.type === "code" ? IPL.highlight(this.source, marks) : IPL.esc(this.source);
+  var html = this.type === "code" ? IPL.highlight(this.source, marks) : IPL.esc(this.source);
+  this.srcEl.innerHTML = '<span class="ln"></span>' + html.replace(/\n/g, '\n<span class="ln"></span>');
 };
 Cell.prototype.setPrompt = function (busy) {
   this.promptEl.textContent = this.type === "code" ? "[" + (busy ? "*" : (this.execution_count || " ")) + "]:" : "";
@@ -118,7 +121,16 @@ Cell.prototype.setPrompt = function (busy) {
 };
 Cell.prototype.renderOutputs = function () {
   IPL.renderOutputs(this.outEl, this.outputs, this.trusted);
+  if (this.dropped) this.noteDropped(0);
   this.checkScroll();
+};
+/* Outputs the server or kernel dropped to keep up: said on the cell (not saved). */
+Cell.prototype.noteDropped = function (n) {
+  this.dropped = (this.dropped || 0) + n;
+  var box = this.outEl.querySelector(".output-dropped");
+  if (!box) { box = el("div", "output-truncated output-dropped"); this.outEl.appendChild(box); }
+  box.textContent = this.dropped + " output" + (this.dropped === 1 ? " was" : "s were") +
+    " not shown, to keep up with the kernel";
 };
 Cell.prototype.checkScroll = function () {
   var self = this;
@@ -172,6 +184,7 @@ Cell.prototype.drawStream = function () {
 };
 Cell.prototype.clearOutputs = function () {
   this.outputs = [];
+  this.dropped = 0;
   this.outEl.innerHTML = "";
   this.outEl.classList.remove("output-scrolled");
 };
@@ -201,8 +214,11 @@ Cell.prototype.edit = function (caret) {
     ta.spellcheck = false;
     ta.setAttribute("autocapitalize", "off");
     ta.value = this.source;
+    ta.history = new EditHistory(this);
+    ta.addEventListener("beforeinput", function (e) { ta.history.before(e); });
     ta.addEventListener("input", function () {
       self.source = ta.value;
+      ta.history.after();
       self.paintSource();
       markDirty();
     });
@@ -239,16 +255,113 @@ function matchBrackets(cell) {
   cell.paintSource([at]);
 }
 
-function insertText(ta, text) {
-  var s = ta.selectionStart, e = ta.selectionEnd;
-  ta.setRangeText(text, s, e, "end");
+/* Undo and redo of a cell's text, grouped as editors do: a run of typing is one step,
+   broken at a word's end, a new line, a pause, a move of the caret or a change of kind
+   (typing, deleting, pasting); each of the page's own edits (indent, completion) is a
+   step. Chromium's own history cannot serve: it ends a typing group at any change to
+   the page, and the highlighting under the text changes at every key. */
+function EditHistory(cell) { this.cell = cell; this.done = []; this.undone = []; this.kind = null; this.at = -1; this.time = 0; }
+EditHistory.prototype.state = function () {
+  var ta = this.cell.ta;
+  return { value: ta.value, start: ta.selectionStart, end: ta.selectionEnd };
+};
+EditHistory.prototype.push = function (kind) {
+  this.done.push(this.state());
+  if (this.done.length > 500) this.done.shift();
+  this.undone = [];
+  this.kind = kind;
+};
+EditHistory.prototype.before = function (e) {
+  var t = e.inputType || "";
+  if (t === "historyUndo" || t === "historyRedo") { e.preventDefault(); this[t === "historyUndo" ? "undo" : "redo"](); return; }
+  var ta = this.cell.ta, data = e.data || "";
+  var kind = /^insertText/.test(t) && !/\s/.test(data) ? "word" : /^insertText/.test(t) ? "space" : /^delete/.test(t) ? "delete" : "other";
+  var moved = ta.selectionStart !== this.at || ta.selectionEnd !== this.at;
+  if (kind === "other" || moved || Date.now() - this.time > 1500 || kind !== this.kind && !(this.kind === "word" && kind === "space"))
+    this.push(kind);
+  else this.kind = kind;
+};
+EditHistory.prototype.after = function () { this.at = this.cell.ta.selectionEnd; this.time = Date.now(); };
+EditHistory.prototype.apply = function (st) {
+  var ta = this.cell.ta;
+  ta.value = st.value;
+  ta.setSelectionRange(st.start, st.end);
+  this.cell.source = st.value;
+  this.cell.paintSource();
+  this.kind = null;
+  this.at = -1;
+  markDirty();
+};
+EditHistory.prototype.undo = function () {
+  if (!this.done.length) return;
+  this.undone.push(this.state());
+  this.apply(this.done.pop());
+};
+EditHistory.prototype.redo = function () {
+  if (!this.undone.length) return;
+  this.done.push(this.state());
+  this.apply(this.undone.pop());
+};
+
+/* Replace [start, end) (default: the selection) with text, as one undo step. */
+function insertText(ta, text, start, end) {
+  if (start != null) ta.setSelectionRange(start, end);
+  if (ta.history) ta.history.push("page");
+  ta.setRangeText(text, ta.selectionStart, ta.selectionEnd, "end");
   ta.dispatchEvent(new Event("input"));
+}
+
+/* Brackets and quotes close themselves, typing the closer steps over it, and
+   Backspace between an empty pair removes both (code cells, as Jupyter does). */
+var PAIRS = { "(": ")", "[": "]", "{": "}", "'": "'", '"': '"' };
+function autoClose(cell, e) {
+  var ta = cell.ta, k = e.key, s = cell.source, a = ta.selectionStart, b = ta.selectionEnd;
+  var prev = s[a - 1] || "", next = s[b] || "";
+  if (k === "Backspace" && a === b && PAIRS[prev] && PAIRS[prev] === next) {
+    e.preventDefault();
+    insertText(ta, "", a - 1, a + 1);
+    return true;
+  }
+  if (a !== b || k.length !== 1) return false;
+  if ((k === ")" || k === "]" || k === "}" || k === "'" || k === '"') && next === k) {
+    e.preventDefault();                 // step over the closer
+    ta.setSelectionRange(a + 1, a + 1);
+    if (ta.history) ta.history.at = -1;
+    return true;
+  }
+  if (!PAIRS[k] || (next && !/[\s)\]},:;]/.test(next))) return false;
+  if ((k === "'" || k === '"') && /[\w'"]/.test(prev)) return false;   // it's / an end quote
+  e.preventDefault();
+  insertText(ta, k + PAIRS[k]);
+  ta.setSelectionRange(a + 1, a + 1);
+  if (ta.history) ta.history.after();
+  return true;
 }
 
 function editKey(cell, e) {
   var ta = cell.ta, k = e.key;
   if (completer && handleCompleterKey(e)) return;
-  if (k === "Escape") { e.preventDefault(); closeTooltip(); ta.blur(); setMode("command"); return; }
+  if (k === "Escape") { e.preventDefault(); if (tooltip) { closeTooltip(); return; } ta.blur(); setMode("command"); return; }
+  var plain = !(e.ctrlKey || e.metaKey || e.altKey), caret = ta.selectionStart, empty = caret === ta.selectionEnd;
+  if (plain && !e.shiftKey && empty && (k === "ArrowUp" && cell.source.lastIndexOf("\n", caret - 1) < 0 ||
+      k === "ArrowDown" && cell.source.indexOf("\n", caret) < 0)) {       // at the cell's edge: the next cell
+    var to = NB.sel + (k === "ArrowUp" ? -1 : 1);
+    if (to >= 0 && to < NB.cells.length) {
+      e.preventDefault();
+      closeTooltip();
+      select(to);
+      scrollTo(cur());
+      setMode("edit");
+      cur().edit(k === "ArrowUp" ? cur().source.length : 0);
+      return;
+    }
+  }
+  if (plain && cell.type === "code" && autoClose(cell, e)) return;
+  if ((e.ctrlKey || e.metaKey) && !e.altKey && (k === "z" || k === "Z" || k === "y")) {
+    e.preventDefault();
+    if (k === "z" && !e.shiftKey) ta.history.undo(); else ta.history.redo();
+    return;
+  }
   if (k === "Enter" && (e.shiftKey || e.ctrlKey || e.altKey || e.metaKey)) { e.preventDefault(); runKey(e); return; }
   if ((e.ctrlKey || e.metaKey) && k === "s") { e.preventDefault(); save(true); return; }
   if (e.ctrlKey && e.shiftKey && (k === "-" || k === "_")) { e.preventDefault(); splitCell(); return; }
@@ -274,8 +387,7 @@ function editKey(cell, e) {
     var b = cell.source.slice(0, ta.selectionStart), ln = b.slice(b.lastIndexOf("\n") + 1);
     if (ln.length >= 4 && /^ +$/.test(ln)) {
       e.preventDefault();
-      ta.setRangeText("", ta.selectionStart - (ln.length % 4 || 4), ta.selectionStart, "end");
-      ta.dispatchEvent(new Event("input"));
+      insertText(ta, "", ta.selectionStart - (ln.length % 4 || 4), ta.selectionStart);
     }
   }
 }
@@ -288,7 +400,7 @@ function complete(cell) {
     var c = reply.content;
     if (c.status !== "ok" || !c.matches.length) return;
     var start = c.cursor_start, end = c.cursor_end;
-    if (c.matches.length === 1) { cell.ta.setRangeText(c.matches[0], start, end, "end"); cell.ta.dispatchEvent(new Event("input")); return; }
+    if (c.matches.length === 1) { insertText(cell.ta, c.matches[0], start, end); return; }
     closeCompleter();
     var box = completer = el("ul", "completer");
     box.cell = cell; box.start = start; box.end = end; box.idx = 0;
@@ -303,8 +415,7 @@ function complete(cell) {
 function closeCompleter() { if (completer) { completer.remove(); completer = null; } }
 function pickCompletion() {
   var box = completer, li = box.children[box.idx];
-  box.cell.ta.setRangeText(li.textContent, box.start, box.end, "end");
-  box.cell.ta.dispatchEvent(new Event("input"));
+  insertText(box.cell.ta, li.textContent, box.start, box.end);
   closeCompleter();
 }
 function handleCompleterKey(e) {
@@ -399,9 +510,25 @@ function deleteSelected() {
   NB.undo.push({ index: r[0], cells: removeCells(r[0], r[1]).map(function (c) { return c.toJSON(); }) });
   select(Math.min(r[0], NB.cells.length - 1));
 }
+/* z: undo the last delete, cut, move or change of type. */
 function undoDelete() {
   var u = NB.undo.pop();
   if (!u) return;
+  var byId = {};
+  NB.cells.forEach(function (c) { byId[c.id] = c; });
+  if (u.kind === "type") {
+    u.cells.forEach(function (t) { if (byId[t.id]) setType(byId[t.id], t.type); });
+    if (byId[u.cells[0].id]) select(NB.cells.indexOf(byId[u.cells[0].id]));
+    markDirty();
+    return;
+  }
+  if (u.kind === "move") {
+    var first = NB.cells.indexOf(byId[u.ids[0]]);
+    if (first < 0) return;
+    NB.anchor = first; NB.sel = first + u.ids.length - 1;
+    moveSelected(-u.delta, true);
+    return;
+  }
   u.cells.forEach(function (d, k) {
     var c = new Cell(d);
     c.trusted = d.metadata.trusted !== false;
@@ -428,9 +555,10 @@ function paste(above) {
   select(at + NB.clipboard.length - 1);
   markDirty();
 }
-function moveSelected(delta) {
+function moveSelected(delta, noUndo) {
   var r = selRange();
   if (r[0] + delta < 0 || r[1] + delta >= NB.cells.length) return;
+  if (!noUndo) NB.undo.push({ kind: "move", delta: delta, ids: NB.cells.slice(r[0], r[1] + 1).map(function (c) { return c.id; }) });
   var moved = NB.cells.splice(r[0], r[1] - r[0] + 1);
   NB.cells.splice.apply(NB.cells, [r[0] + delta, 0].concat(moved));
   var after = NB.cells[r[1] + delta + 1];
@@ -440,18 +568,30 @@ function moveSelected(delta) {
   scrollTo(cur());
   markDirty();
 }
-function changeType(type) {
+function changeType(type, noUndo) {
   $("#cell-type").value = type;
-  var r = selRange();
+  var r = selRange(), changed = [];
   for (var i = r[0]; i <= r[1]; i++) {
     var c = NB.cells[i];
     if (c.type === type) continue;
-    c.type = type;
-    if (type !== "code") { c.outputs = []; c.execution_count = null; }
-    c.rendered = false;
-    c.refresh();
+    changed.push({ id: c.id, type: c.type });
+    setType(c, type);
   }
+  if (changed.length && !noUndo) NB.undo.push({ kind: "type", cells: changed });
   markDirty();
+}
+/* A code cell made Markdown keeps its outputs aside until the notebook is saved. */
+function setType(c, type) {
+  if (c.type === "code" && type !== "code") {
+    c.keptOutputs = { outputs: c.outputs, execution_count: c.execution_count };
+    c.outputs = []; c.execution_count = null;
+  } else if (type === "code" && c.keptOutputs) {
+    c.outputs = c.keptOutputs.outputs; c.execution_count = c.keptOutputs.execution_count;
+    c.keptOutputs = null;
+  }
+  c.type = type;
+  c.rendered = false;
+  c.refresh();
 }
 function splitCell() {
   var c = cur();
@@ -498,6 +638,7 @@ function execute(cell) {
     code: cell.source, silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: true
   }, { cellId: cell.id });
   if (!id) return;
+  if (cell.msgId) delete NB.done[cell.msgId];
   cell.msgId = id;
   cell.replied = cell.idleSeen = false;
   NB.pending[id] = cell;
@@ -558,18 +699,26 @@ function connect(replay) {
 
 function handle(msg) {
   if (msg.channel === "ipylite" && msg.msg_type === "replay") return replay(msg.content);
+  if (msg.channel === "ipylite" && msg.msg_type === "dropped") {
+    var dc = NB.pending[(msg.parent_header || {}).msg_id] || NB.done[(msg.parent_header || {}).msg_id];
+    if (dc) dc.noteDropped(msg.content.count || 0);
+    return;
+  }
   if (IPL.widgets && IPL.widgets.handle(msg)) return;     // widget comms and their output
   var type = msg.msg_type || msg.header.msg_type;
   var parent = (msg.parent_header || {}).msg_id;
-  var cell = NB.pending[parent];
+  var cell = NB.pending[parent] || NB.done[parent];
   if (msg.channel === "iopub") {
+    if (cell) cell.lastMsg = Date.now();
+    if (type === "execute_input" || type === "status" && msg.content.execution_state === "busy")
+      finishReplied(parent);
     if (type === "status") {
       var st = msg.content.execution_state;
       if (st === "starting" || st === "restarting" || st === "dead" || !parent || NB.pending[parent] || callbacks[parent] || true) setStatus(st);
-      if (st === "idle" && cell) { cell.idleSeen = true; if (cell.replied) finished(cell, parent); }
+      if (st === "idle" && NB.pending[parent]) { cell.idleSeen = true; if (cell.replied) finished(cell, parent); }
       return;
     }
-    if (type === "execute_input" && cell) { cell.setPrompt(true); return; }
+    if (type === "execute_input" && NB.pending[parent]) { cell.setPrompt(true); return; }
     if (type === "clear_output" && cell) {
       if (msg.content.wait) cell.clearWait = true; else cell.clearOutputs();
       return;
@@ -588,11 +737,12 @@ function handle(msg) {
   }
   if (msg.channel === "shell") {
     if (callbacks[parent]) { var cb = callbacks[parent]; delete callbacks[parent]; cb(msg); return; }
-    if (type === "execute_reply" && cell) {
+    if (type === "execute_reply" && NB.pending[parent]) {
       // a cell skipped after an earlier error ("aborted") never ran: no count
       cell.execution_count = msg.content.status === "aborted" ? null : msg.content.execution_count;
       dropInput(cell);
-      if (cell.idleSeen) finished(cell, parent);
+      cell.replied = true;
+      if (cell.idleSeen) finished(cell, parent); else waitIdle(cell, parent);
       (msg.content.payload || []).forEach(function (p) {
         if (p.source === "page") showPager(p.data || {});
         else if (p.source === "set_next_input" && p.text) { var n = insertCell(NB.cells.indexOf(cell) + 1, "code", p.text); n.refresh(); }
@@ -611,8 +761,29 @@ function dropInput(cell) {
   Array.prototype.forEach.call(cell.outEl.querySelectorAll(".stdin-prompt"), function (b) { b.remove(); });
 }
 
+/* A cell ends on its reply and idle status. Should the idle status never come (a
+   kernel that drops messages when its client is slow, as ipykernel can), the cell
+   still ends: when another request starts, or when nothing more came for it in
+   IDLE_GRACE ms after its reply. Output arriving after that still lands in it. */
+var IDLE_GRACE = 3000;
+function waitIdle(cell, parent) {
+  clearTimeout(cell.idleTimer);
+  cell.idleTimer = setTimeout(function () {
+    if (NB.pending[parent] !== cell) return;
+    if (Date.now() - (cell.lastMsg || 0) < IDLE_GRACE) return waitIdle(cell, parent);
+    finished(cell, parent);
+  }, IDLE_GRACE);
+}
+function finishReplied(parent) {
+  Object.keys(NB.pending).forEach(function (id) {
+    var c = NB.pending[id];
+    if (id !== parent && c.replied) finished(c, id);
+  });
+}
 function finished(cell, parent) {
+  clearTimeout(cell.idleTimer);
   delete NB.pending[parent];
+  NB.done[parent] = cell;
   dropInput(cell);
   cell.drawStreamNow();
   if (cell.msgId === parent) cell.setPrompt(false);
@@ -674,6 +845,7 @@ function replay(content) {
       if (m.msg_type === "execute_reply") done = true;
       handle(m);
     });
+    if (rec.dropped) cell.noteDropped(rec.dropped);
     if (done) { cell.idleSeen = true; finished(cell, rec.msg_id); } else cell.setPrompt(true);
   });
   if (content.pending_input) handle(content.pending_input);
@@ -701,12 +873,12 @@ function showPager(data) {
 var SHORTCUTS = [
   ["Enter", "edit the selected cell"], ["Esc", "command mode"], ["Shift-Enter", "run, select below"],
   ["Ctrl-Enter", "run"], ["Alt-Enter", "run, insert below"], ["a / b", "insert cell above / below"],
-  ["d d", "delete cells"], ["z", "undo delete"], ["x / c / v / Shift-V", "cut / copy / paste below / above"],
+  ["d d", "delete cells"], ["z", "undo delete, cut, move or type change"], ["x / c / v / Shift-V", "cut / copy / paste below / above"],
   ["m / y / r", "Markdown / code / raw"], ["j / k", "select below / above"],
   ["Shift-J / Shift-K", "extend selection"], ["Ctrl-Shift-Up / Down", "move cells"],
   ["Shift-M", "merge cells"], ["Ctrl-Shift-Minus", "split at cursor (edit mode)"],
   ["s / Ctrl-S", "save and checkpoint"], ["i i", "interrupt"], ["0 0", "restart"],
-  ["o", "toggle output scrolling"], ["Tab / Shift-Tab", "complete / signature (edit mode)"], ["h", "this list"]
+  ["o", "toggle output scrolling"], ["Shift-L", "line numbers on / off"], ["Ctrl-F", "find and replace"], ["Tab / Shift-Tab", "complete / signature (edit mode)"], ["h", "this list"]
 ];
 function showHelp() {
   var body = $("#pager-body");
@@ -716,11 +888,110 @@ function showHelp() {
   $("#pager").hidden = false;
 }
 
+/* ---------------------------------------------------------------- find and replace */
+/* Ctrl-F (either mode): a bar that finds text in every cell's source, shows each match
+   selected in its cell, and replaces one or all (each replacement one undo step). */
+var finder = null;
+function openFind() {
+  var c = cur(), picked = c && c.ta && NB.mode === "edit" ? c.ta.value.slice(c.ta.selectionStart, c.ta.selectionEnd) : "";
+  if (!finder) {
+    var bar = el("div", "findbar");
+    bar.innerHTML = '<input class="find-text" placeholder="Find" spellcheck="false"> ' +
+      '<input class="find-replace" placeholder="Replace" spellcheck="false"> ' +
+      '<label><input type="checkbox" class="find-case"> Aa</label> <span class="find-count"></span> ' +
+      '<button data-find="prev" title="Previous (Shift-Enter)">&#8593;</button><button data-find="next" title="Next (Enter)">&#8595;</button> ' +
+      '<button data-find="one">Replace</button><button data-find="all">Replace all</button><button data-find="close" title="Close (Esc)">&times;</button>';
+    document.querySelector(".toolbar").after(bar);
+    finder = { bar: bar, text: bar.querySelector(".find-text"), repl: bar.querySelector(".find-replace"),
+               kase: bar.querySelector(".find-case"), count: bar.querySelector(".find-count"), at: null };
+    bar.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-find]");
+      if (b) { e.preventDefault(); findAction(b.getAttribute("data-find")); }
+    });
+    bar.addEventListener("keydown", function (e) {
+      e.stopPropagation();
+      if (e.key === "Escape") { e.preventDefault(); findAction("close"); }
+      else if (e.key === "Enter") { e.preventDefault(); findAction(e.target === finder.repl ? "one" : e.shiftKey ? "prev" : "next"); }
+    });
+    bar.addEventListener("input", function (e) { if (e.target === finder.text) finder.at = null; findCount(); });
+  }
+  finder.bar.hidden = false;
+  if (picked && picked.indexOf("\n") < 0) finder.text.value = picked;
+  finder.text.focus();
+  finder.text.select();
+  findCount();
+}
+function findMatches() {         // [[cell index, start, end], ...] in notebook order
+  var q = finder.text.value, out = [];
+  if (!q) return out;
+  var kase = finder.kase.checked, needle = kase ? q : q.toLowerCase();
+  NB.cells.forEach(function (c, ci) {
+    var hay = kase ? c.source : c.source.toLowerCase(), i = 0;
+    while ((i = hay.indexOf(needle, i)) >= 0) { out.push([ci, i, i + q.length]); i += q.length || 1; }
+  });
+  return out;
+}
+function findCount(current) {
+  var n = findMatches().length;
+  finder.count.textContent = !finder.text.value ? "" : n ? (current != null ? current + 1 + " of " : "") + n : "no match";
+}
+function findAction(what) {
+  if (what === "close") { finder.bar.hidden = true; var c = cur(); if (c && c.ta && NB.mode === "edit") c.ta.focus(); return; }
+  var ms = findMatches();
+  if (what === "all") {
+    var q = finder.text.value, r = finder.repl.value, n = ms.length;
+    if (!n) return findCount();
+    var kase = finder.kase.checked, re = new RegExp(q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), kase ? "g" : "gi");
+    NB.cells.forEach(function (c) {
+      if (!re.test(c.source)) return;
+      re.lastIndex = 0;
+      var text = c.source.replace(re, function () { return r; });
+      if (c.ta) { if (c.ta.history) c.ta.history.push("page"); c.ta.value = text; }
+      c.source = text;
+      c.type === "markdown" && c.rendered ? c.refresh() : c.paintSource();
+    });
+    markDirty();
+    finder.at = null;
+    finder.count.textContent = n + " replaced";
+    return;
+  }
+  if (what === "one" && finder.at) {          // replace the match shown, then go on
+    var a = finder.at, cell = NB.cells[a[0]];
+    var was = cell ? cell.source.slice(a[1], a[2]) : null, q = finder.text.value;
+    if (cell && (finder.kase.checked ? was === q : was.toLowerCase() === q.toLowerCase())) {
+      if (!cell.ta) cell.edit(a[1]);
+      insertText(cell.ta, finder.repl.value, a[1], a[2]);
+      finder.at = [a[0], a[1], a[1] + finder.repl.value.length];
+      ms = findMatches();
+    }
+  }
+  if (!ms.length) { finder.at = null; return findCount(); }
+  var from = finder.at || [NB.sel, -1, -1], k;
+  if (what === "prev") {
+    for (k = ms.length - 1; k >= 0; k--) if (ms[k][0] < from[0] || ms[k][0] === from[0] && ms[k][1] < from[1]) break;
+    if (k < 0) k = ms.length - 1;
+  } else {
+    for (k = 0; k < ms.length; k++) if (ms[k][0] > from[0] || ms[k][0] === from[0] && ms[k][1] >= Math.max(from[2], from[1] + 1)) break;
+    if (k === ms.length) k = 0;
+  }
+  var m = finder.at = ms[k], target = NB.cells[m[0]];
+  select(m[0]);
+  scrollTo(target);
+  target.edit(m[1]);
+  setMode("edit");
+  target.ta.setSelectionRange(m[1], m[2]);
+  (what === "one" ? finder.repl : finder.text).focus();
+  findCount(k);
+}
+
 /* ---------------------------------------------------------------- command keys */
 var lastKey = "", lastKeyTime = 0;
 function commandKey(e) {
   var k = e.key, c = cur();
   var t = e.target;
+  if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && k === "f" && !(t && t.closest && t.closest(".findbar"))) {
+    e.preventDefault(); openFind(); return;
+  }
   if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
   if ((e.ctrlKey || e.metaKey) && k === "s") { e.preventDefault(); save(true); return; }
   if (k === "Escape") { $("#pager").hidden = true; closeTooltip(); return; }
@@ -737,7 +1008,7 @@ function commandKey(e) {
     case "b": insertCell(selRange()[1] + 1, "code"); select(selRange()[1] + 1); break;
     case "d": if (twice) { deleteSelected(); lastKey = ""; } break;
     case "z": undoDelete(); break;
-    case "x": copySelected(); deleteSelected(); NB.undo.pop(); break;
+    case "x": copySelected(); deleteSelected(); break;
     case "c": copySelected(); break;
     case "v": paste(false); break;
     case "V": paste(true); break;
@@ -754,6 +1025,7 @@ function commandKey(e) {
     case "i": if (twice) { kernelAction("interrupt"); lastKey = ""; } break;
     case "0": if (twice) { kernelAction("restart"); lastKey = ""; } break;
     case "o": c.outEl.classList.toggle("output-scrolled"); c.outEl.classList.toggle("unscrolled"); break;
+    case "L": document.body.classList.toggle("line-numbers"); break;
     default: handled = false;
   }
   if (handled) e.preventDefault();
@@ -772,6 +1044,7 @@ function followRename() {
   return IPL.api("GET", "/api/sessions/" + NB.sid).then(function (s) {
     if (!s || !s.path || s.path === NB.path) return;
     NB.path = s.path;
+    setDir();
     NB.name = s.path.split("/").pop();
     document.title = (NB.dirty ? "*" : "") + NB.name;
     $("#nb-name").textContent = NB.name;
@@ -799,9 +1072,21 @@ function saveNow(checkpoint, force) {
       $("#nb-warning").hidden = true;
       note("saved");
       document.body.setAttribute("data-saved", m2.last_modified);
+      NB.cells.forEach(function (c) { c.keptOutputs = null; });
       if (checkpoint) return IPL.api("POST", url() + "/checkpoints");
     });
   }).catch(function (e) { note("save failed: " + e.message, "warn"); });
+}
+/* Exports and downloads are of what the page shows: it is saved first. */
+function exportAs(fmt) {
+  document.querySelectorAll("details.menu[open]").forEach(function (d) { d.open = false; });
+  var go = function () {
+    location.href = (fmt ? "/nbconvert/" + fmt + "/" : "/files/") + apiPath(NB.path) + "?download=1";
+  };
+  if (NB.broken) return go();
+  save(false).then(function () {
+    if (NB.dirty) note("not exported: the notebook could not be saved first", "warn"); else go();
+  });
 }
 function revert() {
   if (!confirm("Revert the notebook to its last checkpoint? Changes since are lost.")) return;
@@ -814,7 +1099,9 @@ function trust() {
   save(false);
 }
 
+function setDir() { IPL.notebookDir = NB.path.split("/").slice(0, -1).join("/"); }
 function load() {
+  setDir();
   NB.name = NB.path.split("/").pop();
   document.title = NB.name;
   $("#nb-name").textContent = NB.name;
@@ -871,7 +1158,7 @@ var ACTIONS = {
   save: function () { save(true); }, revert: revert, trust: trust,
   "insert-above": function () { insertCell(NB.sel, "code"); select(NB.sel); },
   "insert-below": function () { insertCell(selRange()[1] + 1, "code"); select(selRange()[1] + 1); },
-  cut: function () { copySelected(); deleteSelected(); NB.undo.pop(); }, copy: copySelected,
+  cut: function () { copySelected(); deleteSelected(); }, copy: copySelected,
   paste: function () { paste(false); }, "delete": deleteSelected, "undo-delete": undoDelete,
   "move-up": function () { moveSelected(-1); }, "move-down": function () { moveSelected(1); },
   split: splitCell, merge: mergeCells,
@@ -961,10 +1248,9 @@ function wire() {
     dragged = null;
   });
   $("#pager-close").addEventListener("click", function () { $("#pager").hidden = true; });
-  document.querySelectorAll("[data-export]").forEach(function (a) {
-    a.href = "/nbconvert/" + a.getAttribute("data-export") + "/" + apiPath(NB.path) + "?download=1";
+  document.querySelectorAll("[data-export], #download-ipynb").forEach(function (a) {
+    a.addEventListener("click", function (e) { e.preventDefault(); exportAs(a.getAttribute("data-export")); });
   });
-  $("#download-ipynb").href = "/files/" + apiPath(NB.path) + "?download=1";
   setInterval(function () { if (NB.dirty && !NB.broken) save(false); }, 120000);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) followRename(); });
   window.addEventListener("beforeunload", function (e) { NB.closing = true; if (NB.dirty) { e.preventDefault(); e.returnValue = ""; } });

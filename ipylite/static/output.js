@@ -72,8 +72,8 @@ IPL.renderOutput = function (out, trusted) {
   var meta = md[mime] || {};
   switch (mime) {
     case "application/javascript":
-      var s = document.createElement("script");
-      s.textContent = value;
+      var s = document.createElement("script");   // `element`: the output's node, as in Jupyter
+      s.textContent = "(function (element) {\n" + value + "\n}).call(window, document.currentScript.parentNode);";
       div.appendChild(s);
       break;
     case "text/html":

@@ -208,6 +208,7 @@ IPL.setSafeHTML = function (el, htmlText) {
 IPL.renderMarkdown = function (el, src, trusted, attachments) {
   if (trusted) el.innerHTML = IPL.markdown(src, true);
   else IPL.setSafeHTML(el, IPL.markdown(src, true));
+  IPL.resolveLocal(el);
   Array.prototype.forEach.call(el.querySelectorAll("img[src^='attachment:']"), function (img) {
     var name = decodeURIComponent(img.getAttribute("src").slice(11));
     var bundle = (attachments || {})[name] || {};
@@ -216,6 +217,39 @@ IPL.renderMarkdown = function (el, src, trusted, attachments) {
     var data = IPL.join(bundle[mime]);
     img.src = mime === "image/svg+xml" ? "data:image/svg+xml;charset=utf-8," + encodeURIComponent(data)
                                        : "data:" + mime + ";base64," + data.replace(/\s/g, "");
+  });
+};
+
+/* Relative links and images in Markdown point into the notebook's folder, as in
+   Jupyter: on the page they go to /files/<folder>/ (notebooks to /notebooks/), in an
+   export images come from IPL.localFiles (path -> data URL, embedded by the server). */
+IPL.notebookDir = null;     // the page sets it: the notebook's folder ("" at the root)
+IPL.localFiles = null;
+IPL.normPath = function (p) {
+  var out = [];
+  p.split("/").forEach(function (part) {
+    if (part === "" || part === ".") return;
+    if (part === ".." && out.length && out[out.length - 1] !== "..") out.pop(); else out.push(part);
+  });
+  return out.join("/");
+};
+function isLocal(u) { return !!u && !/^([a-z][a-z0-9+.-]*:|\/|#|\?)/i.test(u.trim()); }
+IPL.resolveLocal = function (root) {
+  Array.prototype.forEach.call(root.querySelectorAll("img[src], a[href], source[src], video[src], audio[src]"), function (node) {
+    var attr = node.localName === "a" ? "href" : "src", v = node.getAttribute(attr);
+    if (!isLocal(v)) return;
+    var m = /^([^?#]*)(.*)$/.exec(v.trim()), rel;
+    try { rel = decodeURIComponent(m[1]); } catch (e) { rel = m[1]; }
+    if (IPL.localFiles) {
+      var data = IPL.localFiles[IPL.normPath(rel)];
+      if (data && attr === "src") node.setAttribute("src", data);
+      return;
+    }
+    if (IPL.notebookDir == null) return;
+    var path = IPL.normPath((IPL.notebookDir ? IPL.notebookDir + "/" : "") + rel);
+    if (/^\.\.(\/|$)/.test(path)) return;              // outside the served folder
+    var kind = attr === "href" && /\.ipynb$/i.test(path) ? "/notebooks/" : "/files/";
+    node.setAttribute(attr, kind + path.split("/").map(encodeURIComponent).join("/") + m[2]);
   });
 };
 
@@ -242,9 +276,61 @@ KW.forEach(function (k) { KWSET[k] = 1; });
 BUILTINS.forEach(function (k) { BISET[k] = 1; });
 var TOKEN = /([rRbBuUfF]{0,2}"""[\s\S]*?(?:"""|$)|[rRbBuUfF]{0,2}'''[\s\S]*?(?:'''|$)|[rRbBuUfF]{0,2}"(?:[^"\\\n]|\\.)*"?|[rRbBuUfF]{0,2}'(?:[^'\\\n]|\\.)*'?)|(#[^\n]*)|(\b\d[\d_]*\.?\d*(?:[eE][+-]?\d+)?j?\b|\b0[xXoObB][\da-fA-F_]+\b)|(@[\w.]+)|([A-Za-z_]\w*)|([%!][\w]*)/g;
 
-/* HTML for Python source; `marks` is a list of character offsets to wrap in a
-   bracket-match span. */
+/* Cell magics whose body is another language: %%html, %%javascript, %%bash ... */
+var JS_KW = {}, SH_KW = {};
+("break case catch class const continue debugger default delete do else export extends finally for " +
+ "function if import in instanceof let new return super switch this throw try typeof var void while " +
+ "with yield async await of null undefined true false").split(" ").forEach(function (k) { JS_KW[k] = 1; });
+("if then else elif fi for while until do done case esac in function select return exit export local " +
+ "echo cd read set unset source").split(" ").forEach(function (k) { SH_KW[k] = 1; });
+var LANGS = {
+  html: { re: /(<!--[\s\S]*?(?:-->|$))|(<\/?[A-Za-z][\w:-]*|\/?>)|("[^"]*"?|'[^']*'?)|([A-Za-z_:][\w:.-]*(?==))/g,
+          cls: function (m) { return m[1] ? "hl-com" : m[2] ? "hl-kw" : m[3] ? "hl-str" : "hl-bi"; } },
+  js: { re: /(\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|("(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|`(?:[^`\\]|\\[\s\S])*`?)|(\b\d[\d_]*\.?\d*(?:[eE][+-]?\d+)?\b)|([A-Za-z_$][\w$]*)/g,
+        cls: function (m) { return m[1] ? "hl-com" : m[2] ? "hl-str" : m[3] ? "hl-num" : JS_KW[m[4]] ? "hl-kw" : ""; } },
+  sh: { re: /((?:^|[ \t])#[^\n]*)|("(?:[^"\\]|\\[\s\S])*"?|'[^']*'?)|(\$\{?[\w@#?*!-]+\}?)|([A-Za-z_][\w-]*)/g,
+        cls: function (m) { return m[1] ? "hl-com" : m[2] ? "hl-str" : m[3] ? "hl-bi" : SH_KW[m[4]] ? "hl-kw" : ""; } }
+};
+var MAGIC_LANGS = { html: "html", HTML: "html", svg: "html", SVG: "html", javascript: "js", js: "js",
+  bash: "sh", sh: "sh", script: "sh", system: "sh", "!": "sh" };
+
+function tokens(src, lang, marks, offset) {
+  var out = "", last = 0, m, re = lang.re;
+  function plain(a, b) {
+    for (var i = a; i < b; i++) {
+      var ch = IPL.esc(src[i]);
+      out += marks[i + offset] ? '<span class="hl-match">' + ch + "</span>" : ch;
+    }
+  }
+  re.lastIndex = 0;
+  while ((m = re.exec(src))) {
+    if (m[0] === "") { re.lastIndex++; continue; }
+    plain(last, m.index);
+    var cls = lang.cls(m);
+    if (cls) out += '<span class="' + cls + '">';
+    plain(m.index, m.index + m[0].length);
+    if (cls) out += "</span>";
+    last = re.lastIndex;
+  }
+  plain(last, src.length);
+  return out;
+}
+
+/* HTML for a code cell's source: Python, or the language of its cell magic; `marks`
+   is a list of character offsets to wrap in a bracket-match span. */
 IPL.highlight = function (src, marks) {
+  var m = /^%%(\w+|!)([^\n]*)(\n|$)/.exec(src), lang = m && MAGIC_LANGS[m[1]];
+  if (lang && m[1] === "script" && !/^\s*(bash|sh|zsh)\b/.test(m[2])) lang = null;
+  if (lang) {
+    var set = {};
+    (marks || []).forEach(function (p) { set[p] = 1; });
+    var head = m[0].length;
+    return '<span class="hl-magic">' + IPL.esc(src.slice(0, head).replace(/\n$/, "")) + "</span>" + (m[3] || "") +
+      tokens(src.slice(head), LANGS[lang], set, head);
+  }
+  return pythonHighlight(src, marks);
+};
+function pythonHighlight(src, marks) {
   var out = "", last = 0, m, prevWord = "";
   var markSet = {};
   (marks || []).forEach(function (p) { markSet[p] = 1; });
@@ -269,7 +355,7 @@ IPL.highlight = function (src, marks) {
   }
   plain(last, src.length);
   return out;
-};
+}
 
 /* --- a read-only notebook (HTML export) ----------------------------------------- */
 IPL.renderStatic = function (container, nb, trusted) {
