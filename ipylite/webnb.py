@@ -27,7 +27,6 @@ of that cell's latest execution (and any unanswered input request); a page that
 connects with ``?replay=1`` gets them in one ``ipylite/replay`` message.
 """
 
-import base64
 import hashlib
 import hmac
 import html
@@ -37,9 +36,7 @@ import logging
 import mimetypes
 import os
 import secrets
-import shutil
 import socket
-import struct
 import sys
 import threading
 import urllib.parse
@@ -47,112 +44,19 @@ import uuid
 import webbrowser
 
 from . import nbfile
-from .nbbridge import STREAM_KEEP, KernelBridge, Outlet, isoformat, utcnow  # noqa: F401 (STREAM_KEEP: API)
+from .nbcontents import ContentsRoutes
+from .nbbridge import STREAM_KEEP, KernelBridge, Outlet, utcnow  # noqa: F401 (STREAM_KEEP: API)
 from .protocol import json_dumps
-from .webserver import ws_unframe
+from .webserver import WebSocket, ws_unframe
 from .webserver import (PREAUTH_BODY, SANDBOX, GuardedHandler, GuardedServer, HTTPError,  # noqa: F401
                         os_error, passwd, passwd_check, safe_filename_header, safe_next)
 
 log = logging.getLogger("ipylite.webnb")
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
-WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
 
 
-
-
-# ------------------------------------------------------------------- websocket
-
-class WebSocket:
-    """RFC 6455 over an accepted socket (server side): frames in, frames out."""
-
-    max_message = 64 * 1024 * 1024
-
-    def __init__(self, rfile, wfile):
-        self.rfile, self.wfile = rfile, wfile
-        self.lock = threading.Lock()
-        self.closed = False
-
-    @staticmethod
-    def accept_key(key):
-        return base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
-
-    def _read(self, n):
-        data = self.rfile.read(n)
-        if len(data) < n:
-            raise ConnectionError("websocket closed")
-        return data
-
-    def recv(self):
-        """The next text (str) or binary (bytes) message; None when closed."""
-        parts, first_op = [], None
-        while True:
-            b1, b2 = self._read(2)
-            fin, op = b1 & 0x80, b1 & 0x0F
-            if not b2 & 0x80:
-                self.close(1002)
-                raise ConnectionError("client frame not masked")
-            n = b2 & 0x7F
-            if n == 126:
-                n = struct.unpack(">H", self._read(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self._read(8))[0]
-            if n > self.max_message or sum(map(len, parts)) + n > self.max_message:
-                self.close(1009)
-                raise ConnectionError("websocket message too big")
-            mask = self._read(4)
-            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self._read(n))) if n < 64 else \
-                _unmask(self._read(n), mask)
-            if op == 8:
-                self.close(1000)
-                return None
-            if op == 9:
-                self.send(payload, opcode=10)
-                continue
-            if op == 10:
-                continue
-            if op in (1, 2):
-                first_op, parts = op, [payload]
-            elif op == 0 and first_op is not None:
-                parts.append(payload)
-            else:
-                self.close(1002)
-                raise ConnectionError("bad websocket opcode %d" % op)
-            if fin:
-                data = b"".join(parts)
-                return data.decode("utf-8") if first_op == 1 else data
-
-    def send(self, data, opcode=None):
-        if isinstance(data, str):
-            data, opcode = data.encode("utf-8"), opcode or 1
-        opcode = opcode or 2
-        n = len(data)
-        if n < 126:
-            head = struct.pack(">BB", 0x80 | opcode, n)
-        elif n < 65536:
-            head = struct.pack(">BBH", 0x80 | opcode, 126, n)
-        else:
-            head = struct.pack(">BBQ", 0x80 | opcode, 127, n)
-        with self.lock:
-            if self.closed and opcode != 8:
-                raise ConnectionError("websocket closed")
-            self.wfile.write(head + data)
-            self.wfile.flush()
-
-    def close(self, code=1000):
-        if not self.closed:
-            try:
-                self.send(struct.pack(">H", code), opcode=8)
-            except (OSError, ConnectionError):
-                pass
-            self.closed = True
-
-
-def _unmask(data, mask):
-    n = len(data)
-    m = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
-    return (int.from_bytes(data, "big") ^ m).to_bytes(n, "big")
 
 
 # ---------------------------------------------------------------------- the app
@@ -292,114 +196,9 @@ class App:
                 log.exception("shutting down kernel %s", kid)
 
 
-# --------------------------------------------------------------------- contents
-
-def _checkpoint_path(full):
-    d, name = os.path.split(full)
-    base, ext = os.path.splitext(name)
-    return os.path.join(d, ".ipynb_checkpoints", base + "-checkpoint" + ext)
-
-
-def contents_model(app, full, content=True, fmt=None, type_=None):
-    st = os.stat(full)
-    name = os.path.basename(full) if full != app.root else ""
-    path = app.api_path(full)
-    m = {"name": name, "path": path, "last_modified": isoformat(st.st_mtime),
-         "created": isoformat(st.st_ctime), "writable": os.access(full, os.W_OK),
-         "content": None, "format": None, "mimetype": None, "size": None, "hash": None,
-         "hash_algorithm": None}
-    if os.path.isdir(full):
-        if type_ not in (None, "directory"):
-            raise HTTPError(400, "%s is a directory, not a %s" % (path, type_))
-        m["type"] = "directory"
-        if content:
-            items = []
-            for entry in sorted(os.listdir(full), key=str.lower):
-                if entry.startswith("."):
-                    continue
-                try:
-                    sub = app.resolve((path + "/" + entry) if path else entry)
-                    items.append(contents_model(app, sub, content=False))
-                except (HTTPError, OSError):
-                    continue
-            m.update(content=items, format="json")
-        return m
-    m["size"] = st.st_size
-    if (type_ == "notebook") or (type_ is None and name.endswith(".ipynb")):
-        m["type"] = "notebook"
-        if content:
-            nb = nbfile.read(full)
-            trusted = app.notary.check_signature(nb)
-            app.notary.mark_cells(nb, trusted)
-            m.update(content=nb, format="json", mimetype=None)
-        return m
-    m["type"] = "file"
-    m["mimetype"] = mimetypes.guess_type(full)[0] or "text/plain"
-    if content:
-        with open(full, "rb") as f:
-            data = f.read()
-        if fmt != "base64":
-            try:
-                m.update(content=data.decode("utf-8"), format="text")
-                return m
-            except UnicodeDecodeError:
-                if fmt == "text":
-                    raise HTTPError(400, "%s is not UTF-8 text" % path) from None
-        m.update(content=base64.b64encode(data).decode(), format="base64",
-                 mimetype=m["mimetype"] if m["mimetype"] != "text/plain" else "application/octet-stream")
-    return m
-
-
-def save_contents(app, full, model):
-    t = model.get("type")
-    exists = os.path.exists(full)
-    if t == "directory":
-        os.makedirs(full, exist_ok=True)
-    elif t == "notebook":
-        nb = model.get("content")
-        try:
-            nbfile.validate(nb)
-        except nbfile.NotebookError as e:
-            raise HTTPError(400, str(e)) from None
-        if exists:
-            try:
-                nbfile.read(full)
-            except nbfile.NotebookError as e:
-                raise HTTPError(409, "refusing to overwrite %s: %s" % (os.path.basename(full), e)) from None
-        nbfile.upgrade(nb)
-        if app.notary.check_cells(nb):
-            nbfile.Notary.strip_marks(nb)
-            app.notary.sign(nb)
-        nbfile.Notary.strip_marks(nb)
-        nbfile.write(nb, full)
-    elif t == "file":
-        content = model.get("content") or ""
-        if model.get("format") == "base64":
-            try:
-                data = base64.b64decode(content, validate=False)
-            except ValueError:
-                raise HTTPError(400, "content is not base64") from None
-        else:
-            data = content.encode("utf-8")
-        nbfile.atomic_write(full, data)
-    else:
-        raise HTTPError(400, "model type must be notebook, file or directory")
-    return contents_model(app, full, content=False)
-
-
-def untitled(app, full_dir, kind, ext):
-    base = {"notebook": "Untitled", "directory": "Untitled Folder", "file": "untitled"}[kind]
-    ext = "" if kind == "directory" else (ext or (".ipynb" if kind == "notebook" else ".txt"))
-    for i in range(10000):
-        name = "%s%s%s" % (base, i or "", ext)
-        if not os.path.exists(os.path.join(full_dir, name)):
-            return os.path.join(full_dir, name)
-    raise HTTPError(409, "too many untitled files")
-
-
 # ---------------------------------------------------------------------- handler
 
-class Handler(GuardedHandler):
+class Handler(ContentsRoutes, GuardedHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ipylite-webnb"
     app = None  # set per server
@@ -741,119 +540,6 @@ class Handler(GuardedHandler):
             return self.send_json(200, specs[rest])
         default = self.app.default_kernel() if specs else None
         self.send_json(200, {"default": default, "kernelspecs": specs})
-
-    def api_contents(self, method, rest):
-        app = self.app
-        path, _, cp = rest.partition("/checkpoints")
-        if rest.endswith("/checkpoints") or "/checkpoints/" in rest:
-            return self.api_checkpoints(method, path, cp.lstrip("/"))
-        full = app.resolve(rest)
-        if method == "GET":
-            if not os.path.lexists(full):
-                raise HTTPError(404, "no such file or folder: %s" % rest)
-            return self.send_json(200, contents_model(
-                app, full, content=self.query.get("content", "1") != "0",
-                fmt=self.query.get("format"), type_=self.query.get("type")))
-        if method == "PUT":
-            model = self.json_body()
-            existed = os.path.exists(full)
-            if not model.get("type") and "copy_from" not in model:
-                raise HTTPError(400, "no model type given")
-            if model.get("copy_from"):
-                src = app.resolve(model["copy_from"], must_exist=True)
-                if existed:
-                    raise HTTPError(409, "%s already exists: copying over it is refused" % rest)
-                with open(src, "rb") as f:
-                    nbfile.atomic_write(full, f.read())
-                return self.send_json(201, contents_model(app, full, content=False))
-            return self.send_json(200 if existed else 201, save_contents(app, full, model))
-        if method == "POST":
-            model = self.json_body()
-            if not os.path.isdir(full):
-                raise HTTPError(404, "no such folder: %s" % rest)
-            if model.get("copy_from"):
-                src = app.resolve(model["copy_from"], must_exist=True)
-                base, ext = os.path.splitext(os.path.basename(src))
-                i, dest = 1, None
-                while dest is None or os.path.exists(dest):
-                    dest = os.path.join(full, "%s-Copy%d%s" % (base, i, ext))
-                    i += 1
-                shutil.copyfile(src, dest)
-                return self.send_json(201, contents_model(app, dest, content=False))
-            kind = model.get("type", "file")
-            if kind not in ("notebook", "directory", "file"):
-                raise HTTPError(400, "type must be notebook, directory or file")
-            dest = untitled(app, full, kind, model.get("ext"))
-            if kind == "notebook":
-                kname = app.default_kernel()
-                try:
-                    from .protocol import get_kernel_spec
-                    dname = get_kernel_spec(kname).get("display_name") or kname
-                except Exception:
-                    dname = kname
-                nb = nbfile.new_notebook(kname, dname)
-                nbfile.write(nb, dest)
-            elif kind == "directory":
-                os.mkdir(dest)
-            else:
-                open(dest, "w").close()
-            return self.send_json(201, contents_model(app, dest, content=False))
-        if method == "PATCH":
-            model = self.json_body()
-            if not os.path.lexists(full):
-                raise HTTPError(404, "no such file or folder: %s" % rest)
-            new = app.resolve(model.get("path", ""))
-            if new == app.root:
-                raise HTTPError(400, "give the new path")
-            if os.path.lexists(new):
-                raise HTTPError(409, "%s already exists" % model["path"])
-            os.rename(full, new)
-            old_cp, new_cp = _checkpoint_path(full), _checkpoint_path(new)
-            if os.path.isfile(old_cp) and not os.path.lexists(new_cp):
-                os.makedirs(os.path.dirname(new_cp), exist_ok=True)
-                os.rename(old_cp, new_cp)
-            with app.lock:       # open notebooks follow (a folder rename moves those inside)
-                old_api, new_api = app.api_path(full), app.api_path(new)
-                for s in app.sessions.values():
-                    if s["path"] == old_api or s["path"].startswith(old_api + "/"):
-                        s["path"] = new_api + s["path"][len(old_api):]
-                        s["name"] = os.path.basename(s["path"])
-            return self.send_json(200, contents_model(app, new, content=False))
-        if method == "DELETE":
-            if full == app.root:
-                raise HTTPError(400, "cannot delete the served folder")
-            if not os.path.lexists(full):
-                raise HTTPError(404, "no such file or folder: %s" % rest)
-            if os.path.isdir(full) and not os.path.islink(full):
-                inside = [n for n in os.listdir(full) if n != ".ipynb_checkpoints"]
-                if inside:     # as Jupyter without a trash: never remove a tree silently
-                    raise HTTPError(409, "folder %s is not empty (%d item%s): delete what is inside first"
-                                    % (rest, len(inside), "" if len(inside) == 1 else "s"))
-                shutil.rmtree(full)
-            else:
-                os.remove(full)
-            return self.send(204, b"", "text/plain")
-        raise HTTPError(405, "method not allowed")
-
-    def api_checkpoints(self, method, path, cid):
-        full = self.app.resolve(path, must_exist=True)
-        cp = _checkpoint_path(full)
-        model = lambda: {"id": "checkpoint", "last_modified": isoformat(os.stat(cp).st_mtime)}  # noqa: E731
-        if method == "GET":
-            return self.send_json(200, [model()] if os.path.exists(cp) else [])
-        if method == "POST" and not cid:
-            os.makedirs(os.path.dirname(cp), exist_ok=True)
-            shutil.copy2(full, cp)
-            return self.send_json(201, model())
-        if cid != "checkpoint" or not os.path.exists(cp):
-            raise HTTPError(404, "no checkpoint %r" % cid)
-        if method == "POST":
-            shutil.copy2(cp, full)
-            return self.send(204, b"", "text/plain")
-        if method == "DELETE":
-            os.remove(cp)
-            return self.send(204, b"", "text/plain")
-        raise HTTPError(405, "method not allowed")
 
     def api_kernels(self, method, rest):
         app = self.app

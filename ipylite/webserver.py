@@ -12,6 +12,7 @@ When every slot is taken, the connection that has waited longest is shut down to
 make room; only when all of them are busy is a newcomer turned away with a 503.
 """
 
+import base64
 import errno
 import hashlib
 import hmac
@@ -263,3 +264,99 @@ def ws_unframe(data):
         raise ValueError("binary message whose JSON part is not an object")
     msg["buffers"] = parts[1:]
     return msg
+
+
+# ------------------------------------------------------------------- websocket
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+class WebSocket:
+    """RFC 6455 over an accepted socket (server side): frames in, frames out."""
+
+    max_message = 64 * 1024 * 1024
+
+    def __init__(self, rfile, wfile):
+        self.rfile, self.wfile = rfile, wfile
+        self.lock = threading.Lock()
+        self.closed = False
+
+    @staticmethod
+    def accept_key(key):
+        return base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+
+    def _read(self, n):
+        data = self.rfile.read(n)
+        if len(data) < n:
+            raise ConnectionError("websocket closed")
+        return data
+
+    def recv(self):
+        """The next text (str) or binary (bytes) message; None when closed."""
+        parts, first_op = [], None
+        while True:
+            b1, b2 = self._read(2)
+            fin, op = b1 & 0x80, b1 & 0x0F
+            if not b2 & 0x80:
+                self.close(1002)
+                raise ConnectionError("client frame not masked")
+            n = b2 & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", self._read(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", self._read(8))[0]
+            if n > self.max_message or sum(map(len, parts)) + n > self.max_message:
+                self.close(1009)
+                raise ConnectionError("websocket message too big")
+            mask = self._read(4)
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self._read(n))) if n < 64 else \
+                _unmask(self._read(n), mask)
+            if op == 8:
+                self.close(1000)
+                return None
+            if op == 9:
+                self.send(payload, opcode=10)
+                continue
+            if op == 10:
+                continue
+            if op in (1, 2):
+                first_op, parts = op, [payload]
+            elif op == 0 and first_op is not None:
+                parts.append(payload)
+            else:
+                self.close(1002)
+                raise ConnectionError("bad websocket opcode %d" % op)
+            if fin:
+                data = b"".join(parts)
+                return data.decode("utf-8") if first_op == 1 else data
+
+    def send(self, data, opcode=None):
+        if isinstance(data, str):
+            data, opcode = data.encode("utf-8"), opcode or 1
+        opcode = opcode or 2
+        n = len(data)
+        if n < 126:
+            head = struct.pack(">BB", 0x80 | opcode, n)
+        elif n < 65536:
+            head = struct.pack(">BBH", 0x80 | opcode, 126, n)
+        else:
+            head = struct.pack(">BBQ", 0x80 | opcode, 127, n)
+        with self.lock:
+            if self.closed and opcode != 8:
+                raise ConnectionError("websocket closed")
+            self.wfile.write(head + data)
+            self.wfile.flush()
+
+    def close(self, code=1000):
+        if not self.closed:
+            try:
+                self.send(struct.pack(">H", code), opcode=8)
+            except (OSError, ConnectionError):
+                pass
+            self.closed = True
+
+
+def _unmask(data, mask):
+    n = len(data)
+    m = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
+    return (int.from_bytes(data, "big") ^ m).to_bytes(n, "big")
