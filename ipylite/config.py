@@ -3,7 +3,8 @@
     ipylite_dir()                    ~/.ipylite, or $IPYLITE_DIR
     profile_dir("default")           ~/.ipylite/profile_default, made on first use
     cfg = Config.load("default", ["--Shell.xmode=Plain"])   # file, then overrides
-    shell = make_shell("default", argv_overrides)            # a configured Shell
+    run_startup(shell, profile_dir("default"), cfg)         # startup files, exec_lines
+    (shell.make_shell("default", argv_overrides) makes a configured Shell)
 
 A profile folder holds ``ipylite_config.toml`` (one ``[Section]`` per component),
 ``startup/*.py`` (run in name order when a shell starts), ``history.sqlite``,
@@ -287,24 +288,6 @@ def _line_of(text, section, key):
 
 
 # ------------------------------------------------------------- shells, startup
-
-def make_shell(profile="default", overrides=(), **shell_kwargs):
-    """A Shell on the profile: its history, config (file + overrides) and
-    startup files."""
-    from .history import HistoryManager
-    from .shell import Shell
-    cfg = Config.load(profile, overrides)
-    path = profile_dir(profile)
-    if path and cfg["History"]["enabled"]:
-        history = HistoryManager(os.path.join(path, "history.sqlite"))
-    else:
-        history = HistoryManager(":memory:")
-    shell = Shell(history=history, **shell_kwargs)
-    shell.profile, shell.profile_dir = profile, path
-    cfg.apply(shell)
-    run_startup(shell, path, cfg)
-    return shell
-
 
 def run_startup(shell, path, cfg=None):
     """startup/*.py and *.ipy in name order, then Startup.exec_files and exec_lines;

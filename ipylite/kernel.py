@@ -601,7 +601,7 @@ class Kernel:
         self._parent_idents = []
         self.comm_manager = CommManager(self)
         if shell is None:  # Jupyter frontends render ANSI colours, as with ipykernel
-            from .config import make_shell
+            from .shell import make_shell
             shell = make_shell(profile, overrides, user_ns=user_ns, colors="Linux")
         self.shell = shell
         self.shell.display_pub = KernelDisplayPublisher(self)

@@ -179,6 +179,24 @@ class DictModule:
         self.__dict__ = ns
 
 
+def make_shell(profile="default", overrides=(), **shell_kwargs):
+    """A Shell on the profile: its history, config (file + overrides) and
+    startup files."""
+    from .config import Config, profile_dir, run_startup
+    from .history import HistoryManager
+    cfg = Config.load(profile, overrides)
+    path = profile_dir(profile)
+    if path and cfg["History"]["enabled"]:
+        history = HistoryManager(os.path.join(path, "history.sqlite"))
+    else:
+        history = HistoryManager(":memory:")
+    shell = Shell(history=history, **shell_kwargs)
+    shell.profile, shell.profile_dir = profile, path
+    cfg.apply(shell)
+    run_startup(shell, path, cfg)
+    return shell
+
+
 # ------------------------------------------------------------------ the Shell
 
 class Shell:

@@ -954,7 +954,7 @@ def main(argv=None):
         return 0
     if a.kernel or a.existing is not None:
         return console_main(a)
-    from .config import make_shell
+    from .shell import make_shell
     term = Terminal(shell=make_shell(a.profile, overrides), colors=a.colors)
     shell = term.shell
     settings = shell.config.values["Terminal"] if getattr(shell, "config", None) else {}

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from ipylite.config import KEYS, Config, documentation, make_shell, profile_path
+from ipylite.config import KEYS, Config, documentation, profile_path
+from ipylite.shell import make_shell
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
