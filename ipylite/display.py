@@ -60,9 +60,26 @@ class DisplayPublisher:
         sys.stderr.write('\n'.join(content['traceback']) + '\n')
 
 
+class UsageError(Exception):
+    """A mistake in using a magic or command: shown as one line, no traceback.
+    (Defined here, the interpreter's lowest module; ``shell.UsageError`` is this.)"""
+
+
+_active = None     # the shell display() shows through: Shell.activate() sets it
+
+
+def active_shell():
+    """The shell that display() and get_ipython() use (the last one activated)."""
+    return _active
+
+
+def set_active_shell(shell):
+    global _active
+    _active = shell
+
+
 def _shell():
-    from .shell import Shell
-    return Shell.current()
+    return _active
 
 
 def _publisher():
@@ -810,7 +827,6 @@ def enable_matplotlib_inline(shell, close_figures=True):
     each execution, and a Figure that is the value of the last expression.
     close_figures=False (the terminal's way) keeps figures open from cell to cell and
     shows one again after a cell changed it."""
-    from .shell import UsageError
     try:
         import matplotlib
     except ImportError:

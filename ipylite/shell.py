@@ -20,7 +20,7 @@ import os
 import sys
 
 from .completer import MISSING, Scan, lookup
-from .display import DisplayFormatter, DisplayPublisher
+from .display import DisplayFormatter, DisplayPublisher, UsageError, active_shell, set_active_shell
 
 __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageError',
            'SList', 'get_ipython']
@@ -37,10 +37,6 @@ def get_ipython():
 
 
 # ------------------------------------------------------- results and events
-
-class UsageError(Exception):
-    """A mistake in using a magic or command: shown as one line, no traceback."""
-
 
 class ExecutionInfo:
     """What run_cell was asked to do; passed to pre_run_cell callbacks."""
@@ -216,7 +212,6 @@ class Shell:
     figure_scale = 1                # inline figures' pixels per logical pixel (HiDPI: 2)
     autoawait = True                # top-level `await` in cells (%autoawait)
     autocall = 0                    # `f x` runs f(x): 0 off, 1 smart, 2 full (%autocall)
-    _current = None
 
     def __init__(self, user_ns=None, user_module=None, display_pub=None, history=None,
                  colors='NoColor', xmode='Context'):
@@ -269,11 +264,11 @@ class Shell:
     @classmethod
     def current(cls):
         """The most recently created or activated Shell, or None."""
-        return Shell._current
+        return active_shell()
 
     def activate(self):
         """Make this the shell that get_ipython() and display() use."""
-        Shell._current = self
+        set_active_shell(self)
 
     def get_ipython(self):
         return self

@@ -124,7 +124,7 @@ def test_raw_bundles_clear_and_publish_display_data(shell):
 
 
 def test_display_without_a_shell_prints(monkeypatch, capsys):
-    monkeypatch.setattr(Shell, '_current', None)
+    monkeypatch.setattr(d, '_active', None)      # no shell activated
     d.display([1, 2], d.HTML('<b>b</b>'))
     assert capsys.readouterr().out == '[1, 2]\n<ipylite.display.HTML object>\n'
 
