@@ -78,6 +78,7 @@ class Controller:
         import zmq
         self.zmq = zmq
         self.wire = Wire(session)
+        self.ip = ip
         self.ctx = zmq.Context.instance()
         self.ctx.set(zmq.MAX_SOCKETS, 65536)
         self.sockets = {}
@@ -274,6 +275,16 @@ class Controller:
             except OSError as err:
                 log.warning("could not signal engine %s (pid %s): %s", e.id, e.pid, err)
         return {"t": "signal_reply", "sent": sent, "elsewhere": elsewhere}
+
+    def client_become_dask(self, head, client):
+        """Start a dask Scheduler here (Client.become_dask); its address."""
+        from .daskbridge import start_scheduler
+        return {"t": "dask_reply",
+                "address": start_scheduler(self.ip, head.get("scheduler_args"))}
+
+    def client_stop_dask(self, head, client):
+        from .daskbridge import stop_scheduler
+        return {"t": "dask_reply", "stopped": stop_scheduler()}
 
     def client_shutdown(self, head, client):
         targets = head.get("targets")

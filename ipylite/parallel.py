@@ -62,6 +62,7 @@ from .dependency import Dependency, Reference, depend, interactive, require, spe
 from .protocol import Session, ProtocolError
 from .pxmagics import parse_px, register_magics  # noqa: F401  (part of the API)
 from .serialize import BATCH, Wire, dumps, use as _use_serializer
+from .daskbridge import DaskClient
 from .spinthread import SpinThread
 from .taskrecords import TaskRecords, msg_ids_of as _ids
 
@@ -94,7 +95,7 @@ def security_dir(profile):
     return os.path.join(pdir, "security")
 
 
-class Client(TaskRecords, SpinThread):
+class Client(TaskRecords, SpinThread, DaskClient):
     """A connection to a running cluster (controller plus engines).
 
     Direct requests go straight to each engine's own socket; with ``direct=False``

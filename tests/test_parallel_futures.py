@@ -125,3 +125,32 @@ def test_resubmit(rc):
 
     with pytest.raises(KeyError, match="no task 'nope' to resubmit"):
         rc.resubmit(["nope"])
+
+
+@pytest.mark.timeout(120)
+def test_become_dask(rc):
+    import distributed
+    dc = rc.become_dask()
+    try:
+        assert isinstance(dc, distributed.Client)
+        dc.wait_for_workers(2, timeout=30)
+        # the workers are the engines: same processes, one per engine
+        pids = set(rc[:].apply_sync(os.getpid))
+        assert set(dc.run(os.getpid).values()) == pids
+        assert len(dc.scheduler_info()["workers"]) == 2
+        futures = dc.map(lambda x: (x * x, __import__("os").getpid()), range(20))
+        out = dc.gather(futures)
+        assert [v for v, _ in out] == [x * x for x in range(20)]
+        assert {p for _, p in out} <= pids
+        assert dc.submit(sum, [1, 2, 3]).result(timeout=30) == 6
+        # become_dask again reuses the scheduler
+        dc2 = rc.become_dask()
+        assert dc2.scheduler.address == dc.scheduler.address
+        dc2.close()
+    finally:
+        dc.close()
+        rc.stop_dask()
+    # stopped: the engines have no worker left and work as before
+    assert rc[:].apply_sync(lambda: __import__("ipylite.daskbridge").daskbridge.stop_dask_worker()) \
+        == [False, False]
+    assert rc[:].apply_sync(lambda: 5) == [5, 5]
