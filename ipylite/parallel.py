@@ -47,6 +47,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -130,6 +131,7 @@ class Client(TaskRecords, SpinThread, DaskClient):
         self._poller = zmq.Poller()
         self._poller.register(self._ctl, zmq.POLLIN)
         self._engines = {}           # id -> direct url
+        self._local_urls = {}        # id -> [host, ipc url] of its direct socket
         self._socks = {}             # id -> DEALER to the engine
         self._sock_ids = {}
         self._pending = {}           # msg_id -> AsyncResult
@@ -150,6 +152,7 @@ class Client(TaskRecords, SpinThread, DaskClient):
         self._held = {}                 # engine id -> {name: weakref to the value it has}
         reply = self._request({"t": "connect"}, timeout)
         self._engines.update(reply["engines"])
+        self._local_urls.update(reply.get("local_urls") or {})
         self._maybe_register_magics()
 
     def _socket(self, url):
@@ -278,6 +281,8 @@ class Client(TaskRecords, SpinThread, DaskClient):
                 ar._stream(head)
         elif t == "registration":
             self._engines[head["eid"]] = head["url"]
+            if head.get("local_url"):
+                self._local_urls[head["eid"]] = head["local_url"]
         elif t == "unregistration":
             self._engine_gone(head["eid"], head.get("reason", ""))
         elif t == "pong":
@@ -315,6 +320,7 @@ class Client(TaskRecords, SpinThread, DaskClient):
 
     def _engine_gone(self, eid, reason):
         self._engines.pop(eid, None)
+        self._local_urls.pop(eid, None)
         self._held.pop(eid, None)
         sock = self._socks.pop(eid, None)
         if sock is not None:
@@ -369,6 +375,10 @@ class Client(TaskRecords, SpinThread, DaskClient):
                 url = self._engines.get(eid)
                 if url is None:
                     raise IndexError(f"no engine with id {eid!r} (engines: {self.ids})")
+            local = self._local_urls.get(eid)
+            if local and local[0] == socket.gethostname() and os.path.exists(
+                    local[1][len("ipc://"):]):
+                url = local[1]          # the same host: its Unix socket
             sock = self._socks[eid] = self._socket(url)
             self._poller.register(sock, self._zmq.POLLIN)
         return sock
