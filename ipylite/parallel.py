@@ -22,7 +22,9 @@ Public API::
            KernelError, UnmetDependency, ImpossibleDependency)   (asyncresult.py)
     datapub.publish_data; rc.db_query / get_result / metadata / results / history
     (taskrecords.py); %px, %%px, %autopx, %pxresult, %pxconfig (pxmagics.py);
-    executors, register_joblib_backend, broadcast_view; the async Cluster API
+    executors, register_joblib_backend, broadcast_view; the async Cluster API;
+    rc.resubmit (taskrecords.py), rc.spin_thread / stop_spin_thread (spinthread.py),
+    rc.become_dask / stop_dask (daskbridge.py)
 
 Command line (ipcluster.py)::
 
