@@ -564,10 +564,13 @@ class Engine:
         """Send the held results (under send_lock)."""
         held, self.held = self.held, {}
         for (sock, ident), packed in held.items():
-            if len(packed) == 1:
-                self.wire.send_packed(sock, packed[0], (), ident)
-            else:
-                self.wire.send_batch(sock, packed, ident)
+            try:
+                if len(packed) == 1:
+                    self.wire.send_packed(sock, packed[0], (), ident)
+                else:
+                    self.wire.send_batch(sock, packed, ident)
+            except Exception as e:      # (a closed socket at exit, ...)
+                log.error("engine %s could not send %d results: %s", self.id, len(packed), e)
 
     def _execute(self, code, head, md):
         shell = self.shell

@@ -151,6 +151,6 @@ def test_become_dask(rc):
         dc.close()
         rc.stop_dask()
     # stopped: the engines have no worker left and work as before
-    assert rc[:].apply_sync(lambda: __import__("ipylite.daskbridge").daskbridge.stop_dask_worker()) \
-        == [False, False]
+    from ipylite.daskbridge import stop_dask_worker
+    assert rc[:].apply_sync(stop_dask_worker) == [False, False]
     assert rc[:].apply_sync(lambda: 5) == [5, 5]
