@@ -240,7 +240,9 @@ class Engine:
         use it (loopback TCP moves big arrays at about half its speed). Gives
         [host, url], or None where there are no Unix sockets."""
         import tempfile
-        path = os.path.join(tempfile.gettempdir(), f"ipylite-engine-{ident}.sock")
+        tmp = tempfile.gettempdir()
+        remove_stale_sockets(tmp)
+        path = os.path.join(tmp, f"ipylite-engine-{os.getpid()}-{ident}.sock")
         if len(path) > 100:
             return None
         old = os.umask(0o177)
@@ -588,6 +590,19 @@ class Engine:
 
 class _CellError(Exception):
     pass
+
+
+def remove_stale_sockets(folder):
+    """Remove this user's engine Unix sockets in folder whose engine died (killed, it
+    could not remove its own)."""
+    import glob
+    for path in glob.glob(os.path.join(folder, "ipylite-engine-*-*.sock")):
+        try:
+            pid = int(os.path.basename(path).split("-")[2])
+            if os.lstat(path).st_uid == os.getuid() and not pid_alive(pid):
+                os.unlink(path)
+        except (ValueError, OSError):
+            pass
 
 
 def pid_alive(pid):

@@ -54,3 +54,24 @@ def test_tiny_results_are_not_held_behind_a_long_task():
         assert lb.map_sync(lambda x: 2 * x, range(3000)) == [2 * x for x in range(3000)]
         ars = [rc[0].apply_async(lambda i=i: i) for i in range(300)]
         assert [a.get(10) for a in ars] == list(range(300))
+
+
+@pytest.mark.timeout(90)
+def test_a_killed_engines_socket_is_removed_by_the_next_engine():
+    import signal
+    cluster = Cluster(n=1, profile="stalesock")
+    with cluster as rc:
+        assert rc[0].apply_sync(lambda: 1) == 1
+        path = rc._socks[0].LAST_ENDPOINT.decode()[len("ipc://"):]
+        pid = rc[0].apply_sync(os.getpid)
+        assert str(pid) in os.path.basename(path)
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.path.exists(path)             # nobody removed it yet
+        cluster.start_engines_sync(1)
+        deadline = time.monotonic() + 30
+        while os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not os.path.exists(path)
