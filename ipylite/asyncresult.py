@@ -126,13 +126,33 @@ def as_datetime(t):
     return None if t is None else datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
 
 
+class FutureWaiters(list):
+    """An AsyncResult's list of concurrent.futures waiters: concurrent.futures.wait()
+    and as_completed() install one and then block, so installing one has the client
+    receive results in a thread of its own until the AsyncResult is done."""
+
+    def __init__(self, ar):
+        super().__init__()
+        self.ar = ar
+
+    def append(self, waiter):
+        super().append(waiter)
+        ar = self.ar
+        if len(ar._raw) == len(ar.msg_ids):
+            ar._finish()
+        else:
+            ar._client._watch(ar)
+
+
 class AsyncResult(concurrent.futures.Future):
     """The future of one or many tasks (a concurrent.futures.Future: ``await ar`` and
-    ``asyncio.wrap_future(ar)`` work in a running event loop)."""
+    ``asyncio.wrap_future(ar)`` work in a running event loop, and
+    concurrent.futures.wait() / as_completed() take it)."""
 
     def __init__(self, client, msg_ids, fname="", single=False, mapped=False, ordered=True,
                  gather=None, label=None):
         super().__init__()
+        self._waiters = FutureWaiters(self)
         self._client = client
         self._label = label
         self._data = {}             # msg_id -> what the task published (datapub)
@@ -143,6 +163,8 @@ class AsyncResult(concurrent.futures.Future):
         self._ordered = ordered
         self._gather = gather
         self._raw = {}              # msg_id -> (head, payload, buffers)
+        self._requests = {}         # msg_id -> (eid or None, head, payload, buffers,
+        #                             submitted): what was sent, for Client.resubmit
         self._values = {}
         self._submitted = {}
         self._arrival = []
@@ -178,10 +200,24 @@ class AsyncResult(concurrent.futures.Future):
             md["received"] = time.time()
         self._raw[head["id"]] = (head, payload, buffers)
         self._arrival.append(head["id"])
-        if self._callbacks and len(self._raw) == len(self.msg_ids):
-            callbacks, self._callbacks = self._callbacks, []
-            for fn in callbacks:
-                self._call(fn)
+        if len(self._raw) == len(self.msg_ids):
+            self._finish()
+            if self._callbacks:
+                callbacks, self._callbacks = self._callbacks, []
+                for fn in callbacks:
+                    self._call(fn)
+
+    def _finish(self):
+        """Every task is done: the Future's own state says so (which wakes
+        concurrent.futures.wait() and as_completed())."""
+        try:
+            failed = next((h for h, _, _ in self._raw.values() if h.get("err")), None)
+            if failed is None:
+                concurrent.futures.Future.set_result(self, None)
+            else:
+                concurrent.futures.Future.set_exception(self, remote_error(failed["err"]))
+        except concurrent.futures.InvalidStateError:
+            pass                        # (already finished)
 
     def _call(self, fn):
         try:

@@ -34,11 +34,12 @@ log = logging.getLogger("ipylite.parallel.controller")
 
 class EngineRec:
     __slots__ = ("id", "ident", "hb", "pid", "host", "url", "tasks", "beat", "local", "limit",
-                 "avg")
+                 "avg", "local_url")
 
     def __init__(self, eid, ident, hb, pid, host, url, local):
         self.id, self.ident, self.hb, self.pid, self.host, self.url = eid, ident, hb, pid, host, url
         self.local = local
+        self.local_url = None    # [host, ipc url]: the direct socket for that host's clients
         self.tasks = {}
         self.beat = 0
         self.limit = 2           # tasks queued on it: Controller.hwm while tasks are short
@@ -78,6 +79,7 @@ class Controller:
         import zmq
         self.zmq = zmq
         self.wire = Wire(session)
+        self.ip = ip
         self.ctx = zmq.Context.instance()
         self.ctx.set(zmq.MAX_SOCKETS, 65536)
         self.sockets = {}
@@ -224,7 +226,9 @@ class Controller:
             log.error("could not answer a bad request: %s", e2)
 
     def client_connect(self, head, client):
-        return {"t": "connected", "engines": self._engine_table(), "hwm": self.hwm}
+        return {"t": "connected", "engines": self._engine_table(), "hwm": self.hwm,
+                "local_urls": {e.id: e.local_url for e in self.engines.values()
+                               if e.local_url}}
 
     def client_ping(self, head, client):
         return {"t": "pong"}
@@ -274,6 +278,16 @@ class Controller:
             except OSError as err:
                 log.warning("could not signal engine %s (pid %s): %s", e.id, e.pid, err)
         return {"t": "signal_reply", "sent": sent, "elsewhere": elsewhere}
+
+    def client_become_dask(self, head, client):
+        """Start a dask Scheduler here (Client.become_dask); its address."""
+        from .daskbridge import start_scheduler
+        return {"t": "dask_reply",
+                "address": start_scheduler(self.ip, head.get("scheduler_args"))}
+
+    def client_stop_dask(self, head, client):
+        from .daskbridge import stop_scheduler
+        return {"t": "dask_reply", "stopped": stop_scheduler()}
 
     def client_shutdown(self, head, client):
         targets = head.get("targets")
@@ -527,6 +541,9 @@ class Controller:
         e = EngineRec(eid, ident, hb, head.get("pid"), head.get("host"), head.get("url"),
                       head.get("host") == self.host)
         e.beat = self.beat
+        lu = head.get("local_url")
+        if isinstance(lu, list) and len(lu) == 2 and all(isinstance(x, str) for x in lu):
+            e.local_url = lu
         self.engines[eid] = e
         self.by_ident[ident] = e
         self.by_hb[hb] = e
@@ -534,7 +551,8 @@ class Controller:
                                                  "pid": os.getpid(), "host": self.host},
                        ident=ident)
         log.info("engine %s registered from %s (pid %s)", eid, e.host, e.pid)
-        self.notify({"t": "registration", "eid": eid, "url": e.url})
+        self.notify({"t": "registration", "eid": eid, "url": e.url,
+                     "local_url": e.local_url})
         if self.on_change:
             self.on_change(self)
         self.schedule()

@@ -228,10 +228,43 @@ class Engine:
         self.in_task = False                # SIGINT interrupts tasks only
         self.captures = ()
         self.current = None                 # (socket, ident, msg id) of the running task
+        self.held = {}                      # (socket, ident) -> [packed results], see hold
+        self.held_since = 0.0
+        self.held_event = threading.Event()
         self.shell = Shell(display_pub=self.pub)
         set_namespace(self.shell.user_ns)
 
     # -- sockets
+    def _bind_local(self, ident):
+        """The direct socket on a Unix socket too (mode 0600): clients on this host
+        use it (loopback TCP moves big arrays at about half its speed). Gives
+        [host, url], or None where there are no Unix sockets."""
+        import tempfile
+        tmp = tempfile.gettempdir()
+        remove_stale_sockets(tmp)
+        path = os.path.join(tmp, f"ipylite-engine-{os.getpid()}-{ident}.sock")
+        if len(path) > 100:
+            return None
+        old = os.umask(0o177)
+        try:
+            self.direct.bind("ipc://" + path)
+        except Exception as e:          # (no ipc transport here)
+            log.debug("no Unix socket for the direct socket: %s", e)
+            return None
+        finally:
+            os.umask(old)
+        self.local_path = path
+        return [socket.gethostname(), "ipc://" + path]
+
+    local_path = None
+
+    def remove_local(self):
+        if self.local_path:
+            try:
+                os.unlink(self.local_path)
+            except OSError:
+                pass
+
     def connect(self, timeout=30):
         import zmq
         self.ctx = zmq.Context.instance()
@@ -241,12 +274,14 @@ class Engine:
         self.direct.linger = 1000
         port = self.direct.bind_to_random_port(f"tcp://{bind}")
         self.url = f"tcp://{self.info.get('engine_host') or bind}:{port}"
+        ident = os.urandom(8).hex()
+        self.local_url = self._bind_local(ident)
         self.ctl = self.ctx.socket(zmq.DEALER)
         self.ctl.linger = 1000
         self.ctl.connect(self.info["engine_url"])
-        ident = os.urandom(8).hex()
         self.wire.send(self.ctl, {"t": "register", "uuid": ident, "pid": os.getpid(),
                                   "host": socket.gethostname(), "url": self.url,
+                                  "local_url": self.local_url,
                                   "hb": ident, "id": self.requested_id})
         if not self.ctl.poll(timeout * 1000):
             raise SystemExit(f"ipylite engine: no controller answered at "
@@ -305,8 +340,18 @@ class Engine:
         followed by a long computation), as ipyparallel's engines do."""
         import signal
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C is the task's
+        next_live = time.monotonic() + Capture.live_every
         while True:
-            time.sleep(Capture.live_every)
+            if self.held_event.wait(max(0.0, next_live - time.monotonic())):
+                time.sleep(self.hold_for)
+                self.held_event.clear()
+                with self.send_lock:
+                    if self.held and self.captures:     # (a task runs: the main
+                        self.flush_results()            # thread does not use the sockets)
+                    elif self.held:
+                        self.held_event.set()           # (look again soon)
+                continue
+            next_live = time.monotonic() + Capture.live_every
             with self.send_lock:
                 for c in self.captures:
                     if time.monotonic() - c.start > c.live_after:
@@ -357,6 +402,9 @@ class Engine:
                 # time spent busy is not silence: the watchdog counts idle time only
                 # (the capture keeps just the first pings of a long task)
                 self.last_beat = last_check = time.monotonic()
+            if self.held:
+                with self.send_lock:
+                    self.flush_results()
 
     def _controller_alive(self):
         pid, host = self.controller
@@ -490,9 +538,41 @@ class Engine:
             rhead["err"] = error
             result, rbufs = b"", []
         try:
-            self.wire.send(sock, rhead, result, rbufs, ident=ident)
+            if rbufs or not self.queue:
+                with self.send_lock:
+                    self.flush_results()
+                    self.wire.send(sock, rhead, result, rbufs, ident=ident)
+            else:
+                self.hold(sock, ident, self.wire.pack(rhead, result))
         except Exception as e:  # e.g. a head that cannot be pickled
             log.error("engine %s could not send a result: %s", self.id, e)
+
+    # -- results of tiny tasks go out together: a result is held while more tasks wait
+    #    here, for at most hold_for seconds (the flusher thread sends what a long task
+    #    would keep waiting)
+    hold_for = 0.002
+
+    def hold(self, sock, ident, packed):
+        with self.send_lock:
+            held = self.held
+            if not held:
+                self.held_since = time.monotonic()
+                self.held_event.set()
+            held.setdefault((sock, ident), []).append(packed)
+            if time.monotonic() - self.held_since > self.hold_for:
+                self.flush_results()
+
+    def flush_results(self):
+        """Send the held results (under send_lock)."""
+        held, self.held = self.held, {}
+        for (sock, ident), packed in held.items():
+            try:
+                if len(packed) == 1:
+                    self.wire.send_packed(sock, packed[0], (), ident)
+                else:
+                    self.wire.send_batch(sock, packed, ident)
+            except Exception as e:      # (a closed socket at exit, ...)
+                log.error("engine %s could not send %d results: %s", self.id, len(packed), e)
 
     def _execute(self, code, head, md):
         shell = self.shell
@@ -510,6 +590,19 @@ class Engine:
 
 class _CellError(Exception):
     pass
+
+
+def remove_stale_sockets(folder):
+    """Remove this user's engine Unix sockets in folder whose engine died (killed, it
+    could not remove its own)."""
+    import glob
+    for path in glob.glob(os.path.join(folder, "ipylite-engine-*-*.sock")):
+        try:
+            pid = int(os.path.basename(path).split("-")[2])
+            if os.lstat(path).st_uid == os.getuid() and not pid_alive(pid):
+                os.unlink(path)
+        except (ValueError, OSError):
+            pass
 
 
 def pid_alive(pid):
@@ -593,6 +686,7 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
         if main is not None:
             sys.modules["__main__"] = main
         engine.ctx.destroy(linger=500)
+        engine.remove_local()
         _RUNNING = False
         _ENGINE = None
     return engine.shell.user_ns

@@ -22,7 +22,9 @@ Public API::
            KernelError, UnmetDependency, ImpossibleDependency)   (asyncresult.py)
     datapub.publish_data; rc.db_query / get_result / metadata / results / history
     (taskrecords.py); %px, %%px, %autopx, %pxresult, %pxconfig (pxmagics.py);
-    executors, register_joblib_backend, broadcast_view; the async Cluster API
+    executors, register_joblib_backend, broadcast_view; the async Cluster API;
+    rc.resubmit (taskrecords.py), rc.spin_thread / stop_spin_thread (spinthread.py),
+    rc.become_dask / stop_dask (daskbridge.py)
 
 Command line (ipcluster.py)::
 
@@ -47,8 +49,10 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import weakref
 
@@ -61,6 +65,8 @@ from .dependency import Dependency, Reference, depend, interactive, require, spe
 from .protocol import Session, ProtocolError
 from .pxmagics import parse_px, register_magics  # noqa: F401  (part of the API)
 from .serialize import BATCH, Wire, dumps, use as _use_serializer
+from .daskbridge import DaskClient
+from .spinthread import SpinThread
 from .taskrecords import TaskRecords, msg_ids_of as _ids
 
 # ``from ipylite.parallel.error import RemoteError`` as from ipyparallel.error (os.path
@@ -92,7 +98,7 @@ def security_dir(profile):
     return os.path.join(pdir, "security")
 
 
-class Client(TaskRecords):
+class Client(TaskRecords, SpinThread, DaskClient):
     """A connection to a running cluster (controller plus engines).
 
     Direct requests go straight to each engine's own socket; with ``direct=False``
@@ -121,11 +127,13 @@ class Client(TaskRecords):
         self.direct = info.get("direct", True) if direct is None else direct
         self.session = Session(key=info["key"].encode())
         self.wire = Wire(self.session)
+        self._lock = threading.RLock()  # held around every use of the sockets
         self.ctx = zmq.Context()
         self._ctl = self._socket(info["client_url"])
         self._poller = zmq.Poller()
         self._poller.register(self._ctl, zmq.POLLIN)
         self._engines = {}           # id -> direct url
+        self._local_urls = {}        # id -> [host, ipc url] of its direct socket
         self._socks = {}             # id -> DEALER to the engine
         self._sock_ids = {}
         self._pending = {}           # msg_id -> AsyncResult
@@ -146,6 +154,7 @@ class Client(TaskRecords):
         self._held = {}                 # engine id -> {name: weakref to the value it has}
         reply = self._request({"t": "connect"}, timeout)
         self._engines.update(reply["engines"])
+        self._local_urls.update(reply.get("local_urls") or {})
         self._maybe_register_magics()
 
     def _socket(self, url):
@@ -161,8 +170,9 @@ class Client(TaskRecords):
         return f"{self._prefix}{self._count}"
 
     def _request(self, head, timeout=10):
-        head["id"] = msg_id = self._next_id()
-        self.wire.send(self._ctl, head)
+        with self._lock:
+            head["id"] = msg_id = self._next_id()
+            self.wire.send(self._ctl, head)
         deadline = time.monotonic() + timeout
         while msg_id not in self._replies:
             left = deadline - time.monotonic()
@@ -207,6 +217,10 @@ class Client(TaskRecords):
     # -- receiving
     def spin(self, timeout=0):
         """Handle whatever has arrived, waiting up to timeout seconds for something."""
+        with self._lock:
+            return self._spin(timeout)
+
+    def _spin(self, timeout):
         Again = self._zmq.Again
         wire = self.wire
         noblock = wire.NOBLOCK
@@ -269,6 +283,8 @@ class Client(TaskRecords):
                 ar._stream(head)
         elif t == "registration":
             self._engines[head["eid"]] = head["url"]
+            if head.get("local_url"):
+                self._local_urls[head["eid"]] = head["local_url"]
         elif t == "unregistration":
             self._engine_gone(head["eid"], head.get("reason", ""))
         elif t == "pong":
@@ -306,6 +322,7 @@ class Client(TaskRecords):
 
     def _engine_gone(self, eid, reason):
         self._engines.pop(eid, None)
+        self._local_urls.pop(eid, None)
         self._held.pop(eid, None)
         sock = self._socks.pop(eid, None)
         if sock is not None:
@@ -360,6 +377,10 @@ class Client(TaskRecords):
                 url = self._engines.get(eid)
                 if url is None:
                     raise IndexError(f"no engine with id {eid!r} (engines: {self.ids})")
+            local = self._local_urls.get(eid)
+            if local and local[0] == socket.gethostname() and os.path.exists(
+                    local[1][len("ipc://"):]):
+                url = local[1]          # the same host: its Unix socket
             sock = self._socks[eid] = self._socket(url)
             self._poller.register(sock, self._zmq.POLLIN)
         return sock
@@ -383,6 +404,10 @@ class Client(TaskRecords):
         self._looper = loop.create_task(spin_while_pending())
 
     def _send_direct(self, targets, head, payload, bufs, ar):
+        with self._lock:
+            return self._send_direct_locked(targets, head, payload, bufs, ar)
+
+    def _send_direct_locked(self, targets, head, payload, bufs, ar):
         self._check_sendable()
         if not self.direct:             # through the controller, which forwards it
             for eid in targets:
@@ -401,32 +426,41 @@ class Client(TaskRecords):
             self._pending[msg_id] = ar
             self._ars[msg_id] = ar
             self._on_engine.setdefault(eid, set()).add(msg_id)
+            ar._requests[msg_id] = (eid, h, payload, bufs, ar._submitted[msg_id])
             self.wire.send(sock, h, payload, bufs)
         self.last = ar
         return ar
 
     def _send_lb(self, head, payload, bufs, ar):
-        self._check_sendable()
-        msg_id = head["id"] = self._next_id()
-        ar.msg_ids.append(msg_id)
-        ar._submitted[msg_id] = time.time()
-        self._pending[msg_id] = ar
-        self._ars[msg_id] = ar
-        self.wire.send(self._ctl, head, payload, bufs)
-        return msg_id
+        with self._lock:
+            self._check_sendable()
+            msg_id = head["id"] = self._next_id()
+            ar.msg_ids.append(msg_id)
+            ar._submitted[msg_id] = time.time()
+            self._pending[msg_id] = ar
+            self._ars[msg_id] = ar
+            ar._requests[msg_id] = (None, head, payload, bufs, ar._submitted[msg_id])
+            self.wire.send(self._ctl, head, payload, bufs)
+            return msg_id
 
     def _send_lb_many(self, items, ar, batch=256):
         """Submit load-balanced tasks [(head, payload)] (no buffers), batched."""
+        with self._lock:
+            self._send_lb_many_locked(items, ar, batch)
+
+    def _send_lb_many_locked(self, items, ar, batch):
         self._check_sendable()
         pack = self.wire.pack
         packed = []
         now = time.time()
+        requests = ar._requests
         for head, payload in items:
             msg_id = head["id"] = self._next_id()
             ar.msg_ids.append(msg_id)
             ar._submitted[msg_id] = now
             self._pending[msg_id] = ar
             self._ars[msg_id] = ar
+            requests[msg_id] = (None, head, payload, (), now)
             packed.append(pack(head, payload))
             if len(packed) >= batch:
                 self.wire.send_batch(self._ctl, packed)
@@ -557,10 +591,11 @@ class Client(TaskRecords):
             ids = list(jobs.msg_ids)
         else:
             ids = [j for x in jobs for j in (x.msg_ids if isinstance(x, AsyncResult) else [x])]
-        for eid in list(self._socks):
-            mine = [m for m in ids if m in self._on_engine.get(eid, ())]
-            if mine:
-                self.wire.send(self._socks[eid], {"t": "abort", "ids": mine})
+        with self._lock:
+            for eid in list(self._socks):
+                mine = [m for m in ids if m in self._on_engine.get(eid, ())]
+                if mine:
+                    self.wire.send(self._socks[eid], {"t": "abort", "ids": mine})
         self._request({"t": "abort", "ids": ids})
 
     def shutdown(self, targets="all", hub=False, block=True):
@@ -572,12 +607,14 @@ class Client(TaskRecords):
     def close(self):
         if self._closed:
             return
-        self._closed = True
-        try:
-            self.wire.send(self._ctl, {"t": "disconnect"})
-        except Exception:
-            pass
-        self.ctx.destroy(linger=0)
+        self.stop_spin_thread()
+        with self._lock:
+            self._closed = True
+            try:
+                self.wire.send(self._ctl, {"t": "disconnect"})
+            except Exception:
+                pass
+            self.ctx.destroy(linger=0)
 
     def __enter__(self):
         return self
@@ -881,12 +918,13 @@ class DirectView(View):
         parts = [_partition(s, len(tl)) for s in seqs]
         ar = AsyncResult(self.client, [], getattr(f, "__name__", "map"), mapped=True,
                          label=self.label)
-        for i, eid in enumerate(tl):
-            chunk = [p[i] for p in parts]
-            if len(chunk[0]) == 0:
-                continue
-            payload, bufs = dumps((remote_map, (f, *chunk), {}), self.client._knows([eid]))
-            self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
+        with self.client._lock:     # (a spin thread sees the whole result)
+            for i, eid in enumerate(tl):
+                chunk = [p[i] for p in parts]
+                if len(chunk[0]) == 0:
+                    continue
+                payload, bufs = dumps((remote_map, (f, *chunk), {}), self.client._knows([eid]))
+                self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         return ar
 
     def _parallel_parts(self, f, seqs, length, dist, chunksize):
@@ -899,12 +937,13 @@ class DirectView(View):
                  for s in seqs]
         ar = AsyncResult(self.client, [], getattr(f, "__name__", "parallel"),
                          gather=_concat if dist == "b" else _interleave)
-        for i, eid in enumerate(tl):
-            chunk = [p[i] for p in parts]
-            if len(chunk[0]) == 0:
-                continue
-            payload, bufs = dumps((f, chunk, {}), self.client._knows([eid]))
-            self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
+        with self.client._lock:     # (a spin thread sees the whole result)
+            for i, eid in enumerate(tl):
+                chunk = [p[i] for p in parts]
+                if len(chunk[0]) == 0:
+                    continue
+                payload, bufs = dumps((f, chunk, {}), self.client._knows([eid]))
+                self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         return ar
 
     def execute(self, code, silent=True, targets=None, block=None):
@@ -982,11 +1021,12 @@ class DirectView(View):
         from .engine import remote_push
         tl = self._target_list(targets)
         ar = AsyncResult(self.client, [], "scatter")
-        for eid, part in zip(tl, _partition(seq, len(tl))):
-            if flatten and len(part) == 1:
-                part = part[0]
-            payload, bufs = dumps((remote_push, ({key: part},), {}))
-            self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
+        with self.client._lock:     # (a spin thread sees the whole result)
+            for eid, part in zip(tl, _partition(seq, len(tl))):
+                if flatten and len(part) == 1:
+                    part = part[0]
+                payload, bufs = dumps((remote_push, ({key: part},), {}))
+                self.client._send_direct([eid], {"t": "apply"}, payload, bufs, ar)
         if self._block(block):
             ar.get()
             return None
@@ -1094,15 +1134,16 @@ class LoadBalancedView(View):
                          ordered=self.ordered if ordered is None else ordered,
                          label=self.label)
         head = self._head()
-        batch = []
-        for i in range(0, len(items), chunksize):
-            payload, bufs = dumps((remote_chunk, (f if fbufs else fb,
-                                                items[i:i + chunksize]), {}))
-            if bufs:
-                self.client._send_lb(dict(head), payload, bufs, ar)
-            else:
-                batch.append((dict(head), payload))
-        self.client._send_lb_many(batch, ar)
+        with self.client._lock:     # (a spin thread sees the whole result)
+            batch = []
+            for i in range(0, len(items), chunksize):
+                payload, bufs = dumps((remote_chunk, (f if fbufs else fb,
+                                                    items[i:i + chunksize]), {}))
+                if bufs:
+                    self.client._send_lb(dict(head), payload, bufs, ar)
+                else:
+                    batch.append((dict(head), payload))
+            self.client._send_lb_many(batch, ar)
         return ar
 
     def imap(self, f, *seqs, ordered=True, chunksize=None):

@@ -54,7 +54,8 @@ _PYVER = sys.version_info[:2]
 # --------------------------------------------------------------------- the wire
 
 _LEN = struct.Struct("<HI")
-BATCH = b"*"        # first frame of a batch: each following frame is one packed message
+BATCH = b"*"        # first frame of a batch: the next frame holds packed messages
+_BLEN = struct.Struct("<I")
 
 
 class Wire:
@@ -117,14 +118,29 @@ class Wire:
             sock.send(b, 0 if i == last else more, copy=False)
 
     def send_batch(self, sock, packed_list, ident=None):
-        """Several packed messages (without buffers) in one zmq message: [BATCH, p1, p2...]."""
-        more = self.SNDMORE
+        """Several packed messages (without buffers) in one zmq message: [BATCH, one
+        frame of the messages, each after its 4-byte length] (one frame, not one per
+        message: a zmq frame costs more than splitting them again)."""
         if ident is not None:
-            sock.send(ident, more)
-        sock.send(BATCH, more)
-        last = len(packed_list) - 1
-        for i, p in enumerate(packed_list):
-            sock.send(p, 0 if i == last else more)
+            sock.send(ident, self.SNDMORE)
+        sock.send(BATCH, self.SNDMORE)
+        pack = _BLEN.pack
+        sock.send(b"".join([x for p in packed_list for x in (pack(len(p)), p)]))
+
+    @staticmethod
+    def split_batch(frame):
+        """The packed messages of a batch frame (see send_batch)."""
+        out = []
+        i, n = 0, len(frame)
+        unpack = _BLEN.unpack_from
+        while i + 4 <= n:
+            ln, = unpack(frame, i)
+            i += 4
+            if i + ln > n:
+                break                   # (truncated: the rest is dropped)
+            out.append(frame[i:i + ln])
+            i += ln
+        return out
 
     def recv(self, sock, router=False, flags=0):
         """The raw frames of one message: (identity or None, packed bytes, [buffer frames]).
@@ -138,7 +154,7 @@ class Wire:
         bufs = []
         if first == BATCH:
             while sock.get(rcvmore):
-                bufs.append(sock.recv())
+                bufs.extend(self.split_batch(sock.recv()))
             return ident, first, bufs
         while sock.get(rcvmore):
             bufs.append(sock.recv(copy=False))

@@ -2,6 +2,7 @@
 locally: history, metadata, get_result, result_status, purge_results, db_query."""
 
 import fnmatch
+import time
 
 from .asyncresult import TIMES, AsyncResult, Metadata, as_datetime
 
@@ -17,6 +18,14 @@ def msg_ids_of(x):
     out = []
     for y in x:
         out.extend(msg_ids_of(y))
+    return out
+
+
+def msg_ids_of_or_ints(x):
+    """msg_ids_of(x), keeping history indices (ints) as they are."""
+    out = []
+    for y in x:
+        out.extend([y] if isinstance(y, int) else msg_ids_of(y))
     return out
 
 
@@ -61,16 +70,50 @@ class TaskRecords:
         self.spin(0)
         return {m: self._record(m) for m in self.history}
 
+    def _history_ids(self, ids):
+        if ids is None:
+            ids = [-1]
+        if isinstance(ids, (int, str, AsyncResult)):
+            ids = [ids]
+        history = self.history
+        return [history[i] if isinstance(i, int) else i for i in msg_ids_of_or_ints(ids)]
+
+    def resubmit(self, indices_or_msg_ids=None, metadata=None, block=None):
+        """Send tasks (msg ids, AsyncResults or history indices; default: the last)
+        again as they were first sent: a direct task to the same engine (load-balanced
+        if that engine is gone), a load-balanced one with the same flags. Gives a new
+        AsyncResult with one result per task."""
+        msg_ids = self._history_ids(indices_or_msg_ids)
+        requests = []
+        for m in msg_ids:
+            src = self._ars.get(m)
+            req = None if src is None else src._requests.get(m)
+            if req is None:
+                raise KeyError(f"no task {m!r} to resubmit (this client sent no such task, "
+                               f"or its AsyncResult is not held any more)")
+            requests.append((src, req))
+        label = requests[0][0]._label if requests else None
+        ar = AsyncResult(self, [], "resubmit", label=label)
+        with self._lock:
+            for src, (eid, head, payload, bufs, submitted) in requests:
+                head = {k: v for k, v in head.items() if k != "id"}
+                if head.get("deadline") is not None:    # the same timeout, from now
+                    head["deadline"] = time.time() + (head["deadline"] - submitted)
+                if eid is not None and eid in self._engines:
+                    self._send_direct([eid], head, payload, bufs, ar)
+                else:
+                    head.pop("direct", None)
+                    if eid is not None:
+                        head.pop("targets", None)
+                    self._send_lb(head, payload, bufs, ar)
+        if self._block(block):
+            ar.wait()
+        return ar
+
     def get_result(self, indices_or_msg_ids=None, block=None, owner=True):
         """An AsyncResult for msg ids (or history indices) of this client's tasks, whose
         AsyncResult is still held (the client does not keep results of its own)."""
-        ids = indices_or_msg_ids
-        if ids is None:
-            ids = [-1]
-        if isinstance(ids, (int, str)):
-            ids = [ids]
-        history = self.history
-        msg_ids = [history[i] if isinstance(i, int) else i for i in ids]
+        msg_ids = self._history_ids(indices_or_msg_ids)
         parts = []
         for m in msg_ids:
             src = self._ars.get(m)
