@@ -141,6 +141,17 @@ class Hooks:
         self.shell.page(data, start)
 
 
+class TracebackText:
+    """``shell.InteractiveTB`` for IPython code (IPython.lib.backgroundjobs, for one):
+    text(etype, value, tb) is the traceback as the shell shows it, without colours."""
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    def text(self, etype, value, tb, tb_offset=None, context=5):
+        return _strip_ansi('\n'.join(self.shell.format_traceback(etype, value, tb)))
+
+
 class SList(list):
     """Lines of a command's output (x = !ls): .s, .n, .p and grep()."""
 
@@ -204,6 +215,7 @@ class Shell:
         self.display_pub = display_pub if display_pub is not None else DisplayPublisher()
         self.display_formatter = DisplayFormatter()
         self.hooks = Hooks(self)
+        self.InteractiveTB = TracebackText(self)
         self.history = history
         self.events = EventManager(self)
         self.magics = {'line': {}, 'cell': {}}

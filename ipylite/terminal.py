@@ -670,8 +670,11 @@ def main(argv=None):
 
 def run_script(shell, path, source):
     """Run a script's source as python would: frames named by its path, and
-    sys.exit(n) gives exit status n silently. None if it ran to the end."""
+    sys.exit(n) gives exit status n silently. None if it ran to the end. A .ipy file
+    is IPython syntax (magics, !cmd), as IPython runs it."""
     try:
+        if path.endswith(".ipy"):
+            source = shell.transform_cell(source)
         exec(compile(source, path, "exec", dont_inherit=True), shell.user_global_ns,
              shell.user_ns)
     except SystemExit as e:

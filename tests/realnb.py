@@ -118,16 +118,29 @@ def run_notebook(args):
             "seconds": time.monotonic() - started}
 
 
+def run_folder(jobs):
+    """The notebooks of one folder, one after the other in name order: a notebook that
+    lists its folder then sees the same files on every run."""
+    return [run_notebook(job) for job in jobs]
+
+
 def run_corpus(corpus, kernel_name, scratch, processes=2):
-    """Copy the corpus to scratch/<kernel_name> and run every notebook there."""
+    """Copy the corpus to scratch/<kernel_name> and run every notebook there, folders
+    in parallel (the largest first), each folder's notebooks in order."""
     base = os.path.join(scratch, kernel_name)
     shutil.copytree(corpus, base)
-    paths = notebooks(base)
-    jobs = [(os.path.join(base, p), kernel_name, base) for p in paths]
+    folders = {}
+    for p in notebooks(base):
+        folders.setdefault(os.path.dirname(p), []).append(p)
+    groups = sorted(folders.values(), key=len, reverse=True)
     ctx = multiprocessing.get_context("spawn")
+    results = {}
     with concurrent.futures.ProcessPoolExecutor(processes, mp_context=ctx) as pool:
-        results = list(pool.map(run_notebook, jobs))
-    return dict(zip(paths, results))
+        runs = pool.map(run_folder, [[(os.path.join(base, p), kernel_name, base) for p in group]
+                                     for group in groups])
+        for group, outcome in zip(groups, runs):
+            results.update(zip(group, outcome))
+    return {p: results[p] for p in sorted(results)}
 
 
 def shape(cell):

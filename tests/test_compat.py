@@ -321,3 +321,46 @@ def test_without_ipython_the_compat_layer_answers(tmp_path):
 def _clean_env():
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     return env
+
+
+# ------------------------------------------------------------------ scripts
+
+IPY_SCRIPT = "x = !echo from-shell\nprint(x)\n%cd {dir}\nimport os\nprint(os.getcwd())\n"
+
+
+def test_ipy_files_run_with_run_and_the_command_line(tmp_path, shell, capsys):
+    script = tmp_path / "job.ipy"
+    script.write_text(IPY_SCRIPT.format(dir=tmp_path))
+    cwd = os.getcwd()
+    try:
+        r = shell.run_cell("%run " + str(script))
+    finally:
+        os.chdir(cwd)
+    assert r.success, r.error_in_exec
+    assert "['from-shell']\n" in capsys.readouterr().out
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-m", "ipylite", str(script)], capture_output=True,
+                          text=True, timeout=60, cwd=str(tmp_path),
+                          env=dict(os.environ, PYTHONPATH=root))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == "['from-shell']"
+    assert proc.stdout.splitlines()[-1] == str(tmp_path)
+
+
+def test_ipython_background_jobs_report_errors_through_the_shell(kc):
+    pytest.importorskip("IPython")
+    c, out = run(kc, "from IPython.lib import backgroundjobs as bg\n"
+                     "jobs = bg.BackgroundJobManager()\n"
+                     "def boom(): raise ValueError('in the job')\n"
+                     "j = jobs.new(boom)\nj.join(10)\nj.status")
+    assert c["status"] == "ok", c
+    assert results(out)[0]["text/plain"] == "'Dead (Exception), call jobs.traceback() for details'"
+
+
+def test_ls_lists_in_columns_as_ipython_shows_it(shell, tmp_path, capfd):
+    for name in ("alpha.txt", "beta.txt", "gamma"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "sub").mkdir()
+    r = shell.run_cell("%ls " + str(tmp_path))
+    assert r.success
+    assert capfd.readouterr().out == "alpha.txt  beta.txt  gamma  sub/\n"
