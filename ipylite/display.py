@@ -21,7 +21,7 @@ import sys
 __all__ = ['display', 'update_display', 'clear_output', 'publish_display_data',
            'DisplayHandle', 'DisplayObject', 'HTML', 'Markdown', 'Latex', 'Math',
            'Image', 'SVG', 'JSON', 'Javascript', 'Pretty', 'Code', 'FileLink',
-           'IFrame', 'YouTubeVideo', 'display_pretty', 'display_html', 'display_markdown',
+           'IFrame', 'YouTubeVideo', 'ProgressBar', 'FileLinks', 'print_figure', 'display_pretty', 'display_html', 'display_markdown',
            'display_svg', 'display_png', 'display_jpeg', 'display_latex', 'display_json',
            'display_javascript', 'display_pdf',
            'DisplayFormatter', 'DisplayPublisher', 'enable_matplotlib_inline']
@@ -327,6 +327,107 @@ class YouTubeVideo(IFrame):
         extras = ['allow="autoplay"'] if allow_autoplay else []
         super().__init__('https://www.youtube.com/embed/{0}'.format(id), width, height,
                          extras, **kwargs)
+
+
+class ProgressBar:
+    """A bar that redraws itself in place: `for i in ProgressBar(10): ...`, or set
+    `.progress` after `.display()`. Its text form is `[=====     ] 5/10`."""
+    text_width, html_width = 60, '60ex'
+
+    def __init__(self, total):
+        import uuid
+        self.total, self._progress = total, 0
+        self._display_id = uuid.uuid4().hex[:16]
+
+    def __repr__(self):
+        done = int(self.text_width * self._progress / self.total) if self.total else 0
+        return '[%s%s] %s/%s' % ('=' * done, ' ' * (self.text_width - done), self._progress,
+                                 self.total)
+
+    def _repr_html_(self):
+        return "<progress style='width:%s' max='%s' value='%s'></progress>" % (
+            self.html_width, self.total, self._progress)
+
+    def display(self):
+        display(self, display_id=self._display_id)
+
+    def update(self):
+        update_display(self, display_id=self._display_id)
+
+    @property
+    def progress(self):
+        return self._progress
+
+    @progress.setter
+    def progress(self, value):
+        self._progress = value
+        self.update()
+
+    def __iter__(self):
+        self.display()
+        self._progress = -1
+        return self
+
+    def __next__(self):
+        self.progress = self._progress + 1
+        if self._progress >= self.total:
+            raise StopIteration
+        return self._progress
+
+
+class FileLinks:
+    """Links to the files under a folder (walked as os.walk goes), as FileLink does
+    for one: FileLinks('.', included_suffixes=['.ipynb'])."""
+
+    def __init__(self, path, url_prefix='', included_suffixes=None, recursive=True):
+        if not os.path.isdir(path):
+            raise ValueError('Cannot list %r: FileLinks takes a directory (FileLink a file)'
+                             % path)
+        self.path, self.url_prefix, self.recursive = path, url_prefix, recursive
+        self.suffixes = tuple(included_suffixes) if included_suffixes else None
+
+    def _walk(self):
+        for folder, dirs, files in os.walk(self.path):
+            picked = [f for f in files if self.suffixes is None or f.endswith(self.suffixes)]
+            if picked:
+                yield folder, picked
+            if not self.recursive:
+                break
+
+    def __repr__(self):
+        lines = []
+        for folder, files in self._walk():
+            lines.append(folder + ('' if folder.endswith('/') else '/'))
+            lines.extend('  ' + f for f in files)
+        return '\n'.join(lines)
+
+    def _repr_html_(self):
+        import html
+        out = []
+        for folder, files in self._walk():
+            out.append('%s<br>' % html.escape(folder + ('' if folder.endswith('/') else '/')))
+            for f in files:
+                href = html.escape(self.url_prefix + os.path.join(folder, f), quote=True)
+                out.append("&nbsp;&nbsp;<a href='%s' target='_blank'>%s</a><br>"
+                           % (href, html.escape(f)))
+        return '\n'.join(out)
+
+
+def print_figure(fig, fmt='png', bbox_inches='tight', base64=False, **kwargs):
+    """A matplotlib figure as image bytes (IPython.core.pylabtools.print_figure), or
+    None for an empty figure; base64=True gives ASCII text."""
+    if not fig.axes and not fig.lines and not fig.texts and not fig.images:
+        return None
+    import io
+    buf = io.BytesIO()
+    fig.canvas.print_figure(buf, format=fmt, bbox_inches=bbox_inches, **kwargs)
+    data = buf.getvalue()
+    if fmt == 'svg':
+        return data.decode('utf-8')
+    if base64:
+        import base64 as b64
+        return b64.b64encode(data).decode('ascii')
+    return data
 
 
 _IMAGE_MAGIC = ((b'\x89PNG\r\n\x1a\n', 'png'), (b'\xff\xd8', 'jpeg'),

@@ -56,8 +56,6 @@ class _PatchingFinder(importlib.abc.MetaPathFinder):
 def _display_names():
     from . import display
     names = {n: getattr(display, n) for n in display.__all__}
-    names.update({n: getattr(display, n) for n in dir(display)
-                  if n.startswith('display_') or n in ('IFrame', 'YouTubeVideo', 'FileLinks')})
     return names
 
 
@@ -104,6 +102,11 @@ def _capture_names():
     return {'CapturedIO': CapturedIO, 'capture_output': capture_output}
 
 
+def _pylab_names():
+    from .display import print_figure
+    return {'print_figure': print_figure}
+
+
 def _getipython_names():
     from .shell import get_ipython
     return {'get_ipython': get_ipython}
@@ -121,6 +124,7 @@ _MODULES = {
     'IPython.core.interactiveshell': (False, _shell_names),
     'IPython.terminal': (True, dict),
     'IPython.terminal.interactiveshell': (False, _terminal_names),
+    'IPython.core.pylabtools': (False, _pylab_names),
     'IPython.lib': (True, dict),
     'IPython.lib.pretty': (False, _pretty_names),
     'IPython.lib.display': (False, _display_names),

@@ -259,6 +259,16 @@ class Shell:
                                  'replace': replace})
 
     @classmethod
+    def instance(cls, *args, **kwargs):
+        """The current shell, or a new one (IPython's InteractiveShell.instance())."""
+        return Shell.current() or cls(*args, **kwargs)
+
+    @property
+    def input_transformer_manager(self):
+        """What IPython code calls to turn IPython syntax into Python: transform_cell."""
+        return self
+
+    @classmethod
     def current(cls):
         """The most recently created or activated Shell, or None."""
         return Shell._current

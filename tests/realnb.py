@@ -143,26 +143,72 @@ def run_corpus(corpus, kernel_name, scratch, processes=2):
     return {p: results[p] for p in sorted(results)}
 
 
+def make_venv_without_ipython(folder, jupyter_path, name="ipylite-noipython"):
+    """A real virtual environment (venv module, no pip) whose Python sees this Python's
+    packages except IPython (each other top-level entry of site-packages is linked into
+    one folder that a .pth file names, with the ipylite checkout), and a kernelspec
+    `name` in jupyter_path that runs ipylite's kernel there. Returns the venv's python."""
+    import json
+    import subprocess
+    import sysconfig
+    folder = os.path.abspath(folder)
+    venv = os.path.join(folder, "venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True,
+                   timeout=300)
+    python = os.path.join(venv, "bin", "python")
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    deps = os.path.join(folder, "deps")
+    os.makedirs(deps)
+    ours = sysconfig.get_paths()["purelib"]
+    for entry in os.listdir(ours):
+        if entry.lower().startswith("ipython") or entry.endswith(".pth") or \
+                entry.startswith(("__editable__", "_distutils_hack", "__pycache__")):
+            continue
+        os.symlink(os.path.join(ours, entry), os.path.join(deps, entry))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(site, "ipylite-test-deps.pth"), "w") as f:
+        f.write("%s\n%s\n" % (root, deps))
+    spec = os.path.join(jupyter_path, "kernels", name)
+    os.makedirs(spec, exist_ok=True)
+    with open(os.path.join(spec, "kernel.json"), "w") as f:
+        json.dump({"argv": [python, "-m", "ipylite.kernel", "-f", "{connection_file}"],
+                   "display_name": "ipylite without IPython", "language": "python"}, f)
+    return python
+
+
 def shape(cell):
     """What is left to compare of a cell whose text changes from run to run."""
     return None if cell is None else [s[:2] for s in cell]
 
 
-def compare(reference, candidate, again=None):
+def unstable(run, again):
+    """{(notebook, cell index)} whose outputs differ between two runs of one kernel."""
+    found = set()
+    for path, first in run.items():
+        second = again.get(path, {"cells": []})["cells"]
+        for i, cell in enumerate(first["cells"]):
+            if i >= len(second) or second[i] != cell:
+                found.add((path, i))
+    return found
+
+
+def compare(reference, candidate, again=None, changing=None):
     """(same, total, differences): differences lists (notebook, cell index, source, ref,
-    cand). `again` is a second run of the candidate: a cell whose outputs differ between
-    the candidate's two runs (random numbers, timings) is compared by its shape only
-    (output types, stream names, mime keys)."""
+    cand). `again` is a second run of the candidate (or `changing` the cells found to
+    change from run to run): such a cell (random numbers, timings) is compared by its
+    shape only (output types, stream names, mime keys)."""
     same = total = 0
     differences = []
+    if changing is None:
+        changing = unstable(candidate, again) if again is not None else set()
     for path, ref in reference.items():
         cand = candidate.get(path, {"cells": []})
-        second = (again or {}).get(path, cand)
         for i, ref_cell in enumerate(ref["cells"]):
             total += 1
             cand_cell = cand["cells"][i] if i < len(cand["cells"]) else None
-            other = second["cells"][i] if i < len(second["cells"]) else None
-            if cand_cell == ref_cell or (other != cand_cell and shape(ref_cell) == shape(cand_cell)):
+            if cand_cell == ref_cell or ((path, i) in changing
+                                         and shape(ref_cell) == shape(cand_cell)):
                 same += 1
             else:
                 differences.append((path, i, ref["sources"][i], ref_cell, cand_cell))
@@ -201,6 +247,9 @@ def main(argv):
                 with open(opts["ref"], "w") as f:
                     json.dump(ref, f)
         t1 = time.monotonic()
+        if cand_name == "ipylite-noipython":
+            make_venv_without_ipython(os.path.join(scratch, "noipy"),
+                                      os.environ["JUPYTER_PATH"].split(os.pathsep)[0])
         cand = run_corpus(corpus, cand_name, scratch)
         t2 = time.monotonic()
         again = run_corpus(corpus, cand_name, os.path.join(scratch, "again"))

@@ -269,6 +269,11 @@ NO_IPYTHON_CELLS = [
      "        return line * 2\nget_ipython().register_magics(M)", "ok"),
     ("%twice ab", "ok"),
     ("import IPython\nIPython.__file__ if hasattr(IPython, '__file__') else 'ours'", "ok"),
+    ("from IPython.core.interactiveshell import InteractiveShell\n"
+     "InteractiveShell.instance().input_transformer_manager.transform_cell('%time 1')", "ok"),
+    ("from IPython.display import ProgressBar\nfor i in ProgressBar(3): pass\n"
+     "from IPython.utils.capture import capture_output\n"
+     "with capture_output() as cap:\n    print('caught')\ncap.stdout", "ok"),
 ]
 
 
@@ -323,6 +328,8 @@ def test_without_ipython_the_compat_layer_answers(tmp_path):
     assert res[3][2] == ["'HELLO\\n'"]
     assert res[5][2] == ["'abab'"]
     assert res[6][2] == ["'ours'"]
+    assert res[7][2][0].replace("\\n", "") == '"get_ipython().run_line_magic(\'time\', \'1\')"'
+    assert res[8][1] == ["display_data", "execute_result"] and res[8][2] == ["'caught\\n'"]
 
 
 def _clean_env():
