@@ -633,6 +633,8 @@ def main(argv=None):
     from .config import make_shell
     term = Terminal(shell=make_shell(a.profile, overrides), colors=a.colors)
     shell = term.shell
+    from .ipycompat import install      # code written for IPython, as in the kernel
+    install(shell)
     settings = shell.config.values["Terminal"] if getattr(shell, "config", None) else {}
     term.confirm_exit = settings.get("confirm_exit", True) and not a.no_confirm_exit
     if not settings.get("banner", True):

@@ -378,3 +378,15 @@ def test_ls_lists_in_columns_as_ipython_shows_it(shell, tmp_path, capfd):
     r = shell.run_cell("%ls " + str(tmp_path))
     assert r.success
     assert capfd.readouterr().out == "alpha.txt  beta.txt  gamma  sub/\n"
+
+
+def test_the_terminal_gives_ipython_code_its_shell(tmp_path):
+    pytest.importorskip("IPython")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "ipylite", "-c",
+         "import IPython; print(IPython.get_ipython() is get_ipython()); display('shown')"],
+        capture_output=True, text=True, timeout=60, cwd=str(tmp_path),
+        env=dict(os.environ, PYTHONPATH=root))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["True", "'shown'"]
