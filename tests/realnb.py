@@ -30,6 +30,7 @@ _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
 _OUR_CLASS = re.compile(r"<(?:IPython|ipylite)(?:\.\w+)*\.(\w+)( object| at)")
 _TIMING_LINE = re.compile(r"(per loop|loops each|Wall time|CPU times|function calls|"
                           r"MiB|Total time|Timer unit|Line #|tottime|peak memory)")
+_SIZE = re.compile(r"\b\d+(?:\.\d+)?[KMGT]i?B?\b")     # disk and memory figures (df -h)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -63,7 +64,7 @@ def normalise(text, scratch):
         text = text.replace(os.path.realpath(scratch), "<TMP>").replace(scratch, "<TMP>")
     text = _ADDR.sub("0xADDR", _SLOWEST.sub("", text))
     text = _HEX_ID.sub("<ID>", _CELL_FILE.sub("<cell>", text))
-    text = _OUR_CLASS.sub(r"<\1\2", text)
+    text = _SIZE.sub("<SIZE>", _OUR_CLASS.sub(r"<\1\2", text))
     lines = []
     for line in text.splitlines():
         line = _DURATION.sub("<T>", line)
@@ -101,16 +102,25 @@ def run_notebook(args):
     from nbclient import NotebookClient
 
     path, kernel_name, scratch = args
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, allow_errors=True, kernel_name=kernel_name,
-                            resources={"metadata": {"path": os.path.dirname(path)}},
-                            iopub_timeout=10, startup_timeout=60)
     started = time.monotonic()
-    try:
-        client.execute()
-        failure = None
-    except Exception as exc:             # a dead kernel or a timeout: keep what ran
-        failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    for attempt in range(2):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:           # a cell the run never reaches shows nothing
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        client = NotebookClient(nb, timeout=CELL_TIMEOUT, allow_errors=True,
+                                kernel_name=kernel_name, iopub_timeout=10, startup_timeout=60,
+                                resources={"metadata": {"path": os.path.dirname(path)}})
+        try:
+            client.execute()
+            failure = None
+        except Exception as exc:             # a dead kernel or a timeout: keep what ran
+            failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            ran = any(cell.get("execution_count") or cell.get("outputs")
+                      for cell in nb.cells if cell.cell_type == "code")
+            if not ran and attempt == 0:     # it never started (a port taken meanwhile
+                continue                     # by another process on a busy machine)
+        break
     cells = [summarise(cell.get("outputs", []), scratch)
              for cell in nb.cells if cell.cell_type == "code"]
     sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
