@@ -28,7 +28,7 @@ import time
 
 from .shell import UsageError, _safe_repr
 
-__all__ = ['Magics', 'magics_class', 'line_magic', 'cell_magic', 'line_cell_magic',
+__all__ = ['Magics', 'Struct', 'magics_class', 'line_magic', 'cell_magic', 'line_cell_magic',
            'no_var_expand',
            'register_line_magic', 'register_cell_magic', 'register_line_cell_magic',
            'install', 'register_magics', 'parse_options', 'Macro', 'TimeitResult']
@@ -79,11 +79,44 @@ register_line_magic, register_cell_magic, register_line_cell_magic = (
     _register_now(k) for k in ('line', 'cell', 'line_cell'))
 
 
+class Struct(dict):
+    """A dict whose keys are attributes too (IPython.utils.ipstruct.Struct)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+    def merge(self, other=None, **kw):
+        """Add other's keys (and kw) that are not here yet; the ones here stay."""
+        for key, value in dict(other or {}, **kw).items():
+            self.setdefault(key, value)
+
+
 class Magics:
     """Base for a group of magics sharing state; ``self.shell`` is the Shell."""
 
     def __init__(self, shell=None):
         self.shell = shell
+
+    def parse_options(self, arg_str, opt_str, *long_opts, **kw):
+        """IPython's Magics.parse_options, for magics written for IPython: (a Struct of
+        the options, the rest); a flag's value is '', list_all=True makes every value a
+        list, mode='list' splits the rest into words."""
+        opts, rest = parse_options(getattr(self, 'magic_name', 'magic'), arg_str, opt_str,
+                                   tuple(long_opts))
+        out = Struct()
+        for key, value in opts.items():
+            values = [('' if v is True else v) for v in (value if isinstance(value, list)
+                                                          else [value])]
+            out[key] = values if kw.get('list_all') else values[-1]
+        if kw.get('mode') == 'list':
+            return out, _split('magic', rest)
+        return out, rest.strip() if kw.get('strict', True) else rest
 
     def magic_methods(self):
         """[(kind, name, bound method)] for the decorated and line_/cell_ methods."""

@@ -390,3 +390,30 @@ def test_the_terminal_gives_ipython_code_its_shell(tmp_path):
         env=dict(os.environ, PYTHONPATH=root))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["True", "'shown'"]
+
+
+def test_background_jobs_of_the_compat_layer(shell, capsys):
+    from ipylite.ipycompat import BackgroundJobManager
+    import threading
+    go = threading.Event()
+    jobs = BackgroundJobManager()
+    ok = jobs.new(lambda x: go.wait(10) and x * 2, 21)
+    bad = jobs.new(lambda: go.wait(10) and 1 / 0)
+    shell.user_ns["n"] = 5
+    expr = jobs.new("n + 1")
+    expr.join(10)
+    assert expr.result == 6 and expr.status == "Completed"
+    assert jobs[0].result == "<BackgroundJob has not completed>"
+    jobs.status()
+    assert capsys.readouterr().out.startswith("Running jobs:\n0 : ")
+    go.set()
+    ok.join(10)
+    bad.join(10)
+    assert jobs[0].result == 42
+    assert bad.status == "Dead (Exception), call jobs.traceback() for details"
+    jobs.traceback()
+    assert "ZeroDivisionError" in capsys.readouterr().out
+    jobs.flush()
+    assert capsys.readouterr().out == "Flushing 2 Completed jobs.\nFlushing 1 Dead jobs.\n"
+    jobs.flush()
+    assert capsys.readouterr().out == "No jobs to flush.\n"
