@@ -455,11 +455,12 @@ class Image(DisplayObject):
     def __init__(self, data=None, url=None, filename=None, format=None, embed=None,
                  width=None, height=None, retina=False, unconfined=False,
                  metadata=None, alt=None):
+        url_given = url is not None       # as IPython: Image(url=u) links, Image(u) embeds
         if isinstance(data, str) and data.startswith(('http://', 'https://')):
             url, data = data, None
         elif isinstance(data, str) and filename is None and os.path.exists(data):
             filename, data = data, None
-        self.embed = embed if embed is not None else url is None
+        self.embed = embed if embed is not None else not url_given
         self._fetch_url = self.embed
         self.width, self.height, self.retina = width, height, retina
         self.unconfined, self.alt = unconfined, alt

@@ -26,6 +26,7 @@ import re
 import sys
 import time
 
+from .debugger import make_debugger
 from .shell import UsageError, _safe_repr
 
 __all__ = ['Magics', 'Struct', 'magics_class', 'line_magic', 'cell_magic', 'line_cell_magic',
@@ -354,46 +355,8 @@ def _source_for(shell, magic, arg, raw=True):
                      % (magic, arg))
 
 
-def make_debugger():
-    """A pdb.Pdb that shows where it stops as IPython's debugger does: the frame's
-    line with `---->` amid 5 lines of context."""
-    import linecache
-    import pdb
-
-    class Debugger(pdb.Pdb):
-        context = 5
-
-        def _cmdloop(self):
-            # An interrupt at the prompt ends the debugging, and so the cell (as in
-            # ipykernel), instead of pdb's "--KeyboardInterrupt--" and a new prompt.
-            self.allow_kbdint = True
-            try:
-                self.cmdloop()
-            except KeyboardInterrupt:
-                self.message('--KeyboardInterrupt--')
-                self.set_quit()
-                raise
-            finally:
-                self.allow_kbdint = False
-
-        def print_stack_entry(self, frame_lineno, prompt_prefix='\n-> '):
-            frame, lineno = frame_lineno
-            filename = self.canonic(frame.f_code.co_filename)
-            out = ['%s%s(%d)%s()' % ('> ' if frame is self.curframe else '  ', filename,
-                                     lineno, frame.f_code.co_name or '<lambda>')]
-            lines = linecache.getlines(filename, frame.f_globals)
-            start = max(0, lineno - 1 - self.context // 2)
-            for n, text in enumerate(lines[start:start + self.context], start + 1):
-                mark = '-' * (7 - len(str(n)) - 2) + '> ' if n == lineno else ' ' * (7 - len(str(n)))
-                out.append('%s%d %s' % (mark, n, text.rstrip('\n')))
-            self.message('\n'.join(out) + '\n')
-
-    return Debugger()
-
-
 def post_mortem(shell, tb):
     """Enter pdb at the frame where the exception of traceback ``tb`` was raised."""
-    import pdb
     from .shell import _visible_frames
     while tb is not None and tb.tb_next is not None and \
             [f for f, _ in _visible_frames(tb)][:1] != [tb.tb_frame]:
@@ -1119,7 +1082,6 @@ class ExecutionMagics(Magics):
     def line_debug(self, line):
         """%debug: post-mortem debugger on the last exception;
         %debug statement: run the statement under pdb."""
-        import pdb
         shell = self.shell
         opts, stmt = parse_options('debug', line, '', ('breakpoint=',))
         if stmt.strip():

@@ -417,3 +417,12 @@ def test_background_jobs_of_the_compat_layer(shell, capsys):
     assert capsys.readouterr().out == "Flushing 2 Completed jobs.\nFlushing 1 Dead jobs.\n"
     jobs.flush()
     assert capsys.readouterr().out == "No jobs to flush.\n"
+
+
+def test_image_of_a_url_given_as_data_is_embedded_as_in_ipython():
+    import urllib.error
+    from ipylite.display import Image
+    linked = Image(url="http://127.0.0.1:9/none.png")          # url=: an <img> link
+    assert not linked.embed and "<img src=" in linked._repr_html_()
+    with pytest.raises(urllib.error.URLError):               # Image(url): fetched to embed
+        Image("http://127.0.0.1:9/none.png")
