@@ -426,3 +426,39 @@ def test_image_of_a_url_given_as_data_is_embedded_as_in_ipython():
     assert not linked.embed and "<img src=" in linked._repr_html_()
     with pytest.raises(urllib.error.URLError):               # Image(url): fetched to embed
         Image("http://127.0.0.1:9/none.png")
+
+
+def test_load_fetches_a_url(shell, tmp_path):
+    import functools
+    import http.server
+    import threading
+    (tmp_path / "remote.py").write_text("fetched = 'over http'\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = "http://127.0.0.1:%d/remote.py" % server.server_address[1]
+        r = shell.run_cell("%load " + url)
+        assert r.success, r.error_in_exec
+        assert shell.next_input == "# %load " + url + "\nfetched = 'over http'\n"
+        r = shell.run_cell("%load " + url.replace("remote.py", "missing.py"))
+        assert type(r.error_in_exec).__name__ == "HTTPError"      # as IPython: the fetch's error
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_mprun_profiles_a_function_from_a_file(kc, tmp_path):
+    pytest.importorskip("memory_profiler")
+    (tmp_path / "mprun_target.py").write_text(
+        "def build(n):\n    data = [i for i in range(n)]\n    return len(data)\n")
+    c, _ = run(kc, "import sys\nsys.path.insert(0, %r)\nfrom mprun_target import build\n"
+                   "%%load_ext memory_profiler" % str(tmp_path))
+    assert c["status"] == "ok", c
+    msg_id = kc.execute("%mprun -f build build(1000)")
+    reply = kc._reply_to(msg_id, timeout=TIMEOUT)["content"]
+    assert reply["status"] == "ok", reply
+    page = [p["data"]["text/plain"] for p in reply["payload"] if p["source"] == "page"]
+    assert page and "Mem usage" in page[0] and "data = [i for i in range(n)]" in page[0]
