@@ -21,7 +21,7 @@ import sys
 __all__ = ['display', 'update_display', 'clear_output', 'publish_display_data',
            'DisplayHandle', 'DisplayObject', 'HTML', 'Markdown', 'Latex', 'Math',
            'Image', 'SVG', 'JSON', 'Javascript', 'Pretty', 'Code', 'FileLink',
-           'IFrame', 'YouTubeVideo', 'ProgressBar', 'FileLinks', 'print_figure', 'display_pretty', 'display_html', 'display_markdown',
+           'IFrame', 'YouTubeVideo', 'Audio', 'ProgressBar', 'FileLinks', 'print_figure', 'display_pretty', 'display_html', 'display_markdown',
            'display_svg', 'display_png', 'display_jpeg', 'display_latex', 'display_json',
            'display_javascript', 'display_pdf',
            'DisplayFormatter', 'DisplayPublisher', 'enable_matplotlib_inline']
@@ -373,6 +373,62 @@ class ProgressBar:
         if self._progress >= self.total:
             raise StopIteration
         return self._progress
+
+
+class Audio(DisplayObject):
+    """Sound for an <audio> player: Audio(url=...), Audio(filename=...), Audio(wav bytes),
+    or Audio(samples, rate=8000) from a sequence of numbers (a numpy array: one row per
+    channel), written as 16-bit WAV."""
+    _read_flags = 'rb'
+
+    def __init__(self, data=None, filename=None, url=None, embed=None, rate=None,
+                 autoplay=False, normalize=True, element_id=None):
+        if filename is None and url is None and data is None:
+            raise ValueError('Audio needs data, a filename or a url')
+        url_given = url is not None
+        if isinstance(data, str) and data.startswith(('http://', 'https://')):
+            url, data = data, None
+        self.embed = embed if embed is not None else not url_given
+        self._fetch_url = self.embed
+        self.autoplay, self.element_id = autoplay, element_id
+        if data is not None and not isinstance(data, (bytes, str)):
+            if rate is None:
+                raise ValueError('Audio of samples needs rate=')
+            data = _wav(data, rate, normalize)
+        super().__init__(data, url, filename)
+
+    def _repr_html_(self):
+        import base64
+        import html
+        if self.embed and self.data:
+            src = 'data:audio/wav;base64,' + base64.b64encode(self.data).decode('ascii')
+        else:
+            src = self.url or self.filename or ''
+        return ('<audio %s controls="controls"%s>\n<source src="%s" type="audio/%s" />\n'
+                'Your browser does not support the audio element.\n</audio>') % (
+            'id="%s"' % html.escape(self.element_id) if self.element_id else '',
+            ' autoplay="autoplay"' if self.autoplay else '', html.escape(src, quote=True),
+            'wav' if self.embed else 'x-wav')
+
+
+def _wav(samples, rate, normalize=True):
+    """16-bit PCM WAV bytes for samples (rows are channels for a 2-D array)."""
+    import io
+    import struct
+    import wave
+    rows = samples.tolist() if hasattr(samples, 'tolist') else list(samples)
+    channels = rows if rows and isinstance(rows[0], list) else [rows]
+    peak = max((abs(x) for ch in channels for x in ch), default=0) if normalize else 1
+    scale = 32767 / peak if peak else 0
+    frames = b''.join(struct.pack('<%dh' % len(channels), *(int(ch[i] * scale) for ch in channels))
+                      for i in range(len(channels[0])))
+    buf = io.BytesIO()
+    with wave.open(buf, 'wb') as w:
+        w.setnchannels(len(channels))
+        w.setsampwidth(2)
+        w.setframerate(int(rate))
+        w.writeframes(frames)
+    return buf.getvalue()
 
 
 class FileLinks:

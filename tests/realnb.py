@@ -23,7 +23,7 @@ CELL_TIMEOUT = 60
 
 _ADDR = re.compile(r"0x[0-9a-fA-F]{4,}")
 _DURATION = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:ns|μs|µs|us|ms|s|sec|min|h)\b")
-_SLOWEST = re.compile(r"^The slowest run took .*$\n?", re.M)
+_SLOWEST = re.compile(r"The slowest run took [^\n]*\n?")     # %timeit's chance warning
 _CELL_FILE = re.compile(r"/tmp/ipykernel_\d+/\d+\.py|<ipython-input-\d+-[0-9a-f]+>")
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
 # a deliberate difference (README): ipylite's own classes are named as ipylite's

@@ -462,3 +462,15 @@ def test_mprun_profiles_a_function_from_a_file(kc, tmp_path):
     assert reply["status"] == "ok", reply
     page = [p["data"]["text/plain"] for p in reply["payload"] if p["source"] == "page"]
     assert page and "Mem usage" in page[0] and "data = [i for i in range(n)]" in page[0]
+
+
+def test_audio_links_a_url_and_embeds_samples():
+    import wave, io, base64
+    from ipylite.display import Audio
+    linked = Audio(url="http://127.0.0.1:9/a.wav")
+    assert 'src="http://127.0.0.1:9/a.wav"' in linked._repr_html_()
+    sound = Audio([0.0, 0.5, -1.0, 1.0], rate=8000)
+    src = sound._repr_html_().split('src="data:audio/wav;base64,')[1].split('"')[0]
+    with wave.open(io.BytesIO(base64.b64decode(src))) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getnframes()) == (8000, 1, 4)
+        assert w.readframes(4) == b"\x00\x00\xff\x3f\x01\x80\xff\x7f"
