@@ -4,15 +4,16 @@
 
 Names in the user's namespace, attributes (without running properties), dict keys,
 modules for import, file paths inside strings and after ! or %magic, magic names.
-Also here, because the interpreter shares them: Scan (where strings, brackets and
-comments start and end, line by line) and lookup (the object a dotted name refers to).
-This module imports nothing of ipylite.
+Also here, because the interpreter shares it: lookup (the object a dotted name refers
+to). Where strings, brackets and comments start and end comes from transforms.LineScan.
 """
 import builtins
 import os
 import sys
 
-__all__ = ['Completer', 'Scan', 'lookup', 'MISSING']
+from .transforms import LineScan
+
+__all__ = ['Completer', 'lookup', 'MISSING']
 
 MISSING = object()          # what lookup() returns for a name that refers to nothing
 
@@ -94,7 +95,7 @@ class Completer:
             word = re.search(r'[^\s\'"]*$', line)[0]
             self._kind = 'path'
             return end - len(word), path_matches(word)
-        scan = Scan()
+        scan = LineScan()
         offset = 0
         for physical in text.splitlines(True):
             scan.feed(physical, offset)
@@ -294,55 +295,6 @@ def lookup(namespaces, dotted, descriptors=False):
         else:
             return MISSING     # a property or other computed attribute
     return obj
-
-
-class Scan:
-    """Tracks, line by line, whether the next line starts a new statement or
-    continues a string, a bracket or a backslash continuation."""
-
-    def __init__(self):
-        self.quote = None       # the open string's quote (', ", ''' or """)
-        self.qstart = 0         # where that string's text starts (with feed's offset)
-        self.depth = 0          # open brackets
-        self.cont = False       # the last line ended with a backslash
-        self.comment = False    # the last line ended inside a comment
-
-    def at_start(self):
-        return self.quote is None and not self.depth and not self.cont
-
-    def feed(self, line, offset=0):
-        i, n, quote = 0, len(line), self.quote
-        self.cont = self.comment = False
-        while i < n:
-            ch = line[i]
-            if quote:
-                if ch == '\\':
-                    i += 2
-                elif line.startswith(quote, i):
-                    i += len(quote)
-                    quote = None
-                else:
-                    i += 1
-                continue
-            if ch == '#':
-                self.comment = True
-                break
-            if ch in '\'"':
-                quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else ch
-                i += len(quote)
-                self.qstart = offset + i
-                continue
-            if ch in '([{':
-                self.depth += 1
-            elif ch in ')]}':
-                self.depth = max(0, self.depth - 1)
-            elif ch == '\\' and not line[i + 1:].strip():
-                self.cont = True
-            i += 1
-        if quote and len(quote) == 1 and line.endswith(('\n', '\r')) \
-                and not line.rstrip('\r\n').endswith('\\'):
-            quote = None        # an unterminated one-line string ends with its line
-        self.quote = quote
 
 
 def path_matches(prefix):

@@ -21,7 +21,7 @@ import sys
 __all__ = ['display', 'update_display', 'clear_output', 'publish_display_data',
            'DisplayHandle', 'DisplayObject', 'HTML', 'Markdown', 'Latex', 'Math',
            'Image', 'SVG', 'JSON', 'Javascript', 'Pretty', 'Code', 'FileLink',
-           'IFrame', 'YouTubeVideo', 'display_pretty', 'display_html', 'display_markdown',
+           'IFrame', 'YouTubeVideo', 'Audio', 'ProgressBar', 'FileLinks', 'print_figure', 'display_pretty', 'display_html', 'display_markdown',
            'display_svg', 'display_png', 'display_jpeg', 'display_latex', 'display_json',
            'display_javascript', 'display_pdf',
            'DisplayFormatter', 'DisplayPublisher', 'enable_matplotlib_inline']
@@ -346,6 +346,163 @@ class YouTubeVideo(IFrame):
                          extras, **kwargs)
 
 
+class ProgressBar:
+    """A bar that redraws itself in place: `for i in ProgressBar(10): ...`, or set
+    `.progress` after `.display()`. Its text form is `[=====     ] 5/10`."""
+    text_width, html_width = 60, '60ex'
+
+    def __init__(self, total):
+        import uuid
+        self.total, self._progress = total, 0
+        self._display_id = uuid.uuid4().hex[:16]
+
+    def __repr__(self):
+        done = int(self.text_width * self._progress / self.total) if self.total else 0
+        return '[%s%s] %s/%s' % ('=' * done, ' ' * (self.text_width - done), self._progress,
+                                 self.total)
+
+    def _repr_html_(self):
+        return "<progress style='width:%s' max='%s' value='%s'></progress>" % (
+            self.html_width, self.total, self._progress)
+
+    def display(self):
+        display(self, display_id=self._display_id)
+
+    def update(self):
+        update_display(self, display_id=self._display_id)
+
+    @property
+    def progress(self):
+        return self._progress
+
+    @progress.setter
+    def progress(self, value):
+        self._progress = value
+        self.update()
+
+    def __iter__(self):
+        self.display()
+        self._progress = -1
+        return self
+
+    def __next__(self):
+        self.progress = self._progress + 1
+        if self._progress >= self.total:
+            raise StopIteration
+        return self._progress
+
+
+class Audio(DisplayObject):
+    """Sound for an <audio> player: Audio(url=...), Audio(filename=...), Audio(wav bytes),
+    or Audio(samples, rate=8000) from a sequence of numbers (a numpy array: one row per
+    channel), written as 16-bit WAV."""
+    _read_flags = 'rb'
+
+    def __init__(self, data=None, filename=None, url=None, embed=None, rate=None,
+                 autoplay=False, normalize=True, element_id=None):
+        if filename is None and url is None and data is None:
+            raise ValueError('Audio needs data, a filename or a url')
+        url_given = url is not None
+        if isinstance(data, str) and data.startswith(('http://', 'https://')):
+            url, data = data, None
+        self.embed = embed if embed is not None else not url_given
+        self._fetch_url = self.embed
+        self.autoplay, self.element_id = autoplay, element_id
+        if data is not None and not isinstance(data, (bytes, str)):
+            if rate is None:
+                raise ValueError('Audio of samples needs rate=')
+            data = _wav(data, rate, normalize)
+        super().__init__(data, url, filename)
+
+    def _repr_html_(self):
+        import base64
+        import html
+        if self.embed and self.data:
+            src = 'data:audio/wav;base64,' + base64.b64encode(self.data).decode('ascii')
+        else:
+            src = self.url or self.filename or ''
+        return ('<audio %s controls="controls"%s>\n<source src="%s" type="audio/%s" />\n'
+                'Your browser does not support the audio element.\n</audio>') % (
+            'id="%s"' % html.escape(self.element_id) if self.element_id else '',
+            ' autoplay="autoplay"' if self.autoplay else '', html.escape(src, quote=True),
+            'wav' if self.embed else 'x-wav')
+
+
+def _wav(samples, rate, normalize=True):
+    """16-bit PCM WAV bytes for samples (rows are channels for a 2-D array)."""
+    import io
+    import struct
+    import wave
+    rows = samples.tolist() if hasattr(samples, 'tolist') else list(samples)
+    channels = rows if rows and isinstance(rows[0], list) else [rows]
+    peak = max((abs(x) for ch in channels for x in ch), default=0) if normalize else 1
+    scale = 32767 / peak if peak else 0
+    frames = b''.join(struct.pack('<%dh' % len(channels), *(int(ch[i] * scale) for ch in channels))
+                      for i in range(len(channels[0])))
+    buf = io.BytesIO()
+    with wave.open(buf, 'wb') as w:
+        w.setnchannels(len(channels))
+        w.setsampwidth(2)
+        w.setframerate(int(rate))
+        w.writeframes(frames)
+    return buf.getvalue()
+
+
+class FileLinks:
+    """Links to the files under a folder (walked as os.walk goes), as FileLink does
+    for one: FileLinks('.', included_suffixes=['.ipynb'])."""
+
+    def __init__(self, path, url_prefix='', included_suffixes=None, recursive=True):
+        if not os.path.isdir(path):
+            raise ValueError('Cannot list %r: FileLinks takes a directory (FileLink a file)'
+                             % path)
+        self.path, self.url_prefix, self.recursive = path, url_prefix, recursive
+        self.suffixes = tuple(included_suffixes) if included_suffixes else None
+
+    def _walk(self):
+        for folder, dirs, files in os.walk(self.path):
+            picked = [f for f in files if self.suffixes is None or f.endswith(self.suffixes)]
+            if picked:
+                yield folder, picked
+            if not self.recursive:
+                break
+
+    def __repr__(self):
+        lines = []
+        for folder, files in self._walk():
+            lines.append(folder + ('' if folder.endswith('/') else '/'))
+            lines.extend('  ' + f for f in files)
+        return '\n'.join(lines)
+
+    def _repr_html_(self):
+        import html
+        out = []
+        for folder, files in self._walk():
+            out.append('%s<br>' % html.escape(folder + ('' if folder.endswith('/') else '/')))
+            for f in files:
+                href = html.escape(self.url_prefix + os.path.join(folder, f), quote=True)
+                out.append("&nbsp;&nbsp;<a href='%s' target='_blank'>%s</a><br>"
+                           % (href, html.escape(f)))
+        return '\n'.join(out)
+
+
+def print_figure(fig, fmt='png', bbox_inches='tight', base64=False, **kwargs):
+    """A matplotlib figure as image bytes (IPython.core.pylabtools.print_figure), or
+    None for an empty figure; base64=True gives ASCII text."""
+    if not fig.axes and not fig.lines and not fig.texts and not fig.images:
+        return None
+    import io
+    buf = io.BytesIO()
+    fig.canvas.print_figure(buf, format=fmt, bbox_inches=bbox_inches, **kwargs)
+    data = buf.getvalue()
+    if fmt == 'svg':
+        return data.decode('utf-8')
+    if base64:
+        import base64 as b64
+        return b64.b64encode(data).decode('ascii')
+    return data
+
+
 _IMAGE_MAGIC = ((b'\x89PNG\r\n\x1a\n', 'png'), (b'\xff\xd8', 'jpeg'),
                 (b'GIF87a', 'gif'), (b'GIF89a', 'gif'))
 _IMAGE_FORMATS = {'png': 'image/png', 'jpeg': 'image/jpeg', 'jpg': 'image/jpeg',
@@ -371,11 +528,12 @@ class Image(DisplayObject):
     def __init__(self, data=None, url=None, filename=None, format=None, embed=None,
                  width=None, height=None, retina=False, unconfined=False,
                  metadata=None, alt=None):
+        url_given = url is not None       # as IPython: Image(url=u) links, Image(u) embeds
         if isinstance(data, str) and data.startswith(('http://', 'https://')):
             url, data = data, None
         elif isinstance(data, str) and filename is None and os.path.exists(data):
             filename, data = data, None
-        self.embed = embed if embed is not None else url is None
+        self.embed = embed if embed is not None else not url_given
         self._fetch_url = self.embed
         self.width, self.height, self.retina = width, height, retina
         self.unconfined, self.alt = unconfined, alt

@@ -26,9 +26,10 @@ import re
 import sys
 import time
 
+from .debugger import make_debugger
 from .shell import UsageError, _safe_repr
 
-__all__ = ['Magics', 'magics_class', 'line_magic', 'cell_magic', 'line_cell_magic',
+__all__ = ['Magics', 'Struct', 'magics_class', 'line_magic', 'cell_magic', 'line_cell_magic',
            'no_var_expand',
            'register_line_magic', 'register_cell_magic', 'register_line_cell_magic',
            'install', 'register_magics', 'parse_options', 'Macro', 'TimeitResult']
@@ -79,11 +80,44 @@ register_line_magic, register_cell_magic, register_line_cell_magic = (
     _register_now(k) for k in ('line', 'cell', 'line_cell'))
 
 
+class Struct(dict):
+    """A dict whose keys are attributes too (IPython.utils.ipstruct.Struct)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+    def merge(self, other=None, **kw):
+        """Add other's keys (and kw) that are not here yet; the ones here stay."""
+        for key, value in dict(other or {}, **kw).items():
+            self.setdefault(key, value)
+
+
 class Magics:
     """Base for a group of magics sharing state; ``self.shell`` is the Shell."""
 
     def __init__(self, shell=None):
         self.shell = shell
+
+    def parse_options(self, arg_str, opt_str, *long_opts, **kw):
+        """IPython's Magics.parse_options, for magics written for IPython: (a Struct of
+        the options, the rest); a flag's value is '', list_all=True makes every value a
+        list, mode='list' splits the rest into words."""
+        opts, rest = parse_options(getattr(self, 'magic_name', 'magic'), arg_str, opt_str,
+                                   tuple(long_opts))
+        out = Struct()
+        for key, value in opts.items():
+            values = [('' if v is True else v) for v in (value if isinstance(value, list)
+                                                          else [value])]
+            out[key] = values if kw.get('list_all') else values[-1]
+        if kw.get('mode') == 'list':
+            return out, _split('magic', rest)
+        return out, rest.strip() if kw.get('strict', True) else rest
 
     def magic_methods(self):
         """[(kind, name, bound method)] for the decorated and line_/cell_ methods."""
@@ -321,46 +355,8 @@ def _source_for(shell, magic, arg, raw=True):
                      % (magic, arg))
 
 
-def make_debugger():
-    """A pdb.Pdb that shows where it stops as IPython's debugger does: the frame's
-    line with `---->` amid 5 lines of context."""
-    import linecache
-    import pdb
-
-    class Debugger(pdb.Pdb):
-        context = 5
-
-        def _cmdloop(self):
-            # An interrupt at the prompt ends the debugging, and so the cell (as in
-            # ipykernel), instead of pdb's "--KeyboardInterrupt--" and a new prompt.
-            self.allow_kbdint = True
-            try:
-                self.cmdloop()
-            except KeyboardInterrupt:
-                self.message('--KeyboardInterrupt--')
-                self.set_quit()
-                raise
-            finally:
-                self.allow_kbdint = False
-
-        def print_stack_entry(self, frame_lineno, prompt_prefix='\n-> '):
-            frame, lineno = frame_lineno
-            filename = self.canonic(frame.f_code.co_filename)
-            out = ['%s%s(%d)%s()' % ('> ' if frame is self.curframe else '  ', filename,
-                                     lineno, frame.f_code.co_name or '<lambda>')]
-            lines = linecache.getlines(filename, frame.f_globals)
-            start = max(0, lineno - 1 - self.context // 2)
-            for n, text in enumerate(lines[start:start + self.context], start + 1):
-                mark = '-' * (7 - len(str(n)) - 2) + '> ' if n == lineno else ' ' * (7 - len(str(n)))
-                out.append('%s%d %s' % (mark, n, text.rstrip('\n')))
-            self.message('\n'.join(out) + '\n')
-
-    return Debugger()
-
-
 def post_mortem(shell, tb):
     """Enter pdb at the frame where the exception of traceback ``tb`` was raised."""
-    import pdb
     from .shell import _visible_frames
     while tb is not None and tb.tb_next is not None and \
             [f for f, _ in _visible_frames(tb)][:1] != [tb.tb_frame]:
@@ -1086,7 +1082,6 @@ class ExecutionMagics(Magics):
     def line_debug(self, line):
         """%debug: post-mortem debugger on the last exception;
         %debug statement: run the statement under pdb."""
-        import pdb
         shell = self.shell
         opts, stmt = parse_options('debug', line, '', ('breakpoint=',))
         if stmt.strip():

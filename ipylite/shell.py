@@ -19,8 +19,9 @@ import builtins
 import os
 import sys
 
-from .completer import MISSING, Scan, lookup
+from .completer import MISSING, lookup
 from .display import DisplayFormatter, DisplayPublisher, UsageError, active_shell, set_active_shell
+from .transforms import LineScan, strip_prompts, transform_line
 
 __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageError',
            'SList', 'get_ipython']
@@ -138,6 +139,18 @@ class Hooks:
         self.shell.page(data, start)
 
 
+class TracebackText:
+    """``shell.InteractiveTB`` for IPython code (IPython.lib.backgroundjobs, for one):
+    text(etype, value, tb) is the traceback as the shell shows it, without colours."""
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    def text(self, etype, value, tb, tb_offset=None, context=5):
+        from .protocol import strip_ansi
+        return strip_ansi('\n'.join(self.shell.format_traceback(etype, value, tb)))
+
+
 class SList(list):
     """Lines of a command's output (x = !ls): .s, .n, .p and grep()."""
 
@@ -218,6 +231,7 @@ class Shell:
         self.display_pub = display_pub if display_pub is not None else DisplayPublisher()
         self.display_formatter = DisplayFormatter()
         self.hooks = Hooks(self)
+        self.InteractiveTB = TracebackText(self)
         self.history = history
         self.events = EventManager(self)
         self.magics = {'line': {}, 'cell': {}}
@@ -260,6 +274,16 @@ class Shell:
         if self.pager_payload:
             self.payload.append({'source': 'set_next_input', 'text': text,
                                  'replace': replace})
+
+    @classmethod
+    def instance(cls, *args, **kwargs):
+        """The current shell, or a new one (IPython's InteractiveShell.instance())."""
+        return Shell.current() or cls(*args, **kwargs)
+
+    @property
+    def input_transformer_manager(self):
+        """What IPython code calls to turn IPython syntax into Python: transform_cell."""
+        return self
 
     @classmethod
     def current(cls):
@@ -543,7 +567,7 @@ class Shell:
         """IPython syntax to Python: pasted prompts, %%cell and %line magics,
         !shell commands (x = !cmd too), obj? / obj?? help.  Lines inside strings,
         brackets or continuations are left alone."""
-        lines = _strip_prompts(cell.splitlines(True))
+        lines = strip_prompts(cell.splitlines(True))
         first = next((i for i, line in enumerate(lines) if line.strip()), None)
         if first is not None and lines[first][:1] in (' ', '\t'):    # a common indent goes
             pad = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
@@ -555,10 +579,10 @@ class Shell:
             if body and not body.endswith('\n'):    # as IPython: the body ends its last line
                 body += '\n'
             return 'get_ipython().run_cell_magic(%r, %r, %r)\n' % (name, arg.rstrip(), body)
-        out, scan = [], Scan()
+        out, scan = [], LineScan()
         for line in lines:
             if scan.at_start():
-                new = _transform_line(line)
+                new = transform_line(line)
                 if new is None and self.automagic:
                     new = self._automagic(line, cell)
                 if new is None and self.autocall and len(lines) == 1:
@@ -1059,7 +1083,7 @@ class Shell:
             return {'status': 'invalid'}
         if not source.strip():
             return {'status': 'complete'}
-        scan, statement = Scan(), ''
+        scan, statement = LineScan(), ''
         for line in source.splitlines(True):
             if scan.at_start() and line.strip() and not line.lstrip().startswith('#'):
                 statement = line
@@ -1115,63 +1139,6 @@ def _keeplines(text):
     cuts at \\f, \\v and others)."""
     lines = text.split('\n')
     return [line + '\n' for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
-
-
-def _strip_prompts(lines):
-    """Remove pasted '>>> '/'... ' or 'In [n]: '/'   ...: ' prompts, when the first
-    line has one and every non-blank line has one."""
-    import re
-    body = [line for line in lines if line.strip()]
-    if not body:
-        return lines
-    for first, any_prompt in ((r'>>>( |$)', r'(>>>|\.\.\.)( |$)'),
-                              (r'In \[\d+\]: ?', r'(In \[\d+\]:|\s*\.\.\.:)( |$)')):
-        if re.match(first, body[0]) and all(re.match(any_prompt, line) for line in body):
-            return [re.sub('^' + any_prompt, '', line) for line in lines]
-    return lines
-
-
-def _transform_line(line):
-    """The Python for one IPython-syntax line (%magic, !cmd, x = !cmd, obj?),
-    or None when the line is plain Python."""
-    import re
-    text = line.rstrip('\r\n')
-    eol, stripped = line[len(text):], text.strip()
-    indent = text[:len(text) - len(text.lstrip())]
-    if not stripped or stripped.startswith('#'):
-        return None
-    if stripped == '?':         # IPython's own help, as a bare ? shows it
-        return indent + 'get_ipython().run_line_magic(%r, %r)%s' % ('quickref', '', eol)
-    m = re.fullmatch(r'(\?\??)?(%{0,2}(?:[^\W\d]|\*)[\w.*]*)(\?\??)?', stripped)
-    if m and bool(m[1]) != bool(m[3]):
-        magic = 'pinfo2' if len(m[1] or m[3]) == 2 else 'pinfo'
-        return indent + 'get_ipython().run_line_magic(%r, %r)%s' % (magic, m[2], eol)
-    m = re.fullmatch(r'(?:([\w.\[\]\'", ()*]+?)\s*=\s*)?(!!?|%(?=[^\W\d]))(.*)', stripped)
-    if not m:
-        return None
-    if m[1] and not _assignable(m[1]):
-        return None     # `print('n=%d' % 5)`: the = was inside a string or a call
-    target = indent + (m[1] + ' = ' if m[1] else '')
-    rest = m[3]
-    if m[2] == '%':
-        name, arg = (rest.split(None, 1) + [''])[:2]
-        call = 'run_line_magic(%r, %r)' % (name, arg.rstrip())
-    elif m[2] == '!!' or m[1]:
-        call = 'getoutput(%r)' % rest
-    else:
-        call = 'system(%r)' % rest
-    return target + 'get_ipython().' + call + eol
-
-
-def _assignable(text):
-    """Whether text, as Python's tokenizer reads it, is a complete assignment target
-    (`x`, `a.b`, `x, y`, `d['k']`): not the start of a string or a call."""
-    import ast
-    try:
-        tree = ast.parse(text + ' = None')
-    except SyntaxError:
-        return False
-    return len(tree.body) == 1 and isinstance(tree.body[0], ast.Assign)
 
 
 def _exception_chain(value, tb):

@@ -12,7 +12,8 @@ from .shell import UsageError
 
 POSIX_ALIASES = {
     'cat': 'cat', 'cp': 'cp', 'mv': 'mv', 'rm': 'rm', 'mkdir': 'mkdir', 'rmdir': 'rmdir',
-    'ls': 'ls -F', 'll': 'ls -F -l', 'lf': 'ls -F -l %l | grep ^-',
+    'ls': 'ls -F -C',   # (-C: columns as IPython's ls through its pty)
+    'll': 'ls -F -l', 'lf': 'ls -F -l %l | grep ^-',
     'ldir': 'ls -F -l %l | grep /$', 'lk': 'ls -F -l %l | grep ^l',
     'lx': 'ls -F -l %l | grep ^-..x',
 }

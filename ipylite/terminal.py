@@ -957,6 +957,8 @@ def main(argv=None):
     from .shell import make_shell
     term = Terminal(shell=make_shell(a.profile, overrides), colors=a.colors)
     shell = term.shell
+    from .ipycompat import install      # code written for IPython, as in the kernel
+    install(shell)
     settings = shell.config.values["Terminal"] if getattr(shell, "config", None) else {}
     term.confirm_exit = settings.get("confirm_exit", True) and not a.no_confirm_exit
     if not settings.get("banner", True):
@@ -994,8 +996,11 @@ def main(argv=None):
 
 def run_script(shell, path, source):
     """Run a script's source as python would: frames named by its path, and
-    sys.exit(n) gives exit status n silently. None if it ran to the end."""
+    sys.exit(n) gives exit status n silently. None if it ran to the end. A .ipy file
+    is IPython syntax (magics, !cmd), as IPython runs it."""
     try:
+        if path.endswith(".ipy"):
+            source = shell.transform_cell(source)
         exec(compile(source, path, "exec", dont_inherit=True), shell.user_global_ns,
              shell.user_ns)
     except SystemExit as e:

@@ -23,13 +23,14 @@ CELL_TIMEOUT = 60
 
 _ADDR = re.compile(r"0x[0-9a-fA-F]{4,}")
 _DURATION = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:ns|μs|µs|us|ms|s|sec|min|h)\b")
-_SLOWEST = re.compile(r"^The slowest run took .*$\n?", re.M)
+_SLOWEST = re.compile(r"The slowest run took [^\n]*\n?")     # %timeit's chance warning
 _CELL_FILE = re.compile(r"/tmp/ipykernel_\d+/\d+\.py|<ipython-input-\d+-[0-9a-f]+>")
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
 # a deliberate difference (README): ipylite's own classes are named as ipylite's
 _OUR_CLASS = re.compile(r"<(?:IPython|ipylite)(?:\.\w+)*\.(\w+)( object| at)")
 _TIMING_LINE = re.compile(r"(per loop|loops each|Wall time|CPU times|function calls|"
                           r"MiB|Total time|Timer unit|Line #|tottime|peak memory)")
+_SIZE = re.compile(r"\b\d+(?:\.\d+)?[KMGT]i?B?\b")     # disk and memory figures (df -h)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -62,7 +63,7 @@ def normalise(text, scratch):
         text = text.replace(os.path.realpath(scratch), "<TMP>").replace(scratch, "<TMP>")
     text = _ADDR.sub("0xADDR", _SLOWEST.sub("", text))
     text = _HEX_ID.sub("<ID>", _CELL_FILE.sub("<cell>", text))
-    text = _OUR_CLASS.sub(r"<\1\2", text)
+    text = _SIZE.sub("<SIZE>", _OUR_CLASS.sub(r"<\1\2", text))
     lines = []
     for line in text.splitlines():
         line = _DURATION.sub("<T>", line)
@@ -100,16 +101,25 @@ def run_notebook(args):
     from nbclient import NotebookClient
 
     path, kernel_name, scratch = args
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, allow_errors=True, kernel_name=kernel_name,
-                            resources={"metadata": {"path": os.path.dirname(path)}},
-                            iopub_timeout=10, startup_timeout=60)
     started = time.monotonic()
-    try:
-        client.execute()
-        failure = None
-    except Exception as exc:             # a dead kernel or a timeout: keep what ran
-        failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    for attempt in range(2):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:           # a cell the run never reaches shows nothing
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        client = NotebookClient(nb, timeout=CELL_TIMEOUT, allow_errors=True,
+                                kernel_name=kernel_name, iopub_timeout=10, startup_timeout=60,
+                                resources={"metadata": {"path": os.path.dirname(path)}})
+        try:
+            client.execute()
+            failure = None
+        except Exception as exc:             # a dead kernel or a timeout: keep what ran
+            failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            ran = any(cell.get("execution_count") or cell.get("outputs")
+                      for cell in nb.cells if cell.cell_type == "code")
+            if not ran and attempt == 0:     # it never started (a port taken meanwhile
+                continue                     # by another process on a busy machine)
+        break
     cells = [summarise(cell.get("outputs", []), scratch)
              for cell in nb.cells if cell.cell_type == "code"]
     sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
@@ -117,16 +127,63 @@ def run_notebook(args):
             "seconds": time.monotonic() - started}
 
 
+def run_folder(jobs):
+    """The notebooks of one folder, one after the other in name order: a notebook that
+    lists its folder then sees the same files on every run."""
+    return [run_notebook(job) for job in jobs]
+
+
 def run_corpus(corpus, kernel_name, scratch, processes=2):
-    """Copy the corpus to scratch/<kernel_name> and run every notebook there."""
+    """Copy the corpus to scratch/<kernel_name> and run every notebook there, folders
+    in parallel (the largest first), each folder's notebooks in order."""
     base = os.path.join(scratch, kernel_name)
     shutil.copytree(corpus, base)
-    paths = notebooks(base)
-    jobs = [(os.path.join(base, p), kernel_name, base) for p in paths]
+    folders = {}
+    for p in notebooks(base):
+        folders.setdefault(os.path.dirname(p), []).append(p)
+    groups = sorted(folders.values(), key=len, reverse=True)
     ctx = multiprocessing.get_context("spawn")
+    results = {}
     with concurrent.futures.ProcessPoolExecutor(processes, mp_context=ctx) as pool:
-        results = list(pool.map(run_notebook, jobs))
-    return dict(zip(paths, results))
+        runs = pool.map(run_folder, [[(os.path.join(base, p), kernel_name, base) for p in group]
+                                     for group in groups])
+        for group, outcome in zip(groups, runs):
+            results.update(zip(group, outcome))
+    return {p: results[p] for p in sorted(results)}
+
+
+def make_venv_without_ipython(folder, jupyter_path, name="ipylite-noipython"):
+    """A real virtual environment (venv module, no pip) whose Python sees this Python's
+    packages except IPython (each other top-level entry of site-packages is linked into
+    one folder that a .pth file names, with the ipylite checkout), and a kernelspec
+    `name` in jupyter_path that runs ipylite's kernel there. Returns the venv's python."""
+    import json
+    import subprocess
+    import sysconfig
+    folder = os.path.abspath(folder)
+    venv = os.path.join(folder, "venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True,
+                   timeout=300)
+    python = os.path.join(venv, "bin", "python")
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    deps = os.path.join(folder, "deps")
+    os.makedirs(deps)
+    ours = sysconfig.get_paths()["purelib"]
+    for entry in os.listdir(ours):
+        if entry.lower().startswith("ipython") or entry.endswith(".pth") or \
+                entry.startswith(("__editable__", "_distutils_hack", "__pycache__")):
+            continue
+        os.symlink(os.path.join(ours, entry), os.path.join(deps, entry))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(site, "ipylite-test-deps.pth"), "w") as f:
+        f.write("%s\n%s\n" % (root, deps))
+    spec = os.path.join(jupyter_path, "kernels", name)
+    os.makedirs(spec, exist_ok=True)
+    with open(os.path.join(spec, "kernel.json"), "w") as f:
+        json.dump({"argv": [python, "-m", "ipylite.kernel", "-f", "{connection_file}"],
+                   "display_name": "ipylite without IPython", "language": "python"}, f)
+    return python
 
 
 def shape(cell):
@@ -134,21 +191,33 @@ def shape(cell):
     return None if cell is None else [s[:2] for s in cell]
 
 
-def compare(reference, candidate, again=None):
+def unstable(run, again):
+    """{(notebook, cell index)} whose outputs differ between two runs of one kernel."""
+    found = set()
+    for path, first in run.items():
+        second = again.get(path, {"cells": []})["cells"]
+        for i, cell in enumerate(first["cells"]):
+            if i >= len(second) or second[i] != cell:
+                found.add((path, i))
+    return found
+
+
+def compare(reference, candidate, again=None, changing=None):
     """(same, total, differences): differences lists (notebook, cell index, source, ref,
-    cand). `again` is a second run of the candidate: a cell whose outputs differ between
-    the candidate's two runs (random numbers, timings) is compared by its shape only
-    (output types, stream names, mime keys)."""
+    cand). `again` is a second run of the candidate (or `changing` the cells found to
+    change from run to run): such a cell (random numbers, timings) is compared by its
+    shape only (output types, stream names, mime keys)."""
     same = total = 0
     differences = []
+    if changing is None:
+        changing = unstable(candidate, again) if again is not None else set()
     for path, ref in reference.items():
         cand = candidate.get(path, {"cells": []})
-        second = (again or {}).get(path, cand)
         for i, ref_cell in enumerate(ref["cells"]):
             total += 1
             cand_cell = cand["cells"][i] if i < len(cand["cells"]) else None
-            other = second["cells"][i] if i < len(second["cells"]) else None
-            if cand_cell == ref_cell or (other != cand_cell and shape(ref_cell) == shape(cand_cell)):
+            if cand_cell == ref_cell or ((path, i) in changing
+                                         and shape(ref_cell) == shape(cand_cell)):
                 same += 1
             else:
                 differences.append((path, i, ref["sources"][i], ref_cell, cand_cell))
@@ -187,6 +256,9 @@ def main(argv):
                 with open(opts["ref"], "w") as f:
                     json.dump(ref, f)
         t1 = time.monotonic()
+        if cand_name == "ipylite-noipython":
+            make_venv_without_ipython(os.path.join(scratch, "noipy"),
+                                      os.environ["JUPYTER_PATH"].split(os.pathsep)[0])
         cand = run_corpus(corpus, cand_name, scratch)
         t2 = time.monotonic()
         again = run_corpus(corpus, cand_name, os.path.join(scratch, "again"))

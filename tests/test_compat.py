@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -218,11 +217,18 @@ def test_is_complete_keeps_the_indent_after_a_comment(kc):
 
 
 def test_a_request_sent_after_the_error_reply_is_not_aborted(kc):
-    for _ in range(5):
-        c, _ = run(kc, "raise ValueError('stop')")
-        assert c["status"] == "error"
-        c, out = run(kc, "ran_after = 1\nran_after")        # sent as soon as the reply came
-        assert c["status"] == "ok", c
+    import datetime
+    c, _ = run(kc, "raise ValueError('stop')")
+    assert c["status"] == "error"
+    # sent after the error reply came, by a client whose clock is 10 s behind the kernel's
+    msg = kc.session.msg("execute_request", {"code": "ran_after = 1", "silent": False,
+                                             "store_history": True, "allow_stdin": False,
+                                             "stop_on_error": True, "user_expressions": {}})
+    behind = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=10)
+    msg["header"]["date"] = behind.isoformat()
+    kc.session.send(kc.sockets["shell"], msg)
+    reply = kc._reply_to(msg["header"]["msg_id"], timeout=TIMEOUT)["content"]
+    assert reply["status"] == "ok", reply
 
 
 def test_interrupting_a_debug_prompt_ends_the_cell(kernel):
@@ -262,6 +268,11 @@ NO_IPYTHON_CELLS = [
      "        return line * 2\nget_ipython().register_magics(M)", "ok"),
     ("%twice ab", "ok"),
     ("import IPython\nIPython.__file__ if hasattr(IPython, '__file__') else 'ours'", "ok"),
+    ("from IPython.core.interactiveshell import InteractiveShell\n"
+     "InteractiveShell.instance().input_transformer_manager.transform_cell('%time 1')", "ok"),
+    ("from IPython.display import ProgressBar\nfor i in ProgressBar(3): pass\n"
+     "from IPython.utils.capture import capture_output\n"
+     "with capture_output() as cap:\n    print('caught')\ncap.stdout", "ok"),
 ]
 
 
@@ -316,8 +327,149 @@ def test_without_ipython_the_compat_layer_answers(tmp_path):
     assert res[3][2] == ["'HELLO\\n'"]
     assert res[5][2] == ["'abab'"]
     assert res[6][2] == ["'ours'"]
+    assert res[7][2][0].replace("\\n", "") == '"get_ipython().run_line_magic(\'time\', \'1\')"'
+    assert res[8][1] == ["display_data", "execute_result"] and res[8][2] == ["'caught\\n'"]
 
 
 def _clean_env():
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     return env
+
+
+# ------------------------------------------------------------------ scripts
+
+IPY_SCRIPT = "x = !echo from-shell\nprint(x)\n%cd {dir}\nimport os\nprint(os.getcwd())\n"
+
+
+def test_ipy_files_run_with_run_and_the_command_line(tmp_path, shell, capsys):
+    script = tmp_path / "job.ipy"
+    script.write_text(IPY_SCRIPT.format(dir=tmp_path))
+    cwd = os.getcwd()
+    try:
+        r = shell.run_cell("%run " + str(script))
+    finally:
+        os.chdir(cwd)
+    assert r.success, r.error_in_exec
+    assert "['from-shell']\n" in capsys.readouterr().out
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-m", "ipylite", str(script)], capture_output=True,
+                          text=True, timeout=60, cwd=str(tmp_path),
+                          env=dict(os.environ, PYTHONPATH=root))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == "['from-shell']"
+    assert proc.stdout.splitlines()[-1] == str(tmp_path)
+
+
+def test_ipython_background_jobs_report_errors_through_the_shell(kc):
+    pytest.importorskip("IPython")
+    c, out = run(kc, "from IPython.lib import backgroundjobs as bg\n"
+                     "jobs = bg.BackgroundJobManager()\n"
+                     "def boom(): raise ValueError('in the job')\n"
+                     "j = jobs.new(boom)\nj.join(10)\nj.status")
+    assert c["status"] == "ok", c
+    assert results(out)[0]["text/plain"] == "'Dead (Exception), call jobs.traceback() for details'"
+
+
+def test_ls_lists_in_columns_as_ipython_shows_it(shell, tmp_path, capfd):
+    for name in ("alpha.txt", "beta.txt", "gamma"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "sub").mkdir()
+    r = shell.run_cell("%ls " + str(tmp_path))
+    assert r.success
+    assert capfd.readouterr().out == "alpha.txt  beta.txt  gamma  sub/\n"
+
+
+def test_the_terminal_gives_ipython_code_its_shell(tmp_path):
+    pytest.importorskip("IPython")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "ipylite", "-c",
+         "import IPython; print(IPython.get_ipython() is get_ipython()); display('shown')"],
+        capture_output=True, text=True, timeout=60, cwd=str(tmp_path),
+        env=dict(os.environ, PYTHONPATH=root))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["True", "'shown'"]
+
+
+def test_background_jobs_of_the_compat_layer(shell, capsys):
+    from ipylite.ipycompat import BackgroundJobManager
+    import threading
+    go = threading.Event()
+    jobs = BackgroundJobManager()
+    ok = jobs.new(lambda x: go.wait(10) and x * 2, 21)
+    bad = jobs.new(lambda: go.wait(10) and 1 / 0)
+    shell.user_ns["n"] = 5
+    expr = jobs.new("n + 1")
+    expr.join(10)
+    assert expr.result == 6 and expr.status == "Completed"
+    assert jobs[0].result == "<BackgroundJob has not completed>"
+    jobs.status()
+    assert capsys.readouterr().out.startswith("Running jobs:\n0 : ")
+    go.set()
+    ok.join(10)
+    bad.join(10)
+    assert jobs[0].result == 42
+    assert bad.status == "Dead (Exception), call jobs.traceback() for details"
+    jobs.traceback()
+    assert "ZeroDivisionError" in capsys.readouterr().out
+    jobs.flush()
+    assert capsys.readouterr().out == "Flushing 2 Completed jobs.\nFlushing 1 Dead jobs.\n"
+    jobs.flush()
+    assert capsys.readouterr().out == "No jobs to flush.\n"
+
+
+def test_image_of_a_url_given_as_data_is_embedded_as_in_ipython():
+    import urllib.error
+    from ipylite.display import Image
+    linked = Image(url="http://127.0.0.1:9/none.png")          # url=: an <img> link
+    assert not linked.embed and "<img src=" in linked._repr_html_()
+    with pytest.raises(urllib.error.URLError):               # Image(url): fetched to embed
+        Image("http://127.0.0.1:9/none.png")
+
+
+def test_load_fetches_a_url(shell, tmp_path):
+    import functools
+    import http.server
+    import threading
+    (tmp_path / "remote.py").write_text("fetched = 'over http'\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = "http://127.0.0.1:%d/remote.py" % server.server_address[1]
+        r = shell.run_cell("%load " + url)
+        assert r.success, r.error_in_exec
+        assert shell.next_input == "# %load " + url + "\nfetched = 'over http'\n"
+        r = shell.run_cell("%load " + url.replace("remote.py", "missing.py"))
+        assert type(r.error_in_exec).__name__ == "HTTPError"      # as IPython: the fetch's error
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_mprun_profiles_a_function_from_a_file(kc, tmp_path):
+    pytest.importorskip("memory_profiler")
+    (tmp_path / "mprun_target.py").write_text(
+        "def build(n):\n    data = [i for i in range(n)]\n    return len(data)\n")
+    c, _ = run(kc, "import sys\nsys.path.insert(0, %r)\nfrom mprun_target import build\n"
+                   "%%load_ext memory_profiler" % str(tmp_path))
+    assert c["status"] == "ok", c
+    msg_id = kc.execute("%mprun -f build build(1000)")
+    reply = kc._reply_to(msg_id, timeout=TIMEOUT)["content"]
+    assert reply["status"] == "ok", reply
+    page = [p["data"]["text/plain"] for p in reply["payload"] if p["source"] == "page"]
+    assert page and "Mem usage" in page[0] and "data = [i for i in range(n)]" in page[0]
+
+
+def test_audio_links_a_url_and_embeds_samples():
+    import wave, io, base64
+    from ipylite.display import Audio
+    linked = Audio(url="http://127.0.0.1:9/a.wav")
+    assert 'src="http://127.0.0.1:9/a.wav"' in linked._repr_html_()
+    sound = Audio([0.0, 0.5, -1.0, 1.0], rate=8000)
+    src = sound._repr_html_().split('src="data:audio/wav;base64,')[1].split('"')[0]
+    with wave.open(io.BytesIO(base64.b64decode(src))) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getnframes()) == (8000, 1, 4)
+        assert w.readframes(4) == b"\x00\x00\xff\x3f\x01\x80\xff\x7f"
