@@ -126,7 +126,7 @@ def inprocess_round_trip(kind, rounds):
         kc = km.client()
         kc.start_channels()
     else:
-        from ipylite.kernel import InProcessKernelManager
+        from ipylite.inprocess import InProcessKernelManager
         km = InProcessKernelManager()
         km.start_kernel()
         kc = km.client()

@@ -16,7 +16,7 @@ import sys
 
 from PyQt5 import QtCore, QtWidgets
 
-from ipylite.kernel import InProcessKernelManager
+from ipylite.inprocess import InProcessKernelManager
 from ipylite.qtconsole import ConsoleWidget
 
 

@@ -204,7 +204,7 @@ class ConsoleWidget(ConsoleFrame):
         the window stays live and Ctrl-C interrupts). Figures are drawn inline without
         ``%matplotlib inline``, as in a kernel process: no GUI backend works from that
         thread."""
-        from .kernel import InProcessKernelManager
+        from .inprocess import InProcessKernelManager
         km = InProcessKernelManager()
         km.start_kernel()
         figures_inline(km.kernel)

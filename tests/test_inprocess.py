@@ -8,7 +8,7 @@ import sys
 import textwrap
 import threading
 
-from ipylite.kernel import InProcessKernelManager
+from ipylite.inprocess import InProcessKernelManager
 
 TIMEOUT = 30
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -84,7 +84,7 @@ def test_unthreaded_kernel_runs_cells_on_the_callers_thread():
 def test_no_zmq_on_the_in_process_path(tmp_path):
     code = textwrap.dedent("""
         import sys
-        from ipylite.kernel import InProcessKernelManager
+        from ipylite.inprocess import InProcessKernelManager
         km = InProcessKernelManager(); km.start_kernel()
         kc = km.client(); kc.start_channels(); kc.wait_for_ready(10)
         reply = kc.execute_interactive("x = 1", timeout=10, output_hook=lambda m: None)
@@ -101,7 +101,7 @@ def test_no_zmq_on_the_in_process_path(tmp_path):
 
 
 def test_starting_and_stopping_in_process_kernels_leaks_no_pipes():
-    from ipylite.kernel import InProcessKernelManager
+    from ipylite.inprocess import InProcessKernelManager
 
     def pipes():
         n = 0

@@ -9,7 +9,7 @@ import time
 import pytest
 import zmq
 
-from ipylite.kernel import InProcessKernelManager
+from ipylite.inprocess import InProcessKernelManager
 from ipylite.protocol import DELIM, KernelManager, Session
 
 TIMEOUT = 30

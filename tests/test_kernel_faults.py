@@ -272,7 +272,7 @@ def test_a_request_sent_after_a_failures_reply_is_never_aborted(kernel):
 
 def test_an_in_process_kernel_flooding_a_host_that_never_reads_iopub_stays_bounded():
     import os
-    from ipylite.kernel import InProcessKernelManager
+    from ipylite.inprocess import InProcessKernelManager
     km = InProcessKernelManager()
     km.start_kernel()
     kc = km.client()

@@ -544,7 +544,7 @@ def test_jupyter_qtconsole_shows_all_of_a_fast_burst_from_our_kernel(qapp):
 
 
 def test_in_process_console_shares_host_objects(qapp):
-    from ipylite.kernel import InProcessKernelManager
+    from ipylite.inprocess import InProcessKernelManager
     host = {"shared": []}
     km = InProcessKernelManager(user_ns=host, threaded=False)
     km.start_kernel()
