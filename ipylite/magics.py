@@ -27,12 +27,13 @@ import sys
 import time
 
 from .debugger import make_debugger
-from .shell import UsageError, _safe_repr
+from .display import UsageError, active_shell
+from .inspector import safe_repr
 
 __all__ = ['Magics', 'Struct', 'magics_class', 'line_magic', 'cell_magic', 'line_cell_magic',
            'no_var_expand',
            'register_line_magic', 'register_cell_magic', 'register_line_cell_magic',
-           'install', 'register_magics', 'parse_options', 'Macro', 'TimeitResult']
+           'register_magics', 'parse_options', 'Macro', 'TimeitResult']
 
 
 # ----------------------------------------------------------------- decorators
@@ -67,8 +68,7 @@ def no_var_expand(func):
 
 def _register_now(kind):
     def decorate(func):
-        from .shell import get_ipython
-        shell = get_ipython()
+        shell = active_shell()
         if shell is None:
             raise RuntimeError('no active ipylite shell to register %s with' % func.__name__)
         shell.register_magic_function(func, kind, getattr(func, 'magic_name', None))
@@ -116,7 +116,7 @@ class Magics:
                                                           else [value])]
             out[key] = values if kw.get('list_all') else values[-1]
         if kw.get('mode') == 'list':
-            return out, _split('magic', rest)
+            return out, split_words('magic', rest)
         return out, rest.strip() if kw.get('strict', True) else rest
 
     def magic_methods(self):
@@ -180,20 +180,6 @@ def _accept_shell(shell):
     abc = getattr(abc, 'InteractiveShellABC', None)
     if abc is not None and not isinstance(shell, abc):
         abc.register(type(shell))
-
-
-def install(shell):
-    """Give a new Shell the built-in magics (the Shell calls this when built)."""
-    from . import moremagics, sysmagics
-    state = shell.magics_state = MagicState(shell)
-    shell.user_ns['_dh'] = state.dir_history
-    for cls in (BasicMagics, ExtensionMagics, WorkflowMagics, ExecutionMagics,
-                NamespaceMagics, IntrospectionMagics, HistoryMagics,
-                sysmagics.DisplayMagics, sysmagics.OSMagics, sysmagics.LoggingMagics,
-                sysmagics.RunMagics) + moremagics.CLASSES:
-        register_magics(shell, cls(shell))
-    sysmagics.install_default_aliases(shell)
-    state.hidden = set(shell.user_ns)
 
 
 class MagicState:
@@ -294,14 +280,14 @@ def _add(opts, key, value):
         opts[key] = value
 
 
-def _int_opt(magic, opts, key, default):
+def int_option(magic, opts, key, default):
     try:
         return int(opts.get(key, default))
     except (TypeError, ValueError):
         raise UsageError('%%%s: -%s needs a number, not %r' % (magic, key, opts[key])) from None
 
 
-def _split(magic, text):
+def split_words(magic, text):
     import shlex
     try:
         return shlex.split(text)
@@ -325,7 +311,7 @@ def _compile_code(shell, source, filename='<magic-timeit>'):
     return body, expr
 
 
-def _source_for(shell, magic, arg, raw=True):
+def source_for(shell, magic, arg, raw=True):
     """Code from a history range (as typed, or with raw=False as run: magics become
     get_ipython() calls), a file, a URL, a macro or a variable holding a string."""
     arg = arg.strip()
@@ -357,9 +343,9 @@ def _source_for(shell, magic, arg, raw=True):
 
 def post_mortem(shell, tb):
     """Enter pdb at the frame where the exception of traceback ``tb`` was raised."""
-    from .shell import _visible_frames
+    from .inspector import visible_frames
     while tb is not None and tb.tb_next is not None and \
-            [f for f, _ in _visible_frames(tb)][:1] != [tb.tb_frame]:
+            [f for f, _ in visible_frames(tb)][:1] != [tb.tb_frame]:
         tb = tb.tb_next
     debugger = make_debugger()
     debugger.reset()
@@ -682,7 +668,7 @@ class WorkflowMagics(Magics):
         """%load [-r range] [-s symbol] source: put a file's, a history range's or an
         object's code into the next input (a set_next_input payload in a kernel)."""
         opts, arg = parse_options('load', line, 'r:s:yn:')
-        text = _source_for(self.shell, 'load', arg)
+        text = source_for(self.shell, 'load', arg)
         if 's' in opts:
             import ast
             tree = ast.parse(text)
@@ -711,7 +697,7 @@ class WorkflowMagics(Magics):
         filename, spec = words
         if not os.path.splitext(filename)[1]:
             filename += '.py'
-        text = _source_for(self.shell, 'save', spec, raw='r' in opts)
+        text = source_for(self.shell, 'save', spec, raw='r' in opts)
         if os.path.exists(filename) and not ('a' in opts or 'f' in opts):
             answer = input('File %r exists. Overwrite? [y/N] ' % filename)
             if answer.strip().lower() not in ('y', 'yes'):
@@ -738,7 +724,7 @@ class WorkflowMagics(Magics):
                                              and arg not in self.shell.user_ns)):
             filename = path
         else:
-            text = _source_for(self.shell, 'edit', arg) if arg else ''
+            text = source_for(self.shell, 'edit', arg) if arg else ''
             fd, filename = tempfile.mkstemp(suffix='.py', prefix='ipylite_edit_')
             with os.fdopen(fd, 'w', encoding='utf-8') as f:
                 f.write(text)
@@ -765,7 +751,7 @@ class WorkflowMagics(Magics):
     def cell_writefile(self, line, cell):
         """%%writefile [-a] file: write (-a: append) the cell's text to file."""
         opts, rest = parse_options('writefile', line, 'a', ('append',))
-        words = _split('writefile', rest)
+        words = split_words('writefile', rest)
         if len(words) != 1:
             raise UsageError('%%writefile: expected one file name')
         filename = os.path.expanduser(words[0])
@@ -786,7 +772,7 @@ class WorkflowMagics(Magics):
         words = rest.split(None, 1)
         if len(words) < 2 or not words[0].isidentifier():
             raise UsageError('%macro: usage: %macro name range (e.g. %macro m 1-3 5)')
-        macro = Macro(_source_for(self.shell, 'macro', words[1]))
+        macro = Macro(source_for(self.shell, 'macro', words[1]))
         self.shell.user_ns[words[0]] = macro
         if 'q' not in opts:
             print('Macro `%s` created. To execute, type its name (without quotes).\n'
@@ -803,7 +789,7 @@ class WorkflowMagics(Magics):
         elif arg in shell.user_ns:
             text = str(shell.user_ns[arg])
         else:
-            text = _source_for(shell, 'recall', arg).rstrip('\n')
+            text = source_for(shell, 'recall', arg).rstrip('\n')
         shell.set_next_input(text)
 
     line_rep = line_recall
@@ -816,7 +802,7 @@ class WorkflowMagics(Magics):
             raise UsageError('%rerun: history is off')
         opts, arg = parse_options('rerun', line, 'l:g:')
         if 'l' in opts:
-            n = _int_opt('rerun', opts, 'l', 1)
+            n = int_option('rerun', opts, 'l', 1)
             rows = shell.history.get_tail(n, include_latest=False)
         elif 'g' in opts:
             rows = [r for r in shell.history.search('*%s*' % opts['g'])
@@ -841,7 +827,7 @@ class WorkflowMagics(Magics):
         import pickle
         shell = self.shell
         opts, rest = parse_options('store', line, 'rdz')
-        folder = _db_dir(shell, 'autorestore')
+        folder = db_dir(shell, 'autorestore')
         names = rest.split()
         if 'z' in opts:
             for n in os.listdir(folder):
@@ -874,7 +860,7 @@ class WorkflowMagics(Magics):
                 try:
                     with open(os.path.join(folder, n), 'rb') as f:
                         value = pickle.load(f)
-                    print('%-20s-> %s' % (n, _safe_repr(value, 50)))
+                    print('%-20s-> %s' % (n, safe_repr(value, 50)))
                 except Exception as e:
                     print('%-20s-> <unreadable: %s>' % (n, e))
             return
@@ -911,7 +897,7 @@ def _parse_line_ranges(spec):
         raise UsageError('%%load: %s' % e) from None
 
 
-def _db_dir(shell, *parts):
+def db_dir(shell, *parts):
     """A folder under the profile's db/ (made on use); in memory-only setups, a
     temporary profile folder."""
     base = shell.profile_dir
@@ -1015,9 +1001,9 @@ class ExecutionMagics(Magics):
         if not stmt.strip():
             raise UsageError('%timeit: nothing to time')
         cfg = shell.config['Timeit'] if shell.config is not None else {}
-        repeat = _int_opt('timeit', opts, 'r', cfg.get('repeat', 7))
-        precision = _int_opt('timeit', opts, 'p', 3)
-        if repeat < 1 or ('n' in opts and _int_opt('timeit', opts, 'n', 1) < 1):
+        repeat = int_option('timeit', opts, 'r', cfg.get('repeat', 7))
+        precision = int_option('timeit', opts, 'p', 3)
+        if repeat < 1 or ('n' in opts and int_option('timeit', opts, 'n', 1) < 1):
             raise UsageError('%timeit: -n and -r must be at least 1')
         stmt, setup = shell.transform_cell(stmt), shell.transform_cell(setup)
         t0 = time.perf_counter()
@@ -1027,7 +1013,7 @@ class ExecutionMagics(Magics):
             raise UsageError('%%timeit: syntax error: %s' % e) from None
         compile_time = time.perf_counter() - t0
         if 'n' in opts:
-            number = _int_opt('timeit', opts, 'n', 1)
+            number = int_option('timeit', opts, 'n', 1)
         else:
             min_time = cfg.get('min_time', 0.2)
             number = 1
@@ -1071,7 +1057,7 @@ class ExecutionMagics(Magics):
             raise UsageError('%prun: nothing to profile')
         shell = self.shell
         code = compile(shell.transform_cell(stmt), '<string>', 'exec')
-        return _profile(shell, 'prun', opts, code, shell.user_global_ns, shell.user_ns)
+        return run_profiled(shell, 'prun', opts, code, shell.user_global_ns, shell.user_ns)
 
     @no_var_expand
     def cell_prun(self, line, cell):
@@ -1116,7 +1102,7 @@ class ExecutionMagics(Magics):
         print('Automatic pdb calling has been turned %s' % ('ON' if state.call_pdb else 'OFF'))
 
 
-def _profile(shell, magic, opts, code, global_ns, local_ns):
+def run_profiled(shell, magic, opts, code, global_ns, local_ns):
     import cProfile
     import io
     import pstats
@@ -1288,7 +1274,7 @@ def _whos_info(value):
         return 'n=%d' % len(value)
     if kind == 'module':
         return getattr(value, '__name__', '?')
-    text = _safe_repr(value, 50).replace('\n', ' ')
+    text = safe_repr(value, 50).replace('\n', ' ')
     return text
 
 
@@ -1298,16 +1284,16 @@ class IntrospectionMagics(Magics):
     """obj?, obj??, %pinfo, %pinfo2, %pdef, %pdoc, %psource, %pfile, %psearch, %page."""
 
     def _object(self, magic, name):
-        from .shell import _MISSING
+        from .completer import MISSING
         name = name.strip()
         if not name:
             raise UsageError('%%%s: missing object name' % magic)
         if name.startswith('%'):
             kind = 'cell' if name.startswith('%%') else 'line'
-            obj = self.shell.magics[kind].get(name.lstrip('%'), _MISSING)
+            obj = self.shell.magics[kind].get(name.lstrip('%'), MISSING)
         else:
             obj = self.shell._lookup(name)
-        if obj is _MISSING:
+        if obj is MISSING:
             raise UsageError('%%%s: object %r not found' % (magic, name))
         return obj
 
@@ -1487,3 +1473,8 @@ class HistoryMagics(Magics):
             print(text)
 
     line_hist = line_history
+
+
+# the built-in magics this module holds (Shell.load_builtin_magics registers them)
+CLASSES = (BasicMagics, ExtensionMagics, WorkflowMagics, ExecutionMagics,
+           NamespaceMagics, IntrospectionMagics, HistoryMagics)

@@ -3,15 +3,15 @@
 %killbgscripts, and the cell-magic aliases (%%file, %%python, %%perl, %%ruby, %%HTML,
 %%SVG, %%!, %%sx, %%system, %%debug).
 
-Registered on every Shell by magics.install(); see magics.py for the machinery.
+Registered on every Shell by Shell.load_builtin_magics(); see magics.py for the machinery.
 """
 
 import os
 import re
 import sys
 
-from .magics import Magics, cell_magic, no_var_expand, parse_options, _source_for
-from .shell import UsageError
+from .magics import Magics, cell_magic, no_var_expand, parse_options, source_for
+from .display import UsageError
 
 RESTART_NOTE = 'Note: you may need to restart the kernel to use updated packages.'
 AUTOCALL_MODES = ('Off', 'Smart', 'Full')
@@ -85,8 +85,8 @@ def _alias(shell, kind, target, params=''):
 def _alias_args(line):
     """%alias_magic's words and options (-l/--line, -c/--cell, -p/--params VALUE),
     the options anywhere on the line as with IPython's argparse."""
-    from .magics import _split
-    tokens, words, opts = _split('alias_magic', line), [], {}
+    from .magics import split_words
+    tokens, words, opts = split_words('alias_magic', line), [], {}
     while tokens:
         token = tokens.pop(0)
         if not token.startswith('-') or token == '-':
@@ -222,7 +222,7 @@ class FileMagics(Magics):
     def line_pycat(self, line):
         """%pycat source: show a file, a history range (e.g. 1-3), a string variable
         or a macro in the pager."""
-        self.shell.page(_source_for(self.shell, 'pycat', line.strip()))
+        self.shell.page(source_for(self.shell, 'pycat', line.strip()))
 
     def line_less(self, line):
         """%less file: show a file in the pager (%more is the same)."""

@@ -21,6 +21,7 @@ import sys
 
 from .completer import MISSING, lookup
 from .display import DisplayFormatter, DisplayPublisher, UsageError, active_shell, set_active_shell
+from .inspector import safe_repr, visible_frames
 from .transforms import LineScan, strip_prompts, transform_line
 
 __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageError',
@@ -28,7 +29,6 @@ __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageEr
 
 CO_COROUTINE = 0x80                 # inspect.CO_COROUTINE
 CO_VARARGS, CO_VARKEYWORDS = 0x04, 0x08
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _MISSING = MISSING
 
 
@@ -257,9 +257,15 @@ class Shell:
             self.load_builtin_magics()
 
     def load_builtin_magics(self):
-        """Register the built-in magics (imported only now, from magics.py)."""
-        from . import magics
-        magics.install(self)
+        """Register the built-in magics: the machinery's own (magics.py) and each
+        topic module's (sysmagics, moremagics), imported only now."""
+        from . import magics, moremagics, sysmagics
+        state = self.magics_state = magics.MagicState(self)
+        self.user_ns['_dh'] = state.dir_history
+        for cls in magics.CLASSES + sysmagics.CLASSES + moremagics.CLASSES:
+            magics.register_magics(self, cls(self))
+        sysmagics.install_default_aliases(self)
+        state.hidden = set(self.user_ns)
 
     def register_magics(self, obj):
         """Register the magics of a Magics subclass (or instance): its methods
@@ -781,7 +787,7 @@ class Shell:
                 'Traceback (most recent call last)'
             out.append(self._c('topline', '-' * 75) + '\n' + header if i == 0 else header)
             out.extend(self._format_frame(frame, lineno, mode == 'Verbose')
-                       for frame, lineno in _visible_frames(etb, exc))
+                       for frame, lineno in visible_frames(etb, exc))
             out.extend(self._exception_only(exc))
         return out
 
@@ -829,7 +835,7 @@ class Shell:
             return ', '.join(names)
         values = frame.f_locals
         return ', '.join(n if n.lstrip('*') not in values else '%s=%s' % (
-            self._c('var', n), self._c('val', _safe_repr(values[n.lstrip('*')], 60)))
+            self._c('var', n), self._c('val', safe_repr(values[n.lstrip('*')], 60)))
             for n in names if n != '*')
 
     def _format_locals(self, frame, line):
@@ -842,7 +848,7 @@ class Shell:
         else:
             ns = frame.f_locals
             names = [n for n in ns if not n.startswith('__')]
-        return ['%s%s = %s' % (' ' * 8, self._c('var', n), self._c('val', _safe_repr(ns[n], 80)))
+        return ['%s%s = %s' % (' ' * 8, self._c('var', n), self._c('val', safe_repr(ns[n], 80)))
                 for n in names]
 
     def _exception_only(self, value):
@@ -891,7 +897,7 @@ class Shell:
     def _plain_traceback(self, etype, value, tb):
         import re
         import traceback
-        frames = _visible_frames(tb)
+        frames = visible_frames(tb)
         tb = _first_tb(tb, frames[0][0]) if frames else tb
         text = ''.join(traceback.format_exception(etype, value, tb)).rstrip('\n')
 
@@ -1170,38 +1176,6 @@ _COLORS = {
 _COLORS['Neutral'] = _COLORS['Linux']
 
 
-def _internal(frame):
-    """Frames of the shell's own machinery (ipylite, asyncio) above the user's code."""
-    filename = frame.f_code.co_filename
-    return filename.startswith(_PACKAGE_DIR) or '%sasyncio%s' % (os.sep, os.sep) in filename \
-        or filename.endswith('threading.py')
-
-
-def _visible_frames(tb, exc=None):
-    """[(frame, lineno)] of a traceback without the shell's machinery on top and
-    without frames that set __tracebackhide__; for a KeyboardInterrupt, also without
-    ipylite's frames below the user's (the interrupt landed in our print(), say)."""
-    frames = []
-    while tb is not None:
-        frames.append((tb.tb_frame, tb.tb_lineno if tb.tb_lineno is not None else
-                       tb.tb_frame.f_lineno))
-        tb = tb.tb_next
-    start = 0
-    while start < len(frames) and _internal(frames[start][0]):
-        start += 1
-    if start == len(frames):
-        start = 0           # nothing but ipylite: show it all, it is our bug
-    elif isinstance(exc, KeyboardInterrupt):
-        # from the user's last frame on, what was interrupted is our machinery (and
-        # what it called: zmq waiting for an input() reply, say)
-        for i in range(start + 1, len(frames)):
-            if _internal(frames[i][0]):
-                del frames[i:]
-                break
-    return [(f, n) for f, n in frames[start:]
-            if f.f_code.co_name == '<module>' or '__tracebackhide__' not in f.f_locals]
-
-
 def _first_tb(tb, frame):
     while tb is not None and tb.tb_frame is not frame:
         tb = tb.tb_next
@@ -1224,14 +1198,6 @@ def _where(filename, lineno):
     if name.startswith('Cell In['):
         return name + (', line %d' % lineno if lineno else '')
     return 'File %s' % name + (':%d' % lineno if lineno else '')
-
-
-def _safe_repr(obj, limit):
-    try:
-        text = repr(obj)
-    except Exception:
-        text = '<unprintable %s object>' % type(obj).__name__
-    return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
 def _string_form(obj):

@@ -1,14 +1,14 @@
 """Built-in magics that reach outside the interpreter: display cell magics, %%capture
 and %gui; shell commands, aliases, directories and the environment; %logstart.
 
-Also %run. Registered on every Shell by magics.install(); see magics.py for the machinery.
+Also %run. Registered on every Shell by Shell.load_builtin_magics(); see magics.py for the machinery.
 """
 
 import os
 import sys
 
-from .magics import Magics, make_debugger, _int_opt, _split, parse_options
-from .shell import UsageError
+from .magics import Magics, make_debugger, int_option, split_words, parse_options
+from .display import UsageError
 
 POSIX_ALIASES = {
     'cat': 'cat', 'cp': 'cp', 'mv': 'mv', 'rm': 'rm', 'mkdir': 'mkdir', 'rmdir': 'rmdir',
@@ -95,7 +95,7 @@ class capture_output:
     CapturedIO instead of showing them (IPython.utils.capture's shape)."""
 
     def __init__(self, stdout=True, stderr=True, display=True, shell=None):
-        from .shell import get_ipython
+        from .display import active_shell as get_ipython
         self.stdout, self.stderr, self.display = stdout, stderr, display
         self.shell = shell or get_ipython()
 
@@ -352,8 +352,8 @@ class OSMagics(Magics):
             print('%d: %s' % (i, hist[i]))
 
     def _bookmarks_file(self):
-        from .magics import _db_dir
-        return os.path.join(_db_dir(self.shell), 'bookmarks.json')
+        from .magics import db_dir
+        return os.path.join(db_dir(self.shell), 'bookmarks.json')
 
     def _bookmarks(self):
         import json
@@ -381,7 +381,7 @@ class OSMagics(Magics):
                 raise UsageError('%%bookmark -d: no bookmark %r' % opts['d'])
             del marks[opts['d']]
         else:
-            words = _split('bookmark', rest)
+            words = split_words('bookmark', rest)
             if not words or len(words) > 2:
                 raise UsageError('%bookmark: usage: %bookmark name [dir]')
             marks[words[0]] = os.path.abspath(os.path.expanduser(words[1])) \
@@ -429,7 +429,7 @@ class OSMagics(Magics):
 def _script_args(magic, line):
     """IPython's reading of a %%script line: its options (--out/--err/--proc VAR, --bg,
     --no-raise-error) anywhere, every other word for the program (`bash -x`)."""
-    words, opts, cmd, i = _split(magic, line), {}, [], 0
+    words, opts, cmd, i = split_words(magic, line), {}, [], 0
     while i < len(words):
         word = words[i]
         name, eq, value = word[2:].partition('=')
@@ -542,7 +542,7 @@ class LoggingMagics(Magics):
             raise UsageError('%%logstart: already logging to %s (use %%logstop first)'
                              % state.log['file'])
         opts, rest = parse_options('logstart', line, 'otr')
-        words = _split('logstart', rest)
+        words = split_words('logstart', rest)
         filename = os.path.expanduser(words[0]) if words else 'ipython_log.py'
         mode = words[1] if len(words) > 1 else 'backup'
         if mode not in ('append', 'backup', 'global', 'over', 'rotate'):
@@ -648,14 +648,14 @@ class RunMagics(Magics):
         as the file's stem. Arguments with * ? [ are expanded as file names unless -G."""
         __tracebackhide__ = True  # noqa: F841
         import time
-        from .magics import _profile
+        from .magics import run_profiled
         shell = self.shell
         opts, rest = parse_options('run', line, 'ietdnpGm:s:l:r:T:D:qb:', stop_after='m')
         if 'm' in opts:
-            module, args = opts['m'], _split('run', rest)
+            module, args = opts['m'], split_words('run', rest)
             filename = None
         else:
-            words = _split('run', rest)
+            words = split_words('run', rest)
             if not words:
                 raise UsageError('%run: missing file name')
             filename, args = os.path.expanduser(words[0]), words[1:]
@@ -709,7 +709,7 @@ class RunMagics(Magics):
             if 'd' in opts:
                 debugger = make_debugger()
                 if 'b' in opts:
-                    lineno = _int_opt('run', opts, 'b', 1)
+                    lineno = int_option('run', opts, 'b', 1)
                     error = debugger.set_break(path, lineno)
                     if error:
                         raise UsageError('%%run -b: %s' % error)
@@ -718,7 +718,7 @@ class RunMagics(Magics):
                 print('Running %s under the debugger; "c" continues, "q" quits.' % filename)
                 debugger.run(code, ns, ns)
             elif 'p' in opts:
-                _profile(shell, 'run', opts, code, ns, ns)
+                run_profiled(shell, 'run', opts, code, ns, ns)
             else:
                 exec(code, ns, ns)
         except SystemExit as e:
@@ -750,3 +750,7 @@ class RunMagics(Magics):
             print('\nIPython CPU timings (estimated):\n  User   : %10.2f s.\n'
                   '  System : %10.2f s.\nWall time: %10.2f s.' % (
                       c1.user - c0.user, c1.system - c0.system, time.perf_counter() - t0))
+
+
+# the built-in magics this module holds (Shell.load_builtin_magics registers them)
+CLASSES = (DisplayMagics, OSMagics, LoggingMagics, RunMagics)
