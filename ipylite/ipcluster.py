@@ -23,7 +23,8 @@ import subprocess
 import sys
 import time
 
-from .launchers import LAUNCHERS, PACKAGE, load_config, planned
+from .launchers import LAUNCHERS, load_config, planned
+from .protocol import PACKAGE
 from .parallel import Client, cluster_file_name, security_dir
 from .protocol import Session
 

@@ -31,16 +31,14 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 
+from .protocol import PACKAGE, random_ports
+
 log = logging.getLogger("ipylite.parallel.launchers")
 
-# this package's own name, for ``python -m`` commands: "ipylite", or e.g.
-# "myapp._vendor.ipylite" in a vendored copy
-PACKAGE = __name__.rpartition(".")[0]
 
 
 def _engine_cmd(python, engine_file, extra=()):
@@ -209,12 +207,6 @@ def planned(kind, n, options):
     return n
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _split_url(url):
     host, _, port = url.rpartition("//")[2].rpartition(":")
     return host, int(port)
@@ -252,7 +244,7 @@ class SSHEngineLauncher(Launcher):
             if self.tunnel:
                 for key in ("engine_url", "hb_url"):
                     chost, cport = _split_url(info[key])
-                    rport = _free_port()
+                    rport = random_ports(1)[0]
                     forwards += ["-R", f"127.0.0.1:{rport}:{chost}:{cport}"]
                     remote[key] = f"tcp://127.0.0.1:{rport}"
                 remote["location"] = "127.0.0.1"

@@ -379,8 +379,8 @@ class KernelMagics(Magics):
         import shlex
         import subprocess
         kernel = self._kernel('qtconsole')
-        package = __name__.rpartition('.')[0]
-        argv = [sys.executable, '-m', package + '.qtconsole', '--existing',
+        from .protocol import PACKAGE
+        argv = [sys.executable, '-m', PACKAGE + '.qtconsole', '--existing',
                 kernel.connection_file] + shlex.split(line)
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
         procs = self.shell.magics_state.__dict__.setdefault('qtconsoles', [])

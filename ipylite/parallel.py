@@ -1161,7 +1161,8 @@ class LoadBalancedView(View):
 
 # ====================================================================== launchers
 # local, ssh, mpi, slurm, pbs, sge, lsf: see launchers.py
-from .launchers import LAUNCHERS, PACKAGE, planned  # noqa: E402
+from .launchers import LAUNCHERS, planned  # noqa: E402
+from .protocol import PACKAGE  # noqa: E402
 
 
 # ======================================================================== Cluster

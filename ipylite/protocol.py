@@ -314,6 +314,13 @@ def _type_name(t):
             float: "a number", bool: "a boolean", type(None): "null"}.get(t, t.__name__)
 
 
+# ------------------------------------------------------------- our own name
+
+# this package's importable name, for ``python -m`` commands that start our own
+# programs (kernels, engines, consoles): "ipylite", or e.g. "myapp._vendor.ipylite"
+PACKAGE = __name__.rpartition(".")[0]
+
+
 # ------------------------------------------------------------------ ANSI codes
 
 _ANSI = None

@@ -29,10 +29,9 @@ import time
 def _own_kernel_argv(env=None):
     """Our own kernel in this interpreter, importable as this very package (works
     without an installed kernelspec, and from a vendored copy)."""
-    from .protocol import find_kernel_specs
+    from .protocol import PACKAGE as pkg, find_kernel_specs
     if "ipylite" in find_kernel_specs():
         return None, env
-    pkg = (__spec__.name if __spec__ else __name__).rpartition(".")[0]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for _ in range(pkg.count(".")):
         root = os.path.dirname(root)
