@@ -22,6 +22,7 @@ import sys
 from .completer import MISSING, lookup
 from .display import DisplayFormatter, DisplayPublisher, UsageError, active_shell, set_active_shell
 from .inspector import Introspection, Tracebacks
+from .syscommands import SList, SystemCommands  # noqa: F401 (SList: API)
 from .transforms import LineScan, strip_prompts, transform_line
 
 __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageError',
@@ -150,36 +151,6 @@ class TracebackText:
         return strip_ansi('\n'.join(self.shell.format_traceback(etype, value, tb)))
 
 
-class SList(list):
-    """Lines of a command's output (x = !ls): .s, .n, .p and grep()."""
-
-    @property
-    def s(self):
-        """The lines joined with spaces."""
-        return ' '.join(self)
-
-    @property
-    def n(self):
-        """The lines joined with newlines."""
-        return '\n'.join(self)
-
-    @property
-    def p(self):
-        """The lines that name existing paths, as pathlib.Path objects."""
-        from pathlib import Path
-        return [Path(line) for line in self if os.path.exists(line)]
-
-    def grep(self, pattern, prune=False):
-        """Lines matching a regex (case-insensitive) or a predicate; prune=True
-        keeps the others instead."""
-        if callable(pattern):
-            match = pattern
-        else:
-            import re
-            match = re.compile(pattern, re.IGNORECASE).search
-        return SList(line for line in self if bool(match(line)) != prune)
-
-
 class DictModule:
     """A stand-in module whose namespace is a given dict (pickle finds classes in it)."""
 
@@ -207,7 +178,7 @@ def make_shell(profile="default", overrides=(), **shell_kwargs):
 
 # ------------------------------------------------------------------ the Shell
 
-class Shell(Tracebacks, Introspection):
+class Shell(Tracebacks, Introspection, SystemCommands):
     """An interactive namespace that runs cells, IPython style.
 
     Settings are class attributes a subclass or a frontend may change:
@@ -728,55 +699,6 @@ class Shell(Tracebacks, Introspection):
 
     # -- system commands -----------------------------------------------------
 
-    def var_expand(self, cmd):
-        """Expand $name and {expr} from the user namespace ($$ is a literal $).
-        Unknown names and failing expressions are left as typed ($HOME stays)."""
-        import re
-        ns = self.user_ns
-
-        def expand(m):
-            token = m.group()
-            if token in ('$$', '{{', '}}'):
-                return token[0]
-            if token[0] == '$':
-                return str(ns[token[1:]]) if token[1:] in ns else token
-            try:
-                return str(eval(token[1:-1], self.user_global_ns, ns))
-            except Exception:
-                return token
-        return re.sub(r'\$\$|\$[^\W\d]\w*|\{\{|\}\}|\{[^{}]+\}', expand, cmd)
-
-    def system(self, cmd):
-        """Run cmd in a shell, its output streamed to sys.stdout / sys.stderr as it
-        comes; the exit status goes to _exit_code."""
-        import subprocess
-        out, err = sys.stdout, sys.stderr
-        for stream in (out, err):
-            stream.flush()
-        windows = os.name == 'nt'
-        proc = subprocess.Popen(self.var_expand(cmd), shell=True, stdin=self.system_stdin,
-                                stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT if windows else subprocess.PIPE)
-        try:
-            _pump(proc, out, err)
-            proc.wait()
-        except KeyboardInterrupt:
-            proc.terminate()
-            proc.wait()
-            err.write('^C\n')
-        finally:
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe is not None:
-                    pipe.close()
-        self.user_ns['_exit_code'] = proc.returncode
-
-    def getoutput(self, cmd):
-        """Run cmd in a shell and return its output (stdout and stderr) as an SList."""
-        import subprocess
-        proc = subprocess.run(self.var_expand(cmd), shell=True, stdin=self.system_stdin,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.user_ns['_exit_code'] = proc.returncode
-        return SList(proc.stdout.decode(_encoding(), 'replace').splitlines())
 
     # -- completion (completer.py) -------------------------------------------
 
@@ -870,37 +792,3 @@ def _keeplines(text):
     return [line + '\n' for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
-def _encoding():
-    import locale
-    return locale.getpreferredencoding(False) or 'utf-8'
-
-
-def _pump(proc, out, err):
-    """Copy a child's stdout (and stderr, when piped) to our streams as bytes arrive."""
-    import codecs
-    streams = {proc.stdout.fileno(): out}
-    if proc.stderr is not None:
-        streams[proc.stderr.fileno()] = err
-    decoders = {fd: codecs.getincrementaldecoder(_encoding())('replace') for fd in streams}
-    selector = None
-    if len(streams) > 1:
-        import selectors
-        selector = selectors.DefaultSelector()
-        for fd in streams:
-            selector.register(fd, selectors.EVENT_READ)
-    try:
-        while streams:
-            ready = [key.fd for key, _ in selector.select()] if selector else list(streams)
-            for fd in ready:
-                chunk = os.read(fd, 65536)
-                text = decoders[fd].decode(chunk, final=not chunk)
-                if text:
-                    streams[fd].write(text)
-                    streams[fd].flush()
-                if not chunk:
-                    del streams[fd]
-                    if selector:
-                        selector.unregister(fd)
-    finally:
-        if selector:
-            selector.close()
