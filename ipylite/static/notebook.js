@@ -677,6 +677,7 @@ function connect(replay) {
     if (IPL.widgets) IPL.widgets.connected();
   };
   ws.onmessage = function (ev) {
+    if (NB.ws !== ws) return;      // a kernel changed or shut down from the page
     var msg;
     try { msg = typeof ev.data === "string" ? JSON.parse(ev.data) : IPL.widgets.unframe(ev.data); } catch (e) {
       console.error("ipylite: a message from the kernel is not JSON and was dropped:", e, String(ev.data).slice(0, 300));
@@ -853,7 +854,8 @@ function replay(content) {
 }
 
 function kernelAction(what) {
-  if (!NB.kernel) return;
+  if (what === "restart" && !NB.kernel) return startSession({}).then(function () { note("kernel started"); });
+  if (!NB.kernel) return Promise.resolve();
   if (what === "interrupt") return IPL.api("POST", "/api/kernels/" + NB.kernel.id + "/interrupt");
   setStatus("starting");
   return IPL.api("POST", "/api/kernels/" + NB.kernel.id + "/restart").then(function () {
@@ -1023,7 +1025,7 @@ function commandKey(e) {
     case "s": save(true); break;
     case "h": showHelp(); break;
     case "i": if (twice) { kernelAction("interrupt"); lastKey = ""; } break;
-    case "0": if (twice) { kernelAction("restart"); lastKey = ""; } break;
+    case "0": if (twice) { lastKey = ""; if (askRestart()) kernelAction("restart"); } break;
     case "o": c.outEl.classList.toggle("output-scrolled"); c.outEl.classList.toggle("unscrolled"); break;
     case "L": document.body.classList.toggle("line-numbers"); break;
     default: handled = false;
@@ -1121,21 +1123,13 @@ function load() {
     setMode("command");
     document.body.setAttribute("data-loaded", "true");
     var spec = (nb.metadata.kernelspec || {}).name;
-    return IPL.api("POST", "/api/sessions", { path: NB.path, type: "notebook", name: NB.name, kernel: spec ? { name: spec } : {} })
-      .catch(function (e) {
-        if (e.status === 404) return IPL.api("POST", "/api/sessions", { path: NB.path, type: "notebook", name: NB.name, kernel: {} });
-        throw e;
-      }).catch(function (e) { e.kernel = true; throw e; });
-  }).then(null, function (e) { if (!e.kernel) e.reading = true; throw e; }).then(function (s) {
-    NB.kernel = s.kernel;
-    NB.sid = s.id;
-    $("#kernel-name").textContent = s.kernel.name;
+    return startSession(spec ? { name: spec } : {}).catch(function (e) { e.kernel = true; throw e; });
+  }).then(null, function (e) { if (!e.kernel) e.reading = true; throw e; }).then(function () {
     var ks = NB.model.metadata && NB.model.metadata.kernelspec;
-    if (ks && ks.name && ks.name !== s.kernel.name) {       // fell back to the server's default
-      NB.model.metadata.kernelspec = { name: s.kernel.name, display_name: s.kernel.name, language: ks.language || "python" };
-      note("no kernel " + ks.name + ": using " + s.kernel.name, "warn");
+    if (ks && ks.name && ks.name !== NB.kernel.name) {       // fell back to the server's default
+      NB.model.metadata.kernelspec = { name: NB.kernel.name, display_name: NB.kernel.name, language: ks.language || "python" };
+      note("no kernel " + ks.name + ": using " + NB.kernel.name, "warn");
     }
-    connect(true);
   }, function (e) {
     if (e.reading) throw e;
     // the notebook itself is fine: it can be edited and saved without a kernel
@@ -1153,6 +1147,80 @@ function load() {
   });
 }
 
+function startSession(kernel) {
+  var model = { path: NB.path, type: "notebook", name: NB.name, kernel: kernel };
+  return IPL.api("POST", "/api/sessions", model).catch(function (e) {
+    if (e.status === 404 && kernel.name) { model.kernel = {}; return IPL.api("POST", "/api/sessions", model); }
+    throw e;
+  }).then(useSession);
+}
+function useSession(s) {
+  NB.kernel = s.kernel;
+  NB.sid = s.id;
+  $("#kernel-name").textContent = s.kernel.name;
+  document.body.setAttribute("data-kernel-name", s.kernel.name);
+  connect(true);
+}
+
+/* ---------------------------------------------------------------- kernel and file commands */
+function askRestart(what) {
+  return confirm("Restart the kernel" + (what || "") + "? All variables will be lost.");
+}
+function renameNotebook() {
+  var old = NB.name, nn = prompt("New name for " + old, old);
+  if (!nn || nn === old) return;
+  if (!/\.ipynb$/.test(nn)) nn += ".ipynb";
+  var dir = NB.path.split("/").slice(0, -1).join("/");
+  IPL.api("PATCH", url(), { path: dir ? dir + "/" + nn : nn }).then(followRename,
+    function (e) { note("not renamed: " + e.message, "warn"); });
+}
+function shutdownKernel() {
+  if (!NB.kernel || !confirm("Shut down the kernel? All variables will be lost.")) return;
+  var k = NB.kernel, ws = NB.ws;
+  NB.kernel = null;
+  NB.ws = null;
+  if (ws) ws.close();
+  IPL.api("DELETE", "/api/kernels/" + k.id).then(function () {
+    setStatus("dead");
+    $("#kernel-name").textContent = "no kernel";
+    note("kernel shut down: Kernel > Restart starts a new one", "sticky");
+  }, function (e) { note("not shut down: " + e.message, "warn"); });
+}
+function chooseKernel() {
+  var dlg = $("#kernel-dialog"), sel = $("#kernel-choice");
+  IPL.api("GET", "/api/kernelspecs").then(function (ks) {
+    sel.innerHTML = "";
+    Object.keys(ks.kernelspecs).sort().forEach(function (name) {
+      var o = el("option", "", ks.kernelspecs[name].spec.display_name || name);
+      o.value = name;
+      o.specs = ks.kernelspecs[name].spec;
+      sel.appendChild(o);
+    });
+    sel.value = NB.kernel ? NB.kernel.name : ks["default"];
+    dlg.onclose = function () {
+      if (dlg.returnValue !== "ok") return;
+      var name = sel.value, spec = sel.selectedOptions[0].specs;
+      if (NB.kernel && name === NB.kernel.name) return;
+      setStatus("starting");
+      var go = NB.sid && NB.kernel ? IPL.api("PATCH", "/api/sessions/" + NB.sid, { kernel: { name: name } })
+        : IPL.api("POST", "/api/sessions", { path: NB.path, type: "notebook", name: NB.name, kernel: { name: name } });
+      go.then(function (s) {
+        var old = NB.ws;
+        NB.ws = null;
+        if (old) old.close();
+        NB.pending = {};
+        NB.cells.forEach(function (c) { if (c.el.classList.contains("busy")) { c.setPrompt(false); dropInput(c); } });
+        NB.model.metadata = NB.model.metadata || {};
+        NB.model.metadata.kernelspec = { name: name, display_name: spec.display_name || name, language: spec.language || "python" };
+        markDirty();
+        useSession(s);
+        note("kernel changed to " + name);
+      }, function (e) { setStatus(NB.kernel ? "idle" : "dead"); note("kernel not changed: " + e.message, "warn"); });
+    };
+    dlg.showModal();
+  }, function (e) { note("no kernelspecs: " + e.message, "warn"); });
+}
+
 /* ---------------------------------------------------------------- menus & wiring */
 var ACTIONS = {
   save: function () { save(true); }, revert: revert, trust: trust,
@@ -1167,8 +1235,9 @@ var ACTIONS = {
   "run-above": function () { runRange(0, NB.sel - 1); },
   "run-below": function () { runRange(NB.sel, NB.cells.length - 1); },
   interrupt: function () { kernelAction("interrupt"); },
-  restart: function () { kernelAction("restart"); },
+  restart: function () { if (askRestart()) kernelAction("restart"); },
   "restart-run-all": function () {
+    if (!askRestart(" and run every cell")) return;
     kernelAction("restart").then(function () {
       var start = Date.now();
       (function go() {   // run once the new kernel has answered
@@ -1179,7 +1248,7 @@ var ACTIONS = {
   },
   "clear-outputs": function () { NB.cells.forEach(function (c) { if (c.type === "code") { c.clearOutputs(); c.execution_count = null; c.setPrompt(); } }); markDirty(); },
   "clear-output": function () { cur().clearOutputs(); markDirty(); },
-  help: showHelp,
+  help: showHelp, rename: renameNotebook, "change-kernel": chooseKernel, shutdown: shutdownKernel,
   overwrite: function () { save(true, true); },
   reload: function () { location.reload(); }
 };

@@ -95,13 +95,40 @@ function running() {
   }, fail);
 }
 
-document.getElementById("new-notebook").addEventListener("click", function () {
-  var w = window.open("", "_blank");
-  api("POST", "/api/contents/" + enc(dir), { type: "notebook" }).then(function (m) {
+function newNotebook(kernel) {
+  var w = window.open("", "_blank"), model = { type: "notebook" };
+  if (kernel) model.kernel_name = kernel;
+  api("POST", "/api/contents/" + enc(dir), model).then(function (m) {
     var u = "/notebooks/" + enc(m.path);
     if (w) w.location = u; else location.href = u;
     list();
   }, function (e) { if (w) w.close(); fail(e); });
+}
+document.getElementById("new-notebook").addEventListener("click", function () { newNotebook(); });
+/* The New menu: a notebook on each installed kernelspec, a text file, a folder. */
+function kernelspecs() {
+  var box = document.getElementById("new-items");
+  return api("GET", "/api/kernelspecs").then(function (ks) {
+    Object.keys(ks.kernelspecs).sort().reverse().forEach(function (name) {
+      var spec = ks.kernelspecs[name].spec, a = document.createElement("a");
+      a.href = "#";
+      a.setAttribute("data-kernel", name);
+      a.textContent = "Notebook: " + (spec.display_name || name) + (name === ks["default"] ? " (default)" : "");
+      box.insertBefore(a, box.firstChild);
+    });
+  }, fail);
+}
+document.getElementById("new-items").addEventListener("click", function (e) {
+  var a = e.target.closest("a");
+  if (!a) return;
+  e.preventDefault();
+  document.getElementById("new-menu").open = false;
+  if (a.hasAttribute("data-kernel")) return newNotebook(a.getAttribute("data-kernel"));
+  var kind = a.getAttribute("data-new");
+  api("POST", "/api/contents/" + enc(dir), kind === "file" ? { type: "file", ext: ".txt" } : { type: "directory" }).then(function (m) {
+    if (kind === "file") window.open("/edit/" + enc(m.path), "_blank");
+    list();
+  }, fail);
 });
 document.getElementById("new-folder").addEventListener("click", function () {
   api("POST", "/api/contents/" + enc(dir), { type: "directory" }).then(list, fail);
@@ -141,6 +168,7 @@ document.getElementById("upload").addEventListener("change", function (e) {
 tbody.addEventListener("change", updateButtons);
 
 crumbs();
+kernelspecs();
 list();
 running();
 setInterval(running, 10000);

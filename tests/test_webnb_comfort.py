@@ -1,0 +1,108 @@
+"""Kernels, files and comfort in the notebook server's pages (real server, kernels and
+Chromium; the fixtures of test_webnb_browser): a kernel chosen for a new notebook,
+changed, shut down; rename from the page; restart asks first; table of contents;
+collapsed input/output; the dark theme; the text editor; the file browser's sorting,
+moves and copies."""
+
+import json
+
+from ipylite import nbfile
+from test_webnb_browser import (api, browser, open_nb, page, run_code, server,   # noqa: F401 (fixtures)
+                                shut_kernels_down, write_nb)
+
+
+def sessions(server):
+    return api(server, "GET", "/api/sessions")
+
+
+def test_new_notebook_on_a_chosen_kernelspec(page, server):
+    page.goto(server["url"] + "/tree")
+    page.wait_for_selector("body[data-loaded=true]")
+    page.click("#new-menu summary")
+    items = page.locator("#new-items a[data-kernel]")
+    items.first.wait_for()
+    names = items.evaluate_all("els => els.map(e => e.getAttribute('data-kernel'))")
+    assert sorted(names) == sorted(api(server, "GET", "/api/kernelspecs")["kernelspecs"])
+    assert "python3" in names and "ipylite" in names
+    before = set(p.name for p in server["root"].iterdir())
+    with page.expect_popup() as pop:
+        page.click("#new-items a[data-kernel=python3]")
+    nbpage = pop.value
+    nbpage.wait_for_selector("body[data-kernel-status=idle]", timeout=60000)
+    assert nbpage.text_content("#kernel-name") == "python3"
+    new = [p for p in server["root"].iterdir() if p.name not in before]
+    assert len(new) == 1 and new[0].suffix == ".ipynb"
+    assert nbfile.read(str(new[0]))["metadata"]["kernelspec"]["name"] == "python3"
+    nbpage.close()
+    assert [s["kernel"]["name"] for s in sessions(server)] == ["python3"]
+
+
+def test_change_kernel_rename_and_shut_down_from_the_page(page, server):
+    write_nb(server, "chk.ipynb", ["import sys; 'ipykernel' in sys.modules"])
+    open_nb(page, server, "chk.ipynb")
+    assert page.text_content("#kernel-name") == "ipylite"
+    old_kernel = sessions(server)[0]["kernel"]["id"]
+    page.click("summary:text('Kernel')")
+    page.click("a[data-action=change-kernel]")
+    page.wait_for_selector("#kernel-dialog[open]")
+    page.select_option("#kernel-choice", "python3")
+    page.click("#kernel-ok")
+    page.wait_for_selector("body[data-kernel-name=python3]")
+    page.wait_for_selector("body[data-kernel-status=idle]", timeout=60000)
+    [s] = sessions(server)
+    assert s["kernel"]["name"] == "python3" and s["kernel"]["id"] != old_kernel
+    assert old_kernel not in [k["id"] for k in api(server, "GET", "/api/kernels")]
+    page.keyboard.press("Escape")
+    page.evaluate("IPL.nbSelect(0)")
+    page.keyboard.press("Shift+Enter")                  # runs on ipykernel now
+    page.locator(".cell").first.locator(".cell-output >> text=True").wait_for()
+    # rename from the page: the session follows and the saved file keeps the new kernel
+    page.dialog_answer = ["chk2"]
+    page.click("summary:text('File')")
+    page.click("a[data-action=rename]")
+    page.wait_for_function("document.getElementById('nb-name').textContent === 'chk2.ipynb'")
+    page.dialog_answer = []
+    assert (server["root"] / "chk2.ipynb").exists() and not (server["root"] / "chk.ipynb").exists()
+    assert sessions(server)[0]["path"] == "chk2.ipynb"
+    assert page.evaluate("location.pathname") == "/notebooks/chk2.ipynb"
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("body[data-saved]")
+    assert nbfile.read(str(server["root"] / "chk2.ipynb"))["metadata"]["kernelspec"]["name"] == "python3"
+    # shut down: asks first, then no kernel runs for it; Restart starts one again
+    page.dialogs.clear()
+    page.click("summary:text('Kernel')")
+    page.click("a[data-action=shutdown]")
+    page.wait_for_selector("body[data-kernel-status=dead]")
+    assert any("Shut down" in d for d in page.dialogs)
+    assert sessions(server) == [] and api(server, "GET", "/api/kernels") == []
+    page.click("button[data-action=restart]")
+    page.wait_for_selector("body[data-kernel-status=idle]", timeout=60000)
+    assert [s["path"] for s in sessions(server)] == ["chk2.ipynb"]
+
+
+def test_restart_and_restart_run_all_ask_first(page, server):
+    write_nb(server, "ask.ipynb", ["n = 41"])
+    open_nb(page, server, "ask.ipynb")
+    page.keyboard.press("Shift+Enter")
+    page.locator(".cell").first.locator(".prompt >> text=[1]:").wait_for()
+    kid = sessions(server)[0]["kernel"]["id"]
+    page.dismiss_dialogs = True                         # "Cancel": nothing restarts
+    page.dialogs.clear()
+    try:
+        page.click("button[data-action=restart]")
+        page.click("button[data-action=restart-run-all]")
+        page.keyboard.press("Escape")
+        page.keyboard.press("0"); page.keyboard.press("0")
+        page.wait_for_function("true")
+        assert len(page.dialogs) == 3 and all("Restart the kernel" in d for d in page.dialogs)
+    finally:
+        page.dismiss_dialogs = False
+    out = run_code(page, "n + 1")
+    assert out.text_content().strip() == "42"           # the variables survived
+    assert sessions(server)[0]["kernel"]["id"] == kid
+    page.dialogs.clear()
+    page.click("button[data-action=restart]")           # accepted: restarts
+    page.wait_for_selector("body[data-kernel-status=idle]")
+    out = run_code(page, "'n' in dir()")
+    assert out.text_content().strip() == "False"
+    assert len(page.dialogs) == 1
