@@ -106,3 +106,102 @@ def test_restart_and_restart_run_all_ask_first(page, server):
     out = run_code(page, "'n' in dir()")
     assert out.text_content().strip() == "False"
     assert len(page.dialogs) == 1
+
+
+def test_table_of_contents_from_the_headings_jumps_to_them(page, server):
+    cells = [{"cell_type": "markdown", "source": "# Intro\ntext"}]
+    cells += ["x%d = %d" % (i, i) for i in range(40)]
+    cells += [{"cell_type": "markdown", "source": "## Method *one*\n```\n# not a heading\n```\nResults\n======="}]
+    cells += ["y%d = %d" % (i, i) for i in range(40)]
+    cells += [{"cell_type": "markdown", "source": "### Last [part](http://x)"}]
+    write_nb(server, "toc.ipynb", cells)
+    open_nb(page, server, "toc.ipynb")
+    assert page.locator("#toc").is_hidden()
+    page.click("button[data-action=toc]")
+    entries = page.locator("#toc-list a")
+    assert entries.evaluate_all("els => els.map(e => [e.className, e.textContent])") == [
+        ["toc-h1", "Intro"], ["toc-h2", "Method one"], ["toc-h1", "Results"], ["toc-h3", "Last part"]]
+    page.click("#toc-list a >> text=Last part")
+    assert page.evaluate("IPL.nb.sel") == 82
+    box = page.locator(".cell").nth(82).bounding_box()
+    assert 80 < box["y"] < 450                          # scrolled up to the bars (or the end of the page)
+    page.click("#toc-list a >> text=Results")
+    assert page.evaluate("IPL.nb.sel") == 41
+    # a new heading typed in a cell joins the contents
+    page.keyboard.press("a")
+    page.keyboard.press("m")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("# Added")
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("Array.from(document.querySelectorAll('#toc-list a')).map(e => e.textContent)"
+                           ".join('|') === 'Intro|Added|Method one|Results|Last part'")
+
+
+def test_collapsed_input_and_output_are_kept_in_metadata_as_jupyter_does(page, server):
+    path = write_nb(server, "fold.ipynb", [
+        "print('visible out')",
+        {"cell_type": "code", "source": "secret_source = 1", "metadata": {"jupyter": {"source_hidden": True}},
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "shown out\n"}], "execution_count": 1}])
+    open_nb(page, server, "fold.ipynb")
+    second = page.locator(".cell").nth(1)
+    assert not second.locator(".cell-source").is_visible()
+    assert second.locator(".input-row .collapsed-bar").is_visible()
+    assert second.locator(".cell-output >> text=shown out").is_visible()
+    page.keyboard.press("Shift+Enter")
+    first = page.locator(".cell").first
+    first.locator(".cell-output >> text=visible out").wait_for()
+    page.evaluate("IPL.nbSelect(0)")
+    page.click("summary:text('View')")
+    page.click("a[data-action=hide-output]")
+    assert not first.locator(".cell-output").is_visible()
+    assert first.locator(".output-row .collapsed-bar").is_visible()
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("body[data-saved]")
+    saved = nbfile.read(str(path))["cells"]
+    assert saved[0]["metadata"]["jupyter"] == {"outputs_hidden": True}
+    assert saved[0]["outputs"][0]["text"] == "visible out\n"        # hidden, not dropped
+    assert saved[1]["metadata"]["jupyter"] == {"source_hidden": True}
+    # a click on the bar shows it again; the key goes from the metadata
+    second.locator(".input-row .collapsed-bar").click()
+    assert second.locator(".cell-source").is_visible()
+    page.evaluate("document.body.removeAttribute('data-saved')")
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("body[data-saved]")
+    saved = nbfile.read(str(path))["cells"]
+    assert "jupyter" not in saved[1]["metadata"]
+    page.reload()
+    page.wait_for_selector("body[data-loaded=true]")
+    assert not page.locator(".cell").first.locator(".cell-output").is_visible()
+
+
+def luminance(css):
+    import re
+    r, g, b = [int(v) for v in re.findall(r"\d+", css)[:3]]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_dark_theme_follows_the_system_setting(browser, server, tmp_path):
+    write_nb(server, "dark.ipynb", [{"cell_type": "markdown", "source": "# Dark\nsome `code`"},
+                                    "def f(x):\n    return 'text'  # comment"])
+    colours = {}
+    for scheme in ("light", "dark"):
+        ctx = browser.new_context(viewport={"width": 1000, "height": 600}, color_scheme=scheme)
+        try:
+            pg = ctx.new_page()
+            pg.goto(server["url"] + "/notebooks/dark.ipynb?token=browser-token")
+            pg.wait_for_selector("body[data-loaded=true]")
+            colours[scheme] = pg.evaluate("""() => {
+                const cs = s => getComputedStyle(document.querySelector(s));
+                return {body: cs('body').backgroundColor, nb: cs('.notebook').backgroundColor,
+                        text: cs('.md-rendered h1').color, editor: cs('.code-cell .editor').backgroundColor,
+                        bar: cs('.toolbar').backgroundColor, button: cs('.toolbar button').backgroundColor,
+                        kw: cs('.hl-kw').color}
+            }""")
+            pg.screenshot(path=str(tmp_path / (scheme + ".png")))
+        finally:
+            ctx.close()
+    light, dark = colours["light"], colours["dark"]
+    for k in ("body", "nb", "editor", "bar", "button"):
+        assert luminance(light[k]) > 200 and luminance(dark[k]) < 60, (k, light[k], dark[k])
+    assert luminance(light["text"]) < 60 and luminance(dark["text"]) > 180
+    assert luminance(dark["kw"]) > 100 and dark["kw"] != light["kw"]   # readable on the dark editor

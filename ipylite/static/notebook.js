@@ -60,7 +60,7 @@ function note(text, kind) {
   clearTimeout(note.t);
   if (kind !== "sticky") note.t = setTimeout(function () { n.textContent = ""; n.className = "notice"; }, 3000);
 }
-function markDirty() { NB.dirty = true; document.title = "*" + NB.name; }
+function markDirty() { NB.dirty = true; document.title = "*" + NB.name; tocSoon(); }
 
 /* ---------------------------------------------------------------- cells */
 function Cell(data) {
@@ -89,6 +89,7 @@ Cell.prototype.build = function () {
   ed.appendChild(this.srcEl);
   row.appendChild(this.promptEl);
   row.appendChild(ed);
+  row.appendChild(el("div", "collapsed-bar", "\u22ef input hidden (click to show)"));
   c.appendChild(row);
   this.mdEl = el("div", "md-rendered");
   c.appendChild(this.mdEl);
@@ -96,6 +97,7 @@ Cell.prototype.build = function () {
   orow.appendChild(el("div", "prompt out-prompt"));
   this.outEl = el("div", "cell-output");
   orow.appendChild(this.outEl);
+  orow.appendChild(el("div", "collapsed-bar", "\u22ef output hidden (click to show)"));
   c.appendChild(orow);
   this.refresh();
 };
@@ -104,8 +106,12 @@ Cell.prototype.refresh = function () {
   ["code-cell", "markdown-cell", "raw-cell"].forEach(function (k) { cl.remove(k); });
   cl.add(this.type + "-cell");
   cl.toggle("rendered", !!this.rendered);
+  var jm = this.metadata.jupyter || {};
+  cl.toggle("source-hidden", !!jm.source_hidden);
+  cl.toggle("outputs-hidden", !!jm.outputs_hidden);
   this.paintSource();
   this.setPrompt();
+  if (this.type === "markdown") tocSoon();
   if (this.type === "markdown" && this.rendered) IPL.renderMarkdown(this.mdEl, this.source || "*Empty markdown cell: double-click to edit*", false, this.data.attachments);
   if (this.type === "code") this.renderOutputs(); else this.outEl.innerHTML = "";
 };
@@ -187,6 +193,14 @@ Cell.prototype.clearOutputs = function () {
   this.dropped = 0;
   this.outEl.innerHTML = "";
   this.outEl.classList.remove("output-scrolled");
+};
+/* Collapsed input or output, kept as Jupyter does in metadata.jupyter.{source,outputs}_hidden. */
+Cell.prototype.setHidden = function (what, on) {
+  var key = what === "input" ? "source_hidden" : "outputs_hidden", jm = Object.assign({}, this.metadata.jupyter);
+  if (on) jm[key] = true; else delete jm[key];
+  if (Object.keys(jm).length) this.metadata.jupyter = jm; else delete this.metadata.jupyter;
+  this.el.classList.toggle(what === "input" ? "source-hidden" : "outputs-hidden", !!on);
+  markDirty();
 };
 Cell.prototype.toJSON = function () {
   var d = Object.assign({}, this.data);
@@ -486,7 +500,67 @@ function scrollTo(cell) {
   if (r.top < top) window.scrollBy(0, r.top - top);
   else if (r.bottom > h) window.scrollBy(0, Math.min(r.bottom - h + 4, r.top - top));
 }
-function enterEdit() { var c = cur(); if (c) { setMode("edit"); c.edit(); c.el.classList.add("editing"); } }
+function enterEdit() { var c = cur(); if (c) { if (c.el.classList.contains("source-hidden")) c.setHidden("input", false); setMode("edit"); c.edit(); c.el.classList.add("editing"); } }
+function toggleHidden(what) {
+  var r = selRange(), on = !cur().el.classList.contains(what === "input" ? "source-hidden" : "outputs-hidden");
+  for (var k = r[0]; k <= r[1]; k++) NB.cells[k].setHidden(what, on);
+}
+
+/* ---------------------------------------------------------------- table of contents */
+/* The headings of the Markdown cells (ATX and setext, outside code fences), in a side
+   panel; a click selects the heading's cell and scrolls it to the top. */
+function headings(src) {
+  var out = [], fence = null, lines = src.split("\n");
+  lines.forEach(function (line, i) {
+    var f = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+    if (f) { if (!fence) fence = f[1][0]; else if (f[1][0] === fence) fence = null; return; }
+    if (fence) return;
+    var m = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/.exec(line);
+    if (m) { out.push([m[1].length, m[2] || ""]); return; }
+    var nx = lines[i + 1];
+    if (nx !== undefined && /^ {0,3}(=+|-+)[ \t]*$/.test(nx) && line.trim() && !/^ {0,3}([-*+>]|\d+[.)])\s/.test(line))
+      out.push([nx.trim()[0] === "=" ? 1 : 2, line.trim()]);
+  });
+  return out.map(function (h) {
+    return [h[0], h[1].replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/(\*\*|__|[*_`])/g, "").replace(/\$([^$]+)\$/g, "$1")];
+  });
+}
+function buildToc() {
+  var box = $("#toc-list");
+  if (!box || $("#toc").hidden) return;
+  box.innerHTML = "";
+  NB.cells.forEach(function (c) {
+    if (c.type !== "markdown") return;
+    headings(c.source).forEach(function (h) {
+      var a = el("a", "toc-h" + h[0], h[1] || "(empty heading)");
+      a.href = "#";
+      a.cell = c;
+      box.appendChild(a);
+    });
+  });
+  if (!box.firstChild) box.appendChild(el("p", "muted", "No headings: Markdown cells with # titles make the contents."));
+}
+function tocSoon() {
+  if (tocSoon.t || !document.getElementById("toc") || $("#toc").hidden) return;
+  tocSoon.t = setTimeout(function () { tocSoon.t = null; buildToc(); }, 250);
+}
+function toggleToc() {
+  var t = $("#toc");
+  t.hidden = !t.hidden;
+  t.style.top = barsBottom() + "px";
+  document.body.classList.toggle("toc-open", !t.hidden);
+  buildToc();
+}
+function tocJump(e) {
+  var a = e.target.closest("a");
+  if (!a || !a.cell) return;
+  e.preventDefault();
+  var i = NB.cells.indexOf(a.cell);
+  if (i < 0) return buildToc();
+  setMode("command");
+  select(i);
+  window.scrollBy(0, a.cell.el.getBoundingClientRect().top - barsBottom() - 4);
+}
 
 /* ---------------------------------------------------------------- structure edits */
 function insertCell(i, type, source) {
@@ -1248,6 +1322,8 @@ var ACTIONS = {
   },
   "clear-outputs": function () { NB.cells.forEach(function (c) { if (c.type === "code") { c.clearOutputs(); c.execution_count = null; c.setPrompt(); } }); markDirty(); },
   "clear-output": function () { cur().clearOutputs(); markDirty(); },
+  toc: toggleToc, "hide-input": function () { toggleHidden("input"); },
+  "hide-output": function () { toggleHidden("output"); },
   help: showHelp, rename: renameNotebook, "change-kernel": chooseKernel, shutdown: shutdownKernel,
   overwrite: function () { save(true, true); },
   reload: function () { location.reload(); }
@@ -1270,6 +1346,7 @@ function wire() {
     var cell = cellEl.cell, i = NB.cells.indexOf(cell);
     if (e.target.closest(".cell-input")) return;
     select(i, e.shiftKey);
+    if (e.target.closest(".collapsed-bar")) { cell.setHidden(e.target.closest(".output-row") ? "output" : "input", false); return; }
     if (e.target.closest(".editor") && !(cell.type === "markdown" && cell.rendered)) {
       var caret = null;
       if (document.caretRangeFromPoint) {
@@ -1316,6 +1393,7 @@ function wire() {
     markDirty();
     dragged = null;
   });
+  $("#toc-list").addEventListener("click", tocJump);
   $("#pager-close").addEventListener("click", function () { $("#pager").hidden = true; });
   document.querySelectorAll("[data-export], #download-ipynb").forEach(function (a) {
     a.addEventListener("click", function (e) { e.preventDefault(); exportAs(a.getAttribute("data-export")); });
