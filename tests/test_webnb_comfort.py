@@ -205,3 +205,106 @@ def test_dark_theme_follows_the_system_setting(browser, server, tmp_path):
         assert luminance(light[k]) > 200 and luminance(dark[k]) < 60, (k, light[k], dark[k])
     assert luminance(light["text"]) < 60 and luminance(dark["text"]) > 180
     assert luminance(dark["kw"]) > 100 and dark["kw"] != light["kw"]   # readable on the dark editor
+
+
+def test_text_editor_for_py_md_txt_files_from_the_tree(page, server):
+    root = server["root"]
+    (root / "ed").mkdir()
+    (root / "ed" / "script.py").write_text("def f():\n    return 1\n")
+    (root / "ed" / "notes.md").write_text("# Notes\n")
+    (root / "ed" / "plain.txt").write_text("héllo\n")
+    page.goto(server["url"] + "/tree/ed")
+    page.wait_for_selector("body[data-loaded=true]")
+    hrefs = page.eval_on_selector_all(".tree-item", "els => els.map(e => e.getAttribute('href'))")
+    assert sorted(hrefs) == ["/edit/ed/notes.md", "/edit/ed/plain.txt", "/edit/ed/script.py"]
+    with page.expect_popup() as pop:
+        page.click(".tree-item >> text=script.py")
+    ed = pop.value
+    ed.wait_for_selector("body[data-loaded=true]")
+    assert ed.input_value("#text") == "def f():\n    return 1\n"
+    ed.focus("#text")
+    ed.keyboard.press("Control+End")
+    ed.keyboard.type("def g():")
+    ed.keyboard.press("Enter")
+    ed.keyboard.press("Tab")                            # four spaces in a .py file
+    ed.keyboard.type("return 2")
+    assert ed.title() == "*script.py"
+    ed.keyboard.press("Control+s")
+    ed.wait_for_selector("body[data-saved]")
+    assert (root / "ed" / "script.py").read_text() == "def f():\n    return 1\ndef g():\n    return 2"
+    assert ed.title() == "script.py"
+    # changed on disk meanwhile: the editor says so and does not write over it
+    (root / "ed" / "script.py").write_text("changed elsewhere")
+    ed.keyboard.type("\n# mine")
+    ed.evaluate("document.body.removeAttribute('data-saved')")
+    ed.click("#save")
+    ed.wait_for_selector("#nb-warning:not([hidden])")
+    assert (root / "ed" / "script.py").read_text() == "changed elsewhere"
+    ed.click("#overwrite")
+    ed.wait_for_selector("body[data-saved]")
+    assert (root / "ed" / "script.py").read_text().endswith("return 2\n# mine")
+    ed.goto(server["url"] + "/edit/ed/plain.txt")
+    ed.wait_for_selector("body[data-loaded=true]")
+    assert ed.input_value("#text") == "héllo\n"
+    ed.close()
+    (root / "bin.dat").write_bytes(b"\xff\xfe\x00binary")
+    page.goto(server["url"] + "/edit/bin.dat")
+    page.wait_for_selector("body[data-loaded=error]")
+    assert "not UTF-8 text" in page.text_content("#nb-error")
+    assert page.is_disabled("#text")
+    page.keyboard.press("Control+s")
+    assert (root / "bin.dat").read_bytes() == b"\xff\xfe\x00binary"
+
+
+def listed(page):
+    return page.eval_on_selector_all(".tree-item:not(.up)", "els => els.map(e => e.textContent)")
+
+
+def test_file_browser_sorts_moves_copies_and_duplicates(page, server):
+    import os
+    root = server["root"] / "fb"
+    (root / "sub").mkdir(parents=True)
+    for name, size, age in (("b.txt", 300, 30), ("a10.txt", 10, 10), ("a9.txt", 2000, 20)):
+        (root / name).write_text("x" * size)
+        t = 1_700_000_000 - age * 3600
+        os.utime(root / name, (t, t))
+    page.goto(server["url"] + "/tree/fb")
+    page.wait_for_selector("body[data-loaded=true]")
+    assert listed(page) == ["sub", "a9.txt", "a10.txt", "b.txt"]     # folders first, numbers in order
+
+    def sort_by(col, expect):
+        page.click("#listing th[data-sort=%s]" % col)
+        page.wait_for_function("names => JSON.stringify(Array.from(document.querySelectorAll('.tree-item:not(.up)'))"
+                               ".map(e => e.textContent)) === JSON.stringify(names)", arg=expect)
+    sort_by("name", ["sub", "b.txt", "a10.txt", "a9.txt"])             # the same column again: reversed
+    sort_by("size", ["sub", "a9.txt", "b.txt", "a10.txt"])             # biggest first
+    sort_by("size", ["sub", "a10.txt", "b.txt", "a9.txt"])
+    sort_by("last_modified", ["sub", "a10.txt", "a9.txt", "b.txt"])    # newest first
+    assert page.get_attribute("#listing th[data-sort=last_modified]", "aria-sort") == "descending"
+    # duplicate: a copy beside it
+    page.check("input[value='fb/b.txt']")
+    page.click("#duplicate")
+    page.locator(".tree-item >> text=b-Copy1.txt").wait_for()
+    assert (root / "b-Copy1.txt").read_text() == "x" * 300
+    # copy to another folder, keeping the name
+    page.uncheck("input[value='fb/b.txt']")
+    page.check("input[value='fb/a9.txt']")
+    page.dialog_answer = ["fb/sub"]
+    page.click("#copy-to")
+    page.wait_for_function("document.getElementById('nb-notice').textContent.includes('copied')")
+    page.wait_for_function("!document.querySelector('#listing input:checked')")    # listed again
+    assert (root / "sub" / "a9.txt").read_text() == "x" * 2000 and (root / "a9.txt").exists()
+    # a second copy there is refused, and says why
+    page.check("input[value='fb/a9.txt']")
+    page.click("#copy-to")
+    page.wait_for_function("document.getElementById('nb-notice').textContent.includes('already exists')")
+    page.wait_for_function("!document.querySelector('#listing input:checked')")    # listed again
+    # move two files into the folder
+    page.check("input[value='fb/a10.txt']")
+    page.check("input[value='fb/b-Copy1.txt']")
+    page.uncheck("input[value='fb/a9.txt']")
+    page.click("#move-to")
+    page.wait_for_function("!Array.from(document.querySelectorAll('.tree-item')).some(e => e.textContent === 'a10.txt')")
+    page.dialog_answer = []
+    assert sorted(p.name for p in (root / "sub").iterdir()) == ["a10.txt", "a9.txt", "b-Copy1.txt"]
+    assert sorted(p.name for p in root.iterdir()) == ["a9.txt", "b.txt", "sub"]
