@@ -308,3 +308,19 @@ def test_file_browser_sorts_moves_copies_and_duplicates(page, server):
     page.dialog_answer = []
     assert sorted(p.name for p in (root / "sub").iterdir()) == ["a10.txt", "a9.txt", "b-Copy1.txt"]
     assert sorted(p.name for p in root.iterdir()) == ["a9.txt", "b.txt", "sub"]
+
+
+def test_a_new_notebook_on_an_unknown_kernelspec_is_refused_in_one_line(server):
+    import urllib.error
+    before = sorted(p.name for p in server["root"].iterdir())
+    try:
+        api(server, "POST", "/api/contents/", {"type": "notebook", "kernel_name": "no-such-kernel"})
+    except urllib.error.HTTPError as e:
+        assert e.code == 404
+        assert json.loads(e.read())["message"] == "no kernelspec named 'no-such-kernel'"
+    else:
+        raise AssertionError("an unknown kernelspec was accepted")
+    assert sorted(p.name for p in server["root"].iterdir()) == before
+    m = api(server, "POST", "/api/contents/", {"type": "notebook", "kernel_name": "python3"})
+    assert nbfile.read(str(server["root"] / m["path"]))["metadata"]["kernelspec"]["display_name"] \
+        == api(server, "GET", "/api/kernelspecs/python3")["spec"]["display_name"]

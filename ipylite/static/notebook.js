@@ -1291,6 +1291,9 @@ function chooseKernel() {
         note("kernel changed to " + name);
       }, function (e) { setStatus(NB.kernel ? "idle" : "dead"); note("kernel not changed: " + e.message, "warn"); });
     };
+    $("#kernel-ok").onclick = function () { dlg.close("ok"); };
+    $("#kernel-cancel").onclick = function () { dlg.close("cancel"); };
+    dlg.returnValue = "";
     dlg.showModal();
   }, function (e) { note("no kernelspecs: " + e.message, "warn"); });
 }
