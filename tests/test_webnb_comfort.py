@@ -45,6 +45,10 @@ def test_change_kernel_rename_and_shut_down_from_the_page(page, server):
     page.click("summary:text('Kernel')")
     page.click("a[data-action=change-kernel]")
     page.wait_for_selector("#kernel-dialog[open]")
+    page.focus("#kernel-choice")
+    n_cells = page.evaluate("IPL.nbCells().length")
+    page.keyboard.press("b"); page.keyboard.press("a")   # not command keys here
+    assert page.evaluate("IPL.nbCells().length") == n_cells
     page.select_option("#kernel-choice", "python3")
     page.click("#kernel-ok")
     page.wait_for_selector("body[data-kernel-name=python3]")

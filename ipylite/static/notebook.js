@@ -1069,6 +1069,7 @@ function commandKey(e) {
     e.preventDefault(); openFind(); return;
   }
   if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
+  if (document.querySelector("dialog[open]")) return;      // keys belong to the dialog
   if ((e.ctrlKey || e.metaKey) && k === "s") { e.preventDefault(); save(true); return; }
   if (k === "Escape") { $("#pager").hidden = true; closeTooltip(); return; }
   if (!c) return;
