@@ -162,14 +162,17 @@ class ContentsRoutes:
             kind = model.get("type", "file")
             if kind not in ("notebook", "directory", "file"):
                 raise HTTPError(400, "type must be notebook, directory or file")
-            dest = untitled(app, full, kind, model.get("ext"))
-            if kind == "notebook":
-                kname = app.default_kernel()
+            if kind == "notebook":    # kernel_name (ours): the kernelspec the tree's New menu chose
+                kname = model.get("kernel_name") or app.default_kernel()
                 try:
                     from .protocol import get_kernel_spec
                     dname = get_kernel_spec(kname).get("display_name") or kname
                 except Exception:
+                    if model.get("kernel_name"):
+                        raise HTTPError(404, "no kernelspec named %r" % kname) from None
                     dname = kname
+            dest = untitled(app, full, kind, model.get("ext"))
+            if kind == "notebook":
                 nb = nbfile.new_notebook(kname, dname)
                 nbfile.write(nb, dest)
             elif kind == "directory":

@@ -9,7 +9,7 @@ library's threaded HTTP server, kernels through ``protocol.KernelManager``.
 
 Routes (as Jupyter Server's)::
 
-    /tree/<dir>  /notebooks/<path>  /files/<path>  /nbconvert/<fmt>/<path>  /static/<f>
+    /tree/<dir>  /notebooks/<path>  /edit/<path>  /files/<path>  /nbconvert/<fmt>/<path>  /static/<f>
     /login  /logout
     /api/contents/<path>[/checkpoints[/<id>]]   GET PUT POST PATCH DELETE
     /api/kernels[/<id>[/interrupt|/restart]]     /api/kernels/<id>/channels (WebSocket)
@@ -371,6 +371,7 @@ class Handler(ContentsRoutes, GuardedHandler):
         ("/tree", None, "page_tree"),
         ("/notebooks", None, "page_notebook"),
         ("/files", None, "page_files"),
+        ("/edit", None, "page_edit"),
         ("/nbconvert", None, "page_nbconvert"),
     ]
 
@@ -484,6 +485,13 @@ class Handler(ContentsRoutes, GuardedHandler):
         if os.path.isdir(full):
             return self.redirect("/tree/" + urllib.parse.quote(rest))
         self.template("notebook.html", path=rest, title=os.path.basename(rest))
+
+    def page_edit(self, method, rest):
+        """The plain text editor (for .py, .md, .txt... files)."""
+        full = self.app.resolve(rest, must_exist=True)
+        if os.path.isdir(full):
+            return self.redirect("/tree/" + urllib.parse.quote(rest))
+        self.template("edit.html", path=rest, title=os.path.basename(rest))
 
     def page_files(self, method, rest):
         full = self.app.resolve(rest, must_exist=True)

@@ -60,7 +60,7 @@ function note(text, kind) {
   clearTimeout(note.t);
   if (kind !== "sticky") note.t = setTimeout(function () { n.textContent = ""; n.className = "notice"; }, 3000);
 }
-function markDirty() { NB.dirty = true; document.title = "*" + NB.name; }
+function markDirty() { NB.dirty = true; document.title = "*" + NB.name; tocSoon(); }
 
 /* ---------------------------------------------------------------- cells */
 function Cell(data) {
@@ -89,6 +89,7 @@ Cell.prototype.build = function () {
   ed.appendChild(this.srcEl);
   row.appendChild(this.promptEl);
   row.appendChild(ed);
+  row.appendChild(el("div", "collapsed-bar", "\u22ef input hidden (click to show)"));
   c.appendChild(row);
   this.mdEl = el("div", "md-rendered");
   c.appendChild(this.mdEl);
@@ -96,6 +97,7 @@ Cell.prototype.build = function () {
   orow.appendChild(el("div", "prompt out-prompt"));
   this.outEl = el("div", "cell-output");
   orow.appendChild(this.outEl);
+  orow.appendChild(el("div", "collapsed-bar", "\u22ef output hidden (click to show)"));
   c.appendChild(orow);
   this.refresh();
 };
@@ -104,8 +106,12 @@ Cell.prototype.refresh = function () {
   ["code-cell", "markdown-cell", "raw-cell"].forEach(function (k) { cl.remove(k); });
   cl.add(this.type + "-cell");
   cl.toggle("rendered", !!this.rendered);
+  var jm = this.metadata.jupyter || {};
+  cl.toggle("source-hidden", !!jm.source_hidden);
+  cl.toggle("outputs-hidden", !!jm.outputs_hidden);
   this.paintSource();
   this.setPrompt();
+  if (this.type === "markdown") tocSoon();
   if (this.type === "markdown" && this.rendered) IPL.renderMarkdown(this.mdEl, this.source || "*Empty markdown cell: double-click to edit*", false, this.data.attachments);
   if (this.type === "code") this.renderOutputs(); else this.outEl.innerHTML = "";
 };
@@ -187,6 +193,14 @@ Cell.prototype.clearOutputs = function () {
   this.dropped = 0;
   this.outEl.innerHTML = "";
   this.outEl.classList.remove("output-scrolled");
+};
+/* Collapsed input or output, kept as Jupyter does in metadata.jupyter.{source,outputs}_hidden. */
+Cell.prototype.setHidden = function (what, on) {
+  var key = what === "input" ? "source_hidden" : "outputs_hidden", jm = Object.assign({}, this.metadata.jupyter);
+  if (on) jm[key] = true; else delete jm[key];
+  if (Object.keys(jm).length) this.metadata.jupyter = jm; else delete this.metadata.jupyter;
+  this.el.classList.toggle(what === "input" ? "source-hidden" : "outputs-hidden", !!on);
+  markDirty();
 };
 Cell.prototype.toJSON = function () {
   var d = Object.assign({}, this.data);
@@ -486,7 +500,67 @@ function scrollTo(cell) {
   if (r.top < top) window.scrollBy(0, r.top - top);
   else if (r.bottom > h) window.scrollBy(0, Math.min(r.bottom - h + 4, r.top - top));
 }
-function enterEdit() { var c = cur(); if (c) { setMode("edit"); c.edit(); c.el.classList.add("editing"); } }
+function enterEdit() { var c = cur(); if (c) { if (c.el.classList.contains("source-hidden")) c.setHidden("input", false); setMode("edit"); c.edit(); c.el.classList.add("editing"); } }
+function toggleHidden(what) {
+  var r = selRange(), on = !cur().el.classList.contains(what === "input" ? "source-hidden" : "outputs-hidden");
+  for (var k = r[0]; k <= r[1]; k++) NB.cells[k].setHidden(what, on);
+}
+
+/* ---------------------------------------------------------------- table of contents */
+/* The headings of the Markdown cells (ATX and setext, outside code fences), in a side
+   panel; a click selects the heading's cell and scrolls it to the top. */
+function headings(src) {
+  var out = [], fence = null, lines = src.split("\n");
+  lines.forEach(function (line, i) {
+    var f = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+    if (f) { if (!fence) fence = f[1][0]; else if (f[1][0] === fence) fence = null; return; }
+    if (fence) return;
+    var m = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/.exec(line);
+    if (m) { out.push([m[1].length, m[2] || ""]); return; }
+    var nx = lines[i + 1];
+    if (nx !== undefined && /^ {0,3}(=+|-+)[ \t]*$/.test(nx) && line.trim() && !/^ {0,3}([-*+>]|\d+[.)])\s/.test(line))
+      out.push([nx.trim()[0] === "=" ? 1 : 2, line.trim()]);
+  });
+  return out.map(function (h) {
+    return [h[0], h[1].replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/(\*\*|__|[*_`])/g, "").replace(/\$([^$]+)\$/g, "$1")];
+  });
+}
+function buildToc() {
+  var box = $("#toc-list");
+  if (!box || $("#toc").hidden) return;
+  box.innerHTML = "";
+  NB.cells.forEach(function (c) {
+    if (c.type !== "markdown") return;
+    headings(c.source).forEach(function (h) {
+      var a = el("a", "toc-h" + h[0], h[1] || "(empty heading)");
+      a.href = "#";
+      a.cell = c;
+      box.appendChild(a);
+    });
+  });
+  if (!box.firstChild) box.appendChild(el("p", "muted", "No headings: Markdown cells with # titles make the contents."));
+}
+function tocSoon() {
+  if (tocSoon.t || !document.getElementById("toc") || $("#toc").hidden) return;
+  tocSoon.t = setTimeout(function () { tocSoon.t = null; buildToc(); }, 250);
+}
+function toggleToc() {
+  var t = $("#toc");
+  t.hidden = !t.hidden;
+  t.style.top = barsBottom() + "px";
+  document.body.classList.toggle("toc-open", !t.hidden);
+  buildToc();
+}
+function tocJump(e) {
+  var a = e.target.closest("a");
+  if (!a || !a.cell) return;
+  e.preventDefault();
+  var i = NB.cells.indexOf(a.cell);
+  if (i < 0) return buildToc();
+  setMode("command");
+  select(i);
+  window.scrollBy(0, a.cell.el.getBoundingClientRect().top - barsBottom() - 4);
+}
 
 /* ---------------------------------------------------------------- structure edits */
 function insertCell(i, type, source) {
@@ -677,6 +751,7 @@ function connect(replay) {
     if (IPL.widgets) IPL.widgets.connected();
   };
   ws.onmessage = function (ev) {
+    if (NB.ws !== ws) return;      // a kernel changed or shut down from the page
     var msg;
     try { msg = typeof ev.data === "string" ? JSON.parse(ev.data) : IPL.widgets.unframe(ev.data); } catch (e) {
       console.error("ipylite: a message from the kernel is not JSON and was dropped:", e, String(ev.data).slice(0, 300));
@@ -853,7 +928,8 @@ function replay(content) {
 }
 
 function kernelAction(what) {
-  if (!NB.kernel) return;
+  if (what === "restart" && !NB.kernel) return startSession({}).then(function () { note("kernel started"); });
+  if (!NB.kernel) return Promise.resolve();
   if (what === "interrupt") return IPL.api("POST", "/api/kernels/" + NB.kernel.id + "/interrupt");
   setStatus("starting");
   return IPL.api("POST", "/api/kernels/" + NB.kernel.id + "/restart").then(function () {
@@ -993,6 +1069,7 @@ function commandKey(e) {
     e.preventDefault(); openFind(); return;
   }
   if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
+  if (document.querySelector("dialog[open]")) return;      // keys belong to the dialog
   if ((e.ctrlKey || e.metaKey) && k === "s") { e.preventDefault(); save(true); return; }
   if (k === "Escape") { $("#pager").hidden = true; closeTooltip(); return; }
   if (!c) return;
@@ -1023,7 +1100,7 @@ function commandKey(e) {
     case "s": save(true); break;
     case "h": showHelp(); break;
     case "i": if (twice) { kernelAction("interrupt"); lastKey = ""; } break;
-    case "0": if (twice) { kernelAction("restart"); lastKey = ""; } break;
+    case "0": if (twice) { lastKey = ""; if (askRestart()) kernelAction("restart"); } break;
     case "o": c.outEl.classList.toggle("output-scrolled"); c.outEl.classList.toggle("unscrolled"); break;
     case "L": document.body.classList.toggle("line-numbers"); break;
     default: handled = false;
@@ -1121,21 +1198,13 @@ function load() {
     setMode("command");
     document.body.setAttribute("data-loaded", "true");
     var spec = (nb.metadata.kernelspec || {}).name;
-    return IPL.api("POST", "/api/sessions", { path: NB.path, type: "notebook", name: NB.name, kernel: spec ? { name: spec } : {} })
-      .catch(function (e) {
-        if (e.status === 404) return IPL.api("POST", "/api/sessions", { path: NB.path, type: "notebook", name: NB.name, kernel: {} });
-        throw e;
-      }).catch(function (e) { e.kernel = true; throw e; });
-  }).then(null, function (e) { if (!e.kernel) e.reading = true; throw e; }).then(function (s) {
-    NB.kernel = s.kernel;
-    NB.sid = s.id;
-    $("#kernel-name").textContent = s.kernel.name;
+    return startSession(spec ? { name: spec } : {}).catch(function (e) { e.kernel = true; throw e; });
+  }).then(null, function (e) { if (!e.kernel) e.reading = true; throw e; }).then(function () {
     var ks = NB.model.metadata && NB.model.metadata.kernelspec;
-    if (ks && ks.name && ks.name !== s.kernel.name) {       // fell back to the server's default
-      NB.model.metadata.kernelspec = { name: s.kernel.name, display_name: s.kernel.name, language: ks.language || "python" };
-      note("no kernel " + ks.name + ": using " + s.kernel.name, "warn");
+    if (ks && ks.name && ks.name !== NB.kernel.name) {       // fell back to the server's default
+      NB.model.metadata.kernelspec = { name: NB.kernel.name, display_name: NB.kernel.name, language: ks.language || "python" };
+      note("no kernel " + ks.name + ": using " + NB.kernel.name, "warn");
     }
-    connect(true);
   }, function (e) {
     if (e.reading) throw e;
     // the notebook itself is fine: it can be edited and saved without a kernel
@@ -1153,6 +1222,83 @@ function load() {
   });
 }
 
+function startSession(kernel) {
+  var model = { path: NB.path, type: "notebook", name: NB.name, kernel: kernel };
+  return IPL.api("POST", "/api/sessions", model).catch(function (e) {
+    if (e.status === 404 && kernel.name) { model.kernel = {}; return IPL.api("POST", "/api/sessions", model); }
+    throw e;
+  }).then(useSession);
+}
+function useSession(s) {
+  NB.kernel = s.kernel;
+  NB.sid = s.id;
+  $("#kernel-name").textContent = s.kernel.name;
+  document.body.setAttribute("data-kernel-name", s.kernel.name);
+  connect(true);
+}
+
+/* ---------------------------------------------------------------- kernel and file commands */
+function askRestart(what) {
+  return confirm("Restart the kernel" + (what || "") + "? All variables will be lost.");
+}
+function renameNotebook() {
+  var old = NB.name, nn = prompt("New name for " + old, old);
+  if (!nn || nn === old) return;
+  if (!/\.ipynb$/.test(nn)) nn += ".ipynb";
+  var dir = NB.path.split("/").slice(0, -1).join("/");
+  IPL.api("PATCH", url(), { path: dir ? dir + "/" + nn : nn }).then(followRename,
+    function (e) { note("not renamed: " + e.message, "warn"); });
+}
+function shutdownKernel() {
+  if (!NB.kernel || !confirm("Shut down the kernel? All variables will be lost.")) return;
+  var k = NB.kernel, ws = NB.ws;
+  NB.kernel = null;
+  NB.ws = null;
+  if (ws) ws.close();
+  IPL.api("DELETE", "/api/kernels/" + k.id).then(function () {
+    setStatus("dead");
+    $("#kernel-name").textContent = "no kernel";
+    note("kernel shut down: Kernel > Restart starts a new one", "sticky");
+  }, function (e) { note("not shut down: " + e.message, "warn"); });
+}
+function chooseKernel() {
+  var dlg = $("#kernel-dialog"), sel = $("#kernel-choice");
+  IPL.api("GET", "/api/kernelspecs").then(function (ks) {
+    sel.innerHTML = "";
+    Object.keys(ks.kernelspecs).sort().forEach(function (name) {
+      var o = el("option", "", ks.kernelspecs[name].spec.display_name || name);
+      o.value = name;
+      o.specs = ks.kernelspecs[name].spec;
+      sel.appendChild(o);
+    });
+    sel.value = NB.kernel ? NB.kernel.name : ks["default"];
+    dlg.onclose = function () {
+      if (dlg.returnValue !== "ok") return;
+      var name = sel.value, spec = sel.selectedOptions[0].specs;
+      if (NB.kernel && name === NB.kernel.name) return;
+      setStatus("starting");
+      var go = NB.sid && NB.kernel ? IPL.api("PATCH", "/api/sessions/" + NB.sid, { kernel: { name: name } })
+        : IPL.api("POST", "/api/sessions", { path: NB.path, type: "notebook", name: NB.name, kernel: { name: name } });
+      go.then(function (s) {
+        var old = NB.ws;
+        NB.ws = null;
+        if (old) old.close();
+        NB.pending = {};
+        NB.cells.forEach(function (c) { if (c.el.classList.contains("busy")) { c.setPrompt(false); dropInput(c); } });
+        NB.model.metadata = NB.model.metadata || {};
+        NB.model.metadata.kernelspec = { name: name, display_name: spec.display_name || name, language: spec.language || "python" };
+        markDirty();
+        useSession(s);
+        note("kernel changed to " + name);
+      }, function (e) { setStatus(NB.kernel ? "idle" : "dead"); note("kernel not changed: " + e.message, "warn"); });
+    };
+    $("#kernel-ok").onclick = function () { dlg.close("ok"); };
+    $("#kernel-cancel").onclick = function () { dlg.close("cancel"); };
+    dlg.returnValue = "";
+    dlg.showModal();
+  }, function (e) { note("no kernelspecs: " + e.message, "warn"); });
+}
+
 /* ---------------------------------------------------------------- menus & wiring */
 var ACTIONS = {
   save: function () { save(true); }, revert: revert, trust: trust,
@@ -1167,8 +1313,9 @@ var ACTIONS = {
   "run-above": function () { runRange(0, NB.sel - 1); },
   "run-below": function () { runRange(NB.sel, NB.cells.length - 1); },
   interrupt: function () { kernelAction("interrupt"); },
-  restart: function () { kernelAction("restart"); },
+  restart: function () { if (askRestart()) kernelAction("restart"); },
   "restart-run-all": function () {
+    if (!askRestart(" and run every cell")) return;
     kernelAction("restart").then(function () {
       var start = Date.now();
       (function go() {   // run once the new kernel has answered
@@ -1179,7 +1326,9 @@ var ACTIONS = {
   },
   "clear-outputs": function () { NB.cells.forEach(function (c) { if (c.type === "code") { c.clearOutputs(); c.execution_count = null; c.setPrompt(); } }); markDirty(); },
   "clear-output": function () { cur().clearOutputs(); markDirty(); },
-  help: showHelp,
+  toc: toggleToc, "hide-input": function () { toggleHidden("input"); },
+  "hide-output": function () { toggleHidden("output"); },
+  help: showHelp, rename: renameNotebook, "change-kernel": chooseKernel, shutdown: shutdownKernel,
   overwrite: function () { save(true, true); },
   reload: function () { location.reload(); }
 };
@@ -1201,6 +1350,7 @@ function wire() {
     var cell = cellEl.cell, i = NB.cells.indexOf(cell);
     if (e.target.closest(".cell-input")) return;
     select(i, e.shiftKey);
+    if (e.target.closest(".collapsed-bar")) { cell.setHidden(e.target.closest(".output-row") ? "output" : "input", false); return; }
     if (e.target.closest(".editor") && !(cell.type === "markdown" && cell.rendered)) {
       var caret = null;
       if (document.caretRangeFromPoint) {
@@ -1247,6 +1397,7 @@ function wire() {
     markDirty();
     dragged = null;
   });
+  $("#toc-list").addEventListener("click", tocJump);
   $("#pager-close").addEventListener("click", function () { $("#pager").hidden = true; });
   document.querySelectorAll("[data-export], #download-ipynb").forEach(function (a) {
     a.addEventListener("click", function (e) { e.preventDefault(); exportAs(a.getAttribute("data-export")); });

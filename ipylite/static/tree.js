@@ -46,8 +46,28 @@ function selected() {
 function updateButtons() {
   var n = selected().length;
   document.getElementById("rename").disabled = n !== 1;
-  document.getElementById("delete").disabled = n === 0;
+  ["delete", "duplicate", "copy-to", "move-to"].forEach(function (id) { document.getElementById(id).disabled = n === 0; });
 }
+
+/* Sorting by a column (a second click reverses it); folders stay first, as in Jupyter. */
+var sortKey = "name", sortDir = 1;
+function compare(a, b) {
+  var d = (a.type === "directory" ? 0 : 1) - (b.type === "directory" ? 0 : 1);
+  if (d) return d;
+  var x = a[sortKey], y = b[sortKey], c;
+  if (sortKey === "name") c = x.localeCompare(y, undefined, { numeric: true, sensitivity: "base" });
+  else if (sortKey === "size") c = (x || 0) - (y || 0);
+  else c = x < y ? -1 : x > y ? 1 : 0;
+  return sortDir * (c || a.name.localeCompare(b.name));
+}
+function markSort() {
+  document.querySelectorAll("#listing th.sortable").forEach(function (th) {
+    var on = th.getAttribute("data-sort") === sortKey;
+    th.setAttribute("aria-sort", on ? (sortDir > 0 ? "ascending" : "descending") : "none");
+    th.querySelector(".sort-mark").textContent = on ? (sortDir > 0 ? "\u25b2" : "\u25bc") : "";
+  });
+}
+var TEXT_FILE = /\.(py|pyi|pyw|md|markdown|txt|rst|json|csv|tsv|ya?ml|toml|cfg|ini|sh|js|css|tex|log|r|jl)$/i;
 
 function list() {
   return api("GET", "/api/contents/" + enc(dir) + "?content=1").then(function (m) {
@@ -56,16 +76,15 @@ function list() {
       var up = dir.split("/").slice(0, -1).join("/");
       tbody.insertAdjacentHTML("beforeend", '<tr><td></td><td><a class="up" href="/tree/' + IPL.esc(enc(up)) + '">..</a></td><td></td><td></td></tr>');
     }
-    m.content.sort(function (a, b) {
-      return (a.type === "directory" ? 0 : 1) - (b.type === "directory" ? 0 : 1) || a.name.localeCompare(b.name);
-    }).forEach(function (it) {
-      var href = it.type === "directory" ? "/tree/" : it.type === "notebook" ? "/notebooks/" : "/files/";
+    markSort();
+    m.content.sort(compare).forEach(function (it) {
+      var href = it.type === "directory" ? "/tree/" : it.type === "notebook" ? "/notebooks/" : TEXT_FILE.test(it.name) ? "/edit/" : "/files/";
       var icon = '<i class="icon-' + it.type + '"></i>';
       var tr = document.createElement("tr");
       tr.className = "entry entry-" + it.type;
       tr.innerHTML = '<td><input type="checkbox" value="' + IPL.esc(it.path) + '"></td>' +
         '<td><span class="icon">' + icon + '</span> <a class="tree-item" href="' + href + IPL.esc(enc(it.path)) + '"' +
-        (it.type === "notebook" ? ' target="_blank"' : "") + ">" + IPL.esc(it.name) + "</a></td>" +
+        (it.type === "notebook" || href === "/edit/" ? ' target="_blank"' : "") + ">" + IPL.esc(it.name) + "</a></td>" +
         "<td>" + IPL.esc(new Date(it.last_modified).toLocaleString()) + "</td><td>" + size(it.size) + "</td>";
       tbody.appendChild(tr);
     });
@@ -95,13 +114,40 @@ function running() {
   }, fail);
 }
 
-document.getElementById("new-notebook").addEventListener("click", function () {
-  var w = window.open("", "_blank");
-  api("POST", "/api/contents/" + enc(dir), { type: "notebook" }).then(function (m) {
+function newNotebook(kernel) {
+  var w = window.open("", "_blank"), model = { type: "notebook" };
+  if (kernel) model.kernel_name = kernel;
+  api("POST", "/api/contents/" + enc(dir), model).then(function (m) {
     var u = "/notebooks/" + enc(m.path);
     if (w) w.location = u; else location.href = u;
     list();
   }, function (e) { if (w) w.close(); fail(e); });
+}
+document.getElementById("new-notebook").addEventListener("click", function () { newNotebook(); });
+/* The New menu: a notebook on each installed kernelspec, a text file, a folder. */
+function kernelspecs() {
+  var box = document.getElementById("new-items");
+  return api("GET", "/api/kernelspecs").then(function (ks) {
+    Object.keys(ks.kernelspecs).sort().reverse().forEach(function (name) {
+      var spec = ks.kernelspecs[name].spec, a = document.createElement("a");
+      a.href = "#";
+      a.setAttribute("data-kernel", name);
+      a.textContent = "Notebook: " + (spec.display_name || name) + (name === ks["default"] ? " (default)" : "");
+      box.insertBefore(a, box.firstChild);
+    });
+  }, fail);
+}
+document.getElementById("new-items").addEventListener("click", function (e) {
+  var a = e.target.closest("a");
+  if (!a) return;
+  e.preventDefault();
+  document.getElementById("new-menu").open = false;
+  if (a.hasAttribute("data-kernel")) return newNotebook(a.getAttribute("data-kernel"));
+  var kind = a.getAttribute("data-new");
+  api("POST", "/api/contents/" + enc(dir), kind === "file" ? { type: "file", ext: ".txt" } : { type: "directory" }).then(function (m) {
+    if (kind === "file") window.open("/edit/" + enc(m.path), "_blank");
+    list();
+  }, fail);
 });
 document.getElementById("new-folder").addEventListener("click", function () {
   api("POST", "/api/contents/" + enc(dir), { type: "directory" }).then(list, fail);
@@ -139,8 +185,34 @@ document.getElementById("upload").addEventListener("change", function (e) {
   e.target.value = "";
 });
 tbody.addEventListener("change", updateButtons);
+document.querySelector("#listing thead").addEventListener("click", function (e) {
+  var th = e.target.closest("th.sortable");
+  if (!th) return;
+  var k = th.getAttribute("data-sort");
+  if (k === sortKey) sortDir = -sortDir; else { sortKey = k; sortDir = k === "name" ? 1 : -1; }
+  list();
+});
+document.getElementById("duplicate").addEventListener("click", function () {
+  Promise.all(selected().map(function (p) { return api("POST", "/api/contents/" + enc(dir), { copy_from: p }); }))
+    .then(function (ms) { note("made " + ms.map(function (m) { return m.name; }).join(", ")); }).catch(fail).then(list);
+});
+/* Copy or move the selected items into a folder given from the served root ("" is the root). */
+function toFolder(verb, done, each) {
+  var ps = selected(), dest = prompt(verb + " " + ps.join(", ") + " to the folder (from the top, e.g. data/old):", dir);
+  if (dest === null) return;
+  dest = dest.trim().replace(/^\/+|\/+$/g, "");
+  Promise.all(ps.map(function (p) { return each(p, join(dest, p.split("/").pop())); }))
+    .then(function () { note(done + " to /" + dest); }).catch(fail).then(list);
+}
+document.getElementById("copy-to").addEventListener("click", function () {
+  toFolder("Copy", "copied", function (p, to) { return api("PUT", "/api/contents/" + enc(to), { copy_from: p }); });
+});
+document.getElementById("move-to").addEventListener("click", function () {
+  toFolder("Move", "moved", function (p, to) { return api("PATCH", "/api/contents/" + enc(p), { path: to }); });
+});
 
 crumbs();
+kernelspecs();
 list();
 running();
 setInterval(running, 10000);
