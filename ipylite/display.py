@@ -948,23 +948,33 @@ def _use_ours(module):
     module.clear_output, module.DisplayHandle = clear_output, DisplayHandle
 
 
-class _IPythonDisplayFinder:
-    """Imports IPython's display functions and points them at ours (see below)."""
+class PatchingFinder:
+    """A meta path finder for one module of another package (IPython's): the module
+    is found and run as usual, then ``after(module)`` points some of its names at
+    ours. Used for IPython's display functions (below) and its get_ipython
+    (ipycompat)."""
+
+    def __init__(self, name, after):
+        self.name, self.after = name, after
 
     def find_spec(self, name, path=None, target=None):
-        if name != _IPYTHON_DISPLAY:
+        if name != self.name:
             return None
         import importlib.machinery
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
             return spec
-        run = spec.loader.exec_module
+        run, after = spec.loader.exec_module, self.after
 
         def exec_module(module):
             run(module)
-            _use_ours(module)
+            after(module)
         spec.loader.exec_module = exec_module
         return spec
+
+    def installed(self):
+        """Whether a finder for the same module is on sys.meta_path already."""
+        return any(isinstance(f, PatchingFinder) and f.name == self.name for f in sys.meta_path)
 
 
 def route_ipython_display():
@@ -974,8 +984,8 @@ def route_ipython_display():
     objects have the usual _repr_*_ methods). IPython itself stays optional."""
     if _IPYTHON_DISPLAY in sys.modules:
         _use_ours(sys.modules[_IPYTHON_DISPLAY])   # (names already imported keep theirs)
-    elif not any(isinstance(f, _IPythonDisplayFinder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _IPythonDisplayFinder())
+    elif not PatchingFinder(_IPYTHON_DISPLAY, _use_ours).installed():
+        sys.meta_path.insert(0, PatchingFinder(_IPYTHON_DISPLAY, _use_ours))
 
 
 # ---------------------------------------------------------- matplotlib inline

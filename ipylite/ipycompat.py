@@ -14,7 +14,6 @@
 IPython itself is optional: nothing here imports it unless it is installed and asked for.
 """
 import importlib.abc
-import importlib.machinery
 import importlib.util
 import sys
 
@@ -31,24 +30,6 @@ def _route_get_ipython(module):
     top = sys.modules.get('IPython')
     if top is not None and hasattr(top, 'get_ipython'):
         top.get_ipython = get_ipython
-
-
-class _PatchingFinder(importlib.abc.MetaPathFinder):
-    """Runs IPython's own getipython module, then points its get_ipython at ours."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != _GETIPYTHON:
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or spec.loader is None:
-            return spec
-        run = spec.loader.exec_module
-
-        def exec_module(module):
-            run(module)
-            _route_get_ipython(module)
-        spec.loader.exec_module = exec_module
-        return spec
 
 
 # -------------------------------------------------- without IPython installed
@@ -327,7 +308,7 @@ def _real_ipython():
 def install(shell=None):
     """Make code written for IPython work in this process (see the module's doc)."""
     import builtins
-    from .display import display, route_ipython_display
+    from .display import PatchingFinder, display, route_ipython_display
     from .shell import get_ipython
     builtins.get_ipython = get_ipython       # as IPython does, for %run scripts too
     builtins.display = display
@@ -335,7 +316,7 @@ def install(shell=None):
         route_ipython_display()
         if _GETIPYTHON in sys.modules:
             _route_get_ipython(sys.modules[_GETIPYTHON])
-        elif not any(isinstance(f, _PatchingFinder) for f in sys.meta_path):
-            sys.meta_path.insert(0, _PatchingFinder())
+        elif not PatchingFinder(_GETIPYTHON, _route_get_ipython).installed():
+            sys.meta_path.insert(0, PatchingFinder(_GETIPYTHON, _route_get_ipython))
     elif not any(isinstance(f, _FallbackFinder) for f in sys.meta_path):
         sys.meta_path.append(_FallbackFinder())

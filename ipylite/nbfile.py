@@ -243,10 +243,25 @@ _save_locks = {}
 _save_locks_lock = threading.Lock()
 
 
+def _umask():
+    """The process's umask, read without changing it (setting it to read it back would
+    briefly give other threads' new files the wrong mode)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path, data):
     """Replace ``path`` with ``data`` so that a full disk, a crash or a kill at any
-    moment leaves either the old file or the new one, never a mix: write a temporary
-    file beside it, fsync it, rename it over ``path``, fsync the folder. The old
+    moment leaves either the old file or the new one, never a mix (protocol.
+    replace_file: a temporary file beside it, fsynced and renamed over it). The old
     file's mode is kept; a file we may not write is refused (PermissionError) rather
     than replaced behind its read-only mode. Temporary files left by a killed save
     of the same file are removed first."""
@@ -257,9 +272,7 @@ def atomic_write(path, data):
         if not os.access(path, os.W_OK):
             raise PermissionError(errno.EACCES, "Permission denied: the file is read-only", path)
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+        mode = 0o666 & ~_umask()
     with _save_locks_lock:
         lock = _save_locks.setdefault(path, threading.Lock())
     with lock:
@@ -269,28 +282,8 @@ def atomic_write(path, data):
                     os.remove(os.path.join(d, old))
                 except OSError:
                     pass
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=TEMP_PREFIX + name + ".", suffix=TEMP_SUFFIX)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.remove(tmp)
-            except OSError:
-                pass
-            raise
-    try:
-        dfd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+        from .protocol import replace_file
+        replace_file(path, data, mode, prefix=TEMP_PREFIX + name + ".", suffix=TEMP_SUFFIX)
 
 
 # ------------------------------------------------------------------------ trust

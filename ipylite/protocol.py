@@ -338,20 +338,20 @@ def strip_ansi(text):
 
 # --------------------------------------------------------------- private files
 
-def write_private(path, data):
-    """Write ``data`` (str or bytes) to ``path`` readable by its owner alone (0600),
-    whatever the mode of a file already there: a new file is written beside it (mkstemp
-    makes it 0600) and renamed over it, so no one can read it half-written or between
-    a write and a chmod. Connection files, keys, secrets and password hashes use it."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".~",
-                               suffix=".private")
+def replace_file(path, data, mode=0o600, prefix=".~", suffix=".tmp"):
+    """Replace ``path`` with ``data`` (bytes) so that a crash, a kill or a full disk at
+    any moment leaves the old file or the new one, never a mix: a temporary file
+    beside it (made 0600 by mkstemp, then given ``mode``) is written, fsynced and
+    renamed over it, then the folder is fsynced."""
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=prefix, suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if mode != 0o600:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -359,6 +359,23 @@ def write_private(path, data):
         except OSError:
             pass
         raise
+    try:
+        dfd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def write_private(path, data):
+    """Write ``data`` (str or bytes) to ``path`` readable by its owner alone (0600),
+    whatever the mode of a file already there (replace_file: no one can read it
+    half-written or between a write and a chmod). Connection files, keys, secrets and
+    password hashes use it."""
+    replace_file(path, data.encode("utf-8") if isinstance(data, str) else data, 0o600,
+                 suffix=".private")
 
 
 # --------------------------------------------------------------- connection files
