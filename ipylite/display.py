@@ -751,12 +751,13 @@ class DisplayFormatter:
         if _default_repr(obj):
             return _object_text(obj)
         kind = type(obj)
-        if kind in _BRACKETS and kind.__repr__ is getattr(_base(kind), '__repr__', None):
-            return self._container(obj, _base(kind), column, _seen)
+        base = _base(kind)       # list, tuple... or a subclass that keeps their repr
+        if base is not None and kind.__repr__ is base.__repr__:
+            return self._container(obj, base, column, _seen)
         return repr(obj)
 
     def _container(self, obj, base, column, seen):
-        open_, close = _BRACKETS[type(obj)]
+        open_, close = _BRACKETS[base]
         if id(obj) in seen:                                     # a cycle
             return open_ + '...' + close
         seen = (*seen, id(obj))

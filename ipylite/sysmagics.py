@@ -184,6 +184,9 @@ class DisplayMagics(Magics):
             from PyQt5 import QtCore, QtWidgets
         except ImportError:
             raise UsageError('%gui qt: PyQt5 is not installed: pip install PyQt5') from None
+        if not os.environ.get('XDG_RUNTIME_DIR'):   # else Qt warns on stderr, in the cell
+            import tempfile
+            os.environ['XDG_RUNTIME_DIR'] = tempfile.mkdtemp(prefix='ipylite-runtime-')
         app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0]])
         app.setQuitOnLastWindowClosed(False)
         shell.gui_app = app
