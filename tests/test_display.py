@@ -445,3 +445,12 @@ def test_without_matplotlib_one_clear_line(shell, monkeypatch):
         'UsageError: matplotlib is not installed: pip install matplotlib']
     with pytest.raises(UsageError):
         d.enable_matplotlib_inline(shell)
+
+
+def test_list_subclasses_are_laid_out_like_lists():
+    """An SList (x = !ls) keeps list's repr, so it is laid out as IPython lays out a
+    long list: one item a line."""
+    from ipylite.shell import SList
+    names = SList('%s notebook.ipynb' % w for w in ('first', 'second', 'third', 'fourth', 'fifth'))
+    text = d.DisplayFormatter().plain(names)
+    assert text.splitlines()[1] == " 'second notebook.ipynb',"
