@@ -16,11 +16,10 @@ import pytest
 from ipylite import nbfile
 from test_webnb_server import WS, free_port, msg, stop, wait_listening
 from test_webnb_server import http as http_as
+from test_webnb_browser import browser  # noqa: F401  (the same headless Chromium fixture)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "security-token"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def http(port, method, path, **kw):
@@ -51,17 +50,6 @@ def server(tmp_path_factory):
     finally:
         stop(proc)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
