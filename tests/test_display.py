@@ -295,7 +295,8 @@ def test_classes_and_everything_claimers_are_not_asked():
 def test_plain_text_only_float_precision_and_pprint():
     f = DisplayFormatter()
     f.plain_text_only = True
-    assert f.format(Rich())[0] == {'text/plain': f.plain(Rich())}
+    rich = Rich()
+    assert f.format(rich)[0] == {'text/plain': f.plain(rich)}
     f = DisplayFormatter()
     f.float_precision = 3
     assert f.format(3.14159)[0]['text/plain'] == '3.142'
