@@ -668,7 +668,8 @@ class RunMagics(Magics):
                 if os.path.isfile(filename + '.py'):
                     filename += '.py'
                 else:
-                    raise UsageError('%%run: no file named %r' % words[0])
+                    # IPython raises a bare Exception here, and notebooks show its name
+                    raise Exception('File `%r` not found.' % words[0])
         if 'm' in opts:
             import importlib.util
             try:

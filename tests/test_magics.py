@@ -121,7 +121,9 @@ def test_usage_errors_are_one_line(shell):
     assert usage_error(shell, '%timeit -n') == '%timeit: option -n needs a value'
     assert usage_error(shell, '%timeit -n abc 1') == "%timeit: -n needs a number, not 'abc'"
     assert usage_error(shell, '%run') == '%run: missing file name'
-    assert usage_error(shell, '%run missing.py') == "%run: no file named 'missing.py'"
+    result = shell.run_cell('%run missing.py')      # as IPython: an Exception, not usage
+    assert type(result.error_in_exec) is Exception
+    assert str(result.error_in_exec) == "File `'missing.py'` not found."
     assert 'missing argument' in usage_error(shell, '%load')
     assert usage_error(shell, '%load_ext') == '%load_ext: missing module name'
     assert usage_error(shell, '%load_ext no_such_mod_xyz') == \
