@@ -114,11 +114,56 @@ def _string_form(obj):
     return text if len(text) <= 200 else text[:100] + '<...>' + text[-100:]
 
 
+def _pick(value, choices, what):
+    """The choice that value names, case-insensitively; UsageError if none."""
+    for choice in choices:
+        if choice.lower() == str(value).lower():
+            return choice
+    raise UsageError('Invalid %s %r: use one of %s' % (what, value, ', '.join(choices)))
+
+
 # ------------------------------------------------------------------ tracebacks
 
 class Tracebacks:
     """The Shell's traceback methods (a mixin: ``self`` is the Shell), IPython's
-    layout: colours by ``self.colors``, ``self.xmode`` Plain/Context/Verbose."""
+    layout: colours by ``self.colors``, ``self.xmode`` Plain/Context/Verbose/Minimal
+    (both checked when set), and the shell's own %xmode and %tb."""
+    xmodes = ('Plain', 'Context', 'Verbose', 'Minimal')
+    color_schemes = ('NoColor', 'Linux', 'LightBG', 'Neutral')
+
+    @property
+    def xmode(self):
+        return self._xmode
+
+    @xmode.setter
+    def xmode(self, mode):
+        self._xmode = _pick(mode, self.xmodes, 'xmode')
+
+    @property
+    def colors(self):
+        return self._colors
+
+    @colors.setter
+    def colors(self, scheme):
+        self._colors = _pick(scheme, self.color_schemes, 'color scheme')
+
+    def magic_xmode(self, line):
+        """%xmode [Plain|Context|Verbose|Minimal]: how exceptions are reported
+        (no argument cycles through the modes)."""
+        mode = line.strip()
+        if not mode:
+            mode = self.xmodes[(self.xmodes.index(self.xmode) + 1) % len(self.xmodes)]
+        self.xmode = mode
+        sys.stdout.write('Exception reporting mode: %s\n' % self.xmode)
+
+    def magic_tb(self, line):
+        """%tb [mode]: print the last traceback in full (mode as in %xmode)."""
+        if self._last_exc is None:
+            raise UsageError('No traceback available to show.')
+        mode = _pick(line.strip(), self.xmodes, 'xmode') if line.strip() else (
+            'Context' if self.xmode == 'Minimal' else self.xmode)
+        etype, value, tb = self._last_exc
+        self._publish_error(etype.__name__, value, self.format_traceback(etype, value, tb, mode))
 
     def showtraceback(self, exc_tuple=None, filename=None, tb_offset=None,
                       exception_only=False, running_compiled_code=False):
@@ -304,7 +349,21 @@ class Tracebacks:
 # ---------------------------------------------------------------- obj? and obj??
 
 class Introspection:
-    """The Shell's obj?/obj?? and inspect_request (a mixin: ``self`` is the Shell)."""
+    """The Shell's obj?/obj?? and inspect_request (a mixin: ``self`` is the Shell), and
+    a bare shell's %pinfo/%pinfo2 (magics_namespace has the full ones)."""
+
+    def magic_pinfo(self, line, detail_level=0):
+        """%pinfo obj (or obj?): signature, docstring and more about obj."""
+        name = line.strip()
+        text = self.object_inspect_text(name, detail_level) if name else None
+        if text is None:
+            sys.stdout.write('Object `%s` not found.\n' % name)
+        else:
+            self.page(text)
+
+    def magic_pinfo2(self, line):
+        """%pinfo2 obj (or obj??): like %pinfo, with the source code."""
+        self.magic_pinfo(line, 1)
 
     def inspect(self, code, cursor_pos=None, detail_level=0):
         """Information about the object at the cursor, as an inspect_reply content."""

@@ -80,7 +80,7 @@ def _pretty_names():
 
 
 def _capture_names():
-    from .sysmagics import CapturedIO, capture_output
+    from .magics_display import CapturedIO, capture_output
     return {'CapturedIO': CapturedIO, 'capture_output': capture_output}
 
 

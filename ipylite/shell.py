@@ -12,8 +12,10 @@ Output leaves only through sys.stdout/sys.stderr and self.display_pub, so a kern
 swaps those and nothing else.  Errors become a content dict {ename, evalue,
 traceback} handed to display_pub.error().
 
-Sections: results and events, the Shell (running cells), input transforms, magics,
-tracebacks, system commands, completion, introspection, is_complete.
+Sections: results and events, the Shell (running cells), input transforms, the
+pager, completion, is_complete. Mixed in from lower modules: magic dispatch
+(magics.MagicDispatch), tracebacks and obj? (inspector.Tracebacks, .Introspection),
+!commands (syscommands.SystemCommands). The built-in magics are magics_<topic>.py.
 """
 import builtins
 import os
@@ -22,8 +24,9 @@ import sys
 from .completer import MISSING, lookup
 from .display import DisplayFormatter, DisplayPublisher, UsageError, active_shell, set_active_shell
 from .inspector import Introspection, Tracebacks
+from .magics import MagicDispatch, MagicState, register_magics
 from .syscommands import SList, SystemCommands  # noqa: F401 (SList: API)
-from .transforms import LineScan, strip_prompts, transform_line
+from .transforms import LineScan, autocall_line, strip_prompts, transform_line
 
 __all__ = ['Shell', 'ExecutionInfo', 'ExecutionResult', 'EventManager', 'UsageError',
            'SList', 'get_ipython']
@@ -178,7 +181,7 @@ def make_shell(profile="default", overrides=(), **shell_kwargs):
 
 # ------------------------------------------------------------------ the Shell
 
-class Shell(Tracebacks, Introspection, SystemCommands):
+class Shell(MagicDispatch, Tracebacks, Introspection, SystemCommands):
     """An interactive namespace that runs cells, IPython style.
 
     Settings are class attributes a subclass or a frontend may change:
@@ -186,8 +189,6 @@ class Shell(Tracebacks, Introspection, SystemCommands):
     system_stdin (stdin for !commands; None inherits), tb_before/tb_after
     (context lines around the failing line in tracebacks).
     """
-    xmodes = ('Plain', 'Context', 'Verbose', 'Minimal')
-    color_schemes = ('NoColor', 'Linux', 'LightBG', 'Neutral')
     tb_before, tb_after = 2, 1
     pager_payload = False
     system_stdin = None
@@ -227,21 +228,20 @@ class Shell(Tracebacks, Introspection, SystemCommands):
             self.load_builtin_magics()
 
     def load_builtin_magics(self):
-        """Register the built-in magics: the machinery's own (magics.py) and each
-        topic module's (sysmagics, moremagics), imported only now."""
-        from . import magics, moremagics, sysmagics
-        state = self.magics_state = magics.MagicState(self)
+        """Register the built-in magics: each topic module's (magics_<topic>.py),
+        imported only now."""
+        from . import (magics_code, magics_config, magics_display, magics_execution,
+                       magics_extensions, magics_history, magics_kernel, magics_namespace,
+                       magics_os)
+        state = self.magics_state = MagicState(self)
         self.user_ns['_dh'] = state.dir_history
-        for cls in magics.CLASSES + sysmagics.CLASSES + moremagics.CLASSES:
-            magics.register_magics(self, cls(self))
-        sysmagics.install_default_aliases(self)
+        for module in (magics_config, magics_extensions, magics_code, magics_execution,
+                       magics_namespace, magics_history, magics_os, magics_display,
+                       magics_kernel):
+            for cls in module.CLASSES:
+                register_magics(self, cls(self))
+        magics_os.install_default_aliases(self)
         state.hidden = set(self.user_ns)
-
-    def register_magics(self, obj):
-        """Register the magics of a Magics subclass (or instance): its methods
-        decorated with line_magic, cell_magic or line_cell_magic."""
-        from . import magics
-        return magics.register_magics(self, obj)
 
     def set_next_input(self, text, replace=False):
         """Offer text as the next input: a set_next_input payload in a kernel,
@@ -297,22 +297,6 @@ class Shell(Tracebacks, Introspection, SystemCommands):
             get_ipython=self.get_ipython, In=self.In, Out=self.Out, _ih=self.In,
             _oh=self.Out, _='', __='', ___='', _i='', _ii='', _iii='', _i00='',
             exit=exit_, quit=exit_)
-
-    @property
-    def xmode(self):
-        return self._xmode
-
-    @xmode.setter
-    def xmode(self, mode):
-        self._xmode = _pick(mode, self.xmodes, 'xmode')
-
-    @property
-    def colors(self):
-        return self._colors
-
-    @colors.setter
-    def colors(self, scheme):
-        self._colors = _pick(scheme, self.color_schemes, 'color scheme')
 
     # -- namespace ---------------------------------------------------------
 
@@ -562,7 +546,6 @@ class Shell(Tracebacks, Introspection, SystemCommands):
                 if new is None and self.automagic:
                     new = self._automagic(line, cell)
                 if new is None and self.autocall and len(lines) == 1:
-                    from .moremagics import autocall_line
                     new = autocall_line(self, line, echo=run)
                 if new is not None:
                     out.append(new)
@@ -571,82 +554,7 @@ class Shell(Tracebacks, Introspection, SystemCommands):
             out.append(line)
         return ''.join(out)
 
-    # -- magics --------------------------------------------------------------
-
-    def _automagic(self, line, cell=''):
-        """`name args` as a line magic call, when name is a line magic and not a
-        variable (nor bound anywhere in the cell); a bare Macro name runs the macro."""
-        import re
-        text = line.rstrip('\r\n')
-        m = re.fullmatch(r'()([^\W\d]\w*)(?:\s+(.*?))?\s*', text)    # top level only
-        if not m:
-            return None
-        indent, name, arg = m[1], m[2], m[3] or ''
-        if name in self.user_ns or name in self.user_global_ns:
-            value = self.user_ns.get(name, self.user_global_ns.get(name))
-            if type(value).__name__ == 'Macro' and not arg:
-                return indent + 'get_ipython()._run_macro(%s)%s' % (name, line[len(text):])
-            return None
-        if name not in self.magics['line'] or name in builtins.__dict__:
-            return None
-        if re.search(r'(^|\n)\s*(def|class)\s+%s\b|(^|\n)\s*%s\s*[-+*/%%&|^:]?=[^=]|'
-                     r'\bimport\b.*\b%s\b|\bfor\s+%s\b' % ((re.escape(name),) * 4), cell):
-            return None     # the cell itself binds the name
-        if re.match(r'[=(\[,:;]|[-+*/%&|^@<>]*=|(is|not|in|and|or|if|else|for)\b', arg):
-            return None     # Python: an assignment, a call, an attribute, an operator
-        import keyword
-        if keyword.iskeyword(name):
-            return None
-        return indent + 'get_ipython().run_line_magic(%r, %r)%s' % (
-            name, arg, line[len(text):])
-
-    def _run_macro(self, macro):
-        """A macro's lines run as part of the current cell: no number of their own."""
-        keep = self._store_history
-        try:
-            self.run_cell(str(macro), store_history=False)
-        finally:
-            self._store_history = keep
-
-    def register_magic_function(self, func, magic_kind='line', magic_name=None):
-        """Make func a magic: line magics are called func(line), cell magics
-        func(line, cell); 'line_cell' registers both."""
-        kinds = ('line', 'cell') if magic_kind == 'line_cell' else (magic_kind,)
-        for kind in kinds:
-            if kind not in self.magics:
-                raise ValueError("magic_kind must be 'line', 'cell' or 'line_cell', not %r"
-                                 % magic_kind)
-            self.magics[kind][magic_name or func.__name__] = func
-        return func
-
-    def run_line_magic(self, magic_name, line):
-        func = self.magics['line'].get(magic_name)
-        if func is None:
-            hint = (' (But cell magic `%%%%%s` exists, did you mean that instead?)'
-                    % magic_name if magic_name in self.magics['cell'] else '')
-            raise UsageError('Line magic function `%%%s` not found%s.' % (magic_name, hint))
-        __tracebackhide__ = True  # noqa: F841 (hides this frame in tracebacks)
-        if not getattr(func, 'no_var_expand', False):
-            line = self.var_expand(line)
-        return func(line)
-
-    def run_cell_magic(self, magic_name, line, cell):
-        func = self.magics['cell'].get(magic_name)
-        if func is None:
-            raise UsageError('Cell magic `%%%%%s` not found.' % magic_name)
-        __tracebackhide__ = True  # noqa: F841
-        if not getattr(func, 'no_var_expand', False):
-            line = self.var_expand(line)
-        return func(line, cell)
-
-    def magic_xmode(self, line):
-        """%xmode [Plain|Context|Verbose|Minimal]: how exceptions are reported
-        (no argument cycles through the modes)."""
-        mode = line.strip()
-        if not mode:
-            mode = self.xmodes[(self.xmodes.index(self.xmode) + 1) % len(self.xmodes)]
-        self.xmode = mode
-        sys.stdout.write('Exception reporting mode: %s\n' % self.xmode)
+    # -- the shell's own magic, and the pager ---------------------------------
 
     def magic_matplotlib(self, line):
         """%matplotlib [inline]: show matplotlib figures as images in the output."""
@@ -664,28 +572,6 @@ class Shell(Tracebacks, Introspection, SystemCommands):
         from .display import enable_matplotlib_inline
         enable_matplotlib_inline(self)
 
-    def magic_pinfo(self, line, detail_level=0):
-        """%pinfo obj (or obj?): signature, docstring and more about obj."""
-        name = line.strip()
-        text = self.object_inspect_text(name, detail_level) if name else None
-        if text is None:
-            sys.stdout.write('Object `%s` not found.\n' % name)
-        else:
-            self.page(text)
-
-    def magic_pinfo2(self, line):
-        """%pinfo2 obj (or obj??): like %pinfo, with the source code."""
-        self.magic_pinfo(line, 1)
-
-    def magic_tb(self, line):
-        """%tb [mode]: print the last traceback in full (mode as in %xmode)."""
-        if self._last_exc is None:
-            raise UsageError('No traceback available to show.')
-        mode = _pick(line.strip(), self.xmodes, 'xmode') if line.strip() else (
-            'Context' if self.xmode == 'Minimal' else self.xmode)
-        etype, value, tb = self._last_exc
-        self._publish_error(etype.__name__, value, self.format_traceback(etype, value, tb, mode))
-
     def page(self, data, start=0):
         """Show long text (or a mime bundle) in the frontend's pager."""
         bundle = {'text/plain': data} if isinstance(data, str) else data
@@ -693,12 +579,6 @@ class Shell(Tracebacks, Introspection, SystemCommands):
             self.payload.append({'source': 'page', 'data': bundle, 'start': start})
         else:
             sys.stdout.write(bundle.get('text/plain', '') + '\n')
-
-    # -- tracebacks ----------------------------------------------------------
-
-
-    # -- system commands -----------------------------------------------------
-
 
     # -- completion (completer.py) -------------------------------------------
 
@@ -713,9 +593,6 @@ class Shell(Tracebacks, Introspection, SystemCommands):
         """The object a plain dotted name in the user's namespace refers to, or
         _MISSING; properties and other descriptors are not run."""
         return lookup((self.user_ns, self.user_global_ns), dotted, descriptors)
-
-    # -- introspection -------------------------------------------------------
-
 
     # -- is_complete ---------------------------------------------------------
 
@@ -763,14 +640,6 @@ class Shell(Tracebacks, Introspection, SystemCommands):
 
 
 # ------------------------------------------------------------------- helpers
-
-def _pick(value, choices, what):
-    """The choice that value names, case-insensitively; UsageError if none."""
-    for choice in choices:
-        if choice.lower() == str(value).lower():
-            return choice
-    raise UsageError('Invalid %s %r: use one of %s' % (what, value, ', '.join(choices)))
-
 
 def _future_flags():
     import __future__

@@ -6,7 +6,10 @@ Used by shell.py (transform_cell, is_complete); imports nothing of ipylite.
     transform_line(line)   '%magic', '!cmd', 'x = !cmd', 'obj?', '?' as Python, or None
     assignable(text)       whether text is a complete assignment target
     LineScan               .feed(line), .at_start(): inside a string, bracket or `\\`?
+    autocall_line(shell, line)   `f x` as `f(x)` when f is callable (%autocall), or None
 """
+
+import re
 
 
 def strip_prompts(lines):
@@ -64,6 +67,36 @@ def assignable(text):
     except SyntaxError:
         return False
     return len(tree.body) == 1 and isinstance(tree.body[0], ast.Assign)
+
+
+_EXCLUDE = re.compile(r'[,&^|*/+-]|is |not |in |and |or ')
+
+
+def autocall_line(shell, line, echo=False):
+    """`f args` as `f(args)` when f is a callable (IPython's autocall), with the
+    rewrite shown as `------> f(args)` when the cell is about to run (called from
+    Shell.transform_cell); None when the line is left as it is."""
+    text = line.rstrip('\r\n')
+    m = re.fullmatch(r'(\s*)([^\W\d][\w.]*)(\s.*)?', text)
+    if not m or m[2].endswith('.'):
+        return None
+    indent, name, rest = m[1], m[2], (m[3] or '').strip()
+    obj = shell._lookup(name)
+    if not callable(obj):
+        return None
+    if _EXCLUDE.match(rest) or rest[:1] in tuple('!=()<>%') or rest.startswith('='):
+        return None
+    if not rest and shell.autocall < 2:
+        return None
+    if rest.startswith('[') and hasattr(obj, '__getitem__'):
+        return None
+    if rest.endswith(';'):
+        new = '%s(%s);' % (name, rest[:-1])
+    else:
+        new = '%s(%s)' % (name, rest)
+    if echo:            # the cell is about to run (not an is_complete check, a %timeit)
+        print('------> ' + new)
+    return indent + new + line[len(text):]
 
 
 class LineScan:

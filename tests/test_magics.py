@@ -9,8 +9,9 @@ import pytest
 
 from ipylite.display import DisplayPublisher
 from ipylite.history import HistoryManager, parse_ranges
-from ipylite.magics import (Macro, Magics, TimeitResult, cell_magic, line_cell_magic,
-                            line_magic, magics_class, parse_options)
+from ipylite.magics import (Macro, Magics, cell_magic, line_cell_magic, line_magic,
+                            magics_class, parse_options)
+from ipylite.magics_execution import TimeitResult
 from ipylite.shell import Shell, UsageError
 
 

@@ -1,7 +1,8 @@
-"""The magics of moremagics.py (and %%script --bg / %killbgscripts in sysmagics.py) on
-real Shells: %pip, %pprint, %autoawait, %autocall, %alias_magic, %doctest_mode,
-%notebook, %pycat, %less/%more, %clear, %loadpy, the cell-magic aliases; and in the
-terminal, through a pty: %doctest_mode's prompts and %autocall's rewrite line."""
+"""More built-in magics (magics_config, magics_os, magics_code, magics_history,
+magics_display; %%script --bg / %killbgscripts) on real Shells: %pip, %pprint,
+%autoawait, %autocall, %alias_magic, %doctest_mode, %notebook, %pycat, %less/%more,
+%clear, %loadpy, the cell-magic aliases; and in the terminal, through a pty:
+%doctest_mode's prompts and %autocall's rewrite line."""
 
 import os
 import sys
