@@ -532,10 +532,11 @@ class ConsoleWidget(ConsoleFrame):
         if what == "died":
             if not again:
                 self._info("Kernel died, restarting\n")
+            self._kernel_gone()   # cells typed from now on wait for the new kernel
         elif what == "restarted":
             self._unanswered_restarts += 1
             self._kernel_replaced(None if again else "Kernel restarted after it died: a new "
-                                  "namespace; scrollback and history are kept")
+                                  "namespace; scrollback and history are kept", keep_typed=True)
         elif what == "dead":
             n = self._unanswered_restarts
             self._info("Kernel died too often" + (f" ({n} restarts without an answer)"
@@ -546,22 +547,32 @@ class ConsoleWidget(ConsoleFrame):
             self.editor.set_prompt(busy=False)
         self.kernel_event.emit(what)
 
-    def _kernel_replaced(self, text):
-        if text:
-            self._info(f"{text}.\n")
-        # a new kernel gets a heartbeat's time to dead before it is judged (the echoes
-        # its predecessor missed are not its own)
-        self._hb_judge_after = time.monotonic() + 4.0
-        self._dead = False
+    def _kernel_gone(self):
+        """The kernel is gone: what was asked of it will not be answered, and the
+        console is not ready (a cell run now is queued for the next kernel, not sent
+        to a dead one to be forgotten when the new one comes)."""
         self._exec = None
         self._queued = []
         self._requests.clear()
         self.popup.hide()
         self.calltip.hide()
         self.stdin_row.hide()
+        self._is_ready = False
+
+    def _kernel_replaced(self, text, keep_typed=False):
+        """A new kernel runs: probe it. ``keep_typed`` keeps the cells queued since
+        the death of the old one was told (they run once the new one answers)."""
+        if text:
+            self._info(f"{text}.\n")
+        # a new kernel gets a heartbeat's time to dead before it is judged (the echoes
+        # its predecessor missed are not its own)
+        self._hb_judge_after = time.monotonic() + 4.0
+        self._dead = False
+        if not keep_typed:
+            self._kernel_gone()
+        self._is_ready = False
         self._hb_reported = False
         self.editor.set_prompt(number=1, busy=False)
-        self._is_ready = False
         self._probe_reply, self._probe_status = None, False
         if hasattr(self.client, "flush_pending"):
             self.client.flush_pending()

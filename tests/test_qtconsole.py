@@ -1071,6 +1071,34 @@ def test_window_tabs_on_one_kernel_share_restarts_deaths_and_flags(qapp):
     assert not made[0].manager.is_alive()
 
 
+def test_a_cell_run_once_the_kernel_died_waits_for_the_new_kernel(qapp):
+    """Between "Kernel died, restarting" and the new kernel's answer the console is not
+    ready: a cell run then is queued and runs on the new kernel, not sent to the dead
+    one and forgotten when the new one comes (the cell ran, but `executed` never came,
+    which made the tabs test time out under load)."""
+    c = make_console()
+    told, sent, done = [], [], []
+
+    def on_event(what):
+        if what == "died":       # the moment the death is told, before the restart
+            told.append(c.is_ready)
+            c.input_buffer = "'typed while it restarted'"
+            sent.append(c.execute())
+    try:
+        run(c, "v = 1")
+        c.kernel_event.connect(on_event)
+        c.executed.connect(done.append)
+        os.kill(c.manager.kernel.pid, signal.SIGKILL)
+        wait_for(lambda: done, 40, "the cell typed during the restart")
+        assert told == [False] and sent == [None]     # queued, not sent
+        assert done[0]["status"] == "ok" and done[0]["execution_count"] == 1
+        c.flush_output()
+        assert "Out[1]: 'typed while it restarted'" in c.output_text()
+        assert run(c, "'v' in dir()")["status"] == "ok"
+    finally:
+        c.shutdown()
+
+
 def test_closing_a_busy_tab_asks_and_a_closed_console_saves_its_history(qapp):
     first = make_console()
     win = ConsoleWindow(make_console)
