@@ -212,7 +212,9 @@ class KernelLifecycle:
         if what == "died":
             if not again:
                 self._info("Kernel died, restarting\n")
-            self._kernel_gone()   # cells typed from now on wait for the new kernel
+            # cells typed from now on wait for the new kernel (and for the one after
+            # it, if that one dies too before it answers)
+            self._kernel_gone(keep_typed=again)
         elif what == "restarted":
             self._unanswered_restarts += 1
             self._kernel_replaced(None if again else "Kernel restarted after it died: a new "
@@ -227,12 +229,14 @@ class KernelLifecycle:
             self.editor.set_prompt(busy=False)
         self.kernel_event.emit(what)
 
-    def _kernel_gone(self):
+    def _kernel_gone(self, keep_typed=False):
         """The kernel is gone: what was asked of it will not be answered, and the
         console is not ready (a cell run now is queued for the next kernel, not sent
-        to a dead one to be forgotten when the new one comes)."""
+        to a dead one to be forgotten when the new one comes). ``keep_typed`` keeps
+        the cells queued so far."""
         self._exec = None
-        self._queued = []
+        if not keep_typed:
+            self._queued = []
         self._requests.clear()
         self.popup.hide()
         self.calltip.hide()
@@ -248,9 +252,7 @@ class KernelLifecycle:
         # its predecessor missed are not its own)
         self._hb_judge_after = time.monotonic() + 4.0
         self._dead = False
-        if not keep_typed:
-            self._kernel_gone()
-        self._is_ready = False
+        self._kernel_gone(keep_typed)
         self._hb_reported = False
         self.editor.set_prompt(number=1, busy=False)
         self._probe_reply, self._probe_status = None, False
