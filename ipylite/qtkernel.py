@@ -226,6 +226,11 @@ class KernelLifecycle:
                        " and was not restarted: restart it with Ctrl-.\n")
             self._exec = None
             self._dead = True
+            if self._queued:   # cells typed while it was restarted go back to the input
+                self.input_buffer = "\n".join(
+                    [*self._queued, self.input_buffer] if self.input_buffer.strip()
+                    else self._queued)
+                self._queued = []
             self.editor.set_prompt(busy=False)
         self.kernel_event.emit(what)
 

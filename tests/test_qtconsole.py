@@ -815,6 +815,30 @@ def test_a_kernel_that_keeps_dying_is_reported_once_and_keeps_the_input(qapp):
         c.shutdown()
 
 
+
+def test_a_cell_typed_while_a_dying_kernel_is_restarted_is_kept(qapp):
+    """Typed after the first death, it waits through the restarts that die before they
+    answer, and comes back to the input when the kernel is given up."""
+    import sys
+    c = ConsoleWidget.on_new_kernel(argv=[sys.executable, "-c",
+                                          "import time; time.sleep(0.3); raise SystemExit(3)"])
+    sent = []
+
+    def on_event(what):
+        if what == "died" and not sent:
+            c.input_buffer = "'typed while it restarted'"
+            sent.append(c.execute())
+    c.kernel_event.connect(on_event)
+    events = []
+    c.kernel_event.connect(events.append)
+    try:
+        c.show()
+        wait_for(lambda: "dead" in events, 60, "the kernel to be given up")
+        assert sent == [None] and events.count("died") > 1
+        assert c.input_buffer == "'typed while it restarted'" and c._queued == []
+    finally:
+        c.shutdown()
+
 HIDPI_SCRIPT = r"""
 import os, sys, time
 from PyQt5 import QtWidgets
