@@ -2,11 +2,13 @@
 
 The words come from Python itself: ``KEYWORDS`` are :data:`keyword.kwlist` and the soft
 keywords that are neither a builtin nor ``_`` (``match``, ``case``); ``BUILTINS`` are
-the public names of the :mod:`builtins` module (functions, types, exceptions) and
-``self``. :func:`python_spans` is the Qt console's tokenizer. The notebook page's
-tokenizer is JavaScript (static/render.js, it runs in the browser) but takes its words
-from here: whoever serves or inlines render.js passes it through :func:`fill_page_words`,
-which writes these two sets into it, so both frontends classify every word the same way
+the public names of the :mod:`builtins` module (functions, types, exceptions), those the
+:mod:`site` module adds (so ``python -S`` gets the same) and ``self``.
+
+:func:`python_spans` is the Qt console's tokenizer. The notebook page's tokenizer is
+JavaScript (static/render.js, it runs in the browser) but takes its words from here:
+whoever serves or inlines render.js passes it through :func:`fill_page_words`, which
+writes these two sets into it, so both frontends classify every word the same way
 (tests/test_highlight.py drives both on the same sample).
 
 The standard library only: no Qt, no zmq.
@@ -21,7 +23,9 @@ __all__ = ["BUILTINS", "KEYWORDS", "fill_page_words", "python_spans", "word_kind
 
 KEYWORDS = frozenset(keyword.kwlist) | frozenset(
     w for w in getattr(keyword, "softkwlist", ()) if w != "_" and not hasattr(builtins, w))
-BUILTINS = frozenset(n for n in vars(builtins) if not n.startswith("_")) - KEYWORDS | {"self"}
+SITE_BUILTINS = frozenset(("help", "exit", "quit", "copyright", "credits", "license"))
+BUILTINS = (frozenset(n for n in vars(builtins) if not n.startswith("_")) | SITE_BUILTINS
+            | {"self"}) - KEYWORDS
 
 
 def word_kind(word):

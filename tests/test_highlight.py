@@ -4,7 +4,10 @@ server serves it and as an exported page inlines it) classify every word the sam
 and the words are Python's own keywords and builtins."""
 
 import builtins
+import json
 import keyword
+import subprocess
+import sys
 
 from ipylite import nbfile
 from ipylite.highlight import BUILTINS, KEYWORDS, python_spans, word_kind
@@ -59,6 +62,11 @@ def test_the_words_are_pythons_own():
     assert all(hasattr(builtins, w) for w in BUILTINS - {"self"})
     assert word_kind("lambda") == "keyword" and word_kind("zip") == "builtin"
     assert word_kind("foo") is None
+    # the same without the site module (which adds help, exit, ...)
+    out = subprocess.run([sys.executable, "-S", "-c", "import json; from ipylite.highlight "
+                          "import BUILTINS, KEYWORDS; print(json.dumps([sorted(KEYWORDS), "
+                          "sorted(BUILTINS)]))"], capture_output=True, text=True, timeout=60)
+    assert json.loads(out.stdout) == [sorted(KEYWORDS), sorted(BUILTINS)], out.stderr
 
 
 def test_the_qt_console_and_the_page_classify_every_word_alike(browser, server):  # noqa: F811
