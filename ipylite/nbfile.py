@@ -31,6 +31,8 @@ import subprocess
 import tempfile
 import threading
 
+from .highlight import fill_page_words
+
 log = logging.getLogger("ipylite.nbfile")
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -360,7 +362,8 @@ class Notary:
 
 def _static(name):
     with open(os.path.join(STATIC, name), encoding="utf-8") as f:
-        return f.read()
+        text = f.read()
+    return fill_page_words(text) if name == "render.js" else text
 
 
 def to_python(nb):

@@ -20,10 +20,8 @@ rest kept, to be saved from a link.
 """
 
 import collections
-import logging
 import os
 import sys
-import time
 
 
 def _own_kernel_argv(env=None):
@@ -80,64 +78,34 @@ except ImportError:
     raise ImportError(_MISSING_QT) from None
 
 from .qtinput import InputKeys
+from .qtkernel import KernelLifecycle, figures_inline
 from .qtoutput import OutputWriter
-from .qtwidgets import (ConsoleFrame, ConsoleWindow, QtMessagePump, ansi_html, run_app,
-                        strip_prompts)
-
-log = logging.getLogger("ipylite.qtconsole")
+from .qtwidgets import ConsoleFrame, ConsoleWindow, ansi_html, run_app, strip_prompts
 
 __all__ = ["ConsoleFrame", "ConsoleWidget", "ConsoleWindow", "main", "strip_prompts"]
 
 
-
-def figures_inline(kernel):
-    """matplotlib draws inline in an in-process ``kernel`` whose cells run on a thread
-    of their own, unless a backend was chosen (MPLBACKEND, matplotlib.use, pyplot
-    imported): a GUI backend's windows need the main thread (set_wakeup_fd fails).
-    MPLBACKEND is set only while a cell runs (processes the host starts keep theirs)."""
-    if "MPLBACKEND" in os.environ:
-        return
-    kernel.inline_figures_by_default()   # inline from the cell that imports pyplot
-    os.environ.pop("MPLBACKEND", None)
-    ours = []
-
-    def before():
-        if "matplotlib.pyplot" in sys.modules or "MPLBACKEND" in os.environ:
-            return
-        mpl = sys.modules.get("matplotlib")
-        if mpl is None:                  # imported by this cell, if at all
-            os.environ["MPLBACKEND"] = "agg"
-            ours.append(True)
-        elif getattr(mpl.rcParams, "_get_backend_or_none", lambda: "?")() is None:
-            mpl.rcParams["backend"] = "agg"  # imported to draw LaTeX, say: still on auto
-
-    def after():
-        if ours:
-            ours.clear()
-            os.environ.pop("MPLBACKEND", None)
-    kernel.shell.events.register("pre_execute", before)
-    kernel.shell.events.register("post_execute", after)
-
-
 # ---------------------------------------------------------------- the console
 
-class ConsoleWidget(ConsoleFrame):
+class ConsoleWidget(KernelLifecycle, ConsoleFrame):
     """A console bound to one kernel client. ``manager`` (optional) is used to
     interrupt, restart and replace a dead kernel; without one, interrupts go over
-    the control channel and restarts are unavailable.
+    the control channel and restarts are unavailable. The kernel's lifecycle (the
+    ready probe, interrupt, restart, shutdown, deaths and heartbeats) is
+    :class:`~ipylite.qtkernel.KernelLifecycle`'s; keys are :class:`InputKeys`';
+    writing output is :class:`OutputWriter`'s.
 
     Settings are class attributes (override them in a subclass or on an instance):
     ``scrollback`` lines kept and ``paging`` (from ConsoleFrame), ``max_line``
     characters shown of one line (the rest of the last ``max_folds`` such lines is
-    kept, to be saved from a link), ``confirm_restart``.
+    kept, to be saved from a link), ``confirm_restart`` and ``shutdown_wait`` (from
+    KernelLifecycle).
     """
 
     max_line = 10000
     max_folds = 10          # cut-off line remainders kept for saving
-    confirm_restart = True
     flush_interval = 30     # ms between batches of output
     flush_budget = 0.04     # s of inserting per batch before yielding
-    shutdown_wait = 1.0     # s a closing console waits for its kernel to quit politely
 
     executed = QtCore.pyqtSignal(dict)       # every execute_reply content
     ready = QtCore.pyqtSignal()              # the kernel answered; prompt shown
@@ -162,20 +130,7 @@ class ConsoleWidget(ConsoleFrame):
         self._exec_ids = collections.deque(maxlen=200)
         self._exec = None            # {"id", "reply", "idle"} of the running cell
         self._queued = []            # cells submitted before the kernel was ready
-        self._is_ready = False
-        self._dead = False           # died too often; not restarted
-        self._unanswered_restarts = 0
-        self._probe_ids = set()
-        self._probe_reply, self._probe_status = None, False
-        self._hb_reported = False
-        self._closed = False
-        self._probe_timer = QtCore.QTimer(self)
-        self._probe_timer.setInterval(20)
-        self._probe_timer.timeout.connect(self._probe)
-        self._watch_timer = QtCore.QTimer(self)
-        self._watch_timer.setInterval(1000)
-        self._watch_timer.timeout.connect(self._watch_heartbeat)
-        self._restarter_event.connect(self._on_restarter_event)
+        self.init_lifecycle()
         self.bridge = None
         if client is not None:
             self.set_client(client, manager)
@@ -213,20 +168,6 @@ class ConsoleWidget(ConsoleFrame):
         return cls(client=kc, manager=km, owns_kernel=True, **kw)
 
     # -- the client
-    def set_client(self, client, manager=None):
-        if self.bridge is not None:
-            self.bridge.stop()
-        self.client, self.manager = client, manager or self.manager
-        self.bridge = QtMessagePump(client, self)
-        self.bridge.message.connect(self._on_message)
-        if self.manager is not None and hasattr(self.manager, "start_restarter") \
-                and self.owns_kernel:
-            self.manager.start_restarter(self._restarter_event.emit)
-        self._is_ready = False
-        self._probe()
-        self._probe_timer.start()
-        self._watch_timer.start()
-
     def _send(self, kind, method, *args, extra=None, **kw):
         msg_id = getattr(self.client, method)(*args, **kw)
         if msg_id is not None:
@@ -234,59 +175,6 @@ class ConsoleWidget(ConsoleFrame):
         if self.bridge is not None:
             self.bridge.kick()
         return msg_id
-
-    def _probe(self):
-        """Ask kernel_info until both the reply and a status on iopub arrive: then the
-        kernel runs and our iopub subscription is live (nothing will be missed)."""
-        if self._is_ready or self.client is None:
-            self._probe_timer.stop()
-            return
-        msg_id = self._send("probe", "kernel_info")
-        if msg_id is not None:
-            self._probe_ids.add(msg_id)
-
-    @property
-    def is_ready(self):
-        return self._is_ready
-
-    def _became_ready(self, info):
-        if self._is_ready:
-            return
-        self._is_ready = True
-        self._unanswered_restarts = 0
-        self._probe_timer.stop()
-        self._probe_ids.clear()
-        if self.show_banner and info.get("banner"):
-            self.out.add(("info", info["banner"].rstrip() + "\n"))
-            self.show_banner = False
-        impl = info.get("implementation")
-        if impl == "ipylite":  # coloured tracebacks, as ipykernel's
-            self.execute("get_ipython().colors = %r"
-                         % ("Linux" if self.style_name == "dark" else "LightBG"), hidden=True)
-        code = self.hidpi_code(impl)
-        if code:
-            self.execute(code, hidden=True)
-        # The prompt number is the kernel's (it may have run cells for other clients)
-        self._send("count", "execute", "", silent=True, store_history=False)
-        if not self.keys.history:
-            self._send("history", "history", hist_access_type="tail", n=self.keys.history_length,
-                       raw=True, output=False)
-        self.editor.set_prompt(busy=False)
-        self.ready.emit()
-        if self._queued:
-            self.execute(self._queued.pop(0))
-
-    def hidpi_code(self, implementation):
-        """Code asking the kernel for figures with as many pixels as this screen shows
-        (None at a device pixel ratio of 1, or for kernels we know no way to ask)."""
-        dpr = round(self.devicePixelRatioF(), 2)
-        if dpr <= 1:
-            return None
-        if implementation == "ipylite":
-            return f"get_ipython().figure_scale = {dpr!r}"
-        if implementation == "ipython" and dpr >= 1.5:
-            return "%config InlineBackend.figure_format = 'retina'"
-        return None
 
     # -- messages
     def _on_message(self, channel, msg):
@@ -314,13 +202,6 @@ class ConsoleWidget(ConsoleFrame):
                 handler(msg)
         elif channel == "stdin" and kind == "input_request":
             self._input_request(msg["content"])
-
-    def _reply_probe(self, content, _):
-        if self._is_ready:
-            return
-        self._probe_reply = content
-        if self._probe_status or not getattr(self.client, "has_iopub", True):
-            self._became_ready(content)
 
     def _reply_count(self, content, _):
         count = content.get("execution_count")
@@ -473,136 +354,6 @@ class ConsoleWidget(ConsoleFrame):
         self.client.input(value)
         if self.bridge:
             self.bridge.kick()
-
-    # -- kernel control
-    def interrupt_kernel(self):
-        if self.manager is not None and hasattr(self.manager, "interrupt_kernel"):
-            self.manager.interrupt_kernel()
-        elif hasattr(self.client, "interrupt"):
-            self._send("interrupt", "interrupt")
-        if self.stdin_row.isVisible():
-            self.stdin_row.hide()
-            self.editor.setFocus()
-
-    def restart_kernel(self, confirm=None):
-        """Restart the kernel (asking first when ``confirm_restart``); the
-        scrollback and the input history stay. Returns True if restarted."""
-        if self.manager is None or not hasattr(self.manager, "restart_kernel"):
-            self._info("Cannot restart: this console did not start its kernel.\n")
-            return False
-        confirm = self.confirm_restart if confirm is None else confirm
-        if confirm:
-            answer = QtWidgets.QMessageBox.question(
-                self, "Restart kernel", "Restart the kernel? Its variables will be lost.")
-            if answer != QtWidgets.QMessageBox.Yes:
-                return False
-        was_dead = self._dead
-        self.manager.restart_kernel(now=True)
-        if getattr(self.manager, "threaded", False):   # a new in-process kernel
-            figures_inline(self.manager.kernel)
-        if was_dead and self.owns_kernel and hasattr(self.manager, "stop_restarter"):
-            self.manager.stop_restarter()     # the old watcher gave up: a new one
-            self.manager.start_restarter(self._restarter_event.emit)
-        self._kernel_replaced("Kernel restarted")
-        self.kernel_event.emit("restart")
-        return True
-
-    def shutdown_kernel(self):
-        """Shut the kernel down (even one this console did not start), then close:
-        ``kernel_event`` says "exit" once the kernel has answered (or after 1 s)."""
-        self._dead = True
-        if self.owns_kernel and self.manager is not None:
-            self.manager.shutdown_kernel()       # politely, then by force
-            self.kernel_event.emit("exit")
-            return
-        if hasattr(self.client, "shutdown") and self._send("shutdown", "shutdown"):
-            QtCore.QTimer.singleShot(1000, lambda: self._reply_shutdown({}, None))
-        else:
-            self._reply_shutdown({}, None)
-
-    def _reply_shutdown(self, content, _):
-        if not getattr(self, "_exit_sent", False):
-            self._exit_sent = True
-            self.kernel_event.emit("exit")
-
-    def _on_restarter_event(self, what):
-        # A kernel that dies before it ever answers is restarted a few times: say so
-        # once, with a count, not once per attempt.
-        again = self._unanswered_restarts > 0
-        if what == "died":
-            if not again:
-                self._info("Kernel died, restarting\n")
-        elif what == "restarted":
-            self._unanswered_restarts += 1
-            self._kernel_replaced(None if again else "Kernel restarted after it died: a new "
-                                  "namespace; scrollback and history are kept")
-        elif what == "dead":
-            n = self._unanswered_restarts
-            self._info("Kernel died too often" + (f" ({n} restarts without an answer)"
-                                                  if n > 1 else "") +
-                       " and was not restarted: restart it with Ctrl-.\n")
-            self._exec = None
-            self._dead = True
-            self.editor.set_prompt(busy=False)
-        self.kernel_event.emit(what)
-
-    def _kernel_replaced(self, text):
-        if text:
-            self._info(f"{text}.\n")
-        # a new kernel gets a heartbeat's time to dead before it is judged (the echoes
-        # its predecessor missed are not its own)
-        self._hb_judge_after = time.monotonic() + 4.0
-        self._dead = False
-        self._exec = None
-        self._queued = []
-        self._requests.clear()
-        self.popup.hide()
-        self.calltip.hide()
-        self.stdin_row.hide()
-        self._hb_reported = False
-        self.editor.set_prompt(number=1, busy=False)
-        self._is_ready = False
-        self._probe_reply, self._probe_status = None, False
-        if hasattr(self.client, "flush_pending"):
-            self.client.flush_pending()
-        self._probe()
-        self._probe_timer.start()
-
-    _hb_judge_after = 0.0
-
-    def _watch_heartbeat(self):
-        if self._dead or time.monotonic() < self._hb_judge_after:
-            return
-        alive = getattr(self.client, "is_alive", lambda: True)()
-        if not alive and not self._hb_reported:
-            self._hb_reported = True
-            self._info("The kernel is not answering heartbeats.\n")
-            self.kernel_event.emit("no-heartbeat")
-        elif alive and self._hb_reported:
-            self._hb_reported = False
-            self._info("The kernel is answering heartbeats again.\n")
-            self.kernel_event.emit("heartbeat")
-
-    def shutdown(self):
-        """Stop listening; shut the kernel down if this console started it."""
-        if self._closed:
-            return
-        self._closed = True
-        self.out.stop()
-        for t in (self._probe_timer, self._watch_timer):
-            t.stop()
-        if self.bridge is not None:
-            self.bridge.stop()
-        if self.owns_kernel and self.manager is not None:
-            try:   # politely first (its last cells reach the history), then by force
-                if hasattr(self.manager, "shutdown_wait_time"):
-                    self.manager.shutdown_wait_time = min(self.manager.shutdown_wait_time,
-                                                          self.shutdown_wait)
-                self.manager.shutdown_kernel(now=self._dead)
-            except Exception:  # noqa: BLE001 - closing must not fail
-                log.warning("could not shut the kernel down", exc_info=True)
-        if self.client is not None and hasattr(self.client, "stop_channels"):
-            self.client.stop_channels()
 
     def closeEvent(self, event):
         self.shutdown()

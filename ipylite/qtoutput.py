@@ -13,8 +13,9 @@ import time
 
 from PyQt5 import QtCore, QtGui, QtWidgets
 
+from .highlight import python_spans
 from .qtwidgets import (MONOSPACE, AnsiState, document_html, image_names, print_document,
-                        python_spans, render_bundle)
+                        render_bundle)
 
 MONO_TAG_RE = re.compile(r"<(pre|code|tt|kbd|samp)\b([^>]*)>", re.I)
 _CR = object()

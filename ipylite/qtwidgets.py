@@ -11,7 +11,6 @@ import argparse
 import base64
 import html
 import io
-import keyword
 import logging
 import os
 import re
@@ -20,6 +19,7 @@ import time
 
 from PyQt5 import QtCore, QtGui, QtWidgets
 
+from .highlight import python_spans
 from .protocol import strip_ansi
 
 log = logging.getLogger("ipylite.qtconsole")
@@ -227,46 +227,9 @@ class AnsiState:
 
 # ---------------------------------------------------------------- highlighting
 
-_BUILTINS = frozenset(("print", "len", "range", "int", "str", "float", "list", "dict", "set",
-                       "tuple", "type", "isinstance", "open", "sum", "min", "max", "abs",
-                       "enumerate", "zip", "map", "filter", "sorted", "super", "object",
-                       "bool", "bytes", "repr", "input", "iter", "next", "getattr",
-                       "setattr", "hasattr", "self"))
-_TOKEN_RE = re.compile(r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>[rbuf]{0,2}(?:'''|\"\"\"|'(?:\\.|[^'\\\n])*'?|"(?:\\.|[^"\\\n])*"?))
-  | (?P<number>\b(?:0[xob][0-9a-f_]+|\d[\d_]*\.?\d*(?:e[+-]?\d+)?j?)\b)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<magic>^\s*%{1,2}[A-Za-z_]\w*)
-""", re.VERBOSE | re.IGNORECASE)
-
-
-def python_spans(line):
-    """[(start, length, kind)] of the highlighted tokens of one line of Python; kind is
-    keyword, builtin, string, comment, number or magic. Triple-quoted strings are
-    marked from their opening quotes to the end of the line."""
-    spans = []
-    for m in _TOKEN_RE.finditer(line):
-        kind = m.lastgroup
-        if kind == "name":
-            word = m.group()
-            if keyword.iskeyword(word):
-                kind = "keyword"
-            elif word in _BUILTINS:
-                kind = "builtin"
-            else:
-                continue
-        elif kind == "string" and m.group().endswith(("'''", '"""')) and len(m.group()) <= 5:
-            spans.append((m.start(), len(line) - m.start(), "string"))
-            break
-        elif kind == "magic":
-            kind = "keyword"
-        spans.append((m.start(), m.end() - m.start(), kind))
-    return spans
-
-
 class PythonHighlighter(QtGui.QSyntaxHighlighter):
-    """A small highlighter: keywords, builtins, strings, numbers, comments, magics."""
+    """A small highlighter: keywords, builtins, strings, numbers, comments, magics
+    (the tokens and words of ipylite.highlight, shared with the notebook page)."""
 
     def __init__(self, document, style):
         super().__init__(document)

@@ -44,6 +44,7 @@ import uuid
 import webbrowser
 
 from . import nbfile
+from .highlight import fill_page_words
 from .nbcontents import ContentsRoutes
 from .nbbridge import STREAM_KEEP, KernelBridge, Outlet, utcnow  # noqa: F401 (STREAM_KEEP: API)
 from .protocol import json_dumps
@@ -445,7 +446,10 @@ class Handler(ContentsRoutes, GuardedHandler):
         ctype = {"js": "text/javascript", "css": "text/css", "html": "text/html",
                  "svg": "image/svg+xml", "png": "image/png"}.get(name.rsplit(".", 1)[-1], "application/octet-stream")
         with open(full, "rb") as f:
-            self.send(200, f.read(), ctype + ("; charset=utf-8" if ctype.startswith("text") else ""))
+            body = f.read()
+        if name == "render.js":     # Python's keywords and builtins, for its highlighter
+            body = fill_page_words(body.decode("utf-8")).encode("utf-8")
+        self.send(200, body, ctype + ("; charset=utf-8" if ctype.startswith("text") else ""))
 
     def template(self, name, **values):
         xsrf = self.ensure_xsrf_cookie()

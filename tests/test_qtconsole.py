@@ -815,6 +815,30 @@ def test_a_kernel_that_keeps_dying_is_reported_once_and_keeps_the_input(qapp):
         c.shutdown()
 
 
+
+def test_a_cell_typed_while_a_dying_kernel_is_restarted_is_kept(qapp):
+    """Typed after the first death, it waits through the restarts that die before they
+    answer, and comes back to the input when the kernel is given up."""
+    import sys
+    c = ConsoleWidget.on_new_kernel(argv=[sys.executable, "-c",
+                                          "import time; time.sleep(0.3); raise SystemExit(3)"])
+    sent = []
+
+    def on_event(what):
+        if what == "died" and not sent:
+            c.input_buffer = "'typed while it restarted'"
+            sent.append(c.execute())
+    c.kernel_event.connect(on_event)
+    events = []
+    c.kernel_event.connect(events.append)
+    try:
+        c.show()
+        wait_for(lambda: "dead" in events, 60, "the kernel to be given up")
+        assert sent == [None] and events.count("died") > 1
+        assert c.input_buffer == "'typed while it restarted'" and c._queued == []
+    finally:
+        c.shutdown()
+
 HIDPI_SCRIPT = r"""
 import os, sys, time
 from PyQt5 import QtWidgets
@@ -1069,6 +1093,34 @@ def test_window_tabs_on_one_kernel_share_restarts_deaths_and_flags(qapp):
     for c in made:
         c.shutdown()
     assert not made[0].manager.is_alive()
+
+
+def test_a_cell_run_once_the_kernel_died_waits_for_the_new_kernel(qapp):
+    """Between "Kernel died, restarting" and the new kernel's answer the console is not
+    ready: a cell run then is queued and runs on the new kernel, not sent to the dead
+    one and forgotten when the new one comes (the cell ran, but `executed` never came,
+    which made the tabs test time out under load)."""
+    c = make_console()
+    told, sent, done = [], [], []
+
+    def on_event(what):
+        if what == "died":       # the moment the death is told, before the restart
+            told.append(c.is_ready)
+            c.input_buffer = "'typed while it restarted'"
+            sent.append(c.execute())
+    try:
+        run(c, "v = 1")
+        c.kernel_event.connect(on_event)
+        c.executed.connect(done.append)
+        os.kill(c.manager.kernel.pid, signal.SIGKILL)
+        wait_for(lambda: done, 40, "the cell typed during the restart")
+        assert told == [False] and sent == [None]     # queued, not sent
+        assert done[0]["status"] == "ok" and done[0]["execution_count"] == 1
+        c.flush_output()
+        assert "Out[1]: 'typed while it restarted'" in c.output_text()
+        assert run(c, "'v' in dir()")["status"] == "ok"
+    finally:
+        c.shutdown()
 
 
 def test_closing_a_busy_tab_asks_and_a_closed_console_saves_its_history(qapp):

@@ -265,15 +265,11 @@ IPL.setTrustedHTML = function (el, htmlText) {
 };
 
 /* --- Python highlighting -------------------------------------------------------- */
-var KW = ("False None True and as assert async await break class continue def del elif else " +
-  "except finally for from global if import in is lambda nonlocal not or pass raise return " +
-  "try while with yield match case").split(" ");
-var BUILTINS = ("print len range int float str list dict set tuple bool type isinstance open " +
-  "sum min max abs enumerate zip map filter sorted reversed any all super object input repr " +
-  "iter next hasattr getattr setattr round divmod format id hash vars dir help self").split(" ");
-var KWSET = {}, BISET = {};
-KW.forEach(function (k) { KWSET[k] = 1; });
-BUILTINS.forEach(function (k) { BISET[k] = 1; });
+/* The keyword and builtin words are Python's own (its keyword and builtins modules), the
+   same as the Qt console's: ipylite/highlight.py writes them in at the mark below
+   whenever this file is served or inlined into an exported page. */
+var PY_WORDS = {"keywords": [], "builtins": []} /* PY_WORDS */;
+var KWSET = wordSet(PY_WORDS.keywords.join(" ")), BISET = wordSet(PY_WORDS.builtins.join(" "));
 var TOKEN = /([rRbBuUfF]{0,2}"""[\s\S]*?(?:"""|$)|[rRbBuUfF]{0,2}'''[\s\S]*?(?:'''|$)|[rRbBuUfF]{0,2}"(?:[^"\\\n]|\\.)*"?|[rRbBuUfF]{0,2}'(?:[^'\\\n]|\\.)*'?)|(#[^\n]*)|(\b\d[\d_]*\.?\d*(?:[eE][+-]?\d+)?j?\b|\b0[xXoObB][\da-fA-F_]+\b)|(@[\w.]+)|([A-Za-z_]\w*)|([%!][\w]*)/g;
 
 /* Cell magics whose body is another language: %%html, %%javascript, %%bash ... */
