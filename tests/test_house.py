@@ -86,7 +86,7 @@ def test_no_private_names_taken_from_other_modules():
 CLASS_LINES = 500
 # classes still over the limit, each to be split by responsibility (issue 17); a class
 # that fits leaves this list, so the list only shrinks
-OVER_THE_LIMIT = {("controller", "Controller"), ("parallel", "Client"), ("shell", "Shell")}
+OVER_THE_LIMIT = {("controller", "Controller"), ("parallel", "Client")}
 
 
 def class_sizes():
