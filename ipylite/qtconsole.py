@@ -110,7 +110,7 @@ class ConsoleWidget(KernelLifecycle, ConsoleFrame):
     executed = QtCore.pyqtSignal(dict)       # every execute_reply content
     ready = QtCore.pyqtSignal()              # the kernel answered; prompt shown
     kernel_event = QtCore.pyqtSignal(str)    # "died", "restarted", "dead", "no-heartbeat"
-    _restarter_event = QtCore.pyqtSignal(str)
+    restarter_event = QtCore.pyqtSignal(str)
 
     def __init__(self, client=None, manager=None, style="light", font_size=None,
                  owns_kernel=False, banner=True, parent=None, paging=None, scrollback=None):

@@ -54,7 +54,7 @@ class KernelLifecycle:
     heartbeat timers) and uses the console's ``client``, ``manager``,
     ``owns_kernel``, ``bridge``, ``_send``, ``execute``, its ``_exec``, ``_queued``
     and ``_requests`` (cleared when the kernel goes), its widgets and its
-    ``kernel_event`` / ``_restarter_event`` signals.
+    ``kernel_event`` / ``restarter_event`` signals.
 
     Settings: ``confirm_restart`` (ask before a restart), ``shutdown_wait`` (s a
     closing console waits for its kernel to quit politely)."""
@@ -77,7 +77,7 @@ class KernelLifecycle:
         self._watch_timer = QtCore.QTimer(self)
         self._watch_timer.setInterval(1000)
         self._watch_timer.timeout.connect(self._watch_heartbeat)
-        self._restarter_event.connect(self._on_restarter_event)
+        self.restarter_event.connect(self.on_restarter_event)
 
     # -- the client and the probe
     def set_client(self, client, manager=None):
@@ -88,7 +88,7 @@ class KernelLifecycle:
         self.bridge.message.connect(self._on_message)
         if self.manager is not None and hasattr(self.manager, "start_restarter") \
                 and self.owns_kernel:
-            self.manager.start_restarter(self._restarter_event.emit)
+            self.manager.start_restarter(self.restarter_event.emit)
         self._is_ready = False
         self._probe()
         self._probe_timer.start()
@@ -182,8 +182,8 @@ class KernelLifecycle:
             figures_inline(self.manager.kernel)
         if was_dead and self.owns_kernel and hasattr(self.manager, "stop_restarter"):
             self.manager.stop_restarter()     # the old watcher gave up: a new one
-            self.manager.start_restarter(self._restarter_event.emit)
-        self._kernel_replaced("Kernel restarted")
+            self.manager.start_restarter(self.restarter_event.emit)
+        self.kernel_replaced("Kernel restarted")
         self.kernel_event.emit("restart")
         return True
 
@@ -205,7 +205,9 @@ class KernelLifecycle:
             self._exit_sent = True
             self.kernel_event.emit("exit")
 
-    def _on_restarter_event(self, what):
+    def on_restarter_event(self, what):
+        """What the kernel manager's restarter reports (through ``restarter_event``,
+        from its thread); the window forwards it to the other tabs on the same kernel."""
         # A kernel that dies before it ever answers is restarted a few times: say so
         # once, with a count, not once per attempt.
         again = self._unanswered_restarts > 0
@@ -217,7 +219,7 @@ class KernelLifecycle:
             self._kernel_gone(keep_typed=again)
         elif what == "restarted":
             self._unanswered_restarts += 1
-            self._kernel_replaced(None if again else "Kernel restarted after it died: a new "
+            self.kernel_replaced(None if again else "Kernel restarted after it died: a new "
                                   "namespace; scrollback and history are kept", keep_typed=True)
         elif what == "dead":
             n = self._unanswered_restarts
@@ -248,7 +250,7 @@ class KernelLifecycle:
         self.stdin_row.hide()
         self._is_ready = False
 
-    def _kernel_replaced(self, text, keep_typed=False):
+    def kernel_replaced(self, text, keep_typed=False):
         """A new kernel runs: probe it. ``keep_typed`` keeps the cells queued since
         the death of the old one was told (they run once the new one answers)."""
         if text:

@@ -1071,9 +1071,9 @@ class ConsoleWindow(QtWidgets.QMainWindow):
         try:
             for peer in self._peers(console):
                 if what == "restart":
-                    peer._kernel_replaced("Kernel restarted (from another tab)")
+                    peer.kernel_replaced("Kernel restarted (from another tab)")
                 elif what in ("died", "restarted", "dead"):
-                    peer._on_restarter_event(what)
+                    peer.on_restarter_event(what)
         finally:
             self._forwarding = False
 
@@ -1148,7 +1148,7 @@ class ConsoleWindow(QtWidgets.QMainWindow):
             shared[0].owns_kernel, w.owns_kernel = True, False
             if hasattr(w.manager, "stop_restarter"):
                 w.manager.stop_restarter()
-                w.manager.start_restarter(shared[0]._restarter_event.emit)
+                w.manager.start_restarter(shared[0].restarter_event.emit)
         self.tabs.removeTab(index)
         w.shutdown()
         w.deleteLater()
