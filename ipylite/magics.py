@@ -46,7 +46,7 @@ from .display import UsageError, active_shell
 __all__ = ['Magics', 'Struct', 'magics_class', 'line_magic', 'cell_magic', 'line_cell_magic',
            'no_var_expand',
            'register_line_magic', 'register_cell_magic', 'register_line_cell_magic',
-           'register_magics', 'parse_options', 'Macro']
+           'register_magics', 'parse_options', 'Macro', 'find_user_code']
 
 
 # ----------------------------------------------------------------- decorators
@@ -309,33 +309,56 @@ def split_words(magic, text):
 
 
 def source_for(shell, magic, arg, raw=True):
-    """Code from a history range (as typed, or with raw=False as run: magics become
-    get_ipython() calls), a file, a URL, a macro or a variable holding a string."""
+    """find_user_code for magics that need an argument: a missing one, or one that
+    names no code, is a UsageError naming the magic."""
     arg = arg.strip()
-    ns = shell.user_ns
     if not arg:
         raise UsageError('%%%s: missing argument (a history range, file or name)' % magic)
-    if arg in ns and isinstance(ns[arg], str):
-        return str(ns[arg])
-    if shell.history is not None and re.fullmatch(r'[\d\s~/:,-]+', arg):
-        try:
-            rows = shell.history.get_range_by_str(arg, raw=raw)
-        except ValueError as e:
-            raise UsageError('%%%s: %s' % (magic, e)) from None
-        return '\n'.join(r[2] for r in rows) + '\n'
-    path = os.path.expanduser(arg)
-    if os.path.isfile(path):
+    try:
+        return find_user_code(shell, arg, raw=raw)
+    except (ValueError, TypeError) as e:
+        raise UsageError('%%%s: %s' % (magic, e.args[0])) from None
+
+
+def find_user_code(shell, target, raw=True):
+    """Code from a variable holding a string (or a Macro), a history range (as typed,
+    or with raw=False as run: magics become get_ipython() calls), a file, a URL, a
+    function's source, or an expression giving a string; '' is this session's input
+    so far but its last line (the magic asking). ValueError (with IPython's words)
+    when target names none of these, TypeError for an object that is not code."""
+    target = target.strip()
+    ns = shell.user_ns
+    if target in ns and isinstance(ns[target], str):
+        return str(ns[target])
+    if shell.history is not None and (not target or re.fullmatch(r'[\d\s~/:,-]+', target)):
+        rows = (shell.history.get_range_by_str(target, raw=raw) if target else
+                shell.history.get_range(0, 1, None, raw=raw))
+        text = '\n'.join(r[2] for r in rows)
+        if not target:
+            text = text[:text.rfind('\n')] if '\n' in text else ''
+        if text:
+            return text + '\n'
+    path = os.path.expanduser(target)
+    if target and os.path.isfile(path):
         with open(path, encoding='utf-8') as f:
             return f.read()
-    if re.match(r'https?://', arg):       # as IPython: a network error is the error
+    if target and os.path.isdir(path):
+        raise ValueError("'%s' is a directory, not a regular file." % target)
+    if re.match(r'https?://', target):       # as IPython: a network error is the error
         from urllib.request import urlopen
-        with urlopen(arg, timeout=30) as response:
+        with urlopen(target, timeout=30) as response:
             return response.read().decode('utf-8', 'replace')
-    if arg in ns and hasattr(ns[arg], '__code__'):
+    if target in ns and hasattr(ns[target], '__code__'):
         import inspect
-        return inspect.getsource(ns[arg])
-    raise UsageError('%%%s: %r is neither a history range, a file, a URL nor a variable'
-                     % (magic, arg))
+        return inspect.getsource(ns[target])
+    try:
+        value = eval(target, shell.user_global_ns, ns)
+    except Exception as e:
+        raise ValueError("'%s' was not found in history, as a file, url, nor in the user "
+                         'namespace.' % target) from e
+    if isinstance(value, str):
+        return str(value)
+    raise TypeError('%s is neither a string nor a macro.' % target, value)
 
 
 def db_dir(shell, *parts):

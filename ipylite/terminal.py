@@ -452,12 +452,11 @@ class Terminal:
 
     # -- magics that belong to the terminal
     def magic_colors(self, line):
-        """Switch the colour scheme: %colors NoColor|Linux|LightBG"""
-        from .shell import UsageError
-        try:
-            self.colors = line.strip() or "NoColor"
-        except ValueError as e:
-            raise UsageError(str(e)) from None
+        """%colors scheme: the colour scheme of the prompts and tracebacks, one of
+        NoColor, Linux, LightBG, Neutral (any case)."""
+        from .magics_config import set_colors
+        set_colors(self.shell, line)
+        self.colors = self.shell.colors
 
     def magic_matplotlib(self, line):
         """%matplotlib [inline|agg|qt|tk|gtk|gtk4|wx|osx]: how figures are shown.
