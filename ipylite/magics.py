@@ -203,6 +203,8 @@ class MagicState:
         self.extensions = {}          # name -> module
         self.call_pdb = False
         self.hidden = set()           # names of the initial namespace, hidden from %who
+        self.hidden_values = {}       # name -> object put there for us (%pylab): hidden
+                                      # from %who while the name still holds it
         self.aliases = {}             # name -> command
         self.dir_history = [os.getcwd()]
         self.dir_stack = []

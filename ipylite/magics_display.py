@@ -199,7 +199,7 @@ class DisplayMagics(Magics):
         clobbered = [name for name in ns
                      if name in shell.user_ns and shell.user_ns[name] is not ns[name]]
         shell.user_ns.update(ns)
-        shell.magics_state.hidden.update(ns)
+        shell.magics_state.hidden_values.update(ns)
         print('%pylab is deprecated, use %matplotlib inline and import the required '
               'libraries.')
         print('Populating the interactive namespace from numpy and matplotlib')
