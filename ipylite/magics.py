@@ -22,17 +22,21 @@ registry ``shell.magics``, %name and automagic dispatch, macros).
 The built-in magics live in ``magics_<topic>.py``, one class per area: a method
 named ``line_X`` is the line magic ``%X``, one named ``cell_X`` the cell magic
 ``%%X`` (dispatch by name); Shell.load_builtin_magics registers each module's
-CLASSES. Bad use raises UsageError, which the shell shows as one line.
+CLASSES (the kernel adds magics_kernel's). Bad use raises UsageError, which the
+shell shows as one line.
 
-    magics_code.py        %run, %load, %loadpy, %save, %edit, %macro, %%writefile, %pycat
-    magics_execution.py   %time, %timeit, %prun, %debug, %pdb
+    magics_code.py        %run, %load, %loadpy, %save, %edit, %macro, %%writefile, %pycat,
+                          %pastebin
+    magics_execution.py   %time, %timeit, %prun, %debug, %pdb, %%code_wrap
     magics_namespace.py   %who, %whos, %reset, %xdel, %store, %pinfo, %pdoc, %psearch...
     magics_history.py     %history, %recall, %rerun, %notebook, %logstart...
-    magics_os.py          %cd, %pushd, %bookmark, %env, aliases, %pip, %system, %%script
-    magics_display.py     %%html, %%markdown, %%javascript, %%capture, %gui
-    magics_config.py      %config, %lsmagic, %automagic, %autocall, %pprint, %doctest_mode
+    magics_os.py          %cd, %pushd, %bookmark, %env, aliases, %sc, %%script; %pip, %uv,
+                          %conda, %mamba, %micromamba
+    magics_display.py     %%html, %%markdown, %%javascript, %%capture, %gui, %pylab
+    magics_config.py      %config, %lsmagic, %colors, %automagic, %autocall, %pprint...
     magics_extensions.py  %load_ext, %reload_ext, %unload_ext, autoreload
-    magics_kernel.py      %connect_info, %qtconsole, %autosave
+    magics_kernel.py      %connect_info, %qtconsole, %autosave, %subshell, %man (the
+                          kernel registers these; they are not at the terminal)
 """
 
 import builtins

@@ -167,13 +167,9 @@ def lsmagic_of(kc):
 
 
 def test_lsmagic_in_the_kernel_is_ipykernels_exactly(kc):
-    from jupyter_client import KernelManager
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel()
-    ipk = km.client()
-    ipk.start_channels()
+    from jupyter_client.manager import start_new_kernel
+    km, ipk = start_new_kernel(kernel_name="python3", startup_timeout=TIMEOUT)
     try:
-        ipk.wait_for_ready(timeout=TIMEOUT)
         theirs = lsmagic_of(ipk)
     finally:
         ipk.stop_channels()

@@ -17,23 +17,19 @@ import pytest
 
 from ipylite.history import HistoryManager
 from ipylite.shell import Shell, UsageError
+from test_magics import run        # (tests/ is on sys.path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
 def shell(tmp_path, monkeypatch):
+    """A shell that prints values and tracebacks, as at the terminal."""
     monkeypatch.chdir(tmp_path)
     hm = HistoryManager(str(tmp_path / 'history.sqlite'))
     sh = Shell(history=hm)
     yield sh
     hm.close()
-
-
-def run(shell, code):
-    result = shell.run_cell(code)
-    result.raise_error()
-    return result.result
 
 
 def error_of(shell, code):
