@@ -72,6 +72,39 @@ def test_the_terminals_lsmagic_is_ipythons(tmp_path):
     assert target.read_text() == theirs
 
 
+def test_autoindent_toggles_the_terminals_indentation(tmp_path):
+    import pexpect
+    child = pexpect.spawn(sys.executable, ['-m', 'ipylite', '--no-banner', '--colors',
+                                           'NoColor'], encoding='utf-8', timeout=60,
+                          env=dict(os.environ, TERM='xterm',
+                                   IPYLITE_DIR=str(tmp_path / 'ipylite')))
+    try:
+        child.expect(r'In \[1\]: ')
+        child.sendline('%autoindent')
+        child.expect('Automatic indentation is: OFF')
+        child.expect(r'In \[2\]: ')
+        child.sendline('if True:')
+        child.expect(r'\.\.\.: ')
+        child.sendline('x = 7')          # no indent typed for us now: an error at once
+        child.expect('IndentationError')
+        child.expect(r'In \[3\]: ')
+        child.sendline('%autoindent')
+        child.expect('Automatic indentation is: ON')
+        child.expect(r'In \[4\]: ')
+        child.sendline('if True:')
+        child.expect(r'\.\.\.: ')
+        child.sendline('y = 8')          # the block's indent is typed for us again
+        child.expect(r'\.\.\.: ')
+        child.sendline('')
+        child.expect(r'In \[5\]: ')
+        child.sendline('y * 2')
+        child.expect(r'Out\[5\]: 16')
+        child.sendline('exit')
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
 def test_a_shell_outside_a_kernel_has_no_kernel_magics(shell):
     listing = run(shell, '%lsmagic')
     for name in ('%subshell', '%connect_info', '%qtconsole', '%autosave', '%profile'):
