@@ -429,9 +429,10 @@ class Shell(MagicDispatch, Tracebacks, Introspection, SystemCommands):
         import warnings
         for transformer in list(self.ast_transformers):
             try:
-                tree = transformer.visit(tree)
-                if not isinstance(tree, ast.Module):
-                    raise TypeError('it returned %r, not a Module' % type(tree).__name__)
+                new = transformer.visit(tree)
+                if not isinstance(new, ast.Module):
+                    raise TypeError('it returned %r, not a Module' % type(new).__name__)
+                tree = new
             except Exception as e:
                 warnings.warn('AST transformer %r threw an error. It will be unregistered. '
                               '(%s)' % (transformer, e))

@@ -431,6 +431,30 @@ def test_code_wrap_keeps_a_trailing_semicolon_quiet(shell):
     assert shell.ast_transformers == []
 
 
+def test_ast_transformers_written_for_ipython_run_and_a_broken_one_is_dropped(shell):
+    import ast
+
+    class Doubler(ast.NodeTransformer):           # IPython's documented example
+        def visit_Constant(self, node):
+            if isinstance(node.value, int):
+                return ast.copy_location(ast.Constant(node.value * 2), node)
+            return node
+
+    class Broken(ast.NodeTransformer):
+        def visit_Module(self, node):
+            raise RuntimeError('nope')
+
+    shell.ast_transformers.append(Doubler())
+    assert run(shell, '20 + 1') == 42
+    broken = Broken()
+    shell.ast_transformers.append(broken)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert run(shell, '5') == 10                # the cell still runs
+    assert any('will be unregistered' in str(w.message) for w in caught)
+    assert broken not in shell.ast_transformers and len(shell.ast_transformers) == 1
+
+
 # ------------------------------------------------------------------------ %load
 
 def test_load_of_nothing_known_is_ipythons_value_error(shell):
