@@ -306,9 +306,8 @@ def _mangle(tree):
             node.name = rename(node.name)
         elif isinstance(node, ast.arg):
             node.arg = rename(node.arg)
-        elif isinstance(node, ast.alias):
-            node.asname = rename(node.asname or node.name) \
-                if (node.asname or node.name).startswith('___') else node.asname
+        elif isinstance(node, ast.alias) and (node.asname or node.name).startswith('___'):
+            node.asname = rename(node.asname or node.name)
     return tree
 
 
