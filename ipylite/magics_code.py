@@ -270,13 +270,24 @@ class CodeMagics(Magics):
         data = urlencode({'title': opts.get('d', 'Pasted from IPython'), 'syntax': 'python',
                           'content': code, 'expiry_days': days}).encode('utf-8')
         request = Request(self.pastebin_url, headers={'User-Agent': 'ipylite v' + __version__})
-        try:
-            with urlopen(request, data, timeout=self.pastebin_timeout) as response:
-                return response.headers.get('Location')
-        except OSError as e:       # URLError, a timeout, a refused connection
-            reason = getattr(e, 'reason', None) or e
-            raise UsageError('%%pastebin: cannot post to %s: %s'
-                             % (self.pastebin_url, reason)) from None
+        answer = {}
+
+        def post():     # in a thread: a name lookup that hangs is not under urlopen's timeout
+            try:
+                with urlopen(request, data, timeout=self.pastebin_timeout) as response:
+                    answer['url'] = response.headers.get('Location')
+            except Exception as e:     # URLError, a timeout, a refused connection...
+                answer['error'] = getattr(e, 'reason', None) or e
+        import threading
+        worker = threading.Thread(target=post, name='pastebin', daemon=True)
+        worker.start()
+        worker.join(self.pastebin_timeout + 1)
+        if worker.is_alive():
+            answer['error'] = 'no answer in %d s' % self.pastebin_timeout
+        if 'url' in answer:
+            return answer['url']
+        raise UsageError('%%pastebin: cannot post to %s: %s'
+                         % (self.pastebin_url, answer.get('error')))
 
     pastebin_url = 'https://dpaste.com/api/v2/'
     pastebin_timeout = 15           # seconds: offline, fail instead of hanging
