@@ -51,15 +51,20 @@ def ipython_terminal_lsmagic(tmp_path):
     return out.stdout.strip()
 
 
+def spawn_terminal(tmp_path):
+    """ipylite's terminal on a pty, with a profile of its own."""
+    import pexpect
+    return pexpect.spawn(sys.executable, ['-m', 'ipylite', '--no-banner', '--colors', 'NoColor'],
+                         encoding='utf-8', timeout=60,
+                         env=dict(os.environ, TERM='xterm', IPYLITE_DIR=str(tmp_path / 'ipylite')))
+
+
 def test_the_terminals_lsmagic_is_ipythons(tmp_path):
     import pexpect
     theirs = ipython_terminal_lsmagic(tmp_path)
     assert '%autoindent' in theirs and '%pylab' in theirs         # the reference is read
     target = tmp_path / 'ours.txt'
-    child = pexpect.spawn(sys.executable, ['-m', 'ipylite', '--no-banner', '--colors',
-                                           'NoColor'], encoding='utf-8', timeout=60,
-                          env=dict(os.environ, TERM='xterm',
-                                   IPYLITE_DIR=str(tmp_path / 'ipylite')))
+    child = spawn_terminal(tmp_path)
     try:
         child.expect(r'In \[1\]: ')
         child.sendline("_ = open(%r, 'w').write(get_ipython().run_line_magic('lsmagic', ''))"
@@ -74,10 +79,7 @@ def test_the_terminals_lsmagic_is_ipythons(tmp_path):
 
 def test_autoindent_toggles_the_terminals_indentation(tmp_path):
     import pexpect
-    child = pexpect.spawn(sys.executable, ['-m', 'ipylite', '--no-banner', '--colors',
-                                           'NoColor'], encoding='utf-8', timeout=60,
-                          env=dict(os.environ, TERM='xterm',
-                                   IPYLITE_DIR=str(tmp_path / 'ipylite')))
+    child = spawn_terminal(tmp_path)
     try:
         child.expect(r'In \[1\]: ')
         child.sendline('%autoindent')
