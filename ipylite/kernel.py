@@ -606,6 +606,10 @@ class Kernel:
         self.shell.display_pub = KernelDisplayPublisher(self)
         self.shell.pager_payload = True
         self.shell.kernel = self
+        if getattr(self.shell, 'magics_state', None) is not None:   # ipykernel's magics
+            from .magics_kernel import CLASSES
+            for cls in CLASSES:
+                self.shell.register_magics(cls)
         self.comm_manager.install()
         self._allow_stdin = False
         self._exiting = False

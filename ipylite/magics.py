@@ -22,17 +22,21 @@ registry ``shell.magics``, %name and automagic dispatch, macros).
 The built-in magics live in ``magics_<topic>.py``, one class per area: a method
 named ``line_X`` is the line magic ``%X``, one named ``cell_X`` the cell magic
 ``%%X`` (dispatch by name); Shell.load_builtin_magics registers each module's
-CLASSES. Bad use raises UsageError, which the shell shows as one line.
+CLASSES (the kernel adds magics_kernel's). Bad use raises UsageError, which the
+shell shows as one line.
 
-    magics_code.py        %run, %load, %loadpy, %save, %edit, %macro, %%writefile, %pycat
-    magics_execution.py   %time, %timeit, %prun, %debug, %pdb
+    magics_code.py        %run, %load, %loadpy, %save, %edit, %macro, %%writefile, %pycat,
+                          %pastebin
+    magics_execution.py   %time, %timeit, %prun, %debug, %pdb, %%code_wrap
     magics_namespace.py   %who, %whos, %reset, %xdel, %store, %pinfo, %pdoc, %psearch...
     magics_history.py     %history, %recall, %rerun, %notebook, %logstart...
-    magics_os.py          %cd, %pushd, %bookmark, %env, aliases, %pip, %system, %%script
-    magics_display.py     %%html, %%markdown, %%javascript, %%capture, %gui
-    magics_config.py      %config, %lsmagic, %automagic, %autocall, %pprint, %doctest_mode
+    magics_os.py          %cd, %pushd, %bookmark, %env, aliases, %sc, %%script; %pip, %uv,
+                          %conda, %mamba, %micromamba
+    magics_display.py     %%html, %%markdown, %%javascript, %%capture, %gui, %pylab
+    magics_config.py      %config, %lsmagic, %colors, %automagic, %autocall, %pprint...
     magics_extensions.py  %load_ext, %reload_ext, %unload_ext, autoreload
-    magics_kernel.py      %connect_info, %qtconsole, %autosave
+    magics_kernel.py      %connect_info, %qtconsole, %autosave, %subshell, %man (the
+                          kernel registers these; they are not at the terminal)
 """
 
 import builtins
@@ -46,7 +50,7 @@ from .display import UsageError, active_shell
 __all__ = ['Magics', 'Struct', 'magics_class', 'line_magic', 'cell_magic', 'line_cell_magic',
            'no_var_expand',
            'register_line_magic', 'register_cell_magic', 'register_line_cell_magic',
-           'register_magics', 'parse_options', 'Macro']
+           'register_magics', 'parse_options', 'Macro', 'find_user_code']
 
 
 # ----------------------------------------------------------------- decorators
@@ -203,6 +207,8 @@ class MagicState:
         self.extensions = {}          # name -> module
         self.call_pdb = False
         self.hidden = set()           # names of the initial namespace, hidden from %who
+        self.hidden_values = {}       # name -> object put there for us (%pylab): hidden
+                                      # from %who while the name still holds it
         self.aliases = {}             # name -> command
         self.dir_history = [os.getcwd()]
         self.dir_stack = []
@@ -309,33 +315,56 @@ def split_words(magic, text):
 
 
 def source_for(shell, magic, arg, raw=True):
-    """Code from a history range (as typed, or with raw=False as run: magics become
-    get_ipython() calls), a file, a URL, a macro or a variable holding a string."""
+    """find_user_code for magics that need an argument: a missing one, or one that
+    names no code, is a UsageError naming the magic."""
     arg = arg.strip()
-    ns = shell.user_ns
     if not arg:
         raise UsageError('%%%s: missing argument (a history range, file or name)' % magic)
-    if arg in ns and isinstance(ns[arg], str):
-        return str(ns[arg])
-    if shell.history is not None and re.fullmatch(r'[\d\s~/:,-]+', arg):
-        try:
-            rows = shell.history.get_range_by_str(arg, raw=raw)
-        except ValueError as e:
-            raise UsageError('%%%s: %s' % (magic, e)) from None
-        return '\n'.join(r[2] for r in rows) + '\n'
-    path = os.path.expanduser(arg)
-    if os.path.isfile(path):
+    try:
+        return find_user_code(shell, arg, raw=raw)
+    except (ValueError, TypeError) as e:
+        raise UsageError('%%%s: %s' % (magic, e.args[0])) from None
+
+
+def find_user_code(shell, target, raw=True):
+    """Code from a variable holding a string (or a Macro), a history range (as typed,
+    or with raw=False as run: magics become get_ipython() calls), a file, a URL, a
+    function's source, or an expression giving a string; '' is this session's input
+    so far but its last line (the magic asking). ValueError (with IPython's words)
+    when target names none of these, TypeError for an object that is not code."""
+    target = target.strip()
+    ns = shell.user_ns
+    if target in ns and isinstance(ns[target], str):
+        return str(ns[target])
+    if shell.history is not None and (not target or re.fullmatch(r'[\d\s~/:,-]+', target)):
+        rows = (shell.history.get_range_by_str(target, raw=raw) if target else
+                shell.history.get_range(0, 1, None, raw=raw))
+        text = '\n'.join(r[2] for r in rows)
+        if not target:
+            text = text[:text.rfind('\n')] if '\n' in text else ''
+        if text:
+            return text + '\n'
+    path = os.path.expanduser(target)
+    if target and os.path.isfile(path):
         with open(path, encoding='utf-8') as f:
             return f.read()
-    if re.match(r'https?://', arg):       # as IPython: a network error is the error
+    if target and os.path.isdir(path):
+        raise ValueError("'%s' is a directory, not a regular file." % target)
+    if re.match(r'https?://', target):       # as IPython: a network error is the error
         from urllib.request import urlopen
-        with urlopen(arg, timeout=30) as response:
+        with urlopen(target, timeout=30) as response:
             return response.read().decode('utf-8', 'replace')
-    if arg in ns and hasattr(ns[arg], '__code__'):
+    if target in ns and hasattr(ns[target], '__code__'):
         import inspect
-        return inspect.getsource(ns[arg])
-    raise UsageError('%%%s: %r is neither a history range, a file, a URL nor a variable'
-                     % (magic, arg))
+        return inspect.getsource(ns[target])
+    try:
+        value = eval(target, shell.user_global_ns, ns)
+    except Exception as e:
+        raise ValueError("'%s' was not found in history, as a file, url, nor in the user "
+                         'namespace.' % target) from e
+    if isinstance(value, str):
+        return str(value)
+    raise TypeError('%s is neither a string nor a macro.' % target, value)
 
 
 def db_dir(shell, *parts):

@@ -1,5 +1,5 @@
-"""Built-in magics for code in files and history: %run, %load, %loadpy, %save, %edit,
-%macro, %%writefile (%%file), %pycat and %less/%more.
+"""Built-in magics for code in files and history: %run, %load, %loadpy, %save, %edit
+(%ed), %macro, %%writefile (%%file), %pycat, %less/%more and %pastebin.
 
 Registered on every Shell by Shell.load_builtin_magics(); see magics.py for the machinery.
 """
@@ -10,7 +10,8 @@ import sys
 
 from .debugger import make_debugger
 from .display import UsageError
-from .magics import Macro, Magics, int_option, parse_options, source_for, split_words
+from .magics import (Macro, Magics, find_user_code, int_option, parse_options, source_for,
+                     split_words)
 from .magics_execution import run_profiled
 
 
@@ -148,13 +149,16 @@ class RunMagics(Magics):
 # ------------------------------------------------------- code in and out of files
 
 class CodeMagics(Magics):
-    """%load, %loadpy, %save, %edit, %%writefile (%%file), %macro, %pycat, %less."""
+    """%load, %loadpy, %save, %edit (%ed), %%writefile (%%file), %macro, %pycat, %less,
+    %pastebin."""
 
     def line_load(self, line):
-        """%load [-r range] [-s symbol] source: put a file's, a history range's or an
-        object's code into the next input (a set_next_input payload in a kernel)."""
-        opts, arg = parse_options('load', line, 'r:s:yn:')
-        text = source_for(self.shell, 'load', arg)
+        """%load [-r range] [-s symbol] source: put a file's, a history range's, a
+        URL's or an object's code into the next input (a set_next_input payload in a
+        kernel). With no source, this session's input so far. A source that is none
+        of these is a ValueError, as in IPython."""
+        opts, arg = parse_options('load', line, 'r:s:yn')
+        text = find_user_code(self.shell, arg)
         if 's' in opts:
             import ast
             tree = ast.parse(text)
@@ -237,6 +241,56 @@ class CodeMagics(Magics):
             os.remove(filename)
         self.shell.run_cell(source, store_history=False)
         return None
+
+    line_ed = line_edit
+
+    def line_pastebin(self, line):
+        """%pastebin [-d description] [-e days] [source]: post code to dpaste.com
+        and return its URL. The source is what %load takes: a history range (1-7), a
+        file, a string or macro; none posts this session's input so far. -d sets the
+        title (default "Pasted from IPython"), -e the days until it expires (1 to
+        365, default 7). Offline, the network error is one line."""
+        from urllib.parse import urlencode
+        from urllib.request import Request, urlopen
+        from . import __version__
+        opts, arg = parse_options('pastebin', line, 'd:e:')
+        try:
+            code = find_user_code(self.shell, arg)
+        except (ValueError, TypeError) as e:
+            print(e.args[0])
+            return None
+        try:
+            days = int(opts.get('e', 7))
+        except ValueError:
+            raise UsageError('%%pastebin: -e needs a number of days, not %r' % opts['e']) \
+                from None
+        if not 1 <= days <= 365:
+            print('Expiry days should be in range of 1 to 365')
+            return None
+        data = urlencode({'title': opts.get('d', 'Pasted from IPython'), 'syntax': 'python',
+                          'content': code, 'expiry_days': days}).encode('utf-8')
+        request = Request(self.pastebin_url, headers={'User-Agent': 'ipylite v' + __version__})
+        answer = {}
+
+        def post():     # in a thread: a name lookup that hangs is not under urlopen's timeout
+            try:
+                with urlopen(request, data, timeout=self.pastebin_timeout) as response:
+                    answer['url'] = response.headers.get('Location')
+            except Exception as e:     # URLError, a timeout, a refused connection...
+                answer['error'] = getattr(e, 'reason', None) or e
+        import threading
+        worker = threading.Thread(target=post, name='pastebin', daemon=True)
+        worker.start()
+        worker.join(self.pastebin_timeout + 1)
+        if worker.is_alive():
+            answer['error'] = 'no answer in %d s' % self.pastebin_timeout
+        if 'url' in answer:
+            return answer['url']
+        raise UsageError('%%pastebin: cannot post to %s: %s'
+                         % (self.pastebin_url, answer.get('error')))
+
+    pastebin_url = 'https://dpaste.com/api/v2/'
+    pastebin_timeout = 15           # seconds: offline, fail instead of hanging
 
     def cell_writefile(self, line, cell):
         """%%writefile [-a] file: write (-a: append) the cell's text to file."""

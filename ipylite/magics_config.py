@@ -1,5 +1,5 @@
 """Built-in magics that set how the shell behaves: %config, %lsmagic, %magic,
-%quickref, %profile, %automagic, %autocall, %autoawait, %pprint, %precision,
+%quickref, %colors, %automagic, %autocall, %autoawait, %pprint, %precision,
 %doctest_mode, %alias_magic.
 
 Registered on every Shell by Shell.load_builtin_magics(); see magics.py for the machinery.
@@ -14,7 +14,7 @@ AUTOCALL_MODES = ('Off', 'Smart', 'Full')
 # ------------------------------------------------------------ basic and help
 
 class BasicMagics(Magics):
-    """%lsmagic, %magic, %automagic, %quickref, %profile, %config."""
+    """%lsmagic, %magic, %automagic, %quickref, %colors, %config."""
 
     @no_var_expand
     def line_lsmagic(self, line):
@@ -55,9 +55,12 @@ class BasicMagics(Magics):
         self.shell.page(QUICKREF + '\n\n' + ', '.join(
             '%' + n for n in sorted(self.shell.magics['line'])))
 
-    def line_profile(self, line):
-        """%profile: the name of the current profile."""
-        print(self.shell.profile)
+    def line_colors(self, line):
+        """%colors scheme: the colour scheme of tracebacks (and, at the terminal, of
+        the prompts), one of NoColor, Linux, LightBG, Neutral (any case).
+
+        Example: %colors nocolor for plain black and white."""
+        set_colors(self.shell, line)
 
     @no_var_expand
     def line_config(self, line):
@@ -90,6 +93,15 @@ class BasicMagics(Magics):
         except ConfigError as e:
             raise UsageError('%%config: %s' % e) from None
         cfg.apply(shell)
+
+
+def set_colors(shell, line):
+    """%colors' work: the shell's scheme from line; UsageError for none or a wrong one."""
+    scheme = line.strip()
+    if not scheme:
+        raise UsageError("%%colors: you must specify a color theme. See '%%colors?'. "
+                         'Available themes: %s' % list(shell.color_schemes))
+    shell.colors = scheme               # (an unknown name is a UsageError)
 
 
 QUICKREF = """ipylite quick reference

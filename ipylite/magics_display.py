@@ -1,6 +1,6 @@
 """Built-in magics that show the cell or what it prints: %%html (%%HTML), %%markdown,
 %%latex, %%svg (%%SVG), %%javascript (%%js), %%capture (and capture_output, the
-same as a context manager), %gui.
+same as a context manager), %gui, %pylab.
 
 Registered on every Shell by Shell.load_builtin_magics(); see magics.py for the machinery.
 """
@@ -168,6 +168,67 @@ class DisplayMagics(Magics):
             QtCore.pyqtRestoreInputHook()       # Qt runs while input() waits
         except AttributeError:
             pass
+
+    def line_pylab(self, line):
+        """%pylab [--no-import-all] [gui]: deprecated; %matplotlib, then numpy and
+        matplotlib's names in the namespace.
+
+        Turns on matplotlib as %matplotlib gui does (inline in a kernel), then runs
+        `import numpy, matplotlib`, `from matplotlib import pylab, mlab, pyplot`,
+        `np = numpy`, `plt = pyplot` and (unless --no-import-all) `from
+        matplotlib.pylab import *` and `from numpy import *`, and adds figsize(),
+        getfigs() and display(). These names are hidden from %who; a name of yours
+        they replace is named in a warning. Prefer %matplotlib and plain imports."""
+        import warnings
+        shell = self.shell
+        opts, gui = parse_options('pylab', line, '', ('no-import-all',))
+        if len(gui.split()) > 1:
+            raise UsageError('%%pylab: expected at most one GUI name, not %r' % gui)
+        own = shell.magics['line'].get('matplotlib') == getattr(shell, 'magic_matplotlib', None)
+        shell.run_line_magic('matplotlib', gui)
+        if own and gui in ('', 'auto'):        # (the terminal's %matplotlib says it itself)
+            print('Using matplotlib backend: inline')
+        ns = {}
+        exec('import numpy\nimport matplotlib\nfrom matplotlib import pylab, mlab, pyplot\n'
+             'np = numpy\nplt = pyplot\n', ns)
+        if 'no-import-all' not in opts:
+            exec('from matplotlib.pylab import *\nfrom numpy import *\n', ns)
+        from .display import display
+        ns.update(figsize=figsize, getfigs=getfigs, display=display)
+        ns.pop('__builtins__', None)
+        clobbered = [name for name in ns
+                     if name in shell.user_ns and shell.user_ns[name] is not ns[name]]
+        shell.user_ns.update(ns)
+        shell.magics_state.hidden_values.update(ns)
+        print('%pylab is deprecated, use %matplotlib inline and import the required '
+              'libraries.')
+        print('Populating the interactive namespace from numpy and matplotlib')
+        if clobbered:
+            warnings.warn('pylab import has clobbered these variables: %s\n'
+                          '`%%matplotlib` prevents importing * from pylab and numpy'
+                          % clobbered)
+
+
+def figsize(sizex, sizey):
+    """Make [sizex, sizey] (inches) the size of new matplotlib figures."""
+    import matplotlib
+    matplotlib.rcParams['figure.figsize'] = [sizex, sizey]
+
+
+def getfigs(*fig_nums):
+    """The open matplotlib figures numbered fig_nums (all of them with none); a
+    number with no figure is named in a printed warning and skipped."""
+    from matplotlib import _pylab_helpers    # pyplot's figure registry
+    managers = _pylab_helpers.Gcf.figs
+    if not fig_nums:
+        return [m.canvas.figure for m in managers.values()]
+    figs = []
+    for num in fig_nums:
+        if num in managers:
+            figs.append(managers[num].canvas.figure)
+        else:
+            print('Warning: figure %s not available.' % num)
+    return figs
 
 
 # the built-in magics this module holds (Shell.load_builtin_magics registers them)

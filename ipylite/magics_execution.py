@@ -1,15 +1,19 @@
 """Built-in magics for timing, profiling and debugging: %time, %timeit, %prun,
-%debug (and %%debug), %pdb; TimeitResult, what %timeit -o returns.
+%debug (and %%debug), %pdb; TimeitResult, what %timeit -o returns; %%code_wrap (a
+template wrapped around each later cell: CodeWrapper).
 
 Registered on every Shell by Shell.load_builtin_magics(); see magics.py for the machinery.
 """
 
+import ast
+import copy
 import os
 import time
 
 from .debugger import make_debugger
 from .display import UsageError
-from .magics import Magics, int_option, no_var_expand, parse_options, post_mortem
+from .magics import (Magics, int_option, no_var_expand, parse_options, post_mortem,
+                     split_words)
 
 
 class TimeitResult:
@@ -204,6 +208,107 @@ class ExecutionMagics(Magics):
         """%%debug [--breakpoint file:line]: run the cell under the debugger (pdb),
         as %debug statement does for one line (an empty cell: %debug post-mortem)."""
         return self.shell.magics['line']['debug'](line + '\n' + cell)
+
+    @no_var_expand
+    def line_code_wrap(self, line, cell=None):
+        """%%code_wrap [name]: wrap every later cell's code in the cell's template.
+
+        In the template, a statement `__code__` stands for the cell's statements and
+        `__ret__` for the value of its last expression (what Out shows); names that
+        start with ___ are renamed so that they cannot clash with the cell's.
+
+            %%code_wrap timed
+            import time as ___time
+            ___t0 = ___time.perf_counter()
+            __code__
+            print('took', ___time.perf_counter() - ___t0)
+            __ret__
+
+        %code_wrap name (or --remove name) drops wrapper name; --list names the
+        wrappers, --list-all shows their templates. The name defaults to 'default';
+        a new template under a name replaces the old one."""
+        words = split_words('code_wrap', line)
+        flags = {w for w in words if w.startswith('-')}
+        unknown = flags - {'--remove', '--list', '--list-all'}
+        if unknown:
+            raise UsageError('%%code_wrap: unknown option %s' % sorted(unknown)[0])
+        names = [w for w in words if not w.startswith('-')]
+        if len(names) > 1:
+            raise UsageError('%%code_wrap: expected one name, not %s' % ' '.join(names))
+        wrappers = self.shell.magics_state.__dict__.setdefault('code_wrappers', {})
+        if '--list' in flags:
+            for name in wrappers:
+                print(name)
+            return
+        if '--list-all' in flags:
+            import textwrap
+            for name, wrapper in wrappers.items():
+                print(name, ':')
+                print(textwrap.indent(ast.unparse(wrapper.template), '    '))
+            print()
+            return
+        name = names[0] if names else 'default'
+        old = wrappers.pop(name, None)
+        if old in self.shell.ast_transformers:
+            self.shell.ast_transformers.remove(old)
+        if cell is None or '--remove' in flags:
+            return
+        try:
+            wrapper = CodeWrapper(ast.parse(cell))
+        except SyntaxError as e:
+            raise UsageError('%%%%code_wrap: the template is not Python: %s' % e) from None
+        wrappers[name] = wrapper
+        self.shell.ast_transformers.append(wrapper)
+
+    cell_code_wrap = line_code_wrap
+
+
+class CodeWrapper(ast.NodeTransformer):
+    """An AST transformer (Shell.ast_transformers) that puts a cell's statements in
+    place of `__code__` in a template and its last expression's value in place of
+    `__ret__`; names in the template starting with ___ get a prefix no Python name can
+    have, so they stay apart from the cell's."""
+
+    def __init__(self, template):
+        self.template = template
+        self.parts = {}
+
+    def visit_Module(self, module):
+        body = list(module.body)
+        if not body:
+            return module
+        if isinstance(body[-1], ast.Expr):       # keep the value to hand to __ret__
+            body[-1] = ast.Assign([ast.Name('ret-tmp', ast.Store())], body[-1].value)
+            ret = ast.Expr(ast.Name('ret-tmp', ast.Load()))
+        else:
+            ret = ast.Expr(ast.Constant(None))
+        self.parts = {'__code__': body, '__ret__': [ret]}
+        tree = _mangle(copy.deepcopy(self.template))
+        tree = self.generic_visit(tree)
+        tree.type_ignores = list(getattr(module, 'type_ignores', []))
+        return ast.fix_missing_locations(tree)
+
+    def visit_Expr(self, node):
+        if isinstance(node.value, ast.Name) and node.value.id in self.parts:
+            return copy.deepcopy(self.parts[node.value.id])
+        return self.generic_visit(node)
+
+
+def _mangle(tree):
+    """Rename the names starting with ___ in tree (variables, functions, their
+    arguments, import aliases) to 'mangle-' + name."""
+    def rename(name):
+        return 'mangle-' + name if name and name.startswith('___') else name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            node.id = rename(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            node.name = rename(node.name)
+        elif isinstance(node, ast.arg):
+            node.arg = rename(node.arg)
+        elif isinstance(node, ast.alias) and (node.asname or node.name).startswith('___'):
+            node.asname = rename(node.asname or node.name)
+    return tree
 
 
 def run_profiled(shell, magic, opts, code, global_ns, local_ns):

@@ -1,7 +1,8 @@
 """Built-in magics about the kernel a shell runs in: %connect_info, %qtconsole,
-%autosave.
+%autosave, %subshell, and %man (the man page in the pager).
 
-Registered on every Shell by Shell.load_builtin_magics(); see magics.py for the machinery.
+Registered by the kernel on its shell (Kernel.__init__), not at the terminal, as
+ipykernel does; see magics.py for the machinery.
 """
 
 import os
@@ -12,7 +13,8 @@ from .display import UsageError
 
 
 class KernelMagics(Magics):
-    """Magics about the kernel this shell runs in: %connect_info, %qtconsole, %autosave."""
+    """Magics about the kernel this shell runs in: %connect_info, %qtconsole, %autosave,
+    %subshell, %man."""
 
     def _kernel(self, magic):
         kernel = getattr(self.shell, 'kernel', None)
@@ -60,6 +62,24 @@ class KernelMagics(Magics):
         display(Javascript('IPython.notebook.set_autosave_interval(%i)' % (interval * 1000)))
         print('Autosaving every %i seconds' % interval if interval else 'Autosave disabled')
 
+    def line_subshell(self, line):
+        """%subshell: this kernel's subshells, and which thread runs this cell.
+        ipylite's kernel has only its main shell, so the subshell id is None and
+        the list is empty (the layout is ipykernel 7's)."""
+        import threading
+        print('subshell id: None')
+        print('thread id: %s' % threading.current_thread().ident)
+        print('main thread id: %s' % threading.main_thread().ident)
+        print('pid: %s' % os.getpid())
+        print('thread count: %s' % threading.active_count())
+        print('subshell list: []')
 
-# the built-in magics this module holds (Shell.load_builtin_magics registers them)
+    if os.name == 'posix':
+        def line_man(self, line):
+            """%man topic: the manual page of topic in the pager (a frontend has no
+            terminal for man's own pager)."""
+            self.shell.page(self.shell.getoutput('man %s | col -b' % line, split=False))
+
+
+# the built-in magics this module holds (the kernel registers them on its shell)
 CLASSES = (KernelMagics,)

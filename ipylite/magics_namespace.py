@@ -21,11 +21,14 @@ class NamespaceMagics(Magics):
 
     def _names(self, types=()):
         ns, hidden = self.shell.user_ns, self.shell.magics_state.hidden
+        ours = self.shell.magics_state.hidden_values
         out = []
         for name in sorted(ns):
             if name.startswith('_') or (name in hidden and ns[name] is not None
                                         and name in ('In', 'Out', 'get_ipython', 'exit',
                                                      'quit')):
+                continue
+            if name in ours and ns[name] is ours[name]:
                 continue
             if types and type(ns[name]).__name__ not in types:
                 continue

@@ -1,8 +1,8 @@
 """Built-in magics that reach the operating system: aliases (%alias, %unalias,
-%rehashx and the default ls, cp, mv...), directories (%cd, %pwd, %pushd, %popd, %dirs,
+%rehashx and the default ls, cp, mv, man...), directories (%cd, %pwd, %pushd, %popd, %dirs,
 %dhist, %bookmark), the environment (%env, %set_env), %clear; shell commands and
-scripts (%system, %sx, %%sx, %%script, %%bash, %%sh, %%python, %%perl, %%ruby...,
-%killbgscripts); %pip.
+scripts (%system, %sx, %sc, %%sx, %%script, %%bash, %%sh, %%python, %%python2,
+%%perl, %%ruby..., %killbgscripts); packages: %pip, %uv, %conda, %mamba, %micromamba.
 
 Registered on every Shell by Shell.load_builtin_magics(); see magics.py for the machinery.
 """
@@ -22,10 +22,18 @@ POSIX_ALIASES = {
 }
 
 
+# (at a terminal, these run with the terminal itself; the ones that are magics
+# already, %clear %more %less, stay magics, as in IPython)
+TERMINAL_ALIASES = ('clear', 'more', 'less', 'man')
+
+
 def install_default_aliases(shell):
     if os.name == 'posix':
         for name, cmd in POSIX_ALIASES.items():
             define_alias(shell, name, cmd)
+        for name in TERMINAL_ALIASES:
+            if name not in shell.magics['line']:
+                define_alias(shell, name, name)
 
 
 def define_alias(shell, name, cmd):
@@ -369,6 +377,27 @@ class ScriptMagics(Magics):
 
     line_sx = line_system
 
+    def line_sc(self, line):
+        """%sc [-l] [-v] var=command: run command in a shell and keep its output in
+        var (the older form of `var = !command`).
+
+        The output is one string with .l (its lines), .s (joined by spaces), .n and
+        .p; -l keeps a list of lines instead (an SList, with .s, .n, .p, grep()).
+        -v also prints the value."""
+        from pprint import pformat
+        opts, rest = parse_options('sc', line, 'lv')
+        name, eq, _ = rest.partition('=')
+        command = line.partition('=')[2] if eq else ''   # as typed: quotes stay
+        name = name.strip()
+        if not eq:
+            raise UsageError('%sc: usage: %sc [-l] [-v] var=command')
+        if not name.isidentifier():
+            raise UsageError('%%sc: %r is not a valid variable name' % name)
+        output = self.shell.getoutput(command, split='l' in opts)
+        if 'v' in opts:
+            print('%s ==\n%s' % (name, pformat(output)))
+        self.shell.user_ns[name] = output
+
     def _script(self, prog, line, cell, magic='script'):
         run_script(self.shell, prog, line, cell, magic)
 
@@ -398,6 +427,11 @@ class ScriptMagics(Magics):
         """%%python3 [--out var] [--err var] [--bg]: run the cell in a new Python
         process (this shell's interpreter)."""
         self._script(sys.executable, line, cell, 'python3')
+
+    def cell_python2(self, line, cell):
+        """%%python2 [--out var] [--err var] [--bg]: run the cell with python2 (the
+        first one on $PATH)."""
+        self._script('python2', line, cell, 'python2')
 
     def cell_pypy(self, line, cell):
         """%%pypy [--out var] [--err var] [--bg]: run the cell with pypy."""
@@ -432,19 +466,98 @@ class ScriptMagics(Magics):
 RESTART_NOTE = 'Note: you may need to restart the kernel to use updated packages.'
 
 
+# conda's subcommands that act on an environment (given --prefix sys.prefix unless
+# the line names one) and that ask for confirmation (--yes where no one can answer)
+CONDA_PREFIX_COMMANDS = {'install', 'list', 'remove', 'uninstall', 'update', 'upgrade'}
+CONDA_YES_COMMANDS = CONDA_PREFIX_COMMANDS - {'list'}
+
+
+def in_conda_environment():
+    """Whether this interpreter runs in a conda environment (it has conda-meta/history)."""
+    return os.path.isfile(os.path.join(sys.prefix, 'conda-meta', 'history'))
+
+
+def conda_like_executable(tool):
+    """Where conda, mamba or micromamba is: $CONDA_EXE (or $MAMBA_EXE for the mambas),
+    then next to this interpreter, then the command that created or installed into
+    this environment (from conda-meta/history), else the bare name ($PATH)."""
+    import re
+    variable = 'MAMBA_EXE' if 'mamba' in tool else 'CONDA_EXE'
+    path = os.environ.get(variable)
+    if path and os.path.isfile(path):
+        return os.path.realpath(path)
+    path = os.path.join(os.path.dirname(sys.executable), tool)
+    if os.path.isfile(path):
+        return path
+    try:
+        with open(os.path.join(sys.prefix, 'conda-meta', 'history'), encoding='utf-8') as f:
+            history = f.read()
+    except OSError:
+        history = ''
+    m = re.search(r'^#\s*cmd:\s*(.*%s)\s+(?:create|install)' % re.escape(tool), history,
+                  re.MULTILINE)
+    return m[1] if m else tool
+
+
+def _quoted_python():
+    import shlex
+    return shlex.quote(sys.executable)
+
+
 class PackagingMagics(Magics):
-    """%pip."""
+    """%pip, %uv, %conda, %mamba, %micromamba: install into the environment this
+    shell's interpreter runs in."""
 
     def line_pip(self, line):
         """%pip args: run pip for the interpreter this shell runs on
         (`sys.executable -m pip args`), e.g. %pip install package."""
-        import shlex
         shell = self.shell
-        shell.system('%s -m pip %s' % (shlex.quote(sys.executable), line.strip()))
+        shell.system('%s -m pip %s' % (_quoted_python(), line.strip()))
         status = shell.user_ns.get('_exit_code')
         if status:
             sys.stderr.write('pip exited with status %d\n' % status)
         print(RESTART_NOTE)
+
+    def line_uv(self, line):
+        """%uv args: run uv as a module of this interpreter (`sys.executable -m uv
+        args`), e.g. %uv pip install package."""
+        self.shell.system('%s -m uv %s' % (_quoted_python(), line.strip()))
+        print(RESTART_NOTE)
+
+    def _conda_like(self, tool, line):
+        """Run tool (conda, mamba, micromamba) on this environment: --prefix
+        sys.prefix for the subcommands that act on one (unless -p/-n is given), and
+        --yes for those that ask when no one can answer (in a kernel)."""
+        import shlex
+        if not in_conda_environment():
+            raise ValueError('The python kernel does not appear to be a conda environment.  '
+                             'Please use ``%pip install`` instead.')
+        args = split_words(tool, line)
+        command, args = (args[0], args[1:]) if args else ('', [])
+        extra = []
+        if (getattr(self.shell, 'kernel', None) is not None and command in CONDA_YES_COMMANDS
+                and not {'-y', '--yes'} & set(args)):
+            extra.append('--yes')
+        if command in CONDA_PREFIX_COMMANDS and not {'-p', '--prefix', '-n', '--name'} & set(args):
+            extra += ['--prefix', sys.prefix]
+        words = [conda_like_executable(tool), command] + extra + args
+        self.shell.system(' '.join(shlex.quote(w) for w in words if w))
+        print('\n' + RESTART_NOTE)
+
+    def line_conda(self, line):
+        """%conda args: run conda on the environment this interpreter runs in, e.g.
+        %conda install package (only in a conda environment; elsewhere use %pip)."""
+        self._conda_like('conda', line)
+
+    def line_mamba(self, line):
+        """%mamba args: run mamba on the environment this interpreter runs in, e.g.
+        %mamba install package (only in a conda environment)."""
+        self._conda_like('mamba', line)
+
+    def line_micromamba(self, line):
+        """%micromamba args: run micromamba on the environment this interpreter runs
+        in, e.g. %micromamba install package (only in a conda environment)."""
+        self._conda_like('micromamba', line)
 
 
 # the built-in magics this module holds (Shell.load_builtin_magics registers them)

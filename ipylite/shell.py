@@ -206,6 +206,7 @@ class Shell(MagicDispatch, Tracebacks, Introspection, SystemCommands):
         self.history = history
         self.events = EventManager(self)
         self.magics = {'line': {}, 'cell': {}}
+        self.ast_transformers = []      # ast.NodeTransformer objects run on each cell
         for name in ('xmode', 'matplotlib', 'pinfo', 'pinfo2', 'tb'):
             self.magics['line'][name] = getattr(self, 'magic_' + name)
         self.colors = colors
@@ -231,13 +232,11 @@ class Shell(MagicDispatch, Tracebacks, Introspection, SystemCommands):
         """Register the built-in magics: each topic module's (magics_<topic>.py),
         imported only now."""
         from . import (magics_code, magics_config, magics_display, magics_execution,
-                       magics_extensions, magics_history, magics_kernel, magics_namespace,
-                       magics_os)
+                       magics_extensions, magics_history, magics_namespace, magics_os)
         state = self.magics_state = MagicState(self)
         self.user_ns['_dh'] = state.dir_history
         for module in (magics_config, magics_extensions, magics_code, magics_execution,
-                       magics_namespace, magics_history, magics_os, magics_display,
-                       magics_kernel):
+                       magics_namespace, magics_history, magics_os, magics_display):
             for cls in module.CLASSES:
                 register_magics(self, cls(self))
         magics_os.install_default_aliases(self)
@@ -393,9 +392,13 @@ class Shell(MagicDispatch, Tracebacks, Introspection, SystemCommands):
         import ast
         flags = self.compile_flags | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if self.autoawait else 0)
         tree = compile(cell, filename, 'exec', flags | ast.PyCF_ONLY_AST, dont_inherit=True)
-        body, last = tree.body, None
-        if (body and isinstance(body[-1], ast.Expr) and not silent
-                and not _ends_with_semicolon(cell, body[-1])):
+        body = tree.body
+        quiet = silent or (body and isinstance(body[-1], ast.Expr)
+                           and _ends_with_semicolon(cell, body[-1]))
+        if self.ast_transformers:
+            body = self._transform_ast(tree).body
+        last = None
+        if body and isinstance(body[-1], ast.Expr) and not quiet:
             last = ast.Expression(body.pop().value)
         # A `from __future__` import after the cell's first statement is legal in IPython,
         # which compiles statement by statement: it starts a module of its own here.
@@ -418,6 +421,23 @@ class Shell(MagicDispatch, Tracebacks, Introspection, SystemCommands):
         for code, _ in codes:
             self.compile_flags |= code.co_flags & _future_flags()
         return codes
+
+    def _transform_ast(self, tree):
+        """The cell's tree through each of self.ast_transformers (ast.NodeTransformer
+        objects, as in IPython); one that fails is dropped with a warning."""
+        import ast
+        import warnings
+        for transformer in list(self.ast_transformers):
+            try:
+                new = transformer.visit(tree)
+                if not isinstance(new, ast.Module):
+                    raise TypeError('it returned %r, not a Module' % type(new).__name__)
+                tree = new
+            except Exception as e:
+                warnings.warn('AST transformer %r threw an error. It will be unregistered. '
+                              '(%s)' % (transformer, e))
+                self.ast_transformers.remove(transformer)
+        return ast.fix_missing_locations(tree)
 
     _pending_interrupt = False   # set by a kernel whose interrupt came before the code ran
 

@@ -7,7 +7,12 @@ import sys
 
 
 class SList(list):
-    """Lines of a command's output (x = !ls): .s, .n, .p and grep()."""
+    """Lines of a command's output (x = !ls): .s, .n, .p, .l and grep()."""
+
+    @property
+    def l(self):  # noqa: E743 (IPython's name)
+        """The lines themselves (a list)."""
+        return self
 
     @property
     def s(self):
@@ -34,6 +39,32 @@ class SList(list):
             import re
             match = re.compile(pattern, re.IGNORECASE).search
         return SList(line for line in self if bool(match(line)) != prune)
+
+
+class LSString(str):
+    """A command's output as one string (%sc without -l): .l its lines, .s joined
+    with spaces, .n itself, .p the lines that name existing paths."""
+
+    @property
+    def l(self):  # noqa: E743 (IPython's name)
+        """The lines (a list)."""
+        return self.split('\n')
+
+    @property
+    def n(self):
+        """The string itself (newline-separated)."""
+        return str(self)
+
+    @property
+    def s(self):
+        """The lines joined with spaces."""
+        return self.replace('\n', ' ')
+
+    @property
+    def p(self):
+        """The lines that name existing paths, as pathlib.Path objects."""
+        from pathlib import Path
+        return [Path(line) for line in self.split('\n') if line and os.path.exists(line)]
 
 
 def _encoding():
@@ -118,10 +149,12 @@ class SystemCommands:
                     pipe.close()
         self.user_ns['_exit_code'] = proc.returncode
 
-    def getoutput(self, cmd):
-        """Run cmd in a shell and return its output (stdout and stderr) as an SList."""
+    def getoutput(self, cmd, split=True):
+        """Run cmd in a shell and return its output (stdout and stderr) as an SList
+        of lines, or with split=False as one LSString."""
         import subprocess
         proc = subprocess.run(self.var_expand(cmd), shell=True, stdin=self.system_stdin,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.user_ns['_exit_code'] = proc.returncode
-        return SList(proc.stdout.decode(_encoding(), 'replace').splitlines())
+        text = proc.stdout.decode(_encoding(), 'replace')
+        return SList(text.splitlines()) if split else LSString(text)

@@ -105,6 +105,7 @@ class Terminal:
     prompt_out = "Out[{n}]: "
     confirm_exit = True
     history_length = 1000
+    autoindent = True       # continuation lines start at the block's indent (%autoindent)
 
     def __init__(self, shell=None, colors=None, profile="default"):
         if shell is None:
@@ -119,6 +120,7 @@ class Terminal:
             shell.display_pub = TerminalDisplayPublisher(self)
             shell.register_magic_function(self.magic_colors, "line", "colors")
             shell.register_magic_function(self.magic_cpaste, "line", "cpaste")
+            shell.register_magic_function(self.magic_autoindent, "line", "autoindent")
             shell.register_magic_function(self.magic_paste, "line", "paste")
             shell.register_magic_function(self.magic_matplotlib, "line", "matplotlib")
 
@@ -362,7 +364,7 @@ class Terminal:
                 return code
             if "\n" in lines[-1] and self.is_complete(code + "\n\n")["status"] != "incomplete":
                 return code + "\n"     # a whole block recalled or loaded: Enter runs it
-            line = self._read_indented(cont, status.get("indent", ""))
+            line = self._read_indented(cont, status.get("indent", "") if self.autoindent else "")
             if not line.strip():
                 return code
             lines.append(line)
@@ -452,12 +454,16 @@ class Terminal:
 
     # -- magics that belong to the terminal
     def magic_colors(self, line):
-        """Switch the colour scheme: %colors NoColor|Linux|LightBG"""
-        from .shell import UsageError
-        try:
-            self.colors = line.strip() or "NoColor"
-        except ValueError as e:
-            raise UsageError(str(e)) from None
+        """%colors scheme: the colour scheme of the prompts and tracebacks, one of
+        NoColor, Linux, LightBG, Neutral (any case)."""
+        from .magics_config import set_colors
+        set_colors(self.shell, line)
+        self.colors = self.shell.colors
+
+    def magic_autoindent(self, line):
+        """%autoindent: toggle automatic indentation of continuation lines."""
+        self.autoindent = not self.autoindent
+        sys.stdout.write("Automatic indentation is: %s\n" % ("ON" if self.autoindent else "OFF"))
 
     def magic_matplotlib(self, line):
         """%matplotlib [inline|agg|qt|tk|gtk|gtk4|wx|osx]: how figures are shown.

@@ -159,6 +159,48 @@ def test_save_writes_magics_so_that_run_works(shell, tmp_path, capsys):
     assert sh.user_ns["y"] == 21
 
 
+def lsmagic_of(kc):
+    c, out = run(kc, "%lsmagic")
+    assert c["status"] == "ok", c
+    [data] = results(out)
+    return data["text/plain"]
+
+
+def test_lsmagic_in_the_kernel_is_ipykernels_exactly(kc):
+    from jupyter_client.manager import start_new_kernel
+    km, ipk = start_new_kernel(kernel_name="python3", startup_timeout=TIMEOUT)
+    try:
+        theirs = lsmagic_of(ipk)
+    finally:
+        ipk.stop_channels()
+        km.shutdown_kernel(now=True)
+    ours = lsmagic_of(kc)
+    assert "%subshell" in theirs and "%%code_wrap" in theirs     # the reference is read
+    assert ours == theirs
+
+
+def test_subshell_magic_prints_ipykernels_main_shell_report(kc):
+    c, out = run(kc, "import os, threading\n"
+                     "print(threading.main_thread().ident, threading.get_ident(), "
+                     "os.getpid())\n%subshell")
+    assert c["status"] == "ok", c
+    lines = text_of(out).splitlines()
+    main, here, pid = lines[0].split()
+    assert lines[1:6] == ["subshell id: None", "thread id: " + here,
+                          "main thread id: " + main, "pid: " + pid, lines[5]]
+    assert int(lines[5].split(": ")[1]) >= 1 and lines[5].startswith("thread count: ")
+    assert lines[6:] == ["subshell list: []"]
+
+
+def test_man_in_the_kernel_goes_to_the_pager(kc):
+    c, out = run(kc, "%man ls")
+    assert c["status"] == "ok", c
+    [page] = [p for p in c["payload"] if p["source"] == "page"]
+    text = page["data"]["text/plain"]
+    assert "NAME" in text and "ls - list directory contents" in text
+    assert "\b" not in text          # `col -b` took man's overstrikes out
+
+
 def test_lsmagic_is_a_value_and_kernel_magics_exist(kc):
     c, out = run(kc, "%lsmagic")
     assert c["status"] == "ok"

@@ -125,7 +125,7 @@ def test_usage_errors_are_one_line(shell):
     result = shell.run_cell('%run missing.py')      # as IPython: an Exception, not usage
     assert type(result.error_in_exec) is Exception
     assert str(result.error_in_exec) == "File `'missing.py'` not found."
-    assert 'missing argument' in usage_error(shell, '%load')
+    assert 'missing argument' in usage_error(shell, '%pycat')
     assert usage_error(shell, '%load_ext') == '%load_ext: missing module name'
     assert usage_error(shell, '%load_ext no_such_mod_xyz') == \
         "%load_ext: no module named 'no_such_mod_xyz'"
@@ -781,8 +781,7 @@ def test_quickref_magic_profile_config(shell, capsys):
     run(shell, '%magic')
     out = capsys.readouterr().out
     assert '%timeit:\n    %timeit [-n N]' in out and '%%writefile:' in out
-    run(shell, '%profile')
-    assert capsys.readouterr().out == 'test\n'
+    assert usage_error(shell, '%profile') == 'Line magic function `%profile` not found.'
     run(shell, '%config')
     assert 'Shell' in capsys.readouterr().out
     run(shell, '%config Shell.xmode = "Minimal"')

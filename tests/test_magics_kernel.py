@@ -208,7 +208,8 @@ MAGIC_TABLE = [
     ('%dirs', '['),
     ('%config Shell.xmode = "Minimal"\n%config Shell.xmode', 'Minimal'),
     ('%xmode Context', 'Exception reporting mode: Context'),
-    ('%profile', 'default'),
+    ('%profile', 'UsageError: Line magic function `%profile` not found.'),   # (IPython 9)
+    ('%sc -l kt_sc=echo sc-out\nkt_sc', "['sc-out']"),
     ('%logstart -o kt_log.py\n1 + 1', 'Activating auto-logging'),
     ('%logstop\nprint(open("kt_log.py").read())', '#[Out]# 2'),
     ('%quickref', 'automagic'),

@@ -238,7 +238,9 @@ def test_file_viewers(shell, capsys, tmp_path):
     assert shell.payload[-1]['data']['text/plain'] == 'def f():\n    return 1\n'
     assert 'missing file name' in usage_error(shell, '%less')
     assert 'No such file' in usage_error(shell, '%more missing.txt')
-    assert 'neither a history range' in usage_error(shell, '%pycat missing.py')
+    assert usage_error(shell, '%pycat missing.py') == ("%pycat: 'missing.py' was not found "
+                                                       'in history, as a file, url, nor in '
+                                                       'the user namespace.')
 
 
 def test_clear_is_harmless_without_a_terminal(shell, capsys):
