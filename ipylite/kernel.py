@@ -579,7 +579,52 @@ def bind(sock, url):
     return int(url.rsplit(":", 1)[1]) if url.startswith("tcp://") else url.rsplit("-", 1)[1]
 
 
-class Kernel:
+class StdinChannel:
+    """The kernel's stdin channel, mixed into :class:`Kernel`: ``input()`` and
+    ``getpass()`` in user code become an input_request to the client of the running
+    request (refused when it said allow_stdin=False)."""
+
+    def _input(self, prompt="", password=False):
+        if not self._allow_stdin:
+            raise StdinNotImplementedError(
+                "input() was called, but this frontend does not support input requests")
+        self.flush_streams()
+        value = self._request_input(str(prompt), password)
+        if value == "\x04":  # Ctrl-D in a terminal frontend
+            raise EOFError("input cancelled")
+        return value
+
+    def _request_input(self, prompt, password):
+        """Send input_request on stdin to the client of the running request; wait."""
+        zmq = _zmq()
+        sock = self.sockets["stdin"]
+        while True:  # drop stale replies from an earlier, interrupted request
+            try:
+                if self.session.recv(sock, zmq.NOBLOCK)[1] is None:
+                    break
+            except ProtocolError:
+                continue
+        self.session.send(sock, "input_request", {"prompt": prompt, "password": password},
+                          self.parent, ident=self._parent_idents)
+        while True:
+            # KeyboardInterrupt (from an interrupt) escapes here, as it should; the
+            # timeout returns to Python now and then in case the signal reached a thread
+            # the kernel did not start (its handler runs only on the main thread)
+            if not sock.poll(100):
+                continue
+            try:
+                _, reply = self.session.recv(sock, zmq.NOBLOCK)
+            except ProtocolError as e:
+                log.warning("dropped a bad message on stdin: %s", e)
+                continue
+            if reply is not None and reply["msg_type"] == "input_reply":
+                return reply["content"].get("value", "")
+
+    def _getpass(self, prompt="Password: ", stream=None):
+        return self._input(prompt, password=True)
+
+
+class Kernel(StdinChannel):
     """Runs a :class:`Shell` behind the Jupyter channels described by ``info``."""
 
     instance = None
@@ -1042,46 +1087,6 @@ class Kernel:
         self.iopub.socket.close(linger=1000)
         if Kernel.instance is self:
             Kernel.instance = None
-
-    # -- stdin
-    def _input(self, prompt="", password=False):
-        if not self._allow_stdin:
-            raise StdinNotImplementedError(
-                "input() was called, but this frontend does not support input requests")
-        self.flush_streams()
-        value = self._request_input(str(prompt), password)
-        if value == "\x04":  # Ctrl-D in a terminal frontend
-            raise EOFError("input cancelled")
-        return value
-
-    def _request_input(self, prompt, password):
-        """Send input_request on stdin to the client of the running request; wait."""
-        zmq = _zmq()
-        sock = self.sockets["stdin"]
-        while True:  # drop stale replies from an earlier, interrupted request
-            try:
-                if self.session.recv(sock, zmq.NOBLOCK)[1] is None:
-                    break
-            except ProtocolError:
-                continue
-        self.session.send(sock, "input_request", {"prompt": prompt, "password": password},
-                          self.parent, ident=self._parent_idents)
-        while True:
-            # KeyboardInterrupt (from an interrupt) escapes here, as it should; the
-            # timeout returns to Python now and then in case the signal reached a thread
-            # the kernel did not start (its handler runs only on the main thread)
-            if not sock.poll(100):
-                continue
-            try:
-                _, reply = self.session.recv(sock, zmq.NOBLOCK)
-            except ProtocolError as e:
-                log.warning("dropped a bad message on stdin: %s", e)
-                continue
-            if reply is not None and reply["msg_type"] == "input_reply":
-                return reply["content"].get("value", "")
-
-    def _getpass(self, prompt="Password: ", stream=None):
-        return self._input(prompt, password=True)
 
 
 # ---------------------------------------------------------------- embed and main
