@@ -456,26 +456,30 @@ def local_files(nb, folder, root=None):
     return files
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
 def to_html(nb, title="Notebook", trusted=False, files=None):
     """A standalone page: our CSS and renderers inlined, images as data URLs (``files``:
     local_files(), the images Markdown names by relative path). The same JavaScript
     that draws the notebook page draws the cells, read-only; an untrusted notebook's
     HTML is sanitised and its JavaScript outputs are not run, exactly as on the live
-    page."""
+    page. Widgets are drawn from the widget state saved in the notebook's metadata;
+    collapsed inputs and outputs stay collapsed (a bar that shows them when clicked)."""
     data = json.dumps(nb, ensure_ascii=True).replace("</", "<\\/")
     local = json.dumps(files or {}, ensure_ascii=True).replace("</", "<\\/")
+    scripts = ["render.js", "cmark.js", "md.js", "output.js"]
+    if WIDGET_STATE in (nb.get("metadata", {}).get("widgets") or {}):
+        scripts += ["widgets.js", "widgetstate.js"]      # the saved widgets, drawn
     return """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>%s</title>
 <style>%s</style></head>
 <body class="export" data-kernel-status="idle"><main id="notebook" class="notebook"></main>
-<script>%s</script>
-<script>%s</script>
-<script>%s</script>
-<script>%s</script>
+%s
 <script>IPL.localFiles = %s; IPL.renderStatic(document.getElementById("notebook"), %s, %s);</script>
 </body></html>
-""" % (html.escape(title), _static("nb.css"), _static("render.js"), _static("cmark.js"), _static("md.js"),
-       _static("output.js"), local, data, "true" if trusted else "false")
+""" % (html.escape(title), _static("nb.css"), "\n".join("<script>%s</script>" % _static(n) for n in scripts),
+       local, data, "true" if trusted else "false")
 
 
 def find_chromium():

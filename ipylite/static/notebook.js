@@ -1112,7 +1112,7 @@ function commandKey(e) {
 function toJSON() {
   var nb = Object.assign({}, NB.model);
   nb.cells = NB.cells.map(function (c) { return c.toJSON(); });
-  return nb;
+  return IPL.widgets.saveState(nb);     // the widgets' state, as Jupyter saves it
 }
 function url() { return "/api/contents/" + apiPath(NB.path); }
 /* Renamed or moved elsewhere (the file browser updates our session): follow it. */
@@ -1171,6 +1171,7 @@ function revert() {
     function (e) { note("no checkpoint: " + e.message, "warn"); });
 }
 function trust() {
+  IPL.widgets.trustSaved();
   NB.cells.forEach(function (c) { c.trusted = true; if (c.type === "code") c.renderOutputs(); });
   document.body.setAttribute("data-trusted", "true");
   save(false);
@@ -1187,6 +1188,9 @@ function load() {
     var nb = m.content;
     NB.model = Object.assign({}, nb);
     delete NB.model.cells;
+    IPL.widgets.restore((nb.metadata || {}).widgets, nb.cells.every(function (d) {
+      return (d.metadata || {}).trusted !== false || !(d.outputs || []).length;     // as Cell's trust
+    }));
     var frag = document.createDocumentFragment();
     NB.cells = nb.cells.map(function (d) { var c = new Cell(d); frag.appendChild(c.el); return c; });
     if (!NB.cells.length) { var c = new Cell({ cell_type: "code", id: newId(), source: "", metadata: {}, outputs: [] }); NB.cells.push(c); frag.appendChild(c.el); }
