@@ -537,17 +537,25 @@ def _qt_pdf(html_text, pdf):
 def to_qt_html(nb):
     """Plain HTML for Qt's printer (no JavaScript there)."""
     parts = []
+    bar = "<p style='color:#888'>&#8943; %s hidden</p>"
     for cell in nb["cells"]:
         src = html.escape(_join(cell.get("source", "")))
-        if cell["cell_type"] == "code":
+        folded = cell.get("metadata", {}).get("jupyter")
+        folded = folded if isinstance(folded, dict) else {}
+        if folded.get("source_hidden"):
+            parts.append(bar % "input")
+        elif cell["cell_type"] == "code":
             parts.append("<pre style='background:#f5f5f5'>%s</pre>" % src)
+        if cell["cell_type"] == "code" and folded.get("outputs_hidden"):
+            parts.append(bar % "output")
+        elif cell["cell_type"] == "code":
             for out in cell.get("outputs", []):
                 d = out.get("data", {})
                 if "image/png" in d:
                     parts.append("<img src='data:image/png;base64,%s'>" % _join(d["image/png"]))
                 else:
                     parts.append("<pre>%s</pre>" % html.escape(_output_markdown(out).strip("`\n")))
-        else:
+        elif not folded.get("source_hidden"):
             parts.append("<pre>%s</pre>" % src)
     return "<html><body>%s</body></html>" % "".join(parts)
 
