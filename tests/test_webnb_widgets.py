@@ -452,6 +452,7 @@ def test_tags_inputs(page, server):
 # ------------------------------------------------- widget state in the notebook
 
 STATE_MIME = "application/vnd.jupyter.widget-state+json"
+VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 PNG2 = ("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==")
 
 
@@ -596,5 +597,62 @@ def test_saved_widget_state_of_an_untrusted_notebook_runs_nothing(page, browser,
             p.wait_for_timeout(300)
             assert p.evaluate("window.pwned") is None
             assert p.locator(".widget [onerror]").count() == 0
+    finally:
+        ctx.close()
+
+
+def test_widget_state_written_by_nbclient_is_drawn(page, browser, server):
+    """nbclient (the incumbent that runs notebooks for nbconvert and documentation
+    builds) stores widget state in the notebook it executes: the page and the HTML export
+    draw those widgets at their last values."""
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    from test_webnb_output import fetch, show_export
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\ns = w.IntSlider(value=4, max=9, description='m')\n"
+                                          "l = w.Label('from nbclient')\nw.VBox([s, l])"),
+                nbformat.v4.new_code_cell("s.value = 6\nl.value = 'set later'")]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    assert STATE_MIME in nb.metadata["widgets"]
+    nbformat.write(nb, str(server["root"] / "nbc.ipynb"))
+    page.goto(server["url"] + "/notebooks/nbc.ipynb")
+    page.wait_for_selector("body[data-loaded=true]")
+    ctx, pg = show_export(browser, fetch(page, server, "/nbconvert/html/nbc.ipynb"))
+    try:
+        for p in (page, pg):
+            p.wait_for_selector(".widget-intslider input[type=range]")
+            assert p.locator(".widget-intslider input[type=range]").input_value() == "6"
+            assert p.locator(".widget-intslider .w-readout").text_content() == "6"
+            assert p.locator(".widget-intslider .w-desc").text_content() == "m"
+            assert p.locator(".widget-label").text_content() == "set later"
+        assert not pg.errors, pg.errors
+    finally:
+        ctx.close()
+
+
+def test_widget_state_without_defaults_is_drawn(browser):
+    """A state saved without its default values (as JupyterLab saves it, and ipywidgets'
+    own embed_data(drop_defaults=True)) is drawn with the defaults put back."""
+    from ipywidgets.embed import embed_data
+    from test_webnb_output import show_export
+    import ipywidgets as w
+    s, p, lab = w.IntSlider(value=5), w.FloatProgress(value=50.0), w.Label("no defaults")
+    ui = w.VBox([s, p, lab])
+    data = embed_data(views=[ui], drop_defaults=True)
+    assert "_view_name" not in data["manager_state"]["state"][s.model_id]["state"]
+    nb = nbfile.new_notebook()
+    nb["cells"].append({"cell_type": "code", "id": "c0", "metadata": {}, "execution_count": 1, "source": "ui",
+                        "outputs": [{"output_type": "display_data", "metadata": {},
+                                     "data": {"text/plain": "VBox()", VIEW_MIME: data["view_specs"][0]}}]})
+    nb["metadata"]["widgets"] = {STATE_MIME: data["manager_state"]}
+    ctx, pg = show_export(browser, nbfile.to_html(nb).encode())
+    try:
+        pg.wait_for_selector(".widget-intslider input[type=range]")
+        assert pg.locator(".widget-intslider input[type=range]").input_value() == "5"
+        assert pg.locator(".widget-intslider input[type=range]").get_attribute("max") == "100"
+        assert pg.locator(".widget-progress .w-bar").evaluate("e => e.style.width") == "50%"
+        assert pg.locator(".widget-label").text_content() == "no defaults"
+        assert not pg.errors, pg.errors
     finally:
         ctx.close()

@@ -86,6 +86,34 @@ W.saveState = function (nb) {
   return nb;
 };
 
+/* A state saved without the values equal to their defaults (JupyterLab saves so, and
+   ipywidgets' embed_data(drop_defaults=True)) gets them back: the view's name and module,
+   and the defaults of the controls' values and bounds (ipywidgets 8's). */
+var VIEW_OF = { IntProgressModel: "ProgressView", FloatProgressModel: "ProgressView",
+  BoundedIntTextModel: "IntTextView", BoundedFloatTextModel: "FloatTextView", NaiveDatetimeModel: "DatetimeView" };
+var INT = { value: 0, min: 0, max: 100, step: 1 }, FLOAT = { value: 0, min: 0, max: 100, step: 0.1 };
+var DEFAULTS = {
+  IntSliderModel: INT, IntProgressModel: INT, BoundedIntTextModel: INT, IntTextModel: { value: 0 },
+  FloatSliderModel: FLOAT, FloatProgressModel: FLOAT, BoundedFloatTextModel: FLOAT, FloatTextModel: { value: 0 },
+  FloatLogSliderModel: { value: 1, min: 0, max: 4, step: 0.1, base: 10 },
+  IntRangeSliderModel: Object.assign({}, INT, { value: [0, 1] }), FloatRangeSliderModel: Object.assign({}, FLOAT, { value: [0, 1] }),
+  PlayModel: Object.assign({}, INT, { interval: 100 }),
+  TextModel: { value: "" }, TextareaModel: { value: "" }, PasswordModel: { value: "" }, ComboboxModel: { value: "" },
+  LabelModel: { value: "" }, HTMLModel: { value: "" }, HTMLMathModel: { value: "" },
+  CheckboxModel: { value: false, indent: true }, ToggleButtonModel: { value: false }, ValidModel: { value: false }
+};
+function withDefaults(st, e) {
+  var name = st._model_name = st._model_name || e.model_name;
+  st._model_module = st._model_module || e.model_module;
+  if (st._view_name === undefined && name) {
+    st._view_name = VIEW_OF[name] || name.replace(/Model$/, "View");
+    st._view_module = st._view_module || st._model_module;
+  }
+  var d = DEFAULTS[name] || {};
+  Object.keys(d).forEach(function (k) { if (st[k] === undefined) st[k] = JSON.parse(JSON.stringify(d[k])); });
+  return st;
+}
+
 /* Models from a notebook's metadata.widgets (those the page does not have already);
    `trusted`: the notebook is trusted. A malformed entry is skipped, with a line in the
    console. */
@@ -100,9 +128,7 @@ W.restore = function (widgets, trusted) {
       var bufs = e.buffers || [];
       W.putBuffers(st, bufs.map(function (b) { return b.path; }),
         bufs.map(function (b) { return b.encoding === "hex" ? fromHex(b.data) : fromBase64(b.data); }));
-      st._model_name = st._model_name || e.model_name;
-      st._model_module = st._model_module || e.model_module;
-      made.push(W.restoreModel(id, st, !trusted));
+      made.push(W.restoreModel(id, withDefaults(st, e), !trusted));
     } catch (err) {
       console.error("ipylite widgets: saved state of " + id + " is malformed", err);
     }
