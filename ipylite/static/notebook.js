@@ -138,13 +138,21 @@ Cell.prototype.noteDropped = function (n) {
   box.textContent = this.dropped + " output" + (this.dropped === 1 ? " was" : "s were") +
     " not shown, to keep up with the kernel";
 };
+/* Tall outputs scroll: checked once a frame for all the cells that changed, every
+   height read before any class is set (one layout, not one per cell). */
+var scrollChecks = [];
 Cell.prototype.checkScroll = function () {
-  var self = this;
-  if (self._scrollCheck) return;
-  self._scrollCheck = requestAnimationFrame(function () {
-    self._scrollCheck = null;
-    if (self.outEl.scrollHeight > 1200 && !self.outEl.classList.contains("unscrolled")) self.outEl.classList.add("output-scrolled");
+  if (this._scrollCheck || !this.outEl.firstChild) return;
+  this._scrollCheck = true;
+  if (!scrollChecks.length) requestAnimationFrame(function () {
+    var cells = scrollChecks;
+    scrollChecks = [];
+    cells.filter(function (c) {
+      c._scrollCheck = false;
+      return c.outEl.scrollHeight > 1200 && !c.outEl.classList.contains("unscrolled");
+    }).forEach(function (c) { c.outEl.classList.add("output-scrolled"); });
   });
+  scrollChecks.push(this);
 };
 Cell.prototype.addOutput = function (out, displayId) {
   if (this.clearWait) { this.clearWait = false; this.outputs = []; this.outEl.innerHTML = ""; }
