@@ -333,7 +333,7 @@ def test_a_new_notebook_on_an_unknown_kernelspec_is_refused_in_one_line(server):
 def test_html_export_shows_collapsed_input_and_output_collapsed(page, browser, server):
     """Collapsed in the page (or in the file) -> in the export, the bar the page shows in
     their place, not the input or output; a click on it shows them (they are kept)."""
-    from test_webnb_output import download, show_export
+    from test_webnb_output import download, fetch, show_export
     write_nb(server, "foldx.ipynb", [
         {"cell_type": "code", "source": "print('first out')",
          "outputs": [{"output_type": "stream", "name": "stdout", "text": "first out\n"}], "execution_count": 1},
@@ -370,3 +370,13 @@ def test_html_export_shows_collapsed_input_and_output_collapsed(page, browser, s
         assert not pg.errors, pg.errors
     finally:
         ctx.close()
+    # the PDF (printed by Chromium from the same page; the export saved the notebook first)
+    import shutil
+    import subprocess
+    pdf = server["root"] / "foldx.pdf"
+    pdf.write_bytes(fetch(page, server, "/nbconvert/pdf/foldx.ipynb"))
+    text = subprocess.run([shutil.which("pdftotext"), str(pdf), "-"], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "print('first out')" in text and "first out" not in text.replace("print('first out')", "")
+    assert "hidden_source" not in text and "second out" in text and "Folded heading" not in text
+    assert "Open words" in text and text.count("input hidden") == 2 and text.count("output hidden") == 1
