@@ -556,11 +556,11 @@ def test_widget_state_saved_and_drawn_without_its_kernel(page, browser, server):
 
 def untrusted_widget_nb(server, name):
     """A notebook from elsewhere (not signed here) whose saved widget state carries HTML
-    that would run script."""
+    that would run script (under a model id with quotes in it)."""
     ctl = {"_model_module": "@jupyter-widgets/controls", "_view_module": "@jupyter-widgets/controls",
            "_model_module_version": "2.0.0", "_view_module_version": "2.0.0"}
     state = {
-        "hh": {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
+        "h'h]\"": {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
                "state": dict(ctl, _model_name="HTMLModel", _view_name="HTMLView",
                              value="<b>kept</b><img src=x onerror=\"window.pwned='html'\">")},
         "oo": {"model_name": "OutputModel", "model_module": "@jupyter-widgets/output", "model_module_version": "1.0.0",

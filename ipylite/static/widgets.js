@@ -171,7 +171,7 @@ W.bytesOf = bytesOf;
 /* Once the models it refers to are here: links start, waiting views are drawn. */
 function ready(m) {
   if (LINKS[m.get("_model_name")]) LINKS[m.get("_model_name")](m);
-  Array.prototype.forEach.call(document.querySelectorAll(".widget-pending[data-model-id='" + m.id + "']"), function (p) {
+  Array.prototype.forEach.call(document.querySelectorAll('.widget-pending[data-model-id="' + CSS.escape(m.id) + '"]'), function (p) {
     p.replaceWith(render(m));
   });
 }

@@ -133,7 +133,9 @@ W.restore = function (widgets, trusted) {
       console.error("ipylite widgets: saved state of " + id + " is malformed", err);
     }
   });
-  made.forEach(function (m) { W.ready(m); });
+  made.forEach(function (m) {
+    try { W.ready(m); } catch (err) { console.error("ipylite widgets: saved widget " + m.id + " cannot start", err); }
+  });
 };
 
 /* The notebook was trusted: saved models show their HTML and run their code now. */
