@@ -459,26 +459,30 @@ def local_files(nb, folder, root=None):
     return files
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
 def to_html(nb, title="Notebook", trusted=False, files=None):
     """A standalone page: our CSS and renderers inlined, images as data URLs (``files``:
     local_files(), the images Markdown names by relative path). The same JavaScript
     that draws the notebook page draws the cells, read-only; an untrusted notebook's
     HTML is sanitised and its JavaScript outputs are not run, exactly as on the live
-    page."""
+    page. Widgets are drawn from the widget state saved in the notebook's metadata;
+    collapsed inputs and outputs stay collapsed (a bar that shows them when clicked)."""
     data = json.dumps(nb, ensure_ascii=True).replace("</", "<\\/")
     local = json.dumps(files or {}, ensure_ascii=True).replace("</", "<\\/")
+    scripts = ["render.js", "cmark.js", "md.js", "output.js"]
+    if WIDGET_STATE in (nb.get("metadata", {}).get("widgets") or {}):
+        scripts += ["widgets.js", "widgetstate.js"]      # the saved widgets, drawn
     return """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>%s</title>
 <style>%s</style></head>
 <body class="export" data-kernel-status="idle"><main id="notebook" class="notebook"></main>
-<script>%s</script>
-<script>%s</script>
-<script>%s</script>
-<script>%s</script>
+%s
 <script>IPL.localFiles = %s; IPL.renderStatic(document.getElementById("notebook"), %s, %s);</script>
 </body></html>
-""" % (html.escape(title), _static("nb.css"), _static("render.js"), _static("cmark.js"), _static("md.js"),
-       _static("output.js"), local, data, "true" if trusted else "false")
+""" % (html.escape(title), _static("nb.css"), "\n".join("<script>%s</script>" % _static(n) for n in scripts),
+       local, data, "true" if trusted else "false")
 
 
 def find_chromium():
@@ -536,17 +540,25 @@ def _qt_pdf(html_text, pdf):
 def to_qt_html(nb):
     """Plain HTML for Qt's printer (no JavaScript there)."""
     parts = []
+    bar = "<p style='color:#888'>&#8943; %s hidden</p>"
     for cell in nb["cells"]:
         src = html.escape(_join(cell.get("source", "")))
-        if cell["cell_type"] == "code":
+        folded = cell.get("metadata", {}).get("jupyter")
+        folded = folded if isinstance(folded, dict) else {}
+        if folded.get("source_hidden"):
+            parts.append(bar % "input")
+        elif cell["cell_type"] == "code":
             parts.append("<pre style='background:#f5f5f5'>%s</pre>" % src)
+        if cell["cell_type"] == "code" and folded.get("outputs_hidden"):
+            parts.append(bar % "output")
+        elif cell["cell_type"] == "code":
             for out in cell.get("outputs", []):
                 d = out.get("data", {})
                 if "image/png" in d:
                     parts.append("<img src='data:image/png;base64,%s'>" % _join(d["image/png"]))
                 else:
                     parts.append("<pre>%s</pre>" % html.escape(_output_markdown(out).strip("`\n")))
-        else:
+        elif not folded.get("source_hidden"):
             parts.append("<pre>%s</pre>" % src)
     return "<html><body>%s</body></html>" % "".join(parts)
 

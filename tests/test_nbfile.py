@@ -1,5 +1,5 @@
-"""nbfile on its own: the PDF export's Qt fallback (no Chromium on the machine), and
-atomic saves' file modes."""
+"""nbfile on its own: the PDF export's Qt fallback (no Chromium on the machine; folded
+cells stay folded), and atomic saves' file modes."""
 
 import json
 import os
@@ -18,6 +18,10 @@ def test_pdf_export_without_chromium_is_printed_by_qt(tmp_path):
         {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# Qt printed heading"},
         {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 1, "source": "print('hi')",
          "outputs": [{"output_type": "stream", "name": "stdout", "text": "printed by the cell\n"}]},
+        {"cell_type": "code", "id": "f1", "metadata": {"jupyter": {"source_hidden": True}}, "execution_count": 2,
+         "source": "folded_code = 1", "outputs": [{"output_type": "stream", "name": "stdout", "text": "kept out\n"}]},
+        {"cell_type": "code", "id": "f2", "metadata": {"jupyter": {"outputs_hidden": True}}, "execution_count": 3,
+         "source": "shown_code = 2", "outputs": [{"output_type": "stream", "name": "stdout", "text": "folded out\n"}]},
     ]
     src = tmp_path / "nb.ipynb"
     src.write_text(json.dumps(nb))
@@ -30,6 +34,9 @@ def test_pdf_export_without_chromium_is_printed_by_qt(tmp_path):
     text = subprocess.run([shutil.which("pdftotext"), str(pdf), "-"], capture_output=True, text=True,
                           timeout=60).stdout
     assert "Qt printed heading" in text and "print('hi')" in text and "printed by the cell" in text
+    # collapsed input and output are printed as the page shows them: folded
+    assert "folded_code" not in text and "kept out" in text and "input hidden" in text
+    assert "shown_code" in text and "folded out" not in text and "output hidden" in text
 
 
 def test_atomic_write_keeps_the_mode_and_honours_the_umask(tmp_path):

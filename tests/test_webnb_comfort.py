@@ -328,3 +328,55 @@ def test_a_new_notebook_on_an_unknown_kernelspec_is_refused_in_one_line(server):
     m = api(server, "POST", "/api/contents/", {"type": "notebook", "kernel_name": "python3"})
     assert nbfile.read(str(server["root"] / m["path"]))["metadata"]["kernelspec"]["display_name"] \
         == api(server, "GET", "/api/kernelspecs/python3")["spec"]["display_name"]
+
+
+def test_html_export_shows_collapsed_input_and_output_collapsed(page, browser, server):
+    """Collapsed in the page (or in the file) -> in the export, the bar the page shows in
+    their place, not the input or output; a click on it shows them (they are kept)."""
+    from test_webnb_output import download, fetch, show_export
+    write_nb(server, "foldx.ipynb", [
+        {"cell_type": "code", "source": "print('first out')",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "first out\n"}], "execution_count": 1},
+        {"cell_type": "code", "source": "hidden_source = 1", "metadata": {"jupyter": {"source_hidden": True}},
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "second out\n"}], "execution_count": 2},
+        {"cell_type": "markdown", "source": "# Folded heading", "metadata": {"jupyter": {"source_hidden": True}}},
+        {"cell_type": "markdown", "source": "Open words"}])
+    open_nb(page, server, "foldx.ipynb")
+    page.evaluate("IPL.nbSelect(0)")
+    page.click("summary:text('View')")
+    page.click("a[data-action=hide-output]")           # collapsed in the page, then exported
+    ctx, pg = show_export(browser, download(page, "[data-export=html]"))
+    try:
+        cells = pg.locator(".cell")
+        first, second, third, fourth = (cells.nth(i) for i in range(4))
+        assert first.locator(".cell-source").is_visible()
+        assert not first.locator(".cell-output").is_visible()
+        assert first.locator(".output-row .collapsed-bar").is_visible()
+        assert not second.locator(".cell-source").is_visible()
+        assert second.locator(".input-row .collapsed-bar").is_visible()
+        assert second.locator(".cell-output >> text=second out").is_visible()
+        assert not third.locator("h1").is_visible()
+        assert third.locator(".input-row .collapsed-bar").is_visible()
+        assert fourth.locator("text=Open words").is_visible()
+        assert fourth.locator(".collapsed-bar").count() == 0 or not fourth.locator(".collapsed-bar").is_visible()
+        assert pg.locator(".collapsed-bar:visible").count() == 3
+        # hidden, not dropped: a click shows each
+        first.locator(".output-row .collapsed-bar").click()
+        assert first.locator(".cell-output >> text=first out").is_visible()
+        second.locator(".input-row .collapsed-bar").click()
+        assert second.locator(".cell-source >> text=hidden_source").is_visible()
+        third.locator(".collapsed-bar").click()
+        assert third.locator("h1 >> text=Folded heading").is_visible()
+        assert not pg.errors, pg.errors
+    finally:
+        ctx.close()
+    # the PDF (printed by Chromium from the same page; the export saved the notebook first)
+    import shutil
+    import subprocess
+    pdf = server["root"] / "foldx.pdf"
+    pdf.write_bytes(fetch(page, server, "/nbconvert/pdf/foldx.ipynb"))
+    text = subprocess.run([shutil.which("pdftotext"), str(pdf), "-"], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "print('first out')" in text and "first out" not in text.replace("print('first out')", "")
+    assert "hidden_source" not in text and "second out" in text and "Folded heading" not in text
+    assert "Open words" in text and text.count("input hidden") == 2 and text.count("output hidden") == 1

@@ -286,3 +286,21 @@ def test_a_client_that_never_reads_iopub_does_not_hold_up_the_others():
         idle_client.stop_channels()
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_tall_outputs_scroll_when_opened_and_when_printed(page, server):
+    """An output taller than 1,200 px scrolls inside its cell (as Jupyter's scrolled
+    outputs), checked for all the cells of a notebook at once when it opens."""
+    tall = {"output_type": "stream", "name": "stdout", "text": "".join("line %d\n" % i for i in range(300))}
+    write_nb(server, "tall.ipynb", [{"cell_type": "code", "source": "x = %d" % i, "execution_count": 1,
+                                     "outputs": [tall] if i % 50 == 7 else []} for i in range(400)])
+    open_nb(page, server, "tall.ipynb")
+    page.wait_for_function("document.querySelectorAll('.cell-output.output-scrolled').length === 8")
+    scrolled = page.eval_on_selector_all(".cell-output.output-scrolled",
+                                         "els => els.map(e => e.closest('.cell').getAttribute('data-cell-id'))")
+    assert scrolled == ["c%d" % i for i in range(400) if i % 50 == 7]
+    out = run_code(page, "for i in range(300):\n    print(i)")
+    page.wait_for_function("document.querySelectorAll('.cell-output.output-scrolled').length === 9")
+    assert "output-scrolled" in out.get_attribute("class")
+    short = run_code(page, "print('short')")
+    assert "output-scrolled" not in short.get_attribute("class")

@@ -447,3 +447,212 @@ def test_tags_inputs(page, server):
     out.locator(".widget-intsinput .w-tag-input").fill("7")
     out.locator(".widget-intsinput .w-tag-input").press("Enter")
     eventually(page, "(tg.value, ints.value)", "(['b', 'c'], [1, 2, 7])")
+
+
+# ------------------------------------------------- widget state in the notebook
+
+STATE_MIME = "application/vnd.jupyter.widget-state+json"
+VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+PNG2 = ("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==")
+
+
+def saved_widgets_drawn(pg):
+    """The widgets of test_widget_state_saved_and_drawn_without_its_kernel, as saved."""
+    pg.wait_for_selector(".widget-intslider input[type=range]")
+    assert pg.locator(".widget-intslider input[type=range]").input_value() == "7"
+    assert pg.locator(".widget-intslider .w-readout").text_content() == "7"
+    assert pg.locator(".widget-intslider .w-desc").text_content() == "n"
+    assert pg.locator(".widget-label").text_content() == "second"
+    assert pg.locator(".widget-progress .w-bar").evaluate("e => e.style.width") == "75%"
+    assert pg.locator(".widget-text input").input_value() == "linked"
+    assert pg.locator(".widget-html b").text_content() == "bold"
+    pg.locator(".widget-output >> text=in output").wait_for()
+    pg.wait_for_function("() => { const i = document.querySelector('.widget-image img');"
+                         " return i && i.complete && i.naturalWidth === 2; }")
+    assert pg.locator(".widget-pending").count() == 0
+    assert pg.locator(".cell-output >> text=VBox(").count() == 0     # not the text/plain stand-in
+
+
+def test_widget_state_saved_and_drawn_without_its_kernel(page, browser, server):
+    """Saved as Jupyter saves it (metadata.widgets, version 2.0, binary buffers in
+    base64); the file is a valid notebook; reopened on a new kernel that has none of the
+    widgets, and in the HTML export, the widgets show their last values."""
+    import ast
+    import base64
+    import json
+    nbformat = pytest.importorskip("nbformat")
+    from test_webnb_browser import api
+    from test_webnb_output import fetch, show_export
+    open_kernel_nb(page, server, "wstate.ipynb", "python3")
+    out = run(page, "import base64, ipywidgets as w\n"
+                    "s = w.IntSlider(value=3, min=0, max=10, description='n')\n"
+                    "l = w.Label('first')\np = w.FloatProgress(value=0.25, max=1.0)\n"
+                    "t = w.Text('linked')\nh = w.HTML('<b>bold</b>')\n"
+                    "im = w.Image(value=base64.b64decode(%r), format='png')\n"
+                    "o = w.Output()\nwith o:\n    print('in output')\n"
+                    "ui = w.VBox([s, l, p, w.HBox([t, h]), im, o])\nui" % PNG2)
+    rng = out.locator(".widget-intslider input[type=range]")
+    rng.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")            # 3 -> 7, in the page
+    eventually(page, "s.value", "7")
+    run(page, "l.value = 'second'\np.value = 0.75")   # and in the kernel
+    page.wait_for_function("() => document.querySelector('.widget-label').textContent === 'second'")
+    eventually(page, "len(o.outputs)", "1")
+    # what ipywidgets' own embedding says the view needs, and a slider's keys
+    need = ast.literal_eval(kernel_value(page, "sorted(__import__('ipywidgets.embed').embed."
+                                               "embed_data(views=[ui])['manager_state']['state'])"))
+    keys = ast.literal_eval(kernel_value(page, "sorted(s.get_state())"))
+    ids = ast.literal_eval(kernel_value(page, "[s.model_id, l.model_id, p.model_id, im.model_id]"))
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("body[data-saved]")
+
+    path = server["root"] / "wstate.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nbformat.validate(nb)
+    ws = nb.metadata["widgets"][STATE_MIME]
+    assert (ws["version_major"], ws["version_minor"]) == (2, 0)
+    assert set(need) <= set(ws["state"])
+    for e in ws["state"].values():
+        assert isinstance(e["model_name"], str) and isinstance(e["model_module"], str)
+        assert isinstance(e["model_module_version"], str) and isinstance(e["state"], dict)
+        for b in e.get("buffers", []):
+            assert set(b) == {"path", "data", "encoding"} and b["encoding"] == "base64"
+    sl, lab, prog, img = (ws["state"][i] for i in ids)
+    assert (sl["model_name"], sl["model_module"]) == ("IntSliderModel", "@jupyter-widgets/controls")
+    assert sl["state"]["value"] == 7 and set(keys) <= set(sl["state"])
+    assert lab["state"]["value"] == "second" and prog["state"]["value"] == 0.75
+    assert [b["path"] for b in img["buffers"]] == [["value"]]
+    assert base64.b64decode(img["buffers"][0]["data"]) == base64.b64decode(PNG2)
+    json.dumps(ws)
+
+    # reopened on a fresh kernel: none of these widgets are in it
+    for sess in api(server, "GET", "/api/sessions"):
+        api(server, "DELETE", "/api/sessions/" + sess["id"])
+    page.goto(server["url"] + "/notebooks/wstate.ipynb")
+    page.wait_for_selector("body[data-loaded=true]")
+    page.wait_for_selector("body[data-kernel-status=idle]", timeout=60000)
+    saved_widgets_drawn(page)
+    assert page.evaluate("document.body.getAttribute('data-trusted')") == "true"
+    page.locator(".widget-intslider input[type=range]").focus()
+    page.keyboard.press("ArrowRight")                  # a saved widget still moves, here
+    assert page.locator(".widget-intslider .w-readout").text_content() == "8"
+    page.keyboard.press("Escape")
+    # and saved again, the state is kept
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !document.title.startsWith('*')")
+    again = nbformat.read(str(path), as_version=4).metadata["widgets"][STATE_MIME]["state"]
+    assert set(need) <= set(again) and again[ids[1]]["state"]["value"] == "second"
+
+    # the HTML export draws them without any server or kernel
+    ctx, pg = show_export(browser, fetch(page, server, "/nbconvert/html/wstate.ipynb"))
+    try:
+        saved_widgets_drawn(pg)
+        assert not pg.errors, pg.errors
+    finally:
+        ctx.close()
+
+
+def untrusted_widget_nb(server, name):
+    """A notebook from elsewhere (not signed here) whose saved widget state carries HTML
+    that would run script (under a model id with quotes in it)."""
+    ctl = {"_model_module": "@jupyter-widgets/controls", "_view_module": "@jupyter-widgets/controls",
+           "_model_module_version": "2.0.0", "_view_module_version": "2.0.0"}
+    state = {
+        "h'h]\"": {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
+               "state": dict(ctl, _model_name="HTMLModel", _view_name="HTMLView",
+                             value="<b>kept</b><img src=x onerror=\"window.pwned='html'\">")},
+        "oo": {"model_name": "OutputModel", "model_module": "@jupyter-widgets/output", "model_module_version": "1.0.0",
+               "state": {"_model_name": "OutputModel", "_model_module": "@jupyter-widgets/output",
+                         "_view_name": "OutputView", "_view_module": "@jupyter-widgets/output",
+                         "outputs": [{"output_type": "display_data", "metadata": {},
+                                      "data": {"text/html": "<i>out</i><img src=x onerror=\"window.pwned='out'\">"}}]}},
+        "aa": {"model_name": "AnyModel", "model_module": "anywidget", "model_module_version": "*",
+               "state": {"_model_name": "AnyModel", "_model_module": "anywidget", "_view_name": "AnyView",
+                         "_view_module": "anywidget",
+                         "_esm": "export default { render() { window.pwned = 'esm'; } }"}},
+    }
+    outs = [{"output_type": "display_data", "metadata": {},
+             "data": {"text/plain": "W(%s)" % i, "application/vnd.jupyter.widget-view+json":
+                      {"version_major": 2, "version_minor": 0, "model_id": i}}} for i in state]
+    from test_webnb_browser import write_nb
+    path = write_nb(server, name, [{"cell_type": "code", "source": "w", "outputs": outs, "execution_count": 1}])
+    nb = nbfile.read(str(path))
+    nb["metadata"]["widgets"] = {STATE_MIME: {"version_major": 2, "version_minor": 0, "state": state}}
+    nbfile.write(nb, str(path))
+
+
+def test_saved_widget_state_of_an_untrusted_notebook_runs_nothing(page, browser, server):
+    from test_webnb_output import fetch, show_export
+    untrusted_widget_nb(server, "wuntrusted.ipynb")
+    page.goto(server["url"] + "/notebooks/wuntrusted.ipynb")
+    page.wait_for_selector("body[data-loaded=true]")
+    ctx, pg = show_export(browser, fetch(page, server, "/nbconvert/html/wuntrusted.ipynb"))
+    try:
+        for p in (page, pg):
+            p.locator(".widget-html b >> text=kept").wait_for()
+            p.locator(".widget-output i >> text=out").wait_for()
+            p.locator(".widget-any >> text=untrusted notebook").wait_for()
+            p.wait_for_timeout(300)
+            assert p.evaluate("window.pwned") is None
+            assert p.locator(".widget [onerror]").count() == 0
+    finally:
+        ctx.close()
+
+
+def test_widget_state_written_by_nbclient_is_drawn(page, browser, server):
+    """nbclient (the incumbent that runs notebooks for nbconvert and documentation
+    builds) stores widget state in the notebook it executes: the page and the HTML export
+    draw those widgets at their last values."""
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    from test_webnb_output import fetch, show_export
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\ns = w.IntSlider(value=4, max=9, description='m')\n"
+                                          "l = w.Label('from nbclient')\nw.VBox([s, l])"),
+                nbformat.v4.new_code_cell("s.value = 6\nl.value = 'set later'")]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    assert STATE_MIME in nb.metadata["widgets"]
+    nbformat.write(nb, str(server["root"] / "nbc.ipynb"))
+    page.goto(server["url"] + "/notebooks/nbc.ipynb")
+    page.wait_for_selector("body[data-loaded=true]")
+    ctx, pg = show_export(browser, fetch(page, server, "/nbconvert/html/nbc.ipynb"))
+    try:
+        for p in (page, pg):
+            p.wait_for_selector(".widget-intslider input[type=range]")
+            assert p.locator(".widget-intslider input[type=range]").input_value() == "6"
+            assert p.locator(".widget-intslider .w-readout").text_content() == "6"
+            assert p.locator(".widget-intslider .w-desc").text_content() == "m"
+            assert p.locator(".widget-label").text_content() == "set later"
+        assert not pg.errors, pg.errors
+    finally:
+        ctx.close()
+
+
+def test_widget_state_without_defaults_is_drawn(browser):
+    """A state saved without its default values (as JupyterLab saves it, and ipywidgets'
+    own embed_data(drop_defaults=True)) is drawn with the defaults put back."""
+    from ipywidgets.embed import embed_data
+    from test_webnb_output import show_export
+    import ipywidgets as w
+    s, p, lab = w.IntSlider(value=5), w.FloatProgress(value=50.0), w.Label("no defaults")
+    ui = w.VBox([s, p, lab])
+    data = embed_data(views=[ui], drop_defaults=True)
+    assert "_view_name" not in data["manager_state"]["state"][s.model_id]["state"]
+    nb = nbfile.new_notebook()
+    nb["cells"].append({"cell_type": "code", "id": "c0", "metadata": {}, "execution_count": 1, "source": "ui",
+                        "outputs": [{"output_type": "display_data", "metadata": {},
+                                     "data": {"text/plain": "VBox()", VIEW_MIME: data["view_specs"][0]}}]})
+    nb["metadata"]["widgets"] = {STATE_MIME: data["manager_state"]}
+    ctx, pg = show_export(browser, nbfile.to_html(nb).encode())
+    try:
+        pg.wait_for_selector(".widget-intslider input[type=range]")
+        assert pg.locator(".widget-intslider input[type=range]").input_value() == "5"
+        assert pg.locator(".widget-intslider input[type=range]").get_attribute("max") == "100"
+        assert pg.locator(".widget-progress .w-bar").evaluate("e => e.style.width") == "50%"
+        assert pg.locator(".widget-label").text_content() == "no defaults"
+        assert not pg.errors, pg.errors
+    finally:
+        ctx.close()

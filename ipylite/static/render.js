@@ -354,14 +354,35 @@ function pythonHighlight(src, marks) {
 }
 
 /* --- a read-only notebook (HTML export) ----------------------------------------- */
+/* Collapsed inputs and outputs (metadata.jupyter.source_hidden / outputs_hidden) are
+   exported as the page shows them: a bar in their place, which shows them when clicked
+   (a printed or PDF export keeps only the bar). */
+function collapsedBar(what) {
+  var bar = document.createElement("div");
+  bar.className = "collapsed-bar";
+  bar.textContent = "\u22ef " + what + " hidden (click to show)";
+  bar.addEventListener("click", function () {
+    bar.closest(".cell").classList.remove(what === "input" ? "source-hidden" : "outputs-hidden");
+  });
+  return bar;
+}
 IPL.renderStatic = function (container, nb, trusted) {
   trusted = trusted === true;   // only a notebook whose signature checks out
+  if (IPL.widgets && IPL.widgets.restore) IPL.widgets.restore((nb.metadata || {}).widgets, trusted);
   (nb.cells || []).forEach(function (cell) {
-    var div = document.createElement("div");
-    div.className = "cell " + cell.cell_type + "-cell" + (cell.cell_type === "markdown" ? " rendered" : "");
+    var div = document.createElement("div"), jm = (cell.metadata || {}).jupyter || {};
+    div.className = "cell " + cell.cell_type + "-cell" + (cell.cell_type === "markdown" ? " rendered" : "") +
+      (jm.source_hidden ? " source-hidden" : "") + (jm.outputs_hidden && cell.cell_type === "code" ? " outputs-hidden" : "");
     if (cell.id) div.setAttribute("data-cell-id", cell.id);
     var src = IPL.join(cell.source);
     if (cell.cell_type === "markdown") {
+      if (jm.source_hidden) {
+        var bar = document.createElement("div");
+        bar.className = "input-row";
+        bar.innerHTML = '<div class="prompt"></div>';
+        bar.appendChild(collapsedBar("input"));
+        div.appendChild(bar);
+      }
       var md = document.createElement("div");
       md.className = "md-rendered";
       IPL.renderMarkdown(md, src, false, cell.attachments);   // Markdown HTML is always sanitised
@@ -377,6 +398,7 @@ IPL.renderStatic = function (container, nb, trusted) {
       pre.innerHTML = cell.cell_type === "code" ? IPL.highlight(src) : IPL.esc(src);
       row.appendChild(prompt);
       row.appendChild(pre);
+      row.appendChild(collapsedBar("input"));
       div.appendChild(row);
       if (cell.cell_type === "code") {
         var orow = document.createElement("div"), out = document.createElement("div");
@@ -385,6 +407,7 @@ IPL.renderStatic = function (container, nb, trusted) {
         out.className = "cell-output";
         IPL.renderOutputs(out, cell.outputs || [], trusted);
         orow.appendChild(out);
+        orow.appendChild(collapsedBar("output"));
         div.appendChild(orow);
       }
     }

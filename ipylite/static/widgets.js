@@ -110,8 +110,10 @@ Model.prototype.set = function (patch) {
     try { fn(keys); } catch (e) { console.error("ipylite widgets: a view failed to update", e); }
   });
 };
-/* A change made in the page: here at once, and to the kernel. */
+/* A change made in the page: here at once, and to the kernel (not for a model restored
+   from a saved notebook's widget state: no kernel has it, it changes here only). */
 Model.prototype.save = function (patch, node) {
+  if (this.saved) { this.set(patch); return; }
   var echo = this.echo = this.echo || {};
   Object.keys(patch).forEach(function (k) { echo[k] = (echo[k] || 0) + 1; });
   this.set(patch);
@@ -145,14 +147,31 @@ function ref(v) {
 function openModel(id, data, buffers, later) {
   var state = data.state || {};
   putBuffers(state, data.buffer_paths, buffers || []);
-  var m = W.models[id] = new Model(id, state);
+  var m = W.models[id];
+  if (m && m.saved) {             // the kernel has a model the notebook saved: it is live now
+    m.saved = m.untrusted = false;
+    m.set(state);
+  } else m = W.models[id] = new Model(id, state);
   if (!later) ready(m);
   return m;
 }
+/* A model from a notebook's saved widget state (widgetstate.js): drawn, changed only
+   in the page; `untrusted`: from a notebook not trusted, its HTML is sanitised and its
+   code not run. */
+W.restoreModel = function (id, state, untrusted) {
+  var m = W.models[id] = new Model(id, state);
+  m.saved = true;
+  m.untrusted = !!untrusted;
+  return m;
+};
+W.ready = function (m) { ready(m); };
+W.takeBuffers = takeBuffers;
+W.putBuffers = putBuffers;
+W.bytesOf = bytesOf;
 /* Once the models it refers to are here: links start, waiting views are drawn. */
 function ready(m) {
   if (LINKS[m.get("_model_name")]) LINKS[m.get("_model_name")](m);
-  Array.prototype.forEach.call(document.querySelectorAll(".widget-pending[data-model-id='" + m.id + "']"), function (p) {
+  Array.prototype.forEach.call(document.querySelectorAll('.widget-pending[data-model-id="' + CSS.escape(m.id) + '"]'), function (p) {
     p.replaceWith(render(m));
   });
 }
@@ -202,7 +221,7 @@ function controlMsg(data, buffers) {
   if (data.method !== "update_states") return;
   var states = data.states || {};
   putBuffers(states, data.buffer_paths, buffers);   // paths run from the states' top
-  var fresh = Object.keys(states).filter(function (id) { return !W.models[id]; });
+  var fresh = Object.keys(states).filter(function (id) { return !W.models[id] || W.models[id].saved; });
   fresh.forEach(function (id) { openModel(id, { state: states[id].state || {} }, [], true); });
   fresh.forEach(function (id) { ready(W.models[id]); });
 }
@@ -253,7 +272,8 @@ W.handle = function (msg) {
   if (type === "comm_close") { closeModel(c.comm_id); return true; }
   if (type === "status") {
     var st = c.execution_state;
-    if (st === "restarting" || (st === "starting" && !parent)) Object.keys(W.models).forEach(function (id) { closeModel(id, true); });
+    if (st === "restarting" || (st === "starting" && !parent))
+      Object.keys(W.models).forEach(function (id) { if (!W.models[id].saved) closeModel(id, true); });
     if (st === "idle" && W.routes[parent]) delete W.routes[parent];
     return false;
   }
@@ -606,7 +626,8 @@ VIEWS.HTMLView = VIEWS.HTMLMathView = function (m, box) {
   box.appendChild(c);
   // as ipywidgets does: the HTML is set as it is (its scripts do not run)
   var draw = function () {
-    c.innerHTML = m.get("value") || "";
+    if (m.untrusted) IPL.setSafeHTML(c, m.get("value") || "");
+    else c.innerHTML = m.get("value") || "";
     if (m.get("_view_name") === "HTMLMathView") typeset(c);
     lab();
   };
@@ -624,7 +645,7 @@ VIEWS.OutputView = function (m, box) {
   box.classList.add("widget-output");
   var draw = function (keys) {
     if (keys && keys.indexOf("outputs") < 0) return;
-    IPL.renderOutputs(box, m.get("outputs") || [], true);
+    IPL.renderOutputs(box, m.get("outputs") || [], !m.untrusted);
   };
   draw();
   return draw;
@@ -938,6 +959,10 @@ function anyModel(m, node) {
   return api;
 }
 function anyView(m, box) {
+  if (m.untrusted) {
+    box.appendChild(el("div", "widget-unsupported", "[anywidget from an untrusted notebook: its code is not run (File > Trust)]"));
+    return;
+  }
   var css = m.get("_css");
   if (css) { var st = el("style"); st.textContent = css; box.appendChild(st); }
   var esm = m.get("_esm") || "";
