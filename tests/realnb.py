@@ -67,6 +67,8 @@ def normalise(text, scratch):
     lines = []
     for line in text.splitlines():
         line = _DURATION.sub("<T>", line)
+        if "<SIZE>" in line:          # a table of sizes (df -h): its columns' widths follow them
+            line = re.sub(r"\s+", " ", line)
         if _TIMING_LINE.search(line):
             line = re.sub(r"N(,N)+", "N", _NUMBER.sub("N", line)).replace(" loop each", " loops each")
         lines.append(line)
