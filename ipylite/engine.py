@@ -32,6 +32,7 @@ import threading
 import time
 import traceback
 
+from .display import inline_figures_by_default
 from .protocol import Session, ProtocolError
 from .serialize import BATCH, Wire, dumps, loads, set_namespace
 from .shell import Shell
@@ -233,6 +234,7 @@ class Engine:
         self.held_event = threading.Event()
         self.shell = Shell(display_pub=self.pub)
         set_namespace(self.shell.user_ns)
+        inline_figures_by_default(self.shell)   # as on ipyparallel's (ipykernel) engines
 
     # -- sockets
     def _bind_local(self, ident):

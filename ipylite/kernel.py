@@ -688,20 +688,8 @@ class Kernel:
     def inline_figures_by_default(self):
         """As with ipykernel: in a kernel process, matplotlib draws inline without
         ``%matplotlib inline`` first (and never opens a window of its own)."""
-        os.environ.setdefault("MPLBACKEND", "agg")
-        shell = self.shell
-
-        def enable():
-            if "matplotlib.pyplot" not in sys.modules:
-                return
-            shell.events.unregister("post_execute", enable)
-            import matplotlib
-            if getattr(shell, "_mpl_inline_hook", None) is None \
-                    and matplotlib.get_backend().lower() == "agg":  # not a user's choice
-                from .display import enable_matplotlib_inline
-                enable_matplotlib_inline(shell)
-                shell._mpl_inline_hook()   # this cell's figures (registered too late)
-        shell.events.register("post_execute", enable)
+        from .display import inline_figures_by_default
+        inline_figures_by_default(self.shell)
 
     _fd_pipes = ()
 

@@ -101,3 +101,29 @@ def test_view_activate_follows_the_views_block(rc, capsys):
     e1.activate(suffix="1")
     assert sh.run_cell("%px1 print('one', engine_id)").success
     assert "[stdout:1] one 1" in capsys.readouterr().out
+
+
+def test_inline_backend_config_on_engines(rc, shell):
+    """The example's `%config InlineBackend.figure_format = 'svg'` in a %%px cell:
+    engines draw matplotlib figures inline (as ipykernel engines do), in that format."""
+    pytest.importorskip("matplotlib")
+    code = ("%config InlineBackend.figure_format = 'svg'\n"
+            "import matplotlib.pyplot as plt\n"
+            "plt.plot([1, 2, 3])\n"
+            "plt.title(f'Plot {engine_id}')\n")
+    r = shell.run_cell("%%px\n" + code)
+    assert r.success, r.error_in_exec
+    ar = rc[:].execute(code, block=True)
+    assert len(ar.outputs) == 2
+    for eid, outs in zip(ar.engine_id, ar.outputs):
+        figs = [o["data"] for o in outs if "image/svg+xml" in o["data"]]
+        assert len(figs) == 1, outs
+        assert f"Plot {eid}" in figs[0]["image/svg+xml"] and "image/png" not in figs[0]
+    ar = rc[:].execute("%config InlineBackend.figure_formats = {'png', 'svg'}\n"
+                       "plt.plot([3, 2, 1])", block=True)
+    for outs in ar.outputs:
+        assert [sorted(o["data"]) for o in outs] == [["image/png", "image/svg+xml",
+                                                       "text/plain"]]
+    ar = rc[:].execute("%config InlineBackend.figure_format = 'gif'", block=False)
+    with pytest.raises(Exception, match="figure_format must be one of png"):
+        ar.get(10)
