@@ -229,6 +229,7 @@ class Engine:
         self.in_task = False                # SIGINT interrupts tasks only
         self.captures = ()
         self.current = None                 # (socket, ident, msg id) of the running task
+        self.task_started = 0.0
         self.held = {}                      # (socket, ident) -> [packed results], see hold
         self.held_since = 0.0
         self.held_event = threading.Event()
@@ -336,6 +337,67 @@ class Engine:
         if self.in_task:
             raise KeyboardInterrupt
         log.info("engine %s: SIGINT between tasks ignored", self.id)
+
+    # -- an MPI engine whose task a SIGINT cannot reach: MPI collectives (a barrier
+    #    waiting for a rank that failed) are C code that never returns to Python, where
+    #    the KeyboardInterrupt would be raised. The signal still wakes a pipe
+    #    (signal.set_wakeup_fd); a thread sees the task still running interrupt_grace
+    #    seconds later, fails it with KeyboardInterrupt and ends the engine, as
+    #    ipyparallel's MPI engines end (mpiexec ends the job on SIGINT):
+    #    cluster.restart_engines() starts new ones.
+    interrupt_grace = 1.0
+
+    def watch_stuck_interrupts(self):
+        """Call from the main thread, with the SIGINT handler installed; gives the
+        previous wakeup fd."""
+        import signal
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        previous = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        threading.Thread(target=self._watch_interrupts, args=(r,), daemon=True,
+                         name="ipylite-engine-sigint").start()
+        return previous
+
+    def _watch_interrupts(self, fd):
+        import signal
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C is the task's
+        while True:
+            try:
+                got = os.read(fd, 64)
+            except OSError:
+                return
+            if not got:
+                return
+            current = self.current
+            if signal.SIGINT not in got or current is None:
+                continue
+            deadline = time.monotonic() + self.interrupt_grace
+            while self.current is current and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if self.current is current:
+                self._abandon_task(current)
+
+    def _abandon_task(self, current):
+        sock, ident, msg_id = current
+        log.error("engine %s: its task does not return to Python after SIGINT; "
+                  "failing it and exiting", self.id)
+        out, err = self.captures or (None, None)
+        md = {"engine_id": self.id, "started": self.task_started, "completed": time.time(),
+              "stdout": out.getvalue() if out is not None else "",
+              "stderr": err.getvalue() if err is not None else ""}
+        error = {"ename": "KeyboardInterrupt", "engine_id": self.id, "traceback": "",
+                 "evalue": "interrupted in code that does not return to Python (an MPI "
+                           "collective waiting for a rank that failed?); this MPI engine "
+                           "exits: cluster.restart_engines() starts new ones"}
+        try:
+            with self.send_lock:
+                self.flush_results()
+                self.wire.send(sock, {"t": "result", "id": msg_id, "eid": self.id,
+                                      "md": md, "err": error}, ident=ident)
+            time.sleep(0.5)             # (zmq's I/O thread sends it)
+        finally:
+            self.remove_local()
+            os._exit(1)
 
     def _flusher(self):
         """Send a running task's output that waits for no more writes (a print
@@ -500,6 +562,7 @@ class Engine:
             pub.result = None
             try:
                 self.in_task = True
+                self.task_started = md["started"]
                 self.current = (sock, ident, msg_id)
                 if head["t"] == "apply":
                     f, args, kwargs = loads(payload, bufs)
@@ -674,17 +737,18 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
     main = sys.modules.get("__main__")
     sys.modules["__main__"] = engine.shell.user_module
     import signal
-    try:
-        previous = signal.signal(signal.SIGINT, engine._on_sigint)
-    except ValueError:              # serve() called from a thread: no handler
-        previous = None
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, engine._on_sigint) if on_main else None
+    wakeup = engine.watch_stuck_interrupts() if mpi and on_main else None
     try:
         engine.run()
     except KeyboardInterrupt:
         pass
     finally:
-        if previous is not None:
+        if on_main:                 # (serve() called from a thread: no handler)
             signal.signal(signal.SIGINT, previous)
+        if wakeup is not None:
+            signal.set_wakeup_fd(wakeup)
         if main is not None:
             sys.modules["__main__"] = main
         engine.ctx.destroy(linger=500)

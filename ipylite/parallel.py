@@ -224,6 +224,7 @@ class Client(ClientTransport, TaskRecords, SpinThread, DaskClient):
         """Wait until at least n engines (default: any) have registered."""
         n = 1 if n is None else n
         deadline = time.monotonic() + timeout
+        self.spin(0)                    # (engines that left since: gone first)
         while len(self._engines) < n:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -1061,7 +1062,9 @@ class Cluster:
         engine_file = self.client_file.replace("-client.json", "-engine.json")
         log_dir = os.path.join(os.path.dirname(os.path.dirname(engine_file)), "log")
         launcher = LAUNCHERS[self.engines](engine_file, log_dir, **self.launcher_options)
-        launcher.start(self.n if n is None else n)
+        n = self.n if n is None else n
+        launcher.start(n)
+        launcher.engine_count = n
         set_id = f"{int(time.time())}-{secrets.token_hex(3)}"
         self.engine_sets[set_id] = launcher
         return set_id
@@ -1078,8 +1081,22 @@ class Cluster:
                 raise KeyError(f"no engine set {engine_set_id!r} "
                                f"(sets: {', '.join(self.engine_sets) or 'none'})")
             sets = [engine_set_id]
+        stopped = 0
         for s in sets:
-            self.engine_sets.pop(s).stop()
+            launcher = self.engine_sets.pop(s)
+            launcher.stop()
+            stopped += getattr(launcher, "engine_count", 0)
+        if self.proc is not None and (stopped or engine_set_id is None):
+            self._wait_unregistered(stopped, engine_set_id is None)
+
+    def _wait_unregistered(self, stopped, every):
+        """Return once the controller has let go of the engines just stopped (so a
+        client's wait_for_engines() after restart_engines() waits for the new ones)."""
+        with Client(self.client_file) as rc:
+            left = 0 if every else max(0, len(rc.ids) - stopped)
+            deadline = time.monotonic() + 10
+            while len(rc.ids) > left and time.monotonic() < deadline:
+                rc.spin(0.1)
 
     def signal_engines_sync(self, signum, engine_set_id=None):
         """Send a signal (e.g. SIGINT: interrupt their tasks) to the engines."""
