@@ -90,6 +90,18 @@ def publish_data(data):
     _ENGINE.publish(data)
 
 
+def bind_kernel(**kwargs):
+    """On an engine: serve its shell as a Jupyter kernel too, as ipyparallel's
+    ``bind_kernel()`` does, so ``%connect_info`` and ``%qtconsole`` work there and a
+    console can attach (``python -m ipylite --existing FILE``); returns at once with
+    the connection file's path. Kernel requests run between tasks, in the engine's
+    namespace. ``kwargs`` (ipyparallel's IPKernelApp settings) are ignored."""
+    if _ENGINE is None:
+        raise RuntimeError("bind_kernel() must be called from an engine (e.g. %px "
+                           "ipp.bind_kernel() or view.apply(ipp.bind_kernel))")
+    return _ENGINE.bind_kernel()
+
+
 def remote_chunk(f, chunk):
     """One load-balanced chunk: f is a function, or the pickle of one (cached here)."""
     if isinstance(f, (bytes, bytearray)):
@@ -230,6 +242,8 @@ class Engine:
         self.captures = ()
         self.current = None                 # (socket, ident, msg id) of the running task
         self.task_started = 0.0
+        self.kernel = None                  # see bind_kernel
+        self.poller = None
         self.held = {}                      # (socket, ident) -> [packed results], see hold
         self.held_since = 0.0
         self.held_event = threading.Event()
@@ -262,6 +276,11 @@ class Engine:
     local_path = None
 
     def remove_local(self):
+        if self.kernel is not None:
+            try:
+                os.unlink(self.kernel.connection_file)
+            except OSError:
+                pass
         if self.local_path:
             try:
                 os.unlink(self.local_path)
@@ -433,9 +452,41 @@ class Engine:
         return time.monotonic() - self.last_beat < self.hb_timeout
 
     # -- main loop
+    # -- the engine's shell as a Jupyter kernel too (bind_kernel)
+    def bind_kernel(self):
+        if self.kernel is not None:
+            return self.kernel.connection_file
+        import zmq
+        from .kernel import Kernel
+        from .protocol import write_connection_file
+        fname, info = write_connection_file(ip=self.info.get("ip", "127.0.0.1"))
+        shell = self.shell
+        ours = shell.display_pub, shell.pager_payload
+        kernel = Kernel(info, shell=shell)      # (sets the shell up for kernel requests)
+        kernel.connection_file = fname
+        self.kernel_io = shell.display_pub, shell.pager_payload
+        shell.display_pub, shell.pager_payload = ours
+        self.poller.register(kernel.start_threads(), zmq.POLLIN)
+        self.kernel = kernel
+        log.info("engine %s: bound a kernel (%s)", self.id, fname)
+        return fname
+
+    def serve_kernel(self):
+        """Handle the bound kernel's requests (on the main thread, between tasks),
+        with the shell publishing to the kernel's clients meanwhile."""
+        shell = self.shell
+        ours = shell.display_pub, shell.pager_payload
+        shell.display_pub, shell.pager_payload = self.kernel_io
+        try:
+            self.kernel.handle_shell()
+        except Exception:
+            log.exception("engine %s: a kernel request failed", self.id)
+        finally:
+            shell.display_pub, shell.pager_payload = ours
+
     def run(self):
         import zmq
-        poller = zmq.Poller()
+        poller = self.poller = zmq.Poller()
         poller.register(self.ctl, zmq.POLLIN)
         poller.register(self.direct, zmq.POLLIN)
         last_check = time.monotonic()
@@ -453,6 +504,8 @@ class Engine:
                         break
             self._drain(self.ctl, False)
             self._drain(self.direct, True)
+            if self.kernel is not None and not self.queue:
+                self.serve_kernel()
             while self.queue and not self.exiting:
                 task = self.queue.popleft()
                 try:

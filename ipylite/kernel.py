@@ -656,18 +656,9 @@ class Kernel:
     # -- start and run
     def start(self):
         zmq = _zmq()
-        self.iopub.start()
-        self._threads = [threading.Thread(target=self._heartbeat, daemon=True, name="ipylite-hb"),
-                         threading.Thread(target=self._control_loop, daemon=True,
-                                          name="ipylite-control")]
-        for t in self._threads:
-            t.start()
-        import getpass
-        self._saved_io = (sys.stdout, sys.stderr, builtins.input, getpass.getpass)
-        self._status("starting", {})
+        shell = self.start_threads()
         self._install_io()
         poller = zmq.Poller()
-        shell = self.sockets["shell"]
         poller.register(shell, zmq.POLLIN)
         poller.register(self._wakeup.fileno(), zmq.POLLIN)
         while not self._exiting:
@@ -684,6 +675,25 @@ class Kernel:
                 log.exception("error on the shell channel")
         self._cleanup()
         self._done.set()
+
+    def start_threads(self):
+        """Start iopub, heartbeat and control; returns the shell socket. start() then
+        serves it; a host with a loop of its own (a parallel engine's bind_kernel)
+        calls handle_shell() on its thread when that socket is readable instead."""
+        self.iopub.start()
+        self._threads = [threading.Thread(target=self._heartbeat, daemon=True, name="ipylite-hb"),
+                         threading.Thread(target=self._control_loop, daemon=True,
+                                          name="ipylite-control")]
+        for t in self._threads:
+            t.start()
+        import getpass
+        self._saved_io = (sys.stdout, sys.stderr, builtins.input, getpass.getpass)
+        self._status("starting", {})
+        return self.sockets["shell"]
+
+    def handle_shell(self):
+        """Handle every request waiting on the shell socket (see start_threads)."""
+        self._drain_shell()
 
     def inline_figures_by_default(self):
         """As with ipykernel: in a kernel process, matplotlib draws inline without

@@ -24,8 +24,8 @@ Public API::
     (taskrecords.py); %px, %%px, %autopx, %pxresult, %pxconfig (pxmagics.py);
     executors, register_joblib_backend, broadcast_view; the async Cluster API;
     rc.resubmit (taskrecords.py), rc.spin_thread / stop_spin_thread (spinthread.py),
-    rc.become_dask / stop_dask (daskbridge.py); the client's sockets, sending and
-    receiving (clientwire.py)
+    rc.become_dask / stop_dask (daskbridge.py); bind_kernel() on an engine (engine.py);
+    the client's sockets, sending and receiving (clientwire.py)
 
 Command line (ipcluster.py)::
 
@@ -78,7 +78,7 @@ sys.modules.setdefault(__name__ + ".datapub", datapub)
 log = logging.getLogger("ipylite.parallel")
 
 __all__ = ["Client", "Cluster", "DirectView", "LoadBalancedView", "BroadcastView",
-           "AsyncResult", "register_joblib_backend",
+           "AsyncResult", "register_joblib_backend", "bind_kernel",
            "RemoteError", "CompositeError", "EngineError", "TaskTimeout", "TaskAborted",
            "ImpossibleDependency", "UnmetDependency", "KernelError", "Reference",
            "Dependency", "depend", "require", "interactive", "error"]
@@ -412,6 +412,13 @@ class Client(ClientTransport, TaskRecords, SpinThread, DaskClient):
             view = self.direct_view()
             view.block = True
             register_magics(shell, view)
+
+
+def bind_kernel(**kwargs):
+    """On an engine (``%px ipp.bind_kernel()``): serve the engine as a Jupyter kernel
+    too, so ``%px %connect_info`` / ``%px %qtconsole`` work (engine.bind_kernel)."""
+    from .engine import bind_kernel as bind
+    return bind(**kwargs)
 
 
 def register_joblib_backend(name="ipylite", make_default=False):
