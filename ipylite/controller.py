@@ -147,10 +147,7 @@ class Controller(TaskScheduler):
         """Send the results gathered during one pass, one batch per client."""
         sock = self.sockets["clients"]
         for client, packed in self.outbox.items():
-            if len(packed) == 1:
-                self.wire.send_packed(sock, packed[0], (), client)
-            else:
-                self.wire.send_batch(sock, packed, client)
+            self.wire.send_gathered(sock, packed, client)
         self.outbox = {}
 
     def stop(self, *args):

@@ -685,10 +685,7 @@ class Engine:
         held, self.held = self.held, {}
         for (sock, ident), packed in held.items():
             try:
-                if len(packed) == 1:
-                    self.wire.send_packed(sock, packed[0], (), ident)
-                else:
-                    self.wire.send_batch(sock, packed, ident)
+                self.wire.send_gathered(sock, packed, ident)
             except Exception as e:      # (a closed socket at exit, ...)
                 log.error("engine %s could not send %d results: %s", self.id, len(packed), e)
 

@@ -158,10 +158,7 @@ class TaskScheduler:
         if self.engine_out:
             sock = self.sockets["engines"]
             for ident, packed in self.engine_out.items():
-                if len(packed) == 1:
-                    self.wire.send_packed(sock, packed[0], (), ident)
-                else:
-                    self.wire.send_batch(sock, packed, ident)
+                self.wire.send_gathered(sock, packed, ident)
             self.engine_out = {}
 
     def assign(self, task, e):
