@@ -73,7 +73,7 @@ def run_cells(side, path):
             code = to_ipylite(code)
         r = shell.run_cell(code)
         if not r.success and not error_expected:
-            print(f"CELL {i} FAILED:\n{code[:300]}", file=sys.stderr)
+            print(f"CELL {i} of {len(cells)} FAILED:\n{code[:300]}", file=sys.stderr)
             sys.exit(1)
     print("OK")
 
@@ -127,7 +127,8 @@ def run_side(side, repo, names, timeout):
             except subprocess.TimeoutExpired as e:
                 ok, out = False, f"timed out after {timeout} s\n{e.stderr or ''}"
             lines = [x for x in out.splitlines() if x.strip()]
-            why = "" if ok else " :: " + " ".join(lines[-3:])[:240]
+            cell = [x for x in lines if x.startswith("CELL ")]
+            why = "" if ok else " :: " + " ".join(cell[-1:] + lines[-3:])[:240]
             results[name] = ok
             print(f"  {side:11} {'PASS' if ok else 'FAIL'} {name} "
                   f"({time.monotonic() - t0:.0f} s){why}", flush=True)

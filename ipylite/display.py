@@ -1068,17 +1068,12 @@ def inline_figures_by_default(shell):
     shell.events.register('post_execute', enable)
 
 
-def _figure_png(fig, scale=1):
-    """(png bytes, {'width', 'height'} in logical pixels) for a Figure, or None if empty.
-    ``scale`` (the shell's ``figure_scale``, which a HiDPI console sets to its device
-    pixel ratio) multiplies the pixels, not the size the figure is shown at."""
-    return _figure_data(fig, 'png', scale)
-
-
 def _figure_data(fig, fmt='png', scale=1, kwargs=None):
     """A Figure drawn as ``fmt`` (png, retina/png2x: png at twice the pixels, jpeg,
-    svg, pdf): bytes (svg: str), or (bytes, {'width', 'height'}) for a PNG whose
-    pixels differ from its logical size; None if the figure is empty."""
+    svg, pdf): bytes (svg: str), or for a PNG (bytes, {'width', 'height'} in logical
+    pixels); None if the figure is empty. ``scale`` (the shell's ``figure_scale``,
+    which a HiDPI console sets to its device pixel ratio) multiplies the pixels, not
+    the size the figure is shown at."""
     if not fig.axes and not fig.lines and not fig.texts and not fig.images:
         return None
     import io
