@@ -5,7 +5,8 @@
 The examples are read from a clone of ipyparallel (``docs/source/examples``; default: the
 mirror the session tools fetch, or $IPP_REPO) into a fresh folder per side; nothing of
 theirs is kept. Each example runs in its own process, its code cells one after another
-in an interactive shell (ipylite's Shell; IPython's InteractiveShell for ipyparallel),
+in an interactive shell (ipylite's Shell; ipykernel's in-process kernel's shell for
+ipyparallel, so that ``%matplotlib inline`` works there as in a notebook),
 with a default cluster of 4 engines running, as the examples expect. For ipylite the
 only change is the import line (``import ipyparallel as ipp`` -> ``import
 ipylite.parallel as ipp``). An example passes when every cell runs, except cells whose
@@ -65,15 +66,19 @@ def run_cells(side, path):
         sys.path.insert(0, ROOT)
         from ipylite.shell import Shell
         shell = Shell()
-    else:
-        from IPython.core.interactiveshell import InteractiveShell
-        shell = InteractiveShell.instance()
+    else:       # ipykernel's shell (in process), as in a notebook: %matplotlib inline works
+        from ipykernel.inprocess.manager import InProcessKernelManager
+        km = InProcessKernelManager()
+        km.start_kernel()
+        shell = km.kernel.shell
     for i, (code, error_expected) in enumerate(cells):
         if side == "ipylite":
             code = to_ipylite(code)
         r = shell.run_cell(code)
         if not r.success and not error_expected:
+            error = r.error_in_exec or r.error_before_exec
             print(f"CELL {i} of {len(cells)} FAILED:\n{code[:300]}", file=sys.stderr)
+            print(f"ERROR {type(error).__name__}: {error}"[:200], file=sys.stderr)
             sys.exit(1)
     print("OK")
 
@@ -113,6 +118,7 @@ def run_side(side, repo, names, timeout):
     subprocess.run(["tar", "-x", "-C", work], input=archive, check=True)
     folder = os.path.join(work, "docs", "source", "examples")
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT if side == "ipylite" else "",
+               PYDEVD_DISABLE_FILE_VALIDATION="1",
                IPYLITE_DIR=os.path.join(work, "ipylite"), IPYTHONDIR=os.path.join(work, "ipython"))
     results = {}
     start_cluster(side, env)
@@ -127,8 +133,8 @@ def run_side(side, repo, names, timeout):
             except subprocess.TimeoutExpired as e:
                 ok, out = False, f"timed out after {timeout} s\n{e.stderr or ''}"
             lines = [x for x in out.splitlines() if x.strip()]
-            cell = [x for x in lines if x.startswith("CELL ")]
-            why = "" if ok else " :: " + " ".join(cell[-1:] + lines[-3:])[:240]
+            said = [x for x in lines if x.startswith(("CELL ", "ERROR "))][-2:]
+            why = "" if ok else " :: " + " ".join(said or lines[-3:])[:240]
             results[name] = ok
             print(f"  {side:11} {'PASS' if ok else 'FAIL'} {name} "
                   f"({time.monotonic() - t0:.0f} s){why}", flush=True)
