@@ -118,7 +118,8 @@ def run_side(side, repo, names, timeout):
     subprocess.run(["tar", "-x", "-C", work], input=archive, check=True)
     folder = os.path.join(work, "docs", "source", "examples")
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT if side == "ipylite" else "",
-               PYDEVD_DISABLE_FILE_VALIDATION="1",
+               PYDEVD_DISABLE_FILE_VALIDATION="1",      # (and the venv's mpiexec, ipcluster:)
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
                IPYLITE_DIR=os.path.join(work, "ipylite"), IPYTHONDIR=os.path.join(work, "ipython"))
     results = {}
     start_cluster(side, env)
