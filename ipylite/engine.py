@@ -361,9 +361,8 @@ class Engine:
     #    waiting for a rank that failed) are C code that never returns to Python, where
     #    the KeyboardInterrupt would be raised. The signal still wakes a pipe
     #    (signal.set_wakeup_fd); a thread sees the task still running interrupt_grace
-    #    seconds later, fails it with KeyboardInterrupt and ends the engine, as
-    #    ipyparallel's MPI engines end (mpiexec ends the job on SIGINT):
-    #    cluster.restart_engines() starts new ones.
+    #    seconds later, fails it with KeyboardInterrupt and ends the engine (it could
+    #    never run another task): cluster.restart_engines() starts new ones.
     interrupt_grace = 1.0
 
     def watch_stuck_interrupts(self):
