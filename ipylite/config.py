@@ -56,12 +56,25 @@ KEYS = {
         "confirm_exit": (True, "ask before leaving on Ctrl-D"),
         "banner": (True, "print the banner at start"),
     },
+    "InlineBackend": {
+        "figure_format": ("png", "inline figures' format: png, retina (png at twice the "
+                                 "pixels), jpeg, svg or pdf (as IPython's "
+                                 "%config InlineBackend.figure_format)"),
+        "figure_formats": ([], "several formats at once (e.g. ['png', 'svg']); when "
+                               "set, it wins over figure_format"),
+        "rc": ({}, "matplotlib rcParams set when inline figures are turned on"),
+        "print_figure_kwargs": ({"bbox_inches": "tight"}, "keyword arguments of "
+                                "Figure.savefig for inline figures"),
+        "close_figures": (True, "close every figure after the cell that drew it"),
+    },
     "Timeit": {
         "repeat": (7, "default -r for %timeit"),
         "min_time": (0.2, "%timeit picks loops so that one run takes at least this (s)"),
     },
 }
 
+
+FIGURE_FORMATS = ("png", "retina", "png2x", "jpeg", "jpg", "svg", "pdf")
 
 # (section, key) -> (test, what the value must be): checked when the file is read
 CHECKS = {
@@ -73,6 +86,10 @@ CHECKS = {
     ("Shell", "tb_after"): (lambda v: v >= 0, "0 or more"),
     ("History", "flush_interval"): (lambda v: v > 0, "more than 0"),
     ("History", "flush_batch"): (lambda v: v >= 1, "at least 1"),
+    ("InlineBackend", "figure_format"): (lambda v: v in FIGURE_FORMATS,
+                                         "one of " + ", ".join(FIGURE_FORMATS)),
+    ("InlineBackend", "figure_formats"): (lambda v: all(f in FIGURE_FORMATS for f in v),
+                                          "a list of " + ", ".join(FIGURE_FORMATS)),
     ("Timeit", "repeat"): (lambda v: v >= 1, "at least 1"),
     ("Timeit", "min_time"): (lambda v: v > 0, "more than 0"),
 }
@@ -130,6 +147,11 @@ def toml_value(value):
     import json
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):         # an inline table
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {toml_value(v)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return json.dumps(value)
 
 
@@ -213,6 +235,8 @@ class Config:
         elif isinstance(default, float):
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
             value = float(value) if ok else value
+        elif isinstance(default, list) and isinstance(value, (set, tuple, frozenset)):
+            value, ok = sorted(value), True     # IPython writes {'png', 'svg'}
         else:
             ok = type(value) is type(default) or (default == "" and isinstance(value, int))
         if not ok:
@@ -261,6 +285,7 @@ class Config:
         if hm is not None:
             hm.flush_interval = self.values["History"]["flush_interval"]
             hm.flush_batch = self.values["History"]["flush_batch"]
+        shell.inline_backend = dict(self.values["InlineBackend"])
         magics = getattr(shell, "magics_state", None)
         if magics is not None:
             magics.set_pdb(s["pdb"])

@@ -10,7 +10,7 @@ every client when an engine comes or goes, so a client fails the direct requests
 an engine which died was holding.
 
 Load balancing: least outstanding tasks first, at most ``hwm`` tasks queued on one
-engine, so the next task is already there when one finishes. Task frames are forwarded
+engine, so the next task is already there when one finishes (scheduler.py). Task frames are forwarded
 as received (zero-copy); a retry re-signs a new head. Memory is bounded: a task is
 forgotten once its result is forwarded; only the ``done_history`` most recent outcomes
 are remembered, for ``after``/``follow`` dependencies (older or unknown ids count as met).
@@ -27,6 +27,7 @@ import socket
 import time
 
 from .protocol import ProtocolError
+from .scheduler import Task, TaskScheduler
 from .serialize import BATCH, Wire
 
 log = logging.getLogger("ipylite.parallel.controller")
@@ -46,33 +47,15 @@ class EngineRec:
         self.avg = 0.01          # moving average of its task run time, seconds
 
 
-class Task:
-    __slots__ = ("id", "client", "packed", "bufs", "head", "retries", "deadline", "after", "follow",
-                 "targets", "exclude", "engine", "tries")
+class Controller(TaskScheduler):
+    """The controller's sockets, loop, client requests and engine table; which engine
+    runs which load-balanced task is decided by ``scheduler.TaskScheduler``."""
 
-    def __init__(self, client, packed, bufs, head):
-        self.id = head["id"]
-        self.client = client
-        self.packed = packed
-        self.bufs = bufs
-        self.head = head
-        self.retries = head.get("retries") or 0
-        self.deadline = head.get("deadline")
-        self.after = list(head.get("after") or ())
-        self.follow = list(head.get("follow") or ())
-        self.targets = head.get("targets")
-        self.exclude = set()
-        self.engine = None
-        self.tries = 0
-
-
-class Controller:
     hwm = 16                # tasks queued per engine while its tasks are short...
     short_task = 0.002      # ...that is, average under this many seconds (else 2)
     tick = 0.2
     hb_period = 0.5
     hb_misses = 3
-    done_history = 100_000
     max_clients = 4096
 
     def __init__(self, session, ip="127.0.0.1", ports=(0, 0, 0), on_tick=None, on_change=None):
@@ -164,10 +147,7 @@ class Controller:
         """Send the results gathered during one pass, one batch per client."""
         sock = self.sockets["clients"]
         for client, packed in self.outbox.items():
-            if len(packed) == 1:
-                self.wire.send_packed(sock, packed[0], (), client)
-            else:
-                self.wire.send_batch(sock, packed, client)
+            self.wire.send_gathered(sock, packed, client)
         self.outbox = {}
 
     def stop(self, *args):
@@ -305,178 +285,6 @@ class Controller:
 
     def _engine_table(self):
         return {e.id: e.url for e in self.engines.values()}
-
-    # -------------------------------------------------------------- scheduling
-    def submit(self, task):
-        """Queue a task whose dependencies are met; park it on a pending one; fail it
-        when they cannot be met. ``after`` and ``follow`` are lists of specs
-        {ids, all, success, failure}; ``follow`` also pins it to their engine."""
-        targets = None
-        for kind, deps in (("after", task.after), ("follow", task.follow)):
-            for spec in deps:
-                state, value = self.dep_state(spec)
-                if state == "wait":
-                    self.waiting.setdefault(value, []).append(task)
-                    return
-                if state == "impossible":
-                    self.fail(task, "ImpossibleDependency", f"{kind} dependency {value} "
-                              f"ended in a way that does not allow this task to run")
-                    return
-                if kind == "follow" and value:
-                    if spec.get("all", True) and len(value) > 1:
-                        self.fail(task, "ImpossibleDependency", "follow dependencies ran "
-                                  f"on different engines {sorted(value)}")
-                        return
-                    targets = set(value) if targets is None else targets & value
-        if targets is not None:
-            if not targets:
-                self.fail(task, "ImpossibleDependency",
-                          "follow dependencies ran on different engines")
-                return
-            task.targets = sorted(targets) if task.targets is None else [
-                t for t in task.targets if t in targets]
-        self.queue.append(task)
-        self.dirty = True
-
-    def dep_state(self, spec):
-        """("met", engines of the met ids), ("wait", a pending id) or ("impossible",
-        the id that rules the task out). Ids this controller forgot count as met."""
-        if isinstance(spec, str):
-            spec = {"ids": [spec]}
-        want_ok, want_err = spec.get("success", True), spec.get("failure", False)
-        every = spec.get("all", True)
-        pending = bad = None
-        met, engines = 0, set()
-        for i in spec.get("ids", ()):
-            if i in self.tasks:
-                pending = i
-                continue
-            outcome = self.done.get(i)
-            if outcome is None:
-                met += 1
-                continue
-            eid, ok = outcome
-            if (ok and want_ok) or (not ok and want_err):
-                met += 1
-                engines.add(eid)
-            else:
-                bad = i
-        if every:
-            if bad is not None:
-                return "impossible", bad
-            if pending is not None:
-                return "wait", pending
-            return "met", engines
-        if met or not spec.get("ids"):
-            return "met", engines
-        if pending is not None:
-            return "wait", pending
-        return "impossible", bad
-
-    def schedule(self):
-        queue = self.queue
-        if not queue or not self.engines:
-            return
-        engines = self.engines
-        blocked = []
-        while queue:
-            task = queue.popleft()
-            if task.targets is not None:
-                cands = [engines[i] for i in task.targets if i in engines]
-                if not cands:
-                    if task.follow:
-                        self.fail(task, "ImpossibleDependency",
-                                  "the engine it must follow is gone")
-                    else:
-                        self.fail(task, "EngineError", "none of its target engines "
-                                  f"{task.targets} is registered")
-                    continue
-            else:
-                cands = engines.values()
-            if task.head.get("direct") and cands:
-                self.assign(task, cands[0])     # a direct request: no queue limit
-                continue
-            best = None
-            load = 1 << 30
-            for e in cands:
-                n = len(e.tasks)
-                if n < e.limit and n < load and e.id not in task.exclude:
-                    best, load = e, n
-                    if n == 0:
-                        break
-            if best is None and task.exclude and all(e.id in task.exclude for e in cands):
-                if task.head.get("unmet"):
-                    self.fail(task, "ImpossibleDependency", "no engine meets the task's "
-                              f"dependencies: {task.head['unmet']}")
-                    continue
-                for e in cands:         # every engine was excluded: let one try again
-                    if len(e.tasks) < e.limit:
-                        best = e
-                        break
-            if best is None:
-                blocked.append(task)
-                if len(blocked) > 64 or task.targets is None:
-                    break
-                continue
-            self.assign(task, best)
-        if blocked:
-            queue.extendleft(reversed(blocked))
-        if self.engine_out:
-            sock = self.sockets["engines"]
-            for ident, packed in self.engine_out.items():
-                if len(packed) == 1:
-                    self.wire.send_packed(sock, packed[0], (), ident)
-                else:
-                    self.wire.send_batch(sock, packed, ident)
-            self.engine_out = {}
-
-    def assign(self, task, e):
-        task.engine = e.id
-        task.tries += 1
-        e.tasks[task.id] = task
-        if task.bufs:
-            self.wire.send_packed(self.sockets["engines"], task.packed, task.bufs, e.ident)
-        else:
-            self.engine_out.setdefault(e.ident, []).append(task.packed)
-
-    def resubmit(self, task):
-        head = dict(task.head)
-        head["try"] = task.tries
-        task.packed = self.wire.pack(head, self.wire.payload_of(task.packed))
-        task.engine = None
-        self.queue.appendleft(task)
-
-    def fail(self, task, ename, evalue):
-        self.tasks.pop(task.id, None)
-        head = {"t": "result", "id": task.id, "eid": task.engine, "md": {"engine_id": task.engine},
-                "err": {"ename": ename, "evalue": evalue, "traceback": "",
-                        "engine_id": task.engine}}
-        self.wire.send(self.sockets["clients"], head, ident=task.client)
-        self.finished(task.id, task.engine, False)
-
-    def finished(self, msg_id, eid, ok):
-        done = self.done
-        done[msg_id] = (eid, ok)
-        if len(done) > self.done_history:
-            done.popitem(last=False)
-        deps = self.waiting.pop(msg_id, None)
-        if deps:
-            for task in deps:
-                if task.id in self.tasks:
-                    self.submit(task)
-
-    def check_timeouts(self):
-        if not self.queue and not self.waiting:
-            return
-        now = time.time()
-        for task in [t for t in self.queue if t.deadline and t.deadline < now]:
-            self.queue.remove(task)
-            self.fail(task, "TaskTimeout", "task did not start within its timeout")
-        for deps in self.waiting.values():
-            for task in [t for t in deps if t.deadline and t.deadline < now]:
-                deps.remove(task)
-                if task.id in self.tasks:
-                    self.fail(task, "TaskTimeout", "task did not start within its timeout")
 
     # ---------------------------------------------------------------- engines
     def from_engines(self, ident, packed, bufs):

@@ -991,9 +991,29 @@ def route_ipython_display():
 
 # ---------------------------------------------------------- matplotlib inline
 
+FIGURE_MIMES = {'png': 'image/png', 'retina': 'image/png', 'png2x': 'image/png',
+                'jpeg': 'image/jpeg', 'jpg': 'image/jpeg', 'svg': 'image/svg+xml',
+                'pdf': 'application/pdf'}
+
+
+def inline_settings(shell):
+    """The shell's InlineBackend settings (``%config InlineBackend.figure_format =
+    'svg'``, config.KEYS): its formats as {mime: format}, its savefig keyword arguments,
+    whether to close figures, and the rcParams to set."""
+    ib = getattr(shell, 'inline_backend', None) or {}
+    formats = ib.get('figure_formats') or [ib.get('figure_format') or 'png']
+    by_mime = {}
+    for fmt in formats:
+        by_mime.setdefault(FIGURE_MIMES.get(fmt, 'image/png'), fmt)
+    kwargs = ib.get('print_figure_kwargs')
+    return (by_mime, {'bbox_inches': 'tight'} if kwargs is None else dict(kwargs),
+            ib.get('close_figures', True), ib.get('rc') or {})
+
+
 def enable_matplotlib_inline(shell, close_figures=True):
-    """Show matplotlib figures as PNGs in the output: those left open at the end of
-    each execution, and a Figure that is the value of the last expression.
+    """Show matplotlib figures in the output (as PNG unless the shell's InlineBackend
+    settings say otherwise): those left open at the end of each execution, and a Figure
+    that is the value of the last expression.
     close_figures=False (the terminal's way) keeps figures open from cell to cell and
     shows one again after a cell changed it."""
     try:
@@ -1001,41 +1021,80 @@ def enable_matplotlib_inline(shell, close_figures=True):
     except ImportError:
         raise UsageError('matplotlib is not installed: pip install matplotlib') from None
     matplotlib.use('agg')
+    rc = inline_settings(shell)[3]
+    if rc:
+        matplotlib.rcParams.update(rc)
     if getattr(shell, '_mpl_inline_hook', None) is not None:
         return
     shown = set()       # figures already shown through the formatter in this cell
 
-    def figure_png(fig):
-        shown.add(id(fig))
-        return _figure_png(fig, getattr(shell, 'figure_scale', 1))
+    def formatter(mime):
+        def figure_data(fig):
+            by_mime, kwargs = inline_settings(shell)[:2]
+            if mime not in by_mime:
+                return None
+            shown.add(id(fig))
+            return _figure_data(fig, by_mime[mime], getattr(shell, 'figure_scale', 1),
+                                kwargs)
+        return figure_data
 
     def flush_figures():
+        by_mime, kwargs, close, _ = inline_settings(shell)
         _flush_figures(shell.display_pub, shown, getattr(shell, 'figure_scale', 1),
-                       close_figures)
+                       close_figures and close, by_mime, kwargs)
 
-    shell.display_formatter.for_type_by_name('matplotlib.figure', 'Figure', figure_png,
-                                              mime='image/png')
+    for mime in set(FIGURE_MIMES.values()):
+        shell.display_formatter.for_type_by_name('matplotlib.figure', 'Figure',
+                                                  formatter(mime), mime=mime)
     shell.events.register('post_execute', flush_figures)
     shell._mpl_inline_hook = flush_figures
 
 
-def _figure_png(fig, scale=1):
-    """(png bytes, {'width', 'height'} in logical pixels) for a Figure, or None if empty.
-    ``scale`` (the shell's ``figure_scale``, which a HiDPI console sets to its device
-    pixel ratio) multiplies the pixels, not the size the figure is shown at."""
+def inline_figures_by_default(shell):
+    """As ipykernel does in a kernel process (and so on ipyparallel's engines):
+    matplotlib draws inline without ``%matplotlib inline`` first, from the cell that
+    imports pyplot on, and never opens a window of its own."""
+    os.environ.setdefault('MPLBACKEND', 'agg')
+
+    def enable():
+        if 'matplotlib.pyplot' not in sys.modules:
+            return
+        shell.events.unregister('post_execute', enable)
+        import matplotlib
+        if getattr(shell, '_mpl_inline_hook', None) is None \
+                and matplotlib.get_backend().lower() == 'agg':  # not a user's choice
+            enable_matplotlib_inline(shell)
+            shell._mpl_inline_hook()   # this cell's figures (registered too late)
+    shell.events.register('post_execute', enable)
+
+
+def _figure_data(fig, fmt='png', scale=1, kwargs=None):
+    """A Figure drawn as ``fmt`` (png, retina/png2x: png at twice the pixels, jpeg,
+    svg, pdf): bytes (svg: str), or for a PNG (bytes, {'width', 'height'} in logical
+    pixels); None if the figure is empty. ``scale`` (the shell's ``figure_scale``,
+    which a HiDPI console sets to its device pixel ratio) multiplies the pixels, not
+    the size the figure is shown at."""
     if not fig.axes and not fig.lines and not fig.texts and not fig.images:
         return None
     import io
     import matplotlib
-    dpi = matplotlib.rcParams['savefig.dpi']
+    kwargs = {'bbox_inches': 'tight'} if kwargs is None else dict(kwargs)
+    dpi = kwargs.pop('dpi', matplotlib.rcParams['savefig.dpi'])
     if dpi == 'figure':
         dpi = fig.dpi
+    if fmt in ('retina', 'png2x'):
+        scale = max(2, scale if isinstance(scale, (int, float)) else 1)
     try:
         dpi *= max(1.0, min(4.0, float(scale)))
     except (TypeError, ValueError):
         pass                    # a nonsense figure_scale: ignore it
+    if fmt not in ('png', 'retina', 'png2x'):
+        buf = io.BytesIO()
+        fig.canvas.print_figure(buf, format={'jpg': 'jpeg'}.get(fmt, fmt), **kwargs)
+        data = buf.getvalue()
+        return data.decode('utf-8') if fmt == 'svg' else data
     buf = io.BytesIO()
-    fig.canvas.print_figure(buf, format='png', bbox_inches='tight', dpi=dpi)
+    fig.canvas.print_figure(buf, format='png', dpi=dpi, **kwargs)
     data = buf.getvalue()
     width, height = _png_size(data)
     if not width:
@@ -1051,32 +1110,41 @@ def disable_matplotlib_inline(shell):
         shell.events.unregister('post_execute', hook)
         shell._mpl_inline_hook = None
     fmt = shell.display_formatter
-    fmt.deferred.get('image/png', {}).pop(('matplotlib.figure', 'Figure'), None)
-    for cls in [c for c in fmt.printers.get('image/png', {})
-                if (c.__module__, c.__qualname__) == ('matplotlib.figure', 'Figure')]:
-        del fmt.printers['image/png'][cls]
+    for mime in set(FIGURE_MIMES.values()):
+        fmt.deferred.get(mime, {}).pop(('matplotlib.figure', 'Figure'), None)
+        for cls in [c for c in fmt.printers.get(mime, {})
+                    if (c.__module__, c.__qualname__) == ('matplotlib.figure', 'Figure')]:
+            del fmt.printers[mime][cls]
 
 
-def _flush_figures(pub, shown, scale=1, close=True):
+def _flush_figures(pub, shown, scale=1, close=True, by_mime=None, kwargs=None):
     """Publish every open figure not shown yet this cell, then close them all
-    (close=False: keep them, and publish only those changed since last shown)."""
+    (close=False: keep them, and publish only those changed since last shown).
+    ``by_mime`` {mime: format} says which formats to draw (default: PNG)."""
     helpers = sys.modules.get('matplotlib._pylab_helpers')
     if helpers is None:
         return
+    by_mime = by_mime or {'image/png': 'png'}
     try:
         for manager in helpers.Gcf.get_all_fig_managers():
             fig = manager.canvas.figure
             if id(fig) in shown or not (close or fig.stale):
                 fig.stale = False
                 continue
-            png = _figure_png(fig, scale)
+            bundle, md = {}, {}
+            for mime, fmt in by_mime.items():
+                out = _figure_data(fig, fmt, scale, kwargs)
+                if out is None:
+                    continue
+                data, meta = out if isinstance(out, tuple) else (out, {})
+                bundle[mime] = DisplayFormatter._encode(mime, data)
+                if meta:
+                    md[mime] = meta
             fig.stale = False       # drawn as it is now; a change makes it stale again
-            if png is None:
+            if not bundle:
                 continue
-            data, md = png if isinstance(png, tuple) else (png, {})
-            bundle = {'image/png': DisplayFormatter._encode('image/png', data),
-                      'text/plain': repr(fig)}
-            pub.publish(bundle, {'image/png': md} if md else {})
+            bundle['text/plain'] = repr(fig)
+            pub.publish(bundle, md)
     finally:
         shown.clear()
         if close:

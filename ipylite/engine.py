@@ -32,6 +32,7 @@ import threading
 import time
 import traceback
 
+from .display import inline_figures_by_default
 from .protocol import Session, ProtocolError
 from .serialize import BATCH, Wire, dumps, loads, set_namespace
 from .shell import Shell
@@ -87,6 +88,18 @@ def publish_data(data):
     if not isinstance(data, dict):
         raise TypeError(f"publish_data() takes a dict, not {type(data).__name__}")
     _ENGINE.publish(data)
+
+
+def bind_kernel(**kwargs):
+    """On an engine: serve its shell as a Jupyter kernel too, as ipyparallel's
+    ``bind_kernel()`` does, so ``%connect_info`` and ``%qtconsole`` work there and a
+    console can attach (``python -m ipylite --existing FILE``); returns at once with
+    the connection file's path. Kernel requests run between tasks, in the engine's
+    namespace. ``kwargs`` (ipyparallel's IPKernelApp settings) are ignored."""
+    if _ENGINE is None:
+        raise RuntimeError("bind_kernel() must be called from an engine (e.g. %px "
+                           "ipp.bind_kernel() or view.apply(ipp.bind_kernel))")
+    return _ENGINE.bind_kernel()
 
 
 def remote_chunk(f, chunk):
@@ -228,11 +241,15 @@ class Engine:
         self.in_task = False                # SIGINT interrupts tasks only
         self.captures = ()
         self.current = None                 # (socket, ident, msg id) of the running task
+        self.task_started = 0.0
+        self.kernel = None                  # see bind_kernel
+        self.poller = None
         self.held = {}                      # (socket, ident) -> [packed results], see hold
         self.held_since = 0.0
         self.held_event = threading.Event()
         self.shell = Shell(display_pub=self.pub)
         set_namespace(self.shell.user_ns)
+        inline_figures_by_default(self.shell)   # as on ipyparallel's (ipykernel) engines
 
     # -- sockets
     def _bind_local(self, ident):
@@ -259,6 +276,11 @@ class Engine:
     local_path = None
 
     def remove_local(self):
+        if self.kernel is not None:
+            try:
+                os.unlink(self.kernel.connection_file)
+            except OSError:
+                pass
         if self.local_path:
             try:
                 os.unlink(self.local_path)
@@ -335,6 +357,66 @@ class Engine:
             raise KeyboardInterrupt
         log.info("engine %s: SIGINT between tasks ignored", self.id)
 
+    # -- an MPI engine whose task a SIGINT cannot reach: MPI collectives (a barrier
+    #    waiting for a rank that failed) are C code that never returns to Python, where
+    #    the KeyboardInterrupt would be raised. The signal still wakes a pipe
+    #    (signal.set_wakeup_fd); a thread sees the task still running interrupt_grace
+    #    seconds later, fails it with KeyboardInterrupt and ends the engine (it could
+    #    never run another task): cluster.restart_engines() starts new ones.
+    interrupt_grace = 1.0
+
+    def watch_stuck_interrupts(self):
+        """Call from the main thread, with the SIGINT handler installed; gives the
+        previous wakeup fd."""
+        import signal
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        previous = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        threading.Thread(target=self._watch_interrupts, args=(r,), daemon=True,
+                         name="ipylite-engine-sigint").start()
+        return previous
+
+    def _watch_interrupts(self, fd):
+        import signal
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C is the task's
+        while True:
+            try:
+                got = os.read(fd, 64)
+            except OSError:
+                return
+            if not got:
+                return
+            current = self.current
+            if signal.SIGINT not in got or current is None:
+                continue
+            deadline = time.monotonic() + self.interrupt_grace
+            while self.current is current and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if self.current is current:
+                self._abandon_task(current)
+
+    def _abandon_task(self, current):
+        sock, ident, msg_id = current
+        log.error("engine %s: its task does not return to Python after SIGINT; "
+                  "failing it and exiting", self.id)
+        out, err = self.captures or (None, None)
+        md = {"engine_id": self.id, "started": self.task_started, "completed": time.time(),
+              "stdout": out.getvalue() if out is not None else "",
+              "stderr": err.getvalue() if err is not None else ""}
+        error = {"ename": "KeyboardInterrupt", "engine_id": self.id, "traceback": "",
+                 "evalue": "interrupted in code that does not return to Python (an MPI "
+                           "collective waiting for a rank that failed?); this MPI engine "
+                           "exits: cluster.restart_engines() starts new ones"}
+        try:
+            with self.send_lock:
+                self.flush_results()
+                self.wire.send(sock, {"t": "result", "id": msg_id, "eid": self.id,
+                                      "md": md, "err": error}, ident=ident)
+            time.sleep(0.5)             # (zmq's I/O thread sends it)
+        finally:
+            self.remove_local()
+            os._exit(1)
+
     def _flusher(self):
         """Send a running task's output that waits for no more writes (a print
         followed by a long computation), as ipyparallel's engines do."""
@@ -369,9 +451,41 @@ class Engine:
         return time.monotonic() - self.last_beat < self.hb_timeout
 
     # -- main loop
+    # -- the engine's shell as a Jupyter kernel too (bind_kernel)
+    def bind_kernel(self):
+        if self.kernel is not None:
+            return self.kernel.connection_file
+        import zmq
+        from .kernel import Kernel
+        from .protocol import write_connection_file
+        fname, info = write_connection_file(ip=self.info.get("ip", "127.0.0.1"))
+        shell = self.shell
+        ours = shell.display_pub, shell.pager_payload
+        kernel = Kernel(info, shell=shell)      # (sets the shell up for kernel requests)
+        kernel.connection_file = fname
+        self.kernel_io = shell.display_pub, shell.pager_payload
+        shell.display_pub, shell.pager_payload = ours
+        self.poller.register(kernel.start_threads(), zmq.POLLIN)
+        self.kernel = kernel
+        log.info("engine %s: bound a kernel (%s)", self.id, fname)
+        return fname
+
+    def serve_kernel(self):
+        """Handle the bound kernel's requests (on the main thread, between tasks),
+        with the shell publishing to the kernel's clients meanwhile."""
+        shell = self.shell
+        ours = shell.display_pub, shell.pager_payload
+        shell.display_pub, shell.pager_payload = self.kernel_io
+        try:
+            self.kernel.handle_shell()
+        except Exception:
+            log.exception("engine %s: a kernel request failed", self.id)
+        finally:
+            shell.display_pub, shell.pager_payload = ours
+
     def run(self):
         import zmq
-        poller = zmq.Poller()
+        poller = self.poller = zmq.Poller()
         poller.register(self.ctl, zmq.POLLIN)
         poller.register(self.direct, zmq.POLLIN)
         last_check = time.monotonic()
@@ -389,6 +503,8 @@ class Engine:
                         break
             self._drain(self.ctl, False)
             self._drain(self.direct, True)
+            if self.kernel is not None and not self.queue:
+                self.serve_kernel()
             while self.queue and not self.exiting:
                 task = self.queue.popleft()
                 try:
@@ -498,6 +614,7 @@ class Engine:
             pub.result = None
             try:
                 self.in_task = True
+                self.task_started = md["started"]
                 self.current = (sock, ident, msg_id)
                 if head["t"] == "apply":
                     f, args, kwargs = loads(payload, bufs)
@@ -567,10 +684,7 @@ class Engine:
         held, self.held = self.held, {}
         for (sock, ident), packed in held.items():
             try:
-                if len(packed) == 1:
-                    self.wire.send_packed(sock, packed[0], (), ident)
-                else:
-                    self.wire.send_batch(sock, packed, ident)
+                self.wire.send_gathered(sock, packed, ident)
             except Exception as e:      # (a closed socket at exit, ...)
                 log.error("engine %s could not send %d results: %s", self.id, len(packed), e)
 
@@ -672,17 +786,18 @@ def serve(info, engine_id=None, namespace=None, mpi=False):
     main = sys.modules.get("__main__")
     sys.modules["__main__"] = engine.shell.user_module
     import signal
-    try:
-        previous = signal.signal(signal.SIGINT, engine._on_sigint)
-    except ValueError:              # serve() called from a thread: no handler
-        previous = None
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, engine._on_sigint) if on_main else None
+    wakeup = engine.watch_stuck_interrupts() if mpi and on_main else None
     try:
         engine.run()
     except KeyboardInterrupt:
         pass
     finally:
-        if previous is not None:
+        if on_main:                 # (serve() called from a thread: no handler)
             signal.signal(signal.SIGINT, previous)
+        if wakeup is not None:
+            signal.set_wakeup_fd(wakeup)
         if main is not None:
             sys.modules["__main__"] = main
         engine.ctx.destroy(linger=500)

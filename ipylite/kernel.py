@@ -705,18 +705,9 @@ class Kernel(StdinChannel):
     # -- start and run
     def start(self):
         zmq = _zmq()
-        self.iopub.start()
-        self._threads = [threading.Thread(target=self._heartbeat, daemon=True, name="ipylite-hb"),
-                         threading.Thread(target=self._control_loop, daemon=True,
-                                          name="ipylite-control")]
-        for t in self._threads:
-            t.start()
-        import getpass
-        self._saved_io = (sys.stdout, sys.stderr, builtins.input, getpass.getpass)
-        self._status("starting", {})
+        shell = self.start_threads()
         self._install_io()
         poller = zmq.Poller()
-        shell = self.sockets["shell"]
         poller.register(shell, zmq.POLLIN)
         poller.register(self._wakeup.fileno(), zmq.POLLIN)
         while not self._exiting:
@@ -734,23 +725,30 @@ class Kernel(StdinChannel):
         self._cleanup()
         self._done.set()
 
+    def start_threads(self):
+        """Start iopub, heartbeat and control; returns the shell socket. start() then
+        serves it; a host with a loop of its own (a parallel engine's bind_kernel)
+        calls handle_shell() on its thread when that socket is readable instead."""
+        self.iopub.start()
+        self._threads = [threading.Thread(target=self._heartbeat, daemon=True, name="ipylite-hb"),
+                         threading.Thread(target=self._control_loop, daemon=True,
+                                          name="ipylite-control")]
+        for t in self._threads:
+            t.start()
+        import getpass
+        self._saved_io = (sys.stdout, sys.stderr, builtins.input, getpass.getpass)
+        self._status("starting", {})
+        return self.sockets["shell"]
+
+    def handle_shell(self):
+        """Handle every request waiting on the shell socket (see start_threads)."""
+        self._drain_shell()
+
     def inline_figures_by_default(self):
         """As with ipykernel: in a kernel process, matplotlib draws inline without
         ``%matplotlib inline`` first (and never opens a window of its own)."""
-        os.environ.setdefault("MPLBACKEND", "agg")
-        shell = self.shell
-
-        def enable():
-            if "matplotlib.pyplot" not in sys.modules:
-                return
-            shell.events.unregister("post_execute", enable)
-            import matplotlib
-            if getattr(shell, "_mpl_inline_hook", None) is None \
-                    and matplotlib.get_backend().lower() == "agg":  # not a user's choice
-                from .display import enable_matplotlib_inline
-                enable_matplotlib_inline(shell)
-                shell._mpl_inline_hook()   # this cell's figures (registered too late)
-        shell.events.register("post_execute", enable)
+        from .display import inline_figures_by_default
+        inline_figures_by_default(self.shell)
 
     _fd_pipes = ()
 

@@ -127,6 +127,13 @@ class Wire:
         pack = _BLEN.pack
         sock.send(b"".join([x for p in packed_list for x in (pack(len(p)), p)]))
 
+    def send_gathered(self, sock, packed_list, ident=None):
+        """Packed messages gathered for one peer: alone as itself, several as a batch."""
+        if len(packed_list) == 1:
+            self.send_packed(sock, packed_list[0], (), ident)
+        else:
+            self.send_batch(sock, packed_list, ident)
+
     @staticmethod
     def split_batch(frame):
         """The packed messages of a batch frame (see send_batch)."""

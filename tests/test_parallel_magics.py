@@ -101,3 +101,61 @@ def test_view_activate_follows_the_views_block(rc, capsys):
     e1.activate(suffix="1")
     assert sh.run_cell("%px1 print('one', engine_id)").success
     assert "[stdout:1] one 1" in capsys.readouterr().out
+
+
+def test_inline_backend_config_on_engines(rc, shell):
+    """The example's `%config InlineBackend.figure_format = 'svg'` in a %%px cell:
+    engines draw matplotlib figures inline (as ipykernel engines do), in that format."""
+    pytest.importorskip("matplotlib")
+    code = ("%config InlineBackend.figure_format = 'svg'\n"
+            "import matplotlib.pyplot as plt\n"
+            "plt.plot([1, 2, 3])\n"
+            "plt.title(f'Plot {engine_id}')\n")
+    r = shell.run_cell("%%px\n" + code)
+    assert r.success, r.error_in_exec
+    ar = rc[:].execute(code, block=True)
+    assert len(ar.outputs) == 2
+    for eid, outs in zip(ar.engine_id, ar.outputs):
+        figs = [o["data"] for o in outs if "image/svg+xml" in o["data"]]
+        assert len(figs) == 1, outs
+        assert f"Plot {eid}" in figs[0]["image/svg+xml"] and "image/png" not in figs[0]
+    ar = rc[:].execute("%config InlineBackend.figure_formats = {'png', 'svg'}\n"
+                       "plt.plot([3, 2, 1])", block=True)
+    for outs in ar.outputs:
+        assert [sorted(o["data"]) for o in outs] == [["image/png", "image/svg+xml",
+                                                       "text/plain"]]
+    ar = rc[:].execute("%config InlineBackend.figure_format = 'gif'", block=False)
+    with pytest.raises(Exception, match="figure_format must be one of png"):
+        ar.get(10)
+
+
+def test_bind_kernel_serves_an_engine_to_jupyter_clients(rc, shell, capsys):
+    """The example's `%px ipp.bind_kernel()` then `%px %connect_info`: each engine is a
+    Jupyter kernel too; a jupyter_client client attached to one runs code in the
+    engine's namespace, and the engine still runs tasks."""
+    import json
+    jupyter_client = pytest.importorskip("jupyter_client")
+    r = shell.run_cell("%%px\nimport ipylite.parallel as ipp\nipp.bind_kernel()")
+    assert r.success, r.error_in_exec
+    assert shell.run_cell("%px %connect_info").success
+    out = capsys.readouterr().out
+    assert out.count('"shell_port"') == 2 and "--existing" in out
+    files = rc[:].apply_sync(lambda: __import__("ipylite.parallel").parallel.bind_kernel())
+    assert len(set(files)) == 2                 # (bound once: the same file again)
+    rc[0]["secret"] = 41
+    with open(files[0]) as f:
+        info = json.load(f)
+    kc = jupyter_client.BlockingKernelClient()
+    kc.load_connection_info(info)
+    kc.start_channels()
+    seen = []
+    try:
+        kc.wait_for_ready(timeout=20)
+        reply = kc.execute_interactive("secret += 1; print('from the kernel', secret)",
+                                       timeout=20, output_hook=lambda m: seen.append(m))
+    finally:
+        kc.stop_channels()
+    assert reply["content"]["status"] == "ok"
+    assert any(m["msg_type"] == "stream" and "from the kernel 42" in m["content"]["text"]
+               for m in seen)
+    assert rc[0]["secret"] == 42 and rc[1].apply_sync(lambda: 7) == 7

@@ -175,3 +175,43 @@ def test_profile_config_file_chooses_the_launcher(tmp_path):
     assert r.returncode != 0
     assert r.stderr.strip().endswith("unknown table(s) [clutser] (known: cluster, local, "
                                      "ssh, mpi, slurm, pbs, sge, lsf)")
+
+
+def test_sigint_frees_mpi_engines_stuck_in_a_barrier():
+    """The "Cluster API" example: rank 0 fails, the other ranks wait in a barrier for
+    it; cluster.signal_engines(SIGINT) must end their tasks (KeyboardInterrupt) within
+    seconds, though a barrier is C code that never returns to Python, and
+    restart_engines() gives a working MPI engine set again."""
+    import time
+    from ipylite.parallel import CompositeError
+    assert find_mpiexec(), "mpiexec missing: pip install mpi4py mpich"
+
+    def uhoh():
+        from mpi4py import MPI
+        if MPI.COMM_WORLD.rank == 0:
+            1 / 0
+        MPI.COMM_WORLD.barrier()
+
+    cluster = Cluster(n=2, engines="mpi", timeout=60)
+    rc = cluster.start_and_connect_sync()
+    try:
+        rc.wait_for_engines(2, timeout=60)
+        ar = rc[:].apply_async(uhoh)
+        with pytest.raises(TimeoutError):
+            ar.get(timeout=2)
+        t0 = time.monotonic()
+        cluster.signal_engines_sync(signal.SIGINT)
+        with pytest.raises(CompositeError) as info:
+            ar.get(timeout=15)
+        assert time.monotonic() - t0 < 6
+        assert sorted(e.ename for e in info.value.elist) == ["KeyboardInterrupt",
+                                                             "ZeroDivisionError"]
+        cluster.restart_engines_sync()
+        rc.wait_for_engines(2, timeout=60)
+        deadline = time.monotonic() + 30
+        while sorted(rc.ids) != [0, 1] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert rc[:].apply_sync(lambda: mpi_rank) == [0, 1]  # noqa: F821
+    finally:
+        rc.close()
+        cluster.stop()

@@ -1,0 +1,168 @@
+"""ipyparallel's documented examples, run on ipylite.parallel and on ipyparallel in one run.
+
+    python bench/examples.py [--repo GITDIR] [--side ipylite|ipyparallel|both] [NAME ...]
+
+The examples are read from a clone of ipyparallel (``docs/source/examples``; default: the
+mirror the session tools fetch, or $IPP_REPO) into a fresh folder per side; nothing of
+theirs is kept. Each example runs in its own process, its code cells one after another
+in an interactive shell (ipylite's Shell; ipykernel's in-process kernel's shell for
+ipyparallel, so that ``%matplotlib inline`` works there as in a notebook),
+with a default cluster of 4 engines running, as the examples expect. For ipylite the
+only change is the import line (``import ipyparallel as ipp`` -> ``import
+ipylite.parallel as ipp``). An example passes when every cell runs, except cells whose
+saved outputs show an error (the examples demonstrate some on purpose). Not part of
+the test suite: the suite has tests of its own that use the same API the same ways.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+EXAMPLES = [
+    "Parallel Decorator and map.ipynb", "itermapresult.py", "customresults.py",
+    "dependencies.py", "dagdeps.py", "Monte Carlo Options.ipynb", "rmt/rmt.ipynb",
+    "wave2D/parallelwave.py", "Parallel Magics.ipynb", "Futures.ipynb",
+    "Using MPI with IPython Parallel.ipynb", "Cluster API.ipynb", "Using Dill.ipynb",
+    "nwmerge.py", "interengine/interengine.py", "visualizing-tasks.ipynb",
+    "basic_task_label.py", "task_profiler.py", "Data Publication API.ipynb",
+]
+DEFAULT_REPO = "/work/.mirror/ipython+ipyparallel/repo"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def to_ipylite(src):
+    """The one change: the import of ipyparallel."""
+    src = re.sub(r"^(\s*)import ipyparallel as", r"\1import ipylite.parallel as", src, flags=re.M)
+    src = re.sub(r"^(\s*)import ipyparallel$", r"\1import ipylite.parallel as ipyparallel",
+                 src, flags=re.M)
+    return re.sub(r"^(\s*)from ipyparallel([. ])", r"\1from ipylite.parallel\2", src, flags=re.M)
+
+
+def cells_of(path):
+    """[(code, the saved outputs show an error)]; a script is one cell."""
+    if path.endswith(".ipynb"):
+        with open(path) as f:
+            nb = json.load(f)
+        return [("".join(c["source"]),
+                 any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+                for c in nb["cells"] if c["cell_type"] == "code"]
+    with open(path) as f:
+        return [(f.read(), False)]
+
+
+def run_cells(side, path):
+    """In this process: run the example's cells; exit 1 at the first unexpected error."""
+    cells = cells_of(path)
+    os.chdir(os.path.dirname(os.path.abspath(path)))
+    sys.argv = [os.path.basename(path)]
+    sys.path.insert(0, os.getcwd())
+    if side == "ipylite":
+        sys.path.insert(0, ROOT)
+        from ipylite.shell import Shell
+        shell = Shell()
+    else:       # ipykernel's shell (in process), as in a notebook: %matplotlib inline works
+        from ipykernel.inprocess.manager import InProcessKernelManager
+        km = InProcessKernelManager()
+        km.start_kernel()
+        shell = km.kernel.shell
+    for i, (code, error_expected) in enumerate(cells):
+        if side == "ipylite":
+            code = to_ipylite(code)
+        r = shell.run_cell(code)
+        if not r.success and not error_expected:
+            error = r.error_in_exec or r.error_before_exec
+            print(f"CELL {i} of {len(cells)} FAILED:\n{code[:300]}", file=sys.stderr)
+            print(f"ERROR {type(error).__name__}: {error}"[:200], file=sys.stderr)
+            sys.exit(1)
+    print("OK")
+
+
+def start_cluster(side, env):
+    py = sys.executable
+    if side == "ipylite":
+        cmd = [py, "-m", "ipylite.parallel", "start", "-n", "4", "--daemonize"]
+    else:
+        cmd = [os.path.join(os.path.dirname(py), "ipcluster"), "start", "-n", "4", "--daemonize"]
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=120)
+    mod = "ipylite.parallel" if side == "ipylite" else "ipyparallel"
+    wait = (f"import time, {mod} as p\nt = time.time() + 60\n"
+            "while True:\n"
+            "    try:\n"
+            "        rc = p.Client(); rc.wait_for_engines(4, timeout=60); break\n"
+            "    except Exception:\n"
+            "        if time.time() > t: raise\n"
+            "        time.sleep(0.5)\n")
+    subprocess.run([py, "-c", wait], env=env, timeout=150, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_cluster(side, env):
+    py = sys.executable
+    cmd = [py, "-m", "ipylite.parallel", "stop"] if side == "ipylite" else \
+        [os.path.join(os.path.dirname(py), "ipcluster"), "stop"]
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=120)
+
+
+def run_side(side, repo, names, timeout):
+    work = tempfile.mkdtemp(prefix=f"examples-{side}-")
+    archive = subprocess.run(["git", f"--git-dir={repo}", "archive", "HEAD",
+                              "docs/source/examples"], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", work], input=archive, check=True)
+    folder = os.path.join(work, "docs", "source", "examples")
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT if side == "ipylite" else "",
+               PYDEVD_DISABLE_FILE_VALIDATION="1",      # (and the venv's mpiexec, ipcluster:)
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+               IPYLITE_DIR=os.path.join(work, "ipylite"), IPYTHONDIR=os.path.join(work, "ipython"))
+    results = {}
+    start_cluster(side, env)
+    try:
+        for name in names:
+            t0 = time.monotonic()
+            try:
+                p = subprocess.run([sys.executable, os.path.abspath(__file__), "--cells", side,
+                                    os.path.join(folder, name)], env=env, capture_output=True,
+                                   text=True, timeout=timeout)
+                ok, out = p.returncode == 0, p.stdout + p.stderr
+            except subprocess.TimeoutExpired as e:
+                ok, out = False, f"timed out after {timeout} s\n{e.stderr or ''}"
+            lines = [x for x in out.splitlines() if x.strip()]
+            said = [x for x in lines if x.startswith(("CELL ", "ERROR "))][-2:]
+            why = "" if ok else " :: " + " ".join(said or lines[-3:])[:240]
+            results[name] = ok
+            print(f"  {side:11} {'PASS' if ok else 'FAIL'} {name} "
+                  f"({time.monotonic() - t0:.0f} s){why}", flush=True)
+    finally:
+        stop_cluster(side, env)
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repo", default=os.environ.get("IPP_REPO", DEFAULT_REPO),
+                   help="ipyparallel's git folder (a clone or bare mirror)")
+    p.add_argument("--side", choices=("ipylite", "ipyparallel", "both"), default="both")
+    p.add_argument("--timeout", type=float, default=180, help="seconds per example")
+    p.add_argument("--cells", nargs=2, metavar=("SIDE", "FILE"), help=argparse.SUPPRESS)
+    p.add_argument("names", nargs="*", help="examples to run (default: all 19)")
+    a = p.parse_args(argv)
+    if a.cells:
+        return run_cells(*a.cells)
+    names = a.names or EXAMPLES
+    sides = ("ipylite", "ipyparallel") if a.side == "both" else (a.side,)
+    totals = {side: run_side(side, a.repo, names, a.timeout) for side in sides}
+    print()
+    for side, res in totals.items():
+        print(f"{side:11} {sum(res.values())}/{len(res)} examples run")
+
+
+if __name__ == "__main__":
+    main()
