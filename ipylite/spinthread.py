@@ -4,6 +4,12 @@ that concurrent.futures.wait() and as_completed() need (they block without spinn
 A Client receives in whichever call waits for something (get, wait, spin...). With a
 spin thread, results arrive (and done-callbacks run) while the program does other
 things. The client's sockets are used under the client's lock, by one thread at a time.
+
+Lock order: the receiving thread holds the client's lock while it finishes futures (which
+takes each future's condition); concurrent.futures.wait() holds the futures' conditions
+while it installs its waiter, which asks for a receiving thread. So asking for one takes
+only a small lock of its own (``_watch_lock``, under which nothing else is taken), never
+the client's: the other order would deadlock.
 """
 
 import threading
@@ -33,20 +39,28 @@ class SpinThread:
         if t is not None and t is not threading.current_thread():
             t.join(5)
 
+    @property
+    def _watch_lock(self):
+        return self.__dict__.setdefault("_watch_lock_", threading.Lock())   # (atomic)
+
     def _watch(self, ar):
-        """Receive in a thread until ar is done (someone waits on it without spinning)."""
-        with self._lock:
-            watched = self.__dict__.setdefault("_watched", weakref.WeakSet())
-            watched.add(ar)
-            self._start_spinner()
+        """Receive in a thread until ar is done (someone waits on it without spinning).
+        Called with ar's condition held: takes only the watch lock (see the module's
+        docstring)."""
+        with self._watch_lock:
+            self.__dict__.setdefault("_watched", weakref.WeakSet()).add(ar)
+            self._start_spinner_locked()
 
     def _start_spinner(self):
-        with self._lock:
-            t = self._spinner
-            if t is None or not t.is_alive():
-                t = self._spinner = threading.Thread(
-                    target=self._spin_loop, name="ipylite-client-spin", daemon=True)
-                t.start()
+        with self._watch_lock:
+            self._start_spinner_locked()
+
+    def _start_spinner_locked(self):
+        t = self._spinner
+        if t is None or not t.is_alive():
+            t = self._spinner = threading.Thread(
+                target=self._spin_loop, name="ipylite-client-spin", daemon=True)
+            t.start()
 
     def _keep_spinning(self):
         if self._closed:
@@ -65,10 +79,11 @@ class SpinThread:
         me = threading.current_thread()
         while True:
             with self._lock:
-                if not self._keep_spinning():
-                    if self._spinner is me:
-                        self._spinner = None
-                    return
+                with self._watch_lock:   # (so a _watch() now either is seen or starts a thread)
+                    if not self._keep_spinning():
+                        if self._spinner is me:
+                            self._spinner = None
+                        return
                 try:
                     self.spin(getattr(self, "_spin_slice", self.poll_slice)
                               if self._spin_forever else self.poll_slice)

@@ -58,6 +58,32 @@ def test_as_completed_and_wait(rc):
 
 
 @pytest.mark.timeout(60)
+def test_waiting_on_futures_never_needs_the_client_lock(rc):
+    """The receiving thread finishes a future holding the client's lock (client lock,
+    then the future's condition); concurrent.futures.wait() installs its waiter holding
+    the futures' conditions. Installing it must not take the client's lock, or the two
+    deadlock (seen once in a whole-suite run under load: wait() hung for good)."""
+    ar = rc.load_balanced_view().apply_async(_sleep_then, 1, 0)
+    holding, took = threading.Event(), []
+
+    def receiver_finishing_ar():        # the receiving thread's order of locks
+        with rc._lock:
+            holding.set()
+            time.sleep(0.3)             # (wait() below is installing its waiter now)
+            took.append(ar._condition.acquire(timeout=10))
+            if took[-1]:
+                ar._condition.release()
+
+    t = threading.Thread(target=receiver_finishing_ar)
+    t.start()
+    assert holding.wait(10)
+    concurrent.futures.wait([ar], timeout=0.5)
+    t.join(20)
+    assert took == [True]
+    assert ar.get(10) == 0
+
+
+@pytest.mark.timeout(60)
 def test_spin_thread_delivers_results_and_callbacks(rc):
     lb = rc.load_balanced_view()
     rc.spin_thread(interval=0.01)
