@@ -18,7 +18,8 @@ Six examples carry code from older Python, networkx and matplotlib that fails on
 before it reaches ipyparallel's API (on both sides). ``--modernise`` first applies the
 small source fixes in MODERNISE (the same ones on both sides, to the fetched copy only),
 so that what fails after it is the parallel API; ``--as-is`` runs the examples
-unchanged; by default the run does both and reports both counts.
+unchanged; by default the run does both and reports both counts. Under ``--modernise``
+a cell listed in MODERNISE_ERRORS is expected to fail (its error output was lost).
 """
 
 import argparse
@@ -26,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,6 +57,12 @@ MODERNISE = [
     ("interengine/communicator.py", "bytes(uuid.uuid4())", "uuid.uuid4().bytes"),  # Python 3
     ("visualizing-tasks.ipynb", "plt.colorbar(color_map, label=",      # matplotlib 3.6
      "plt.colorbar(color_map, ax=plt.gca(), label="),
+]
+# (notebook, text of a cell): the cell demonstrates an error although the notebook as saved
+# today lost its error output (Cluster API: rank 0 raises ZeroDivisionError before the MPI
+# barrier; the notebook saved an error for this cell in 2021), so it is marked as one.
+MODERNISE_ERRORS = [
+    ("Cluster API.ipynb", "await cluster.signal_engines(signal.SIGINT)\nar.get(timeout=2)"),
 ]
 DEFAULT_REPO = "/work/.mirror/ipython+ipyparallel/repo"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -92,6 +100,20 @@ def modernise(folder, names):
             raise SystemExit(f"--modernise: {old!r} not found in {rel} (the example changed?)")
         with open(path, "w") as f:
             f.write(text)
+    for rel, code in MODERNISE_ERRORS:
+        if rel not in names:
+            continue
+        path = os.path.join(folder, rel)
+        with open(path) as f:
+            nb = json.load(f)
+        cells = [c for c in nb["cells"] if code in "".join(c["source"])]
+        if not cells:
+            raise SystemExit(f"--modernise: no cell {code!r} in {rel} (the example changed?)")
+        for c in cells:
+            c.setdefault("outputs", []).append({"output_type": "error", "ename": "",
+                                                "evalue": "", "traceback": []})
+        with open(path, "w") as f:
+            json.dump(nb, f)
 
 
 def cells_of(path):
@@ -124,7 +146,10 @@ def run_cells(side, path):
     for i, (code, error_expected) in enumerate(cells):
         if side == "ipylite":
             code = to_ipylite(code)
+        t0 = time.monotonic()
         r = shell.run_cell(code)
+        if time.monotonic() - t0 > 5:
+            print(f"(cell {i} took {time.monotonic() - t0:.0f} s)", file=sys.stderr)
         if not r.success and not error_expected:
             error = r.error_in_exec or r.error_before_exec
             print(f"CELL {i} of {len(cells)} FAILED:\n{code[:300]}", file=sys.stderr)
@@ -180,8 +205,13 @@ def run_side(side, repo, names, timeout, modern=False, verbose=False):
                IPYLITE_DIR=os.path.join(work, "ipylite"), IPYTHONDIR=os.path.join(work, "ipython"))
     results = {}
     start_cluster(side, env)
+    # Cluster API's last cells stop the profile's default cluster (ours): start it again
+    url_file = os.path.join(env["IPYLITE_DIR" if side == "ipylite" else "IPYTHONDIR"],
+                            "profile_default", "security", "ipcontroller-client.json")
     try:
         for name in names:
+            if not os.path.exists(url_file):
+                start_cluster(side, env)
             t0 = time.monotonic()
             try:
                 p = subprocess.run([sys.executable, os.path.abspath(__file__), "--cells", side,
@@ -223,6 +253,7 @@ def main(argv=None):
     if a.cells:
         return run_cells(*a.cells)
     names = a.names or EXAMPLES
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))    # stop the cluster when killed
     sides = ("ipylite", "ipyparallel") if a.side == "both" else (a.side,)
     modes = a.modes or (False, True)
     totals = {(side, modern): run_side(side, a.repo, names, a.timeout, modern,
