@@ -55,6 +55,10 @@ MODERNISE = [
      "self.global_num_cells[i] // self"),
     ("nwmerge.py", "raise StopIteration\n", "return\n"),              # PEP 479 (Python 3.7)
     ("interengine/communicator.py", "bytes(uuid.uuid4())", "uuid.uuid4().bytes"),  # Python 3
+    # (not old code: its cell reads the data of a task started a moment before, at a
+    # reader's pace; run at once, the first publish_data may not have arrived yet)
+    ("Data Publication API.ipynb", "data = ar.data\n",
+     "import time; time.sleep(2)  # a reader's pace\ndata = ar.data\n"),
     ("visualizing-tasks.ipynb", "plt.colorbar(color_map, label=",      # matplotlib 3.6
      "plt.colorbar(color_map, ax=plt.gca(), label="),
 ]
