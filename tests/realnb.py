@@ -97,6 +97,25 @@ def summarise(outputs, scratch):
     return [s for s in summary if not (s[0] == "stream" and not s[2])]
 
 
+def end_consoles(connection_file):
+    """End what a notebook's `%qtconsole` started on its kernel (ipykernel's and ipylite's
+    consoles outlive their kernel by design): the processes naming its connection file."""
+    import signal
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if connection_file in argv and "--existing" in argv:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def run_notebook(args):
     """Execute one notebook (in its own folder of the scratch copy); a summary per code cell."""
     import nbformat
@@ -109,9 +128,12 @@ def run_notebook(args):
         for cell in nb.cells:           # a cell the run never reaches shows nothing
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
+        kernels = []            # its connection file, kept for end_consoles()
         client = NotebookClient(nb, timeout=CELL_TIMEOUT, allow_errors=True,
                                 kernel_name=kernel_name, iopub_timeout=10, startup_timeout=60,
-                                resources={"metadata": {"path": os.path.dirname(path)}})
+                                resources={"metadata": {"path": os.path.dirname(path)}},
+                                on_notebook_start=lambda **_: kernels.append(
+                                    client.km.connection_file))
         try:
             client.execute()
             failure = None
@@ -121,6 +143,9 @@ def run_notebook(args):
                       for cell in nb.cells if cell.cell_type == "code")
             if not ran and attempt == 0:     # it never started (a port taken meanwhile
                 continue                     # by another process on a busy machine)
+        finally:
+            for connection_file in kernels:
+                end_consoles(connection_file)
         break
     cells = [summarise(cell.get("outputs", []), scratch)
              for cell in nb.cells if cell.cell_type == "code"]
