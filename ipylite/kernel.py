@@ -101,11 +101,14 @@ class IOPubThread(threading.Thread):
     skipped as a PUB socket does at its high-water mark: a lost idle status left
     clients waiting forever. While more than BACKLOG messages wait here, outputs that
     do not fit are dropped and counted, and a stderr line says so before the request's
-    next status (as Jupyter Server's rate limit does). A subscriber that reads nothing
-    for STALL_SECONDS (a client that never reads iopub) is skipped (lossy sending, at
-    most SNDHWM messages kept for it) for LOSSY_SECONDS, so it cannot hold up the
-    others for long; meanwhile messages other than outputs wait 20 ms for the readers
-    that do read to make room."""
+    next status (as Jupyter Server's rate limit does).
+
+    A subscriber that reads nothing for STALL_SECONDS (a client that never reads iopub)
+    is cut off: one send without XPUB_NODROP fails on its full pipe, which makes ZeroMQ
+    set that pipe aside until its reader drains it, and XPUB_NODROP is back on for the
+    next message. Every subscriber that reads (whose pipe has room after those seconds
+    without a send) keeps its flow control and loses nothing; the stalled one gets
+    messages again once it reads."""
 
     HOLD_SECONDS = 10.0
     HOLD_BYTES = 16 << 20
@@ -113,7 +116,6 @@ class IOPubThread(threading.Thread):
     SNDHWM = 1000
     BACKLOG = 10000
     STALL_SECONDS = 5.0
-    LOSSY_SECONDS = 60.0
     OUTPUTS = ("stream", "display_data", "execute_result", "update_display_data")
 
     def __init__(self, context, session, url):
@@ -125,8 +127,8 @@ class IOPubThread(threading.Thread):
         self.socket.sndhwm = self.SNDHWM
         self.socket.setsockopt(zmq.XPUB_VERBOSE, 1)
         self.socket.setsockopt(zmq.XPUB_NODROP, 1)
-        self._lossy_until = 0.0
         self._dropped = {}         # request msg_id -> outputs dropped, not yet told
+        self._blocked_since = None  # when a send last found a full pipe, until one goes
         self.port = bind(self.socket, url)
         self._queue = collections.deque()   # (msg, size)
         self._queued = 0                    # their sizes' sum, under _room
@@ -195,7 +197,6 @@ class IOPubThread(threading.Thread):
                 return
 
     def _drain(self):
-        self._recheck_lossy()
         q = self._queue
         while q:
             msg, size = q.popleft()
@@ -223,14 +224,10 @@ class IOPubThread(threading.Thread):
                 "[%d output message%s dropped: the client did not read them fast enough]\n"
                 % (n, "" if n == 1 else "s"))}, parent=msg["parent_header"]), droppable=False)
         zmq = _zmq()
-        waited = None
         while True:
-            if self._lossy_until and not output:
-                # a stalled reader is being skipped, and so, at their high-water mark,
-                # are the others: give them a moment to make room for a status or reply
-                time.sleep(0.02)
             try:
                 self.session.send(self.socket, msg, flags=zmq.NOBLOCK)
+                self._blocked_since = None
                 return
             except zmq.Again:
                 pass
@@ -238,22 +235,32 @@ class IOPubThread(threading.Thread):
                 log.exception("could not send %s on iopub", msg.get("msg_type"))
                 return
             now = time.monotonic()
+            self._blocked_since = self._blocked_since or now    # (across dropped outputs)
+            if now - self._blocked_since > self.STALL_SECONDS:
+                self._cut_off_stalled(msg)
+                return
             if output and len(self._queue) > self.BACKLOG:
                 self._dropped[parent] = self._dropped.get(parent, 0) + 1
                 return
-            waited = waited or now
-            if now - waited > self.STALL_SECONDS:    # nobody reads: skip the stalled reader
-                log.warning("an iopub subscriber is not reading; sending without waiting for it")
-                self.socket.setsockopt(zmq.XPUB_NODROP, 0)
-                self._lossy_until = now + self.LOSSY_SECONDS
             if self._stopping:
                 return
             time.sleep(0.002)
 
-    def _recheck_lossy(self):
-        if self._lossy_until and time.monotonic() > self._lossy_until:
-            self._lossy_until = 0.0
-            self.socket.setsockopt(_zmq().XPUB_NODROP, 1)
+    def _cut_off_stalled(self, msg):
+        """Send ``msg`` once without XPUB_NODROP: ZeroMQ writes it to every pipe with
+        room and sets aside each full one (until its reader drains it), so the next
+        sends wait only for the subscribers that read."""
+        zmq = _zmq()
+        log.warning("an iopub subscriber has read nothing for %gs; sending without it until "
+                    "it reads", self.STALL_SECONDS)
+        self.socket.setsockopt(zmq.XPUB_NODROP, 0)
+        try:
+            self.session.send(self.socket, msg, flags=zmq.NOBLOCK)
+        except Exception:
+            log.exception("could not send %s on iopub", msg.get("msg_type"))
+        finally:
+            self.socket.setsockopt(zmq.XPUB_NODROP, 1)
+            self._blocked_since = None
 
     def _hold(self, msg):
         size = message_size(msg)
@@ -277,7 +284,8 @@ class IOPubThread(threading.Thread):
                 return
             if frame[:1] == b"\x01":  # a new subscriber: welcome it before anything else
                 topic = frame[1:].decode("utf8", "replace")
-                self.session.send(self.socket, "iopub_welcome", {"subscription": topic})
+                self._send(self.session.msg("iopub_welcome", {"subscription": topic}),
+                           droppable=False)
                 if self._hold_until:
                     self._release()
 
