@@ -3,12 +3,16 @@ code in one run. Prints a Markdown table with ratios (ipylite / ipykernel).
 
     python bench/kernel.py [--rounds 500] [--lines 200000]
 
-Measures: spawn to first kernel_info_reply; `pass` execute round trip (reply and idle);
+Measures: spawn to first kernel_info_reply; spawn to the shell port accepting a TCP
+connection (the kernel's own share of startup: jupyter_client's sockets retry a refused
+connection after 100-200 ms, which quantises the first figure); `pass` execute round trip
+(reply and idle);
 stream throughput of a printing loop; complete and inspect round trips.
 """
 
 import argparse
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -68,8 +72,25 @@ def startup(name, n=5):
     return statistics.median(times)
 
 
+def bound(name, n=7):
+    """Spawn (as KernelManager does) to the shell port accepting a connection."""
+    times = []
+    for _ in range(n):
+        km = KernelManager(kernel_name=name)
+        t0 = time.perf_counter()
+        km.start_kernel()
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex((km.ip, km.shell_port)) == 0:
+                    break
+            time.sleep(0.0005)
+        times.append(time.perf_counter() - t0)
+        km.shutdown_kernel(now=True)
+    return statistics.median(times)
+
+
 def measure(name, rounds, lines):
-    res = {"startup (s)": startup(name)}
+    res = {"startup (s)": startup(name), "spawn to sockets bound (s)": bound(name)}
     km = KernelManager(kernel_name=name)
     km.start_kernel()
     kc = km.client()
