@@ -314,6 +314,19 @@ def test_a_slow_reader_loses_nothing_while_a_client_that_never_reads_is_cut_off(
         start = time.monotonic()
         kc.execute_interactive("1 + 1", timeout=30, output_hook=lambda m: None)
         assert time.monotonic() - start < 3
+        while True:                             # the cut-off client reads at last...
+            try:
+                idle_client.get_iopub_msg(timeout=1)
+            except queue.Empty:
+                break
+        msg_id = kc.execute("print('back')")
+        back = []
+        deadline = time.monotonic() + 30        # ...and gets new messages again
+        while time.monotonic() < deadline and not back:
+            m = idle_client.get_iopub_msg(timeout=30)
+            if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "stream":
+                back.append(m["content"]["text"])
+        assert back == ["back\n"]
     finally:
         idle_client.stop_channels()
         kc.stop_channels()
