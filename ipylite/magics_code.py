@@ -206,16 +206,23 @@ class CodeMagics(Magics):
               end='')
 
     def line_edit(self, line):
-        """%edit [-x] [file | range | name]: open it in $EDITOR, then run what was
-        saved (not with -x). No argument: a new temporary file."""
+        """%edit [-x] [-n line] [file | range | name]: open it in $EDITOR, then run
+        what was saved (not with -x). No argument: a new temporary file. In a kernel,
+        as with ipykernel, the frontend is asked to open the file (an edit_magic
+        payload: a function opens at its own file and line) and nothing is run."""
         import shlex
         import subprocess
         import tempfile
         opts, arg = parse_options('edit', line, 'xpn:r')
-        filename, temp = None, False
+        filename, temp, lineno = None, False, None
         path = os.path.expanduser(arg)
-        if arg and (os.path.isfile(path) or (not re.fullmatch(r'[\d\s~/:,-]+', arg)
-                                             and arg not in self.shell.user_ns)):
+        obj = _dotted(self.shell.user_ns, arg)
+        if self.shell.pager_payload and obj is not None and not isinstance(obj, (str, Macro)):
+            filename, lineno = _source_file(obj)
+        if filename:
+            pass
+        elif arg and (os.path.isfile(path) or (not re.fullmatch(r'[\d\s~/:,-]+', arg)
+                                               and arg not in self.shell.user_ns)):
             filename = path
         else:
             text = source_for(self.shell, 'edit', arg) if arg else ''
@@ -223,11 +230,15 @@ class CodeMagics(Magics):
             with os.fdopen(fd, 'w', encoding='utf-8') as f:
                 f.write(text)
             temp = True
-        editor = os.environ.get('VISUAL') or os.environ.get('EDITOR')
-        if not editor and self.shell.pager_payload:     # a kernel has no terminal for vi
-            raise UsageError('%edit: set $EDITOR (in the kernel\'s environment) to an '
-                             'editor that opens its own window')
-        editor = editor or 'vi'
+            print('IPython will make a temporary file named:', filename)    # (its words)
+        if self.shell.pager_payload:        # a kernel has no terminal: the frontend edits
+            if 'n' in opts:
+                lineno = int_option('edit', opts, 'n', None)
+            self.shell.payload.append({'source': 'edit_magic',
+                                       'filename': os.path.abspath(filename),
+                                       'line_number': lineno})
+            return None
+        editor = os.environ.get('VISUAL') or os.environ.get('EDITOR') or 'vi'
         print('Editing...', end=' ', flush=True)
         status = subprocess.call(shlex.split(editor) + [filename])
         if status:
@@ -243,6 +254,7 @@ class CodeMagics(Magics):
         return None
 
     line_ed = line_edit
+
 
     def line_pastebin(self, line):
         """%pastebin [-d description] [-e days] [source]: post code to dpaste.com
@@ -356,3 +368,31 @@ def _parse_line_ranges(spec):
 
 # the built-in magics this module holds (Shell.load_builtin_magics registers them)
 CLASSES = (RunMagics, CodeMagics)
+
+
+def _source_file(obj):
+    """(file, first line) of a function's, class's or module's source, or (None, None)."""
+    import inspect
+    try:
+        target = inspect.unwrap(obj) if callable(obj) else obj
+        filename = inspect.getsourcefile(target)
+        lineno = inspect.getsourcelines(target)[1] if filename else None
+    except (TypeError, OSError):
+        return None, None
+    if not filename or not os.path.isfile(filename):
+        return None, None
+    return filename, lineno or 1
+
+
+def _dotted(ns, name):
+    """The object a dotted name (``mod.func``) names in ns, or None."""
+    parts = name.split('.')
+    if not name or not all(p.isidentifier() for p in parts) or parts[0] not in ns:
+        return None
+    obj = ns[parts[0]]
+    for part in parts[1:]:
+        try:
+            obj = getattr(obj, part)
+        except Exception:
+            return None
+    return obj

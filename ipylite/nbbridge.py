@@ -8,6 +8,7 @@ bridge; floods are merged, bounded and counted there).
 import collections
 import datetime
 import logging
+import os
 import threading
 import time
 import uuid
@@ -165,6 +166,7 @@ class KernelBridge:
         self.id = str(uuid.uuid4())
         self.name = kernel_name
         self.km = KernelManager(kernel_name=kernel_name, cwd=cwd)
+        self.cwd = cwd
         kw = {"stdout": __import__("subprocess").DEVNULL,
               "stderr": __import__("subprocess").DEVNULL} if quiet else {}
         self.km.start_kernel(**kw)
@@ -280,7 +282,18 @@ class KernelBridge:
                 self._record(self.cells[cell], dict(_wire(msg), channel=channel, buffers=[]))
             if channel == "stdin" and t == "input_request":
                 self.pending_input = dict(_wire(msg), channel=channel)
+        if channel == "shell" and t == "execute_reply":
+            self._edit_paths(msg["content"].get("payload"))
         self._broadcast(dict(_wire(msg), channel=channel))
+
+    def _edit_paths(self, payload):
+        """%edit's file, for the page: its path from the notebook's folder when it is
+        inside it (the page opens it in its text editor), else none."""
+        for p in payload if isinstance(payload, list) else ():
+            if isinstance(p, dict) and p.get("source") == "edit_magic" and \
+                    isinstance(p.get("filename"), str) and self.cwd:
+                rel = os.path.relpath(os.path.realpath(p["filename"]), os.path.realpath(self.cwd))
+                p["notebook_relative"] = None if rel.startswith(os.pardir) else rel
 
     def _record(self, rec, wired):
         """Keep a message of a cell's latest execution for replay: its last

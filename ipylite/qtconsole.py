@@ -3,6 +3,7 @@
     python -m ipylite.qtconsole [--kernel NAME | --existing [FILE] | --in-process]
                                 [--style light|dark] [--font-size N] [--profile NAME]
                                 [--paging vsplit|hsplit|inline] [--scrollback N]
+                                [--editor COMMAND]
 
 Embedding::
 
@@ -99,7 +100,10 @@ class ConsoleWidget(KernelLifecycle, ConsoleFrame):
     ``scrollback`` lines kept and ``paging`` (from ConsoleFrame), ``max_line``
     characters shown of one line (the rest of the last ``max_folds`` such lines is
     kept, to be saved from a link), ``confirm_restart`` and ``shutdown_wait`` (from
-    KernelLifecycle).
+    KernelLifecycle). ``edit_command`` opens the files %edit names (as qtconsole's
+    ``editor``): a shell command where ``{filename}`` and ``{line}`` are filled in
+    (else the quoted file name is appended); empty, the desktop's default application
+    for the file opens it. An app that connects ``edit_requested`` edits them itself.
     """
 
     max_line = 10000
@@ -111,6 +115,8 @@ class ConsoleWidget(KernelLifecycle, ConsoleFrame):
     ready = QtCore.pyqtSignal()              # the kernel answered; prompt shown
     kernel_event = QtCore.pyqtSignal(str)    # "died", "restarted", "dead", "no-heartbeat"
     restarter_event = QtCore.pyqtSignal(str)
+    edit_requested = QtCore.pyqtSignal(str, object)   # %edit's (file name, line or None)
+    edit_command = ""
 
     def __init__(self, client=None, manager=None, style="light", font_size=None,
                  owns_kernel=False, banner=True, parent=None, paging=None, scrollback=None):
@@ -216,6 +222,8 @@ class ConsoleWidget(KernelLifecycle, ConsoleFrame):
                     self.show_pager(p.get("data", {}), p.get("start", 0))
                 elif p.get("source") == "set_next_input":
                     self.input_buffer = p.get("text", "")
+                elif p.get("source") == "edit_magic" and isinstance(p.get("filename"), str):
+                    self.open_editor(p["filename"], p.get("line_number"))
                 elif p.get("source") == "ask_exit":
                     # `exit` ends the kernel too (as IPython's does), unless it asked to
                     # keep it: exit(keep_kernel=True)
@@ -226,6 +234,30 @@ class ConsoleWidget(KernelLifecycle, ConsoleFrame):
             if content.get("status") == "aborted":
                 self.out.add(("info", "(aborted: an earlier cell failed)\n"))
             self._maybe_done()
+
+    def open_editor(self, filename, line=None):
+        """Open a file the kernel's %edit named (see ``edit_command``)."""
+        import shlex
+        import subprocess
+        if self.receivers(self.edit_requested):
+            self.edit_requested.emit(filename, line)
+            return
+        try:
+            if not self.edit_command:
+                url = QtCore.QUrl.fromLocalFile(filename)
+                if not QtGui.QDesktopServices.openUrl(url):
+                    raise OSError("no application opens it; start the console with "
+                                  "--editor COMMAND")
+                return
+            quoted = shlex.quote(filename)
+            if "{filename}" in self.edit_command:
+                command = self.edit_command.format(filename=quoted, line=int(line or 1))
+            else:
+                command = "%s %s" % (self.edit_command, quoted)
+            subprocess.Popen(command, shell=True, stdin=subprocess.DEVNULL,
+                             start_new_session=True)
+        except (OSError, KeyError, ValueError, IndexError) as e:
+            self.out.add(("info", "%%edit: could not open %s: %s\n" % (filename, e)))
 
     # -- iopub
     def _iopub_status(self, msg):

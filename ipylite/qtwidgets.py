@@ -1200,6 +1200,9 @@ def _parser():
     p.add_argument("--profile", default=None, help="ipylite profile for the kernel")
     p.add_argument("--paging", choices=("vsplit", "hsplit", "inline"), default="vsplit")
     p.add_argument("--scrollback", type=int, default=None, help="lines of output kept")
+    p.add_argument("--editor", default=None, metavar="COMMAND",
+                   help="how %%edit opens a file: a shell command, {filename} and {line} "
+                        "filled in (default: the desktop's application for the file)")
     p.add_argument("--debug", action="store_true")
     return p
 
@@ -1238,6 +1241,8 @@ def run_app(argv, console_cls, prestarted=None):
         # the profile's security folder.
         env = {"IPYLITE_PROFILE": args.profile}
         search = os.path.join(folder, "security")
+    if args.editor is not None:
+        ConsoleWidget.edit_command = args.editor
     kw = dict(style=args.style, font_size=args.font_size, paging=args.paging,
               scrollback=args.scrollback)
     if args.existing is not None:

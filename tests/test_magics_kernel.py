@@ -227,7 +227,6 @@ MAGIC_TABLE = [
     ('%automagic on\n%history -n -l 1', 'pwd'),
     ('%sx', 'UsageError: %system: missing command'),
     ('%cd /nonexistent-kt', 'UsageError: %cd: /nonexistent-kt: No such file or directory'),
-    ('%edit', 'UsageError: %edit: set $EDITOR'),
 ]
 
 
@@ -241,3 +240,39 @@ def test_every_family_of_magics_through_the_kernel(kc, tmp_path):
                                     and reply['status'] != 'ok'):
             failures.append((code, expected, reply['status'], text[-300:]))
     assert failures == [], "\n".join(map(repr, failures))
+
+
+def _edit_payloads(kc, code, printed=''):
+    reply, out = execute(kc, code)
+    out = [m for m in out if m['msg_type'] != 'execute_input']
+    assert reply['status'] == 'ok' and stdout(out) == printed, (reply, out)
+    return [p for p in reply['payload'] if p['source'] == 'edit_magic']
+
+
+@pytest.mark.parametrize('kernel', ['python3', 'ipylite'])
+def test_edit_asks_the_frontend_to_open_the_file_as_ipykernel_does(kernel, tmp_path):
+    """%edit in a kernel runs no editor: the reply carries an edit_magic payload (an
+    absolute file name and a line), the same on ipykernel and on ipylite's kernel."""
+    from jupyter_client import KernelManager
+    km = KernelManager(kernel_name=kernel)
+    km.start_kernel(cwd=str(tmp_path))
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=TIMEOUT)
+        (tmp_path / 'mine.py').write_text('x = 1\n')
+        assert _edit_payloads(client, '%edit mine.py') == [
+            {'source': 'edit_magic', 'filename': str(tmp_path / 'mine.py'), 'line_number': None}]
+            # (ipykernel sends -n's text as it was typed, '3'; ipylite the number)
+        assert int(_edit_payloads(client, '%edit -n 3 mine.py')[0]['line_number']) == 3
+        import textwrap as tw
+        [p] = _edit_payloads(client, 'import textwrap\n%edit textwrap.dedent')
+        assert p['filename'] == tw.__file__
+        assert p['line_number'] == __import__('inspect').getsourcelines(tw.dedent)[1]
+        reply, out = execute(client, '%edit')            # a new temporary file
+        [p] = [p for p in reply['payload'] if p['source'] == 'edit_magic']
+        assert p['filename'].endswith('.py') and __import__('os').path.isfile(p['filename'])
+        assert stdout(out) == 'IPython will make a temporary file named: %s\n' % p['filename']
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)

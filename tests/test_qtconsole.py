@@ -1153,3 +1153,32 @@ def test_closing_a_busy_tab_asks_and_a_closed_console_saves_its_history(qapp):
         wait_for(lambda: marker in again.history, 15, "the last session's cell")
     finally:
         again.shutdown()
+
+
+def test_edit_opens_the_file_the_kernel_names(console, tmp_path):
+    """%edit in the kernel sends an edit_magic payload; the console runs its editor
+    command on that file and line (as qtconsole's ``editor``), lets an embedding app
+    handle it instead, and says in one line when the command is wrong."""
+    target, marker = tmp_path / "mine.py", tmp_path / "opened"
+    target.write_text("x = 1\ny = 2\n")
+    console.edit_command = "echo {filename} {line} > %s" % marker
+    try:
+        run(console, "%%edit -n 2 %s" % target)
+        wait_for(marker.exists, 15, "the editor command")
+        wait_for(lambda: marker.read_text().strip(), 15, "the editor command's output")
+        assert marker.read_text().split() == [str(target), "2"]
+        asked = []
+        console.edit_requested.connect(lambda f, line: asked.append((f, line)))
+        marker.unlink()
+        run(console, "%%edit %s" % target)
+        wait_for(lambda: asked, 15, "edit_requested")
+        assert asked == [(str(target), None)]
+        time.sleep(0.3)
+        assert not marker.exists()                     # the app handled it, no command
+        console.edit_requested.disconnect()
+        console.edit_command = "edit {filename} {nope}"
+        run(console, "%%edit %s" % target)
+        wait_for(lambda: "%%edit: could not open %s" % target in console.output.toPlainText(),
+                 15, "the one-line error")
+    finally:
+        del console.edit_command                        # back to the class's default

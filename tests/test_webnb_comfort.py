@@ -380,3 +380,25 @@ def test_html_export_shows_collapsed_input_and_output_collapsed(page, browser, s
     assert "print('first out')" in text and "first out" not in text.replace("print('first out')", "")
     assert "hidden_source" not in text and "second out" in text and "Folded heading" not in text
     assert "Open words" in text and text.count("input hidden") == 2 and text.count("output hidden") == 1
+
+
+def test_edit_magic_opens_the_file_in_the_text_editor(page, server):
+    """%edit in a notebook (an edit_magic payload, as ipykernel sends) opens a file of
+    the notebook's folder in the page's text editor, at the line asked for; a file the
+    server cannot reach gets a one-line note."""
+    root = server["root"]
+    (root / "ed2").mkdir()
+    (root / "ed2" / "mod.py").write_text("first = 1\nsecond = 2\n")
+    write_nb(server, "ed2/e.ipynb", ["x = 1"])
+    open_nb(page, server, "ed2/e.ipynb")
+    with page.expect_popup() as pop:
+        run_code(page, "%edit -n 2 mod.py")
+    ed = pop.value
+    ed.wait_for_selector("body[data-loaded=true]")
+    assert ed.url.endswith("/edit/ed2/mod.py#L2")
+    assert ed.input_value("#text") == "first = 1\nsecond = 2\n"
+    assert ed.evaluate("document.getElementById('text').selectionStart") == len("first = 1\n")
+    ed.close()
+    run_code(page, "%edit /etc/hostname")
+    page.wait_for_function("document.getElementById('nb-notice').textContent.indexOf("
+                           "\"/etc/hostname is outside the notebook's folder\") >= 0")

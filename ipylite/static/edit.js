@@ -41,6 +41,12 @@ function load() {
     document.getElementById("file-info").textContent = m.mimetype || "";
     document.body.setAttribute("data-loaded", "true");
     ta.focus();
+    var line = /^#L(\d+)$/.exec(location.hash);      // /edit/f.py#L12 (from %edit): caret at line 12
+    if (line) {
+      var lines = ta.value.split("\n"), n = Math.min(+line[1], lines.length), at = 0;
+      for (var i = 0; i < n - 1; i++) at += lines[i].length + 1;
+      ta.setSelectionRange(at, at);
+    }
   }, function (e) {
     var err = document.getElementById("nb-error");
     err.hidden = false;

@@ -829,6 +829,7 @@ function handle(msg) {
       (msg.content.payload || []).forEach(function (p) {
         if (p.source === "page") showPager(p.data || {});
         else if (p.source === "set_next_input" && p.text) { var n = insertCell(NB.cells.indexOf(cell) + 1, "code", p.text); n.refresh(); }
+        else if (p.source === "edit_magic") openEdited(p);
       });
       cell.replied = true;
     }
@@ -948,6 +949,15 @@ function kernelAction(what) {
 }
 
 /* ---------------------------------------------------------------- pager/help */
+/* %edit: a file in the notebook's folder opens in the text editor's tab; another
+   file cannot be reached from this server, and the page says so. */
+function openEdited(p) {
+  if (typeof p.notebook_relative !== "string") { note("%edit: " + p.filename + " is outside the notebook's folder"); return; }
+  var dir = NB.path.indexOf("/") < 0 ? "" : NB.path.replace(/\/[^\/]*$/, "/");
+  var rel = (dir + p.notebook_relative).split("/").map(encodeURIComponent).join("/");
+  window.open("/edit/" + rel + (p.line_number ? "#L" + p.line_number : ""), "_blank");
+}
+
 function showPager(data) {
   var p = $("#pager"), body = $("#pager-body");
   if (data["text/html"]) IPL.setSafeHTML(body, data["text/html"]);
