@@ -402,3 +402,35 @@ def test_edit_magic_opens_the_file_in_the_text_editor(page, server):
     run_code(page, "%edit /etc/hostname")
     page.wait_for_function("document.getElementById('nb-notice').textContent.indexOf("
                            "\"/etc/hostname is outside the notebook's folder\") >= 0")
+
+
+def test_edit_magic_offers_a_link_when_the_browser_blocks_the_pop_up(browser, server):
+    """Chromium blocks a pop-up opened long after the key press that ran the cell (the
+    test browser allows all pop-ups, so this one is started with the blocker on): the
+    page then offers a link, and a click on it opens the editor."""
+    import shutil
+    from test_webnb_browser import ARGS, TOKEN
+    root = server["root"]
+    (root / "ed3").mkdir()
+    (root / "ed3" / "slow.py").write_text("z = 3\n")
+    write_nb(server, "ed3/s.ipynb", ["x = 1"])
+    strict = browser.browser_type.launch(executable_path=shutil.which("chromium"), args=ARGS,
+                                         ignore_default_args=["--disable-popup-blocking"])
+    try:
+        pg = strict.new_page()
+        pg.set_default_timeout(30000)
+        pg.goto(server["url"] + "/tree?token=" + TOKEN)    # logs in
+        pg.wait_for_selector("body[data-loaded=true]")
+        open_nb(pg, server, "ed3/s.ipynb")
+        popups = []
+        pg.on("popup", lambda p: popups.append(p))
+        run_code(pg, "import time\ntime.sleep(6)\n%edit slow.py")
+        link = pg.wait_for_selector("#nb-notice a")
+        assert link.inner_text() == "open slow.py" and popups == []
+        with pg.expect_popup() as pop:
+            link.click()
+        ed = pop.value
+        ed.wait_for_selector("body[data-loaded=true]")
+        assert ed.input_value("#text") == "z = 3\n"
+    finally:
+        strict.close()

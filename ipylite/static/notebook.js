@@ -955,7 +955,13 @@ function openEdited(p) {
   if (typeof p.notebook_relative !== "string") { note("%edit: " + p.filename + " is outside the notebook's folder"); return; }
   var dir = NB.path.indexOf("/") < 0 ? "" : NB.path.replace(/\/[^\/]*$/, "/");
   var rel = (dir + p.notebook_relative).split("/").map(encodeURIComponent).join("/");
-  window.open("/edit/" + rel + (p.line_number ? "#L" + p.line_number : ""), "_blank");
+  var href = "/edit/" + rel + (p.line_number ? "#L" + p.line_number : "");
+  if (window.open(href, "_blank")) return;
+  // a blocked pop-up (the cell ran long after its key press): offer a link instead
+  note("%edit: ", "sticky");
+  var a = document.createElement("a");
+  a.href = href; a.target = "_blank"; a.textContent = "open " + p.notebook_relative;
+  $("#nb-notice").appendChild(a);
 }
 
 function showPager(data) {
