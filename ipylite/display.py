@@ -688,8 +688,11 @@ class DisplayFormatter:
         if not self.plain_text_only:
             own_display = _method(obj, '_ipython_display_')
             if own_display is not None:
-                own_display()
-                return {}, {}
+                try:
+                    own_display()
+                    return {}, {}
+                except NotImplementedError:     # as in IPython: "use my other reprs"
+                    pass                        # (ipympl's Canvas says so)
             bundle = _method(obj, '_repr_mimebundle_')
             if bundle is not None:
                 result = self._call(lambda: bundle(include=include, exclude=exclude), obj,
@@ -717,6 +720,8 @@ class DisplayFormatter:
         """Call one repr method; its failure is logged and costs only its mimetype."""
         try:
             return func()
+        except NotImplementedError:         # a repr that declines, as IPython allows
+            return None
         except Exception:
             _log().warning('Formatting a %s as %s failed', type(obj).__name__, mime,
                            exc_info=True)

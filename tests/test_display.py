@@ -281,6 +281,28 @@ def test_a_failing_repr_method_costs_only_its_mimetype(caplog):
     assert 'html broke' in caplog.text
 
 
+def test_a_repr_that_raises_not_implemented_declines_quietly(caplog):
+    """As in IPython, NotImplementedError from _ipython_display_ or a _repr_*_ method
+    means "use my other representations" (ipympl's Canvas says so from
+    _ipython_display_): no warning, and the others are used."""
+    class Declines:
+        def _ipython_display_(self):
+            raise NotImplementedError
+
+        def _repr_html_(self):
+            return '<i>html</i>'
+
+        def _repr_latex_(self):
+            raise NotImplementedError
+
+        def __repr__(self):
+            return 'Declines()'
+    with caplog.at_level(logging.WARNING, logger='ipylite.display'):
+        data, _ = fmt(Declines())
+    assert data == {'text/html': '<i>html</i>', 'text/plain': 'Declines()'}
+    assert caplog.text == ''
+
+
 def test_classes_and_everything_claimers_are_not_asked():
     class Anything:
         def __getattr__(self, name):

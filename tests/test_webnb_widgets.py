@@ -656,3 +656,44 @@ def test_widget_state_without_defaults_is_drawn(browser):
         assert not pg.errors, pg.errors
     finally:
         ctx.close()
+
+
+MPL_WIDGET = "%matplotlib widget\nimport matplotlib.pyplot as plt\nfig = plt.figure()\nplt.plot([1, 2])\nprint(plt.get_backend())"
+
+
+def test_matplotlib_widget_sends_what_ipykernel_sends():
+    """%matplotlib widget (ipympl) on ipylite's kernel: the same widget models opened,
+    the same backend name, and the canvas displayed with the same mime types as on
+    ipykernel."""
+    from jupyter_client.manager import start_new_kernel
+
+    def run_on(name):
+        km, kc = start_new_kernel(kernel_name=name, startup_timeout=60)
+        try:
+            got = []
+            reply = kc.execute_interactive(MPL_WIDGET, timeout=60, output_hook=got.append)
+            assert reply["content"]["status"] == "ok", reply["content"]
+            models = sorted(m["content"]["data"]["state"]["_model_name"]
+                            for m in got if m["msg_type"] == "comm_open")
+            shown = [sorted(m["content"]["data"]) for m in got if m["msg_type"] == "display_data"]
+            text = "".join(m["content"]["text"] for m in got if m["msg_type"] == "stream")
+            return models, shown, text
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    ours, theirs = run_on("ipylite"), run_on("python3")
+    assert ours == theirs
+    assert "MPLCanvasModel" in ours[0] and ours[2] == "widget\n"
+    assert ours[1] == [["application/vnd.jupyter.widget-view+json", "image/png", "text/html",
+                        "text/plain"]]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_matplotlib_widget_canvas_shows_as_a_still_image(page, server, kernel):
+    """The page cannot draw ipympl's live canvas (its JavaScript is not ours to copy):
+    it shows the still image the output carries, and says so."""
+    open_kernel_nb(page, server, "mplw-%s.ipynb" % kernel, kernel)
+    out = run(page, MPL_WIDGET)
+    out.locator(".widget-static img").wait_for()
+    assert "a still image" in out.locator(".widget-static .widget-unsupported").text_content()
+    assert out.locator(".widget-static img").evaluate("i => i.naturalWidth") > 100

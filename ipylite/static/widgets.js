@@ -979,6 +979,11 @@ function anyView(m, box) {
   });
 }
 
+function drawable(m) {
+  if (m.get("_view_module") === "anywidget" && m.get("_view_name") === "AnyView") return true;
+  return !!VIEWS[m.get("_view_name")] && (m.get("_view_module") || "").indexOf("@jupyter-widgets/") === 0;
+}
+
 /* One view of model `m` in a fresh element. */
 function render(m) {
   var box = el("div", "widget widget-" + String(m.get("_view_name") || "none").replace(/View$/, "").toLowerCase());
@@ -988,7 +993,7 @@ function render(m) {
     return box;
   }
   var view = VIEWS[m.get("_view_name")];
-  if (!view || (m.get("_view_module") || "").indexOf("@jupyter-widgets/") !== 0) {
+  if (!drawable(m)) {
     box.classList.add("widget-unsupported");
     box.textContent = "[" + (m.get("_view_module") || "?") + " " + (m.get("_view_name") || m.get("_model_name")) +
       " is not available in this page]";
@@ -1025,9 +1030,17 @@ W.outputNode = function (out, trusted) {
   var spec = (out.data || {})[W.VIEW_MIME];
   if (!spec) return null;
   var m = W.models[spec.model_id];
-  if (m) return render(m);
   var data = Object.assign({}, out.data);
   delete data[W.VIEW_MIME];
+  if (m && !drawable(m) && Object.keys(data).some(function (k) { return k !== "text/plain"; })) {
+    // a view this page cannot draw (ipympl's canvas...): the output's other data, said so
+    var s = el("div", "widget-static");
+    s.appendChild(IPL.renderOutput(Object.assign({}, out, { data: data }), trusted));
+    s.appendChild(el("div", "widget-unsupported", "[" + (m.get("_view_module") || "?") + " " +
+      (m.get("_view_name") || m.get("_model_name")) + ": a still image; this page cannot draw the live view]"));
+    return s;
+  }
+  if (m) return render(m);
   var p = el("div", "widget-pending");
   p.setAttribute("data-model-id", spec.model_id || "");
   p.appendChild(IPL.renderOutput(Object.assign({}, out, { data: data }), trusted));
