@@ -697,3 +697,4 @@ def test_matplotlib_widget_canvas_shows_as_a_still_image(page, server, kernel):
     out.locator(".widget-static img").wait_for()
     assert "a still image" in out.locator(".widget-static .widget-unsupported").text_content()
     assert out.locator(".widget-static img").evaluate("i => i.naturalWidth") > 100
+    shot(page, "mpl-widget-" + kernel)
