@@ -688,13 +688,64 @@ def test_matplotlib_widget_sends_what_ipykernel_sends():
                         "text/plain"]]
 
 
+def test_a_view_the_page_cannot_draw_shows_its_outputs_other_data(page, server):
+    """A widget of a library whose JavaScript the page lacks, whose output also carries
+    other data (as ipympl's canvas carries a PNG): that data shows, with one line."""
+    open_kernel_nb(page, server, "still.ipynb", "ipylite")
+    out = run(page, "import ipywidgets as w, traitlets as t\n"
+                    "class Fancy(w.DOMWidget):\n    _view_name = t.Unicode('FancyView').tag(sync=True)\n"
+                    "    _view_module = t.Unicode('fancy-lib').tag(sync=True)\n"
+                    "    def _repr_mimebundle_(self, **kw):\n"
+                    "        b = super()._repr_mimebundle_(**kw)\n"
+                    "        b['text/html'] = '<b class=fancy-still>still</b>'\n"
+                    "        return b\nFancy()")
+    out.locator(".widget-static .fancy-still").wait_for()
+    assert "fancy-lib FancyView: a still image" in out.locator(".widget-static .widget-unsupported").text_content()
+
+
+def canvas_ink(page, out):
+    """How many pixels of the live canvas are not white."""
+    return out.locator(".mpl-canvas").evaluate(
+        "c => { var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, n = 0;"
+        " for (var i = 0; i < d.length; i += 4) if (d[i + 3] && (d[i] < 200 || d[i + 1] < 200)) n++; return n; }")
+
+
 @pytest.mark.parametrize("kernel", KERNELS)
-def test_matplotlib_widget_canvas_shows_as_a_still_image(page, server, kernel):
-    """The page cannot draw ipympl's live canvas (its JavaScript is not ours to copy):
-    it shows the still image the output carries, and says so."""
+def test_matplotlib_widget_canvas_is_live(page, server, kernel):
+    """ipympl's canvas drawn by the page: frames from the kernel, the toolbar's zoom by
+    a dragged rectangle and Home, and mouse clicks reaching mpl_connect callbacks."""
     open_kernel_nb(page, server, "mplw-%s.ipynb" % kernel, kernel)
-    out = run(page, MPL_WIDGET)
-    out.locator(".widget-static img").wait_for()
-    assert "a still image" in out.locator(".widget-static .widget-unsupported").text_content()
-    assert out.locator(".widget-static img").evaluate("i => i.naturalWidth") > 100
+    out = run(page, MPL_WIDGET + "\nclicks = []\n"
+                    "fig.canvas.mpl_connect('button_press_event', lambda e: clicks.append((e.button, e.inaxes is not None)))")
+    page.wait_for_function("document.querySelector('.cell:last-child .mpl-canvas') &&"
+                           " +document.querySelector('.cell:last-child .mpl-canvas').dataset.frames > 0")
+    assert canvas_ink(page, out) > 500                     # axes, ticks and the line
+    assert out.locator(".mpl-header").text_content() == "Figure 1"
+    out.locator(".mpl-tool[data-tool=zoom]").click()
+    out.locator(".mpl-tool[data-tool=zoom].active").wait_for()
+    box = out.locator(".mpl-rubberband").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for i in range(1, 6):
+        page.mouse.move(x0 + 30 * i, y0 + 25 * i)
+        page.wait_for_timeout(50)
+    page.mouse.up()
+    lim = eventually_not(page, "tuple(round(float(v), 2) for v in plt.gca().get_xlim())", "(-0.05, 1.05)")
+    assert float(lim.strip("()").split(",")[0]) > 0        # zoomed in
+    out.locator(".mpl-tool[data-tool=home]").click()
+    eventually(page, "tuple(round(float(v), 2) for v in plt.gca().get_xlim())", "(-0.05, 1.05)")
+    out.locator(".mpl-tool[data-tool=zoom]").click()       # zoom off: clicks are plain clicks
+    out.locator(".mpl-tool[data-tool=zoom]:not(.active)").wait_for()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    eventually(page, "clicks[-1:]", "[(<MouseButton.LEFT: 1>, True)]")
     shot(page, "mpl-widget-" + kernel)
+
+
+def eventually_not(page, expr, old, tries=60):
+    for _ in range(tries):
+        got = kernel_value(page, expr)
+        if got != old:
+            return got
+        page.wait_for_timeout(100)
+    assert got != old

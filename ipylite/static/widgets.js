@@ -12,7 +12,8 @@
 "use strict";
 (function (IPL) {
 
-var W = IPL.widgets = { models: {}, routes: {}, VIEW_MIME: "application/vnd.jupyter.widget-view+json" };
+var W = IPL.widgets = { models: {}, routes: {}, VIEW_MIME: "application/vnd.jupyter.widget-view+json",
+                        extra: {} };   // "module/ViewName" -> function (model, box): views of other files
 var PROTOCOL = "2.1.0", CONTROL = "1.0.0";   // widget and control protocol versions
 
 /* --------------------------------------------------------- binary framing */
@@ -979,8 +980,13 @@ function anyView(m, box) {
   });
 }
 
+function extraView(m) {    // a live model's view drawn by another file (mplcanvas.js)
+  return !m.saved && W.extra[m.get("_view_module") + "/" + m.get("_view_name")] || null;
+}
+
 function drawable(m) {
   if (m.get("_view_module") === "anywidget" && m.get("_view_name") === "AnyView") return true;
+  if (extraView(m)) return true;
   return !!VIEWS[m.get("_view_name")] && (m.get("_view_module") || "").indexOf("@jupyter-widgets/") === 0;
 }
 
@@ -990,6 +996,13 @@ function render(m) {
   box.setAttribute("data-model-id", m.id);
   if (m.get("_view_module") === "anywidget" && m.get("_view_name") === "AnyView") {
     anyView(m, box);
+    return box;
+  }
+  var extra = extraView(m);
+  if (extra) {
+    extra(m, box);
+    applyLayout(box, m);
+    box._drawn = true;
     return box;
   }
   var view = VIEWS[m.get("_view_name")];
@@ -1016,6 +1029,10 @@ function render(m) {
   });
   return box;
 }
+
+W.el = el;
+W.watch = watch;
+W.ref = ref;
 
 /* The element for a widget-view output; a placeholder if the model is not (yet) here. */
 W.view = function (spec) {
