@@ -1055,6 +1055,41 @@ def enable_matplotlib_inline(shell, close_figures=True):
     shell._mpl_inline_hook = flush_figures
 
 
+def enable_matplotlib_comm_backend(shell, gui):
+    """%matplotlib widget (ipympl) or notebook (matplotlib's nbagg) in a kernel, as
+    ipykernel does: interactive mode on, each figure a canvas the frontend draws and
+    drives over comms. nbagg builds ipykernel's own Comm class, which sends only through
+    ipykernel's kernel: it is given the `comm` package's comms (this kernel's) instead."""
+    widget = gui in ('widget', 'ipympl')
+    try:
+        import comm
+        import matplotlib
+        if widget:
+            import ipympl  # noqa: F401
+        else:
+            from matplotlib.backends import backend_nbagg
+    except ImportError as e:
+        raise UsageError('%%matplotlib %s needs %s, which is not installed (pip install %s); '
+                         '%%matplotlib inline works here' % (gui, e.name, e.name)) from None
+    if not getattr(shell, 'pager_payload', False):
+        raise UsageError('%%matplotlib %s works in a kernel, not here' % gui)
+    import matplotlib.pyplot as plt
+    if not widget:
+        def nbagg_comm(target_name='', data=None, **kw):
+            return comm.create_comm(target_name=target_name, data=data, **kw)
+        backend_nbagg.Comm = nbagg_comm
+    disable_matplotlib_inline(shell)
+    matplotlib.interactive(True)
+    if not widget:
+        plt.switch_backend('nbagg')
+        return
+    try:        # matplotlib >= 3.9 knows ipympl's names once it has read its entry points
+        from matplotlib.backends.registry import backend_registry
+        plt.switch_backend(backend_registry.resolve_gui_or_backend('widget')[0])
+    except (ImportError, ValueError, RuntimeError):
+        plt.switch_backend('module://ipympl.backend_nbagg')
+
+
 def inline_figures_by_default(shell):
     """As ipykernel does in a kernel process (and so on ipyparallel's engines):
     matplotlib draws inline without ``%matplotlib inline`` first, from the cell that

@@ -577,37 +577,24 @@ class Shell(MagicDispatch, Tracebacks, Introspection, SystemCommands):
     # -- the shell's own magic, and the pager ---------------------------------
 
     def magic_matplotlib(self, line):
-        """%matplotlib [inline | widget]: show matplotlib figures as images in the
-        output, or (widget, with ipympl installed) as ipympl's interactive canvases."""
+        """%matplotlib [inline | widget | notebook]: show matplotlib figures as images in
+        the output, or as interactive canvases drawn by the frontend (widget: ipympl's;
+        notebook: matplotlib's nbagg)."""
         gui = line.strip() or 'inline'
-        if gui in ('widget', 'ipympl'):
-            return self._matplotlib_widget(gui)
-        if gui in ('notebook', 'nbagg'):
-            raise UsageError('%%matplotlib %s: that backend talks to the page through '
-                             "ipykernel's comm objects, which ipylite's kernel does not "
-                             'provide; use %%matplotlib inline or widget' % gui)
+        if gui in ('widget', 'ipympl', 'notebook', 'nbagg'):
+            from .display import enable_matplotlib_comm_backend
+            return enable_matplotlib_comm_backend(self, gui)
         if gui != 'inline':
             raise UsageError('Only `%%matplotlib inline` is supported here, not %r' % gui)
         from .display import enable_matplotlib_inline
         enable_matplotlib_inline(self)
 
-    def _matplotlib_widget(self, gui):
-        """ipympl's backend, as ipykernel's %matplotlib widget: interactive mode on,
-        each figure a Canvas widget shown at the end of the cell (ipympl's own hook)."""
-        import importlib.util
-        if importlib.util.find_spec('ipympl') is None:
-            raise UsageError('%%matplotlib %s needs ipympl, which is not installed '
-                             '(pip install ipympl); %%matplotlib inline works here' % gui)
-        from .display import disable_matplotlib_inline
-        import matplotlib
-        import matplotlib.pyplot as plt
-        disable_matplotlib_inline(self)
-        matplotlib.interactive(True)
-        try:        # matplotlib >= 3.9 knows ipympl's names once it has read its entry points
-            from matplotlib.backends.registry import backend_registry
-            plt.switch_backend(backend_registry.resolve_gui_or_backend('widget')[0])
-        except (ImportError, ValueError, RuntimeError):
-            plt.switch_backend('module://ipympl.backend_nbagg')
+    def enable_gui(self, gui=None):
+        """IPython's API (matplotlib calls it): run the toolkit's event loop while the
+        prompt waits. Backends drawn by the frontend (inline, nbagg, widget...) need none."""
+        if gui in (None, 'inline', 'nbagg', 'notebook', 'webagg', 'widget', 'ipympl'):
+            return
+        self.run_line_magic('gui', gui)
 
     def page(self, data, start=0):
         """Show long text (or a mime bundle) in the frontend's pager."""

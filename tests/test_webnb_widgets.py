@@ -710,17 +710,8 @@ def canvas_ink(page, out):
         " for (var i = 0; i < d.length; i += 4) if (d[i + 3] && (d[i] < 200 || d[i + 1] < 200)) n++; return n; }")
 
 
-@pytest.mark.parametrize("kernel", KERNELS)
-def test_matplotlib_widget_canvas_is_live(page, server, kernel):
-    """ipympl's canvas drawn by the page: frames from the kernel, the toolbar's zoom by
-    a dragged rectangle and Home, and mouse clicks reaching mpl_connect callbacks."""
-    open_kernel_nb(page, server, "mplw-%s.ipynb" % kernel, kernel)
-    out = run(page, MPL_WIDGET + "\nclicks = []\n"
-                    "fig.canvas.mpl_connect('button_press_event', lambda e: clicks.append((e.button, e.inaxes is not None)))")
-    page.wait_for_function("document.querySelector('.cell:last-child .mpl-canvas') &&"
-                           " +document.querySelector('.cell:last-child .mpl-canvas').dataset.frames > 0")
-    assert canvas_ink(page, out) > 500                     # axes, ticks and the line
-    assert out.locator(".mpl-header").text_content() == "Figure 1"
+def zoom_home_and_click(page, out):
+    """Zoom by a dragged rectangle, Home, then a plain click reaching mpl_connect."""
     out.locator(".mpl-tool[data-tool=zoom]").click()
     out.locator(".mpl-tool[data-tool=zoom].active").wait_for()
     box = out.locator(".mpl-rubberband").bounding_box()
@@ -739,7 +730,63 @@ def test_matplotlib_widget_canvas_is_live(page, server, kernel):
     out.locator(".mpl-tool[data-tool=zoom]:not(.active)").wait_for()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     eventually(page, "clicks[-1:]", "[(<MouseButton.LEFT: 1>, True)]")
+
+
+CLICKS = ("\nclicks = []\nfig.canvas.mpl_connect('button_press_event', "
+          "lambda e: clicks.append((e.button, e.inaxes is not None)))")
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_matplotlib_widget_canvas_is_live(page, server, kernel):
+    """ipympl's canvas drawn by the page: frames from the kernel, the toolbar's zoom by
+    a dragged rectangle and Home, and mouse clicks reaching mpl_connect callbacks."""
+    open_kernel_nb(page, server, "mplw-%s.ipynb" % kernel, kernel)
+    out = run(page, MPL_WIDGET + CLICKS)
+    out.locator(".mpl-canvas[data-frames]").wait_for()
+    assert canvas_ink(page, out) > 500                     # axes, ticks and the line
+    assert out.locator(".mpl-header").text_content() == "Figure 1"
+    zoom_home_and_click(page, out)
     shot(page, "mpl-widget-" + kernel)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_matplotlib_notebook_figure_is_live(page, server, kernel):
+    """%matplotlib notebook (matplotlib's nbagg, a "matplotlib" comm): the page draws the
+    figure itself (nbagg's own script needs the classic Notebook and is not run: no page
+    error), with the same toolbar and events as the widget canvas."""
+    open_kernel_nb(page, server, "nbagg-%s.ipynb" % kernel, kernel)
+    out = run(page, "%matplotlib notebook\nimport matplotlib.pyplot as plt\nfig = plt.figure()\n"
+                    "plt.plot([1, 2])" + CLICKS)
+    out.locator(".mpl-nbagg .mpl-canvas[data-frames]").wait_for()
+    assert canvas_ink(page, out) > 500
+    assert out.locator(".mpl-header").text_content() == "Figure 1"
+    zoom_home_and_click(page, out)
+    shot(page, "mpl-nbagg-" + kernel)
+
+
+def test_matplotlib_notebook_sends_what_ipykernel_sends():
+    """%matplotlib notebook on ipylite's kernel: nbagg's script and <div> outputs and its
+    "matplotlib" comm, as on ipykernel (nbagg builds ipykernel's Comm class, which only
+    ipykernel's kernel can send through: ipylite gives it its own comms)."""
+    from jupyter_client.manager import start_new_kernel
+    code = "%matplotlib notebook\nimport matplotlib.pyplot as plt\nplt.figure()\nplt.plot([1, 2])\nplt.show()"
+
+    def run_on(name):
+        km, kc = start_new_kernel(kernel_name=name, startup_timeout=60)
+        try:
+            got = []
+            reply = kc.execute_interactive(code, timeout=60, output_hook=got.append)
+            assert reply["content"]["status"] == "ok", reply["content"]
+            return [(m["msg_type"], sorted(m["content"]["data"]) if m["msg_type"] == "display_data"
+                     else m["content"].get("target_name")) for m in got
+                    if m["msg_type"] in ("display_data", "comm_open", "stream", "error")]
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    ours, theirs = run_on("ipylite"), run_on("python3")
+    assert ours == theirs == [("display_data", ["application/javascript", "text/plain"]),
+                              ("display_data", ["text/html", "text/plain"]),
+                              ("comm_open", "matplotlib")]
 
 
 def eventually_not(page, expr, old, tries=60):

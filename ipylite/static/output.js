@@ -72,6 +72,7 @@ IPL.renderOutput = function (out, trusted) {
   var meta = md[mime] || {};
   switch (mime) {
     case "application/javascript":
+      if (IPL.widgets && IPL.widgets.skipScript && IPL.widgets.skipScript(value)) break;
       var s = document.createElement("script");   // `element`: the output's node, as in Jupyter
       s.textContent = "(function (element) {\n" + value + "\n}).call(window, document.currentScript.parentNode);";
       div.appendChild(s);

@@ -13,7 +13,9 @@
 (function (IPL) {
 
 var W = IPL.widgets = { models: {}, routes: {}, VIEW_MIME: "application/vnd.jupyter.widget-view+json",
-                        extra: {} };   // "module/ViewName" -> function (model, box): views of other files
+                        extra: {},        // "module/ViewName" -> function (model, box): views of other files
+                        commTargets: {},  // target -> function (comm id, data, cell): comms other than widgets
+                        comms: {} };      // comm id -> function (data, buffers): their messages
 var PROTOCOL = "2.1.0", CONTROL = "1.0.0";   // widget and control protocol versions
 
 /* --------------------------------------------------------- binary framing */
@@ -263,14 +265,17 @@ W.handle = function (msg) {
   var parent = (msg.parent_header || {}).msg_id;
   if (type === "comm_open") {
     if (c.target_name === "jupyter.widget") openModel(c.comm_id, c.data || {}, msg.buffers);
+    else if (W.commTargets[c.target_name])
+      W.commTargets[c.target_name](c.comm_id, c.data || {}, (IPL.nb && IPL.nb.pending[parent]) || null);
     return true;
   }
   if (type === "comm_msg") {
     if (c.comm_id === control) controlMsg(c.data || {}, msg.buffers || []);
     else if (W.models[c.comm_id]) W.models[c.comm_id].onMsg(c.data || {}, msg.buffers || []);
+    else if (W.comms[c.comm_id]) W.comms[c.comm_id](c.data || {}, msg.buffers || []);
     return true;
   }
-  if (type === "comm_close") { closeModel(c.comm_id); return true; }
+  if (type === "comm_close") { delete W.comms[c.comm_id]; closeModel(c.comm_id); return true; }
   if (type === "status") {
     var st = c.execution_state;
     if (st === "restarting" || (st === "starting" && !parent))
@@ -1031,6 +1036,7 @@ function render(m) {
 }
 
 W.el = el;
+W.sendComm = sendComm;
 W.watch = watch;
 W.ref = ref;
 
