@@ -585,7 +585,8 @@ class Shell(MagicDispatch, Tracebacks, Introspection, SystemCommands):
             from .display import enable_matplotlib_comm_backend
             return enable_matplotlib_comm_backend(self, gui)
         if gui != 'inline':
-            raise UsageError('Only `%%matplotlib inline` is supported here, not %r' % gui)
+            raise UsageError('%%matplotlib: %r is not a backend a kernel can show; use '
+                             'inline, widget (with ipympl) or notebook' % gui)
         from .display import enable_matplotlib_inline
         enable_matplotlib_inline(self)
 

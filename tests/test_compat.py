@@ -213,8 +213,8 @@ def test_lsmagic_is_a_value_and_kernel_magics_exist(kc):
     assert "--existing" in text
     c, out = run(kc, "%autosave 60")
     assert c["status"] == "ok" and "Autosaving every 60 seconds" in text_of(out)
-    c, out = run(kc, "%matplotlib notebook")
-    assert c["ename"] == "UsageError" and "%matplotlib inline" in c["evalue"]
+    c, out = run(kc, "%matplotlib qt-that-is-not")
+    assert c["ename"] == "UsageError" and "use inline, widget (with ipympl) or notebook" in c["evalue"]
 
 
 def test_qtconsole_magic_opens_a_console_on_this_kernel(kc):
