@@ -833,7 +833,27 @@ class KernelTerminal(Terminal):
                 self._exit = True
             elif item.get("source") == "set_next_input":
                 self._next_input = item.get("text")
+            elif item.get("source") == "edit_magic":
+                self._edit(item.get("filename"), item.get("line_number"))
         self._count = reply.get("execution_count", self._count - 1) + 1
+
+    def _edit(self, filename, line):
+        """%edit in the kernel: open its file in $VISUAL/$EDITOR (vi) here, as qtconsole
+        opens it in its editor; nothing is run. A kernel on another machine names a
+        file this one may not have."""
+        import shlex
+        import subprocess
+        if not isinstance(filename, str) or not os.path.isfile(filename):
+            sys.stderr.write("%%edit: %s is not a file here (is the kernel on another "
+                             "machine?)\n" % filename)
+            return
+        editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+        if line and os.path.basename(editor[0]) in ("vi", "vim", "nvim", "nano", "emacs", "gvim"):
+            editor.append("+%d" % int(line))
+        try:
+            subprocess.call(editor + [filename])
+        except OSError as e:
+            sys.stderr.write("%%edit: could not run %s: %s\n" % (editor[0], e.strerror))
 
     def _answer_input(self, content):
         try:

@@ -916,3 +916,27 @@ def test_numpy_is_an_extra_not_an_install_requirement():
             names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                      [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(n.split(".")[0] == "numpy" for n in names), path
+
+
+@pytest.mark.parametrize("kernel", ["python3", "ipylite"])
+def test_console_opens_edit_magic_files_in_the_editor(profile, tmp_path, kernel):
+    """%edit in the kernel asks the frontend to open the file: the console runs
+    $EDITOR on it here (and waits for it), runs nothing, and says in one line when the
+    file is not on this machine."""
+    marker, target = tmp_path / "edited", tmp_path / "mine.py"
+    target.write_text("a = 1\n")
+    editor = tmp_path / "fake-editor"
+    editor.write_text("#!/bin/sh\necho \"$@\" > %s\n" % marker)
+    editor.chmod(0o755)
+    child = spawn(["--kernel", kernel], env=dict(profile, EDITOR=str(editor)), cwd=str(tmp_path))
+    try:
+        child.expect(PROMPT, timeout=60)
+        child.sendline("%edit mine.py")
+        child.expect(PROMPT)
+        assert marker.read_text().split() == [str(target)]
+        child.sendline("import os; os.remove('mine.py'); get_ipython().run_line_magic('edit', '%s')" % target)
+        child.expect("is not a file here")
+        child.expect(PROMPT)
+        finish(child)
+    finally:
+        child.close(force=True)
