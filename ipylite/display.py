@@ -1069,8 +1069,9 @@ def enable_matplotlib_comm_backend(shell, gui):
         else:
             from matplotlib.backends import backend_nbagg
     except ImportError as e:
+        name = (e.name or ('ipympl' if widget else 'ipykernel')).split('.')[0]
         raise UsageError('%%matplotlib %s needs %s, which is not installed (pip install %s); '
-                         '%%matplotlib inline works here' % (gui, e.name, e.name)) from None
+                         '%%matplotlib inline works here' % (gui, name, name)) from None
     if not getattr(shell, 'pager_payload', False):
         raise UsageError('%%matplotlib %s works in a kernel, not here' % gui)
     import matplotlib.pyplot as plt
