@@ -51,46 +51,43 @@ def reply(kc, msg_id):
             return m
 
 
-def startup(name, n=5):
+def timed_starts(name, ready, n):
+    """Median seconds from asking KernelManager to start the kernel until ready(km)."""
     times = []
     for _ in range(n):
         km = KernelManager(kernel_name=name)
         t0 = time.perf_counter()
         km.start_kernel()
-        kc = km.client()
-        kc.start_channels()
-        kc.kernel_info()
-        while True:  # the first request waits in the socket until the kernel binds
-            try:
-                if kc.get_shell_msg(timeout=1)["msg_type"] == "kernel_info_reply":
-                    break
-            except Exception:
-                pass
+        ready(km)
         times.append(time.perf_counter() - t0)
-        kc.stop_channels()
         km.shutdown_kernel(now=True)
     return statistics.median(times)
 
 
-def bound(name, n=7):
-    """Spawn (as KernelManager does) to the shell port accepting a connection."""
-    times = []
-    for _ in range(n):
-        km = KernelManager(kernel_name=name)
-        t0 = time.perf_counter()
-        km.start_kernel()
-        while True:
-            with socket.socket() as s:
-                if s.connect_ex((km.ip, km.shell_port)) == 0:
-                    break
-            time.sleep(0.0005)
-        times.append(time.perf_counter() - t0)
-        km.shutdown_kernel(now=True)
-    return statistics.median(times)
+def first_reply(km):
+    kc = km.client()
+    kc.start_channels()
+    kc.kernel_info()
+    while True:  # the first request waits in the socket until the kernel binds
+        try:
+            if kc.get_shell_msg(timeout=1)["msg_type"] == "kernel_info_reply":
+                break
+        except Exception:
+            pass
+    kc.stop_channels()
+
+
+def shell_port_bound(km):
+    while True:
+        with socket.socket() as s:
+            if s.connect_ex((km.ip, km.shell_port)) == 0:
+                return
+        time.sleep(0.0005)
 
 
 def measure(name, rounds, lines):
-    res = {"startup (s)": startup(name), "spawn to sockets bound (s)": bound(name)}
+    res = {"startup (s)": timed_starts(name, first_reply, 5),
+           "spawn to sockets bound (s)": timed_starts(name, shell_port_bound, 7)}
     km = KernelManager(kernel_name=name)
     km.start_kernel()
     kc = km.client()

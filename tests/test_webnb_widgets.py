@@ -661,27 +661,31 @@ def test_widget_state_without_defaults_is_drawn(browser):
 MPL_WIDGET = "%matplotlib widget\nimport matplotlib.pyplot as plt\nfig = plt.figure()\nplt.plot([1, 2])\nprint(plt.get_backend())"
 
 
+def iopub_of(kernel, code):
+    """The iopub messages of ``code`` run on a fresh kernel (its reply must be ok)."""
+    from jupyter_client.manager import start_new_kernel
+    km, kc = start_new_kernel(kernel_name=kernel, startup_timeout=60)
+    try:
+        got = []
+        reply = kc.execute_interactive(code, timeout=60, output_hook=got.append)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return got
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 def test_matplotlib_widget_sends_what_ipykernel_sends():
     """%matplotlib widget (ipympl) on ipylite's kernel: the same widget models opened,
     the same backend name, and the canvas displayed with the same mime types as on
     ipykernel."""
-    from jupyter_client.manager import start_new_kernel
-
-    def run_on(name):
-        km, kc = start_new_kernel(kernel_name=name, startup_timeout=60)
-        try:
-            got = []
-            reply = kc.execute_interactive(MPL_WIDGET, timeout=60, output_hook=got.append)
-            assert reply["content"]["status"] == "ok", reply["content"]
-            models = sorted(m["content"]["data"]["state"]["_model_name"]
-                            for m in got if m["msg_type"] == "comm_open")
-            shown = [sorted(m["content"]["data"]) for m in got if m["msg_type"] == "display_data"]
-            text = "".join(m["content"]["text"] for m in got if m["msg_type"] == "stream")
-            return models, shown, text
-        finally:
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
-    ours, theirs = run_on("ipylite"), run_on("python3")
+    def summary(got):
+        models = sorted(m["content"]["data"]["state"]["_model_name"]
+                        for m in got if m["msg_type"] == "comm_open")
+        shown = [sorted(m["content"]["data"]) for m in got if m["msg_type"] == "display_data"]
+        text = "".join(m["content"]["text"] for m in got if m["msg_type"] == "stream")
+        return models, shown, text
+    ours, theirs = summary(iopub_of("ipylite", MPL_WIDGET)), summary(iopub_of("python3", MPL_WIDGET))
     assert ours == theirs
     assert "MPLCanvasModel" in ours[0] and ours[2] == "widget\n"
     assert ours[1] == [["application/vnd.jupyter.widget-view+json", "image/png", "text/html",
@@ -768,22 +772,13 @@ def test_matplotlib_notebook_sends_what_ipykernel_sends():
     """%matplotlib notebook on ipylite's kernel: nbagg's script and <div> outputs and its
     "matplotlib" comm, as on ipykernel (nbagg builds ipykernel's Comm class, which only
     ipykernel's kernel can send through: ipylite gives it its own comms)."""
-    from jupyter_client.manager import start_new_kernel
     code = "%matplotlib notebook\nimport matplotlib.pyplot as plt\nplt.figure()\nplt.plot([1, 2])\nplt.show()"
 
-    def run_on(name):
-        km, kc = start_new_kernel(kernel_name=name, startup_timeout=60)
-        try:
-            got = []
-            reply = kc.execute_interactive(code, timeout=60, output_hook=got.append)
-            assert reply["content"]["status"] == "ok", reply["content"]
-            return [(m["msg_type"], sorted(m["content"]["data"]) if m["msg_type"] == "display_data"
-                     else m["content"].get("target_name")) for m in got
-                    if m["msg_type"] in ("display_data", "comm_open", "stream", "error")]
-        finally:
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
-    ours, theirs = run_on("ipylite"), run_on("python3")
+    def summary(got):
+        return [(m["msg_type"], sorted(m["content"]["data"]) if m["msg_type"] == "display_data"
+                 else m["content"].get("target_name")) for m in got
+                if m["msg_type"] in ("display_data", "comm_open", "stream", "error")]
+    ours, theirs = summary(iopub_of("ipylite", code)), summary(iopub_of("python3", code))
     assert ours == theirs == [("display_data", ["application/javascript", "text/plain"]),
                               ("display_data", ["text/html", "text/plain"]),
                               ("comm_open", "matplotlib")]
