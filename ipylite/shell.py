@@ -595,7 +595,11 @@ class Shell(MagicDispatch, Tracebacks, Introspection, SystemCommands):
         prompt waits. Backends drawn by the frontend (inline, nbagg, widget...) need none."""
         if gui in (None, 'inline', 'nbagg', 'notebook', 'webagg', 'widget', 'ipympl'):
             return
-        self.run_line_magic('gui', gui)
+        try:
+            self.run_line_magic('gui', gui)
+        except UsageError as e:     # (a toolkit %gui lacks: its windows wait for show())
+            import logging
+            logging.getLogger(__name__).warning('%s', e)
 
     def page(self, data, start=0):
         """Show long text (or a mime bundle) in the frontend's pager."""

@@ -704,3 +704,22 @@ def test_auto_indent_dedents_after_return_pass_raise_break_continue(shell):
     assert shell.is_complete('for i in x:\n    if i:\n        break')['indent'] == '    '
     assert shell.is_complete('for i in x:\n    continue')['indent'] == ''
     assert shell.is_complete('def f():\n    returned = 1')['indent'] == '    '
+
+
+def test_enable_gui_as_matplotlib_calls_it(caplog):
+    """IPython's Shell.enable_gui: matplotlib calls it when pyplot picks a GUI backend in
+    an IPython shell. Frontend-drawn backends need nothing; qt runs %gui qt; a toolkit
+    %gui does not know is a warning, not an error that would break `import pyplot`."""
+    import logging
+    import os
+    os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')
+    sh = Shell()
+    for gui in (None, 'inline', 'nbagg', 'widget'):
+        sh.enable_gui(gui)
+    assert getattr(sh, 'gui', None) is None
+    with caplog.at_level(logging.WARNING, logger='ipylite.shell'):
+        sh.enable_gui('tk')
+    assert "unknown toolkit 'tk'" in caplog.text
+    sh.enable_gui('qt')
+    assert sh.gui == 'qt'
+    sh.run_line_magic('gui', 'none')
