@@ -157,6 +157,8 @@ class DisplayMagics(Magics):
             os.environ['XDG_RUNTIME_DIR'] = tempfile.mkdtemp(prefix='ipylite-runtime-')
         app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0]])
         app.setQuitOnLastWindowClosed(False)
+        if not any(isinstance(f, OtherQtBindings) for f in sys.meta_path):
+            sys.meta_path.insert(0, OtherQtBindings())
         shell.gui_app = app
         shell.gui = 'qt'
 
@@ -207,6 +209,19 @@ class DisplayMagics(Magics):
             warnings.warn('pylab import has clobbered these variables: %s\n'
                           '`%%matplotlib` prevents importing * from pylab and numpy'
                           % clobbered)
+
+
+class OtherQtBindings:
+    """After %gui qt (PyQt5), importing another Qt binding raises ImportError, as
+    IPython's does: two bindings in one process crash it."""
+
+    OTHERS = ('PyQt4', 'PyQt6', 'PySide', 'PySide2', 'PySide6')
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split('.')[0] in self.OTHERS:
+            raise ImportError('importing %s is disabled: %%gui qt has already imported '
+                              'an incompatible Qt binding, PyQt5' % fullname, name=fullname)
+        return None
 
 
 def figsize(sizex, sizey):

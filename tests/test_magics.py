@@ -852,6 +852,14 @@ shell.run_cell('%gui none')
 assert shell.gui is None
 result = shell.run_cell('%gui tk9')
 assert 'unknown toolkit' in str(result.error_in_exec)
+# as IPython: once PyQt5 is in, another Qt binding is refused (two crash the process)
+result = shell.run_cell('from PyQt4 import QtGui')
+assert type(result.error_in_exec) is ImportError, repr(result.error_in_exec)
+assert 'incompatible Qt binding, PyQt5' in str(result.error_in_exec)
+assert shell.run_cell('import PyQt5.QtGui').success
+shell2 = Shell()
+shell2.enable_gui('qt')             # IPython's API, as matplotlib calls it
+assert shell2.gui == 'qt'
 print('ok')
 """
 

@@ -708,11 +708,10 @@ def test_auto_indent_dedents_after_return_pass_raise_break_continue(shell):
 
 def test_enable_gui_as_matplotlib_calls_it(caplog):
     """IPython's Shell.enable_gui: matplotlib calls it when pyplot picks a GUI backend in
-    an IPython shell. Frontend-drawn backends need nothing; qt runs %gui qt; a toolkit
-    %gui does not know is a warning, not an error that would break `import pyplot`."""
+    an IPython shell. Frontend-drawn backends need nothing; a toolkit %gui does not know
+    is a warning, not an error that would break `import pyplot` (qt: test_magics'
+    GUI_CHECK, in a child process)."""
     import logging
-    import os
-    os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')
     sh = Shell()
     for gui in (None, 'inline', 'nbagg', 'widget'):
         sh.enable_gui(gui)
@@ -720,6 +719,3 @@ def test_enable_gui_as_matplotlib_calls_it(caplog):
     with caplog.at_level(logging.WARNING, logger='ipylite.shell'):
         sh.enable_gui('tk')
     assert "unknown toolkit 'tk'" in caplog.text
-    sh.enable_gui('qt')
-    assert sh.gui == 'qt'
-    sh.run_line_magic('gui', 'none')
