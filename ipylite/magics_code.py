@@ -8,6 +8,7 @@ import os
 import re
 import sys
 
+from .completer import MISSING, lookup
 from .debugger import make_debugger
 from .display import UsageError
 from .magics import (Macro, Magics, find_user_code, int_option, parse_options, source_for,
@@ -216,11 +217,11 @@ class CodeMagics(Magics):
         opts, arg = parse_options('edit', line, 'xpn:r')
         filename, temp, lineno = None, False, None
         path = os.path.expanduser(arg)
-        obj = _dotted(self.shell.user_ns, arg)
-        if self.shell.pager_payload and obj is not None and not isinstance(obj, (str, Macro)):
+        obj = lookup([self.shell.user_ns], arg) if arg else MISSING
+        if self.shell.pager_payload and obj is not MISSING and not isinstance(obj, (str, Macro)):
             filename, lineno = _source_file(obj)
         if filename:
-            pass
+            pass            # a function's (class's, module's) own file, in a kernel
         elif arg and (os.path.isfile(path) or (not re.fullmatch(r'[\d\s~/:,-]+', arg)
                                                and arg not in self.shell.user_ns)):
             filename = path
@@ -254,7 +255,6 @@ class CodeMagics(Magics):
         return None
 
     line_ed = line_edit
-
 
     def line_pastebin(self, line):
         """%pastebin [-d description] [-e days] [source]: post code to dpaste.com
@@ -383,16 +383,3 @@ def _source_file(obj):
         return None, None
     return filename, lineno or 1
 
-
-def _dotted(ns, name):
-    """The object a dotted name (``mod.func``) names in ns, or None."""
-    parts = name.split('.')
-    if not name or not all(p.isidentifier() for p in parts) or parts[0] not in ns:
-        return None
-    obj = ns[parts[0]]
-    for part in parts[1:]:
-        try:
-            obj = getattr(obj, part)
-        except Exception:
-            return None
-    return obj

@@ -98,7 +98,6 @@ function Figure(box, send, opts) {
     rctx.setLineDash([3, 3]);
     rctx.strokeRect(Math.floor(x * dpr) + 0.5, Math.floor(y * dpr) + 0.5, w * dpr, h * dpr);
   };
-  f.canvasHeight = function () { return canvas.height; };
   f.dpr = dpr;
   f.tools = function (items) {
     bar.textContent = "";
